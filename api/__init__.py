@@ -1,0 +1,100 @@
+"""The web application: JSON API, OpenAPI document and (later) pages."""
+
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from api.config import default_config, load_secrets
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(default_config(app.instance_path))
+    app.config.from_prefixed_env("PARTNERHUB")
+    if test_config:
+        app.config.update(test_config)
+    for key, value in load_secrets(app.instance_path).items():
+        if not app.config.get(key):
+            app.config[key] = value
+
+    from api import cli, errors, extensions
+    from api.auth import blp as oauth_blp
+    from api.v1 import BLUEPRINTS
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations")
+    )
+    extensions.jwt.init_app(app)
+    extensions.api.init_app(app)
+    extensions.api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for blueprint in [oauth_blp, *BLUEPRINTS]:
+        extensions.api.register_blueprint(blueprint)
+    # After flask-smorest's own handler, so one problem+json format wins everywhere.
+    errors.register_error_handlers(app)
+    _serve_swagger_assets(app)
+    _commit_per_request(app)
+    with app.app_context():
+        if extensions.db.engine.dialect.name == "sqlite":
+            configure_sqlite(extensions.db.engine)
+    cli.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def _serve_swagger_assets(app: Flask) -> None:
+    """Serve Swagger UI from the installed package, so the docs work with no internet."""
+    import swagger_ui_bundle
+
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_assets(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _commit_per_request(app: Flask) -> None:
+    """The request is the unit of work: domain code flushes, this commits once.
+
+    Any error response or exception rolls everything back, so a failed request
+    leaves no half-written rows.
+    """
+    from api.extensions import db
+
+    @app.after_request
+    def commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE on the embedded database."""
+
+    @event.listens_for(engine, "connect")
+    def pragmas(dbapi_connection, connection_record):
+        # WAL lets readers run beside the writer; the busy timeout waits for a lock instead of failing.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        # Let the begin hook below emit BEGIN itself.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin_immediate(conn):
+        # Take the write lock at BEGIN: a deferred transaction that upgrades later can
+        # fail with "database is locked" at once, busy timeout or not. This also makes
+        # concurrent moves on SQLite serialise the way row locks do on PostgreSQL.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,113 @@
+"""Machine auth: the OAuth2 token endpoint and the checks every API route makes."""
+
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from api.errors import problem
+from api.extensions import db, jwt
+from api.schemas import TokenIn, TokenOut
+from partnerhub import credentials
+from partnerhub.errors import InvalidCredentials
+from partnerhub.models import ApiClient, Partner
+
+blp = Blueprint("oauth", __name__, url_prefix="/api/v1/oauth", description="OAuth2 client credentials")
+
+
+def _oauth_error(status: int, error: str, description: str):
+    # RFC 6749 5.2 bodies, not problem+json: OAuth client libraries parse these.
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="partnerhub"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/token", methods=["POST"])
+@blp.arguments(TokenIn, location="json_or_form", unknown="exclude")
+@blp.response(200, TokenOut)
+@blp.alt_response(400, description="Unsupported grant type")
+@blp.alt_response(401, description="invalid_client")
+def issue_token(args):
+    """Trade a client id and secret for a short-lived access token."""
+    if request.authorization and request.authorization.type == "basic":
+        args.setdefault("client_id", request.authorization.username)
+        args.setdefault("client_secret", request.authorization.password)
+    if args.get("grant_type") != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
+    if not args.get("client_id") or not args.get("client_secret"):
+        return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")
+    try:
+        client = credentials.authenticate_client(
+            db.session, client_id=args["client_id"], client_secret=args["client_secret"]
+        )
+    except InvalidCredentials as exc:
+        return _oauth_error(401, "invalid_client", exc.message)
+    scopes = client.scopes
+    if args.get("scope"):
+        scopes = [s for s in args["scope"].split() if s in client.scopes]
+    token = create_access_token(
+        identity=str(client.id),
+        additional_claims={"partner_id": client.partner_id, "scope": " ".join(scopes)},
+    )
+    expires = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+    return {"access_token": token, "token_type": "Bearer", "expires_in": expires, "scope": " ".join(scopes)}
+
+
+def current_client() -> ApiClient:
+    return g.api_client
+
+
+def current_partner() -> Partner:
+    return g.api_client.partner
+
+
+def require(*scopes: str):
+    """Guard a view: a valid token, from a live client, holding one of `scopes`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            verify_jwt_in_request()
+            claims = get_jwt()
+            if not set(scopes) & set(claims.get("scope", "").split()):
+                wanted = " or ".join(repr(s) for s in scopes)
+                return problem(403, "Forbidden", f"This token lacks the {wanted} scope.")
+            client = db.session.get(ApiClient, int(claims["sub"]))
+            if client is None or client.revoked_at is not None:
+                return _unauthorized("This client has been revoked.")
+            if client.partner is not None and client.partner.status != "active":
+                return _unauthorized(f"The partner behind this token is {client.partner.status}.")
+            g.api_client = client
+            return view(*args, **kwargs)
+
+        # Document the requirement in OpenAPI beside what flask-smorest collected.
+        wrapped._apidoc = getattr(view, "_apidoc", {})
+        wrapped._apidoc.setdefault("manual_doc", {})["security"] = [{"bearerAuth": list(scopes)}]
+        return wrapped
+
+    return decorator
+
+
+def _unauthorized(reason: str):
+    response = problem(401, "Unauthorized", reason)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="partnerhub"'
+    return response
+
+
+@jwt.unauthorized_loader
+def _missing_token(reason):
+    return _unauthorized("A bearer token is required: " + reason)
+
+
+@jwt.invalid_token_loader
+def _invalid_token(reason):
+    return _unauthorized("The token is malformed or its signature is wrong: " + reason)
+
+
+@jwt.expired_token_loader
+def _expired_token(header, payload):
+    return _unauthorized("The token has expired; request a new one.")

@@ -1,0 +1,130 @@
+"""`flask --app wsgi partnerhub ...`: the operator's commands.
+
+Each command is its own unit of work: it commits once at the end, and a
+command that creates or changes something prints one JSON object with --json.
+"""
+
+import json
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from api.extensions import db
+from partnerhub import credentials, demo, directory
+from partnerhub.errors import DomainError
+
+group = AppGroup("partnerhub", help="Operate PartnerHub.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+def _done(as_json: bool, payload: dict, text: str) -> None:
+    db.session.commit()
+    click.echo(json.dumps(payload) if as_json else text)
+
+
+def _fail(exc: DomainError):
+    db.session.rollback()
+    raise click.ClickException(exc.message)
+
+
+@group.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+@json_option
+def create_admin(email, password, name, as_json):
+    """Create an operator (admin) user."""
+    try:
+        user = credentials.create_user(
+            db.session, email=email, password=password, role="admin", partner=None, name=name
+        )
+    except DomainError as exc:
+        _fail(exc)
+    _done(as_json, {"id": user.id, "email": user.email, "role": user.role}, f"Admin {user.email} created.")
+
+
+@group.command("approve")
+@click.argument("partner")
+@json_option
+def approve(partner, as_json):
+    """Approve a pending partner (by id or exact name)."""
+    try:
+        approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner))
+    except DomainError as exc:
+        _fail(exc)
+    _done(
+        as_json,
+        {"id": approved.id, "name": approved.name, "status": approved.status},
+        f"{approved.name} is active.",
+    )
+
+
+@group.command("create-client")
+@click.argument("partner", required=False)
+@click.option("--scopes", default="", help="Space- or comma-separated; default: every partner scope.")
+@click.option("--name", default="")
+@click.option("--admin", is_flag=True, help="An operator client (admin scope) instead of a partner's.")
+@json_option
+def create_client(partner, scopes, name, admin, as_json):
+    """Issue API credentials; the secret is shown this once."""
+    try:
+        if admin == bool(partner):
+            raise click.UsageError("Name a PARTNER, or pass --admin for an operator client.")
+        owner = None if admin else directory.find_partner(db.session, partner)
+        scope_list = [s for s in scopes.replace(",", " ").split() if s]
+        client, secret = credentials.create_api_client(
+            db.session, partner=owner, scopes=scope_list, name=name
+        )
+    except DomainError as exc:
+        _fail(exc)
+    payload = {"client_id": client.client_id, "client_secret": secret, "scopes": client.scopes}
+    _done(
+        as_json,
+        payload,
+        f"client_id:     {client.client_id}\nclient_secret: {secret}\n(the secret is not shown again)",
+    )
+
+
+@group.command("revoke-client")
+@click.argument("client_id")
+@json_option
+def revoke_client(client_id, as_json):
+    """Revoke API credentials; tokens already issued stop working at once."""
+    try:
+        client = credentials.revoke_api_client(db.session, client_id=client_id)
+    except DomainError as exc:
+        _fail(exc)
+    _done(as_json, {"client_id": client.client_id, "revoked_at": client.revoked_at.isoformat()}, "Revoked.")
+
+
+@group.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when partners already exist.")
+@json_option
+def seed_demo(if_empty, as_json):
+    """Fill an empty database with a small, believable exchange."""
+    if demo.has_data(db.session):
+        if if_empty:
+            click.echo(json.dumps({"seeded": False}) if as_json else "Database not empty; demo not seeded.")
+            return
+        raise click.ClickException("The database already has partners; seed-demo wants an empty one.")
+    result = demo.seed(db.session)
+    _done(as_json, {"seeded": True, **result}, demo.describe(result))
+
+
+@group.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@click.option("--interval", default=1.0, help="Seconds between passes when idle.")
+def worker(once, interval):
+    """Run the delivery and timed-jobs worker."""
+    click.echo("worker: started")
+    while True:
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

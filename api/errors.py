@@ -1,0 +1,86 @@
+"""Every error the API answers with, as RFC 9457 problem+json, mapped in one place."""
+
+from flask import Flask, current_app, json
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from partnerhub import errors as domain
+
+PROBLEM = "application/problem+json"
+
+_DOMAIN_STATUS = [
+    (domain.NotFound, 404, "Not Found"),
+    (domain.Conflict, 409, "Conflict"),
+    (domain.NotAllowed, 403, "Forbidden"),
+    (domain.InvalidInput, 422, "Unprocessable Content"),
+    (domain.InvalidCredentials, 401, "Unauthorized"),
+]
+
+
+def problem(status: int, title: str, detail: str, **extra):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
+
+
+def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {"contact.email": ["reason"]}."""
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": messages}
+    flat: dict[str, list[str]] = {}
+    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        flat.update(flatten_messages(value, path))
+    return flat
+
+
+def _validation_problem(errors: dict[str, list[str]], detail: str | None = None):
+    fields = ", ".join(sorted(errors))
+    return problem(
+        422,
+        "Unprocessable Content",
+        detail or f"The request has invalid fields: {fields}.",
+        errors=errors,
+    )
+
+
+def handle_http_exception(exc: HTTPException):
+    if exc.code == 422:
+        messages = (getattr(exc, "data", None) or {}).get("messages", {})
+        errors: dict[str, list[str]] = {}
+        for location_messages in messages.values():
+            errors.update(flatten_messages(location_messages))
+        return _validation_problem(errors)
+    response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+    for header, value in getattr(exc, "get_headers", lambda: [])():
+        if header.lower() not in ("content-type",):
+            response.headers[header] = value
+    return response
+
+
+def handle_domain_error(exc: domain.DomainError):
+    if isinstance(exc, domain.InvalidInput):
+        return _validation_problem(exc.errors, exc.message if exc.message != "Invalid input." else None)
+    for family, status, title in _DOMAIN_STATUS:
+        if isinstance(exc, family):
+            return problem(status, title, exc.message, **exc.details)
+    return problem(400, "Bad Request", exc.message, **exc.details)
+
+
+def handle_integrity_error(exc: IntegrityError):
+    # A unique key or check the domain did not foresee, usually a race lost to another request.
+    return problem(409, "Conflict", "The change conflicts with the current state; retry or reload.")
+
+
+def handle_database_down(exc: OperationalError):
+    response = problem(503, "Service Unavailable", "The database is unavailable; retry shortly.")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(domain.DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_down)

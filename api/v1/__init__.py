@@ -1,0 +1,10 @@
+"""The JSON API, one blueprint per resource."""
+
+from api.v1 import categories, partners, partnerships, product_lines
+
+BLUEPRINTS = [
+    partners.blp,
+    categories.blp,
+    product_lines.blp,
+    partnerships.blp,
+]

@@ -1,0 +1,115 @@
+"""Partnerships between two partners, their terms and their state changes."""
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import current_partner, require
+from api.extensions import db
+from api.pagination import paginate
+from api.schemas import ListArgs, page_schema
+from partnerhub import partnerships
+from partnerhub.models import Partnership
+from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
+
+blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", description="Partnerships")
+
+
+class TermsSchema(Schema):
+    reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
+    reward_value = fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "Percent of the deal value, or a fixed amount", "example": "10.00"},
+    )
+    currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    rep_share_percent = fields.Decimal(
+        load_default="20", as_string=True, places=2, validate=validate.Range(min=0, max=100)
+    )
+    accept_sla_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 30))
+    monthly_cap = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class PartnershipIn(Schema):
+    partner_id = fields.Integer(required=True)
+    terms = fields.Nested(TermsSchema, required=True)
+
+
+class OtherSide(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PartnershipOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    partner = fields.Function(
+        lambda p: OtherSide().dump(p.responder if g.api_client.partner_id == p.proposer_id else p.proposer),
+        metadata={"description": "The other side"},
+    )
+    proposed_by_me = fields.Function(lambda p: g.api_client.partner_id == p.proposer_id)
+    terms = fields.Function(lambda p: TermsSchema().dump(p), metadata={"type": "object"})
+    created_at = fields.DateTime()
+    activated_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class PartnershipListArgs(ListArgs):
+    status = fields.String(validate=validate.OneOf(PARTNERSHIP_STATUSES))
+
+
+@blp.route("")
+class Partnerships(MethodView):
+    @require("directory:read")
+    @blp.arguments(PartnershipListArgs, location="query")
+    @blp.response(200, page_schema(PartnershipOut, "PartnershipPage"))
+    def get(self, args):
+        """List the caller's partnerships, optionally by status."""
+        stmt = partnerships.partnerships_of(current_partner().id, args.pop("status", None))
+        return paginate(db.session, stmt, Partnership.id, **args)
+
+    @require("directory:write")
+    @blp.arguments(PartnershipIn)
+    @blp.response(201, PartnershipOut)
+    @blp.alt_response(409, description="The pair already has a living partnership")
+    def post(self, args):
+        """Propose a partnership with terms; the other side accepts or declines."""
+        return partnerships.propose_partnership(
+            db.session, proposer=current_partner(), partner_id=args["partner_id"], terms=args["terms"]
+        )
+
+
+@blp.route("/<int:partnership_id>")
+class PartnershipById(MethodView):
+    @require("directory:read")
+    @blp.response(200, PartnershipOut)
+    def get(self, partnership_id):
+        """Show one of the caller's partnerships."""
+        return partnerships.get_partnership(
+            db.session, partner_id=current_partner().id, partnership_id=partnership_id
+        )
+
+
+def _move_view(move: str):
+    @require("directory:write")
+    @blp.response(200, PartnershipOut)
+    @blp.alt_response(409, description="Impossible in the partnership's current state")
+    def view(partnership_id):
+        partner_id = current_partner().id
+        partnership = partnerships.get_partnership(
+            db.session, partner_id=partner_id, partnership_id=partnership_id
+        )
+        return partnerships.change_partnership(
+            db.session, partnership=partnership, partner_id=partner_id, move=move
+        )
+
+    view.__name__ = f"{move}_partnership"
+    view.__doc__ = f"{move.capitalize()} the partnership."
+    return view
+
+
+for _move in partnerships.MOVES:
+    blp.route(f"/<int:partnership_id>/{_move}", methods=["POST"])(_move_view(_move))

@@ -1,0 +1,189 @@
+"""The partner directory: who the partners are, what they sell, and how categories relate."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from partnerhub.db import utcnow
+from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.models import Category, Complement, Partner, ProductLine
+
+PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email")
+SIZE_FIELDS = ("sales_reps", "revenue_band", "monthly_leads")
+
+
+def _ensure_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
+    stmt = select(Partner.id).where(Partner.name == name)
+    if except_id is not None:
+        stmt = stmt.where(Partner.id != except_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict(f"A partner named {name!r} already exists.")
+
+
+def register_partner(session: Session, *, name: str, size: dict | None = None, **profile) -> Partner:
+    """Register a partner; it stays pending until an admin approves it."""
+    _ensure_name_free(session, name)
+    partner = Partner(name=name, status="pending")
+    _apply_profile(partner, profile, size or {})
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def update_profile(session: Session, *, partner: Partner, size: dict | None = None, **profile) -> Partner:
+    if "name" in profile:
+        _ensure_name_free(session, profile["name"], except_id=partner.id)
+    _apply_profile(partner, profile, size or {})
+    session.flush()
+    return partner
+
+
+def _apply_profile(partner: Partner, profile: dict, size: dict) -> None:
+    for field in PROFILE_FIELDS:
+        if field in profile:
+            setattr(partner, field, profile[field])
+    for field in SIZE_FIELDS:
+        if field in size:
+            setattr(partner, field, size[field])
+
+
+def find_partner(session: Session, ref: str | int) -> Partner:
+    """A partner by id or exact name, as operators type it on the command line."""
+    partner = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        partner = session.get(Partner, int(ref))
+    if partner is None:
+        partner = session.scalar(select(Partner).where(Partner.name == str(ref)))
+    if partner is None:
+        raise NotFound(f"No partner {ref!r}.")
+    return partner
+
+
+def approve_partner(session: Session, *, partner: Partner) -> Partner:
+    if partner.status == "active":
+        raise Conflict(f"{partner.name} is already active.")
+    partner.status = "active"
+    partner.approved_at = partner.approved_at or utcnow()
+    session.flush()
+    return partner
+
+
+def suspend_partner(session: Session, *, partner: Partner) -> Partner:
+    if partner.status != "active":
+        raise Conflict(f"{partner.name} is {partner.status}; only an active partner can be suspended.")
+    partner.status = "suspended"
+    session.flush()
+    return partner
+
+
+def active_partners() -> Select:
+    return select(Partner).where(Partner.status == "active").order_by(Partner.name)
+
+
+# --- taxonomy -----------------------------------------------------------------
+
+
+def categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.slug)))
+
+
+def complements_by_category(session: Session) -> dict[int, list[Complement]]:
+    result: dict[int, list[Complement]] = {}
+    for comp in session.scalars(select(Complement).order_by(Complement.id)):
+        result.setdefault(comp.category_id, []).append(comp)
+    return result
+
+
+def category_by_slug(session: Session, slug: str, *, field: str = "category") -> Category:
+    """The category a slug names; an unknown slug is a validation error on `field`."""
+    category = session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise InvalidInput({field: [f"unknown category {slug!r}"]})
+    return category
+
+
+def add_category(session: Session, *, slug: str, name: str, parent: str | None = None) -> Category:
+    if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise Conflict(f"Category {slug!r} already exists.")
+    category = Category(slug=slug, name=name)
+    if parent:
+        category.parent = category_by_slug(session, parent, field="parent")
+    session.add(category)
+    session.flush()
+    return category
+
+
+def declare_complement(
+    session: Session, *, category: str, complement: str, weight: float = 1.0, symmetric: bool = True
+) -> list[Complement]:
+    """Declare that lines in `complement` help sell `category` (and back, when symmetric)."""
+    first = category_by_slug(session, category, field="category")
+    second = category_by_slug(session, complement, field="complement")
+    if first.id == second.id:
+        raise InvalidInput({"complement": ["a category cannot complement itself"]})
+    pairs = [(first, second)] + ([(second, first)] if symmetric else [])
+    rows = []
+    for a, b in pairs:
+        row = session.scalar(
+            select(Complement).where(Complement.category_id == a.id, Complement.complement_id == b.id)
+        )
+        if row is None:
+            row = Complement(category=a, complement=b)
+            session.add(row)
+        row.weight = weight
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def remove_complement(session: Session, *, category: str, complement: str) -> None:
+    first = category_by_slug(session, category, field="category")
+    second = category_by_slug(session, complement, field="complement")
+    for a, b in ((first, second), (second, first)):
+        row = session.scalar(
+            select(Complement).where(Complement.category_id == a.id, Complement.complement_id == b.id)
+        )
+        if row is not None:
+            session.delete(row)
+    session.flush()
+
+
+# --- product lines ------------------------------------------------------------
+
+
+def product_lines_of(partner_id: int) -> Select:
+    return select(ProductLine).where(ProductLine.partner_id == partner_id, ProductLine.archived_at.is_(None))
+
+
+def get_product_line(session: Session, *, partner_id: int, line_id: int) -> ProductLine:
+    """The partner's own live line; anyone else's is not found."""
+    line = session.get(ProductLine, line_id)
+    if line is None or line.partner_id != partner_id or line.archived_at is not None:
+        raise NotFound(f"No product line {line_id}.")
+    return line
+
+
+def add_product_line(session: Session, *, partner: Partner, category: str, **fields) -> ProductLine:
+    line = ProductLine(partner=partner, category=category_by_slug(session, category))
+    _apply_line(line, fields)
+    session.add(line)
+    session.flush()
+    return line
+
+
+def update_product_line(session: Session, *, line: ProductLine, **fields) -> ProductLine:
+    if "category" in fields:
+        line.category = category_by_slug(session, fields.pop("category"))
+    _apply_line(line, fields)
+    session.flush()
+    return line
+
+
+def _apply_line(line: ProductLine, fields: dict) -> None:
+    for field in ("name", "description", "regions", "warmup_script"):
+        if field in fields:
+            setattr(line, field, fields[field])
+
+
+def archive_product_line(session: Session, *, line: ProductLine) -> None:
+    line.archived_at = utcnow()
+    session.flush()

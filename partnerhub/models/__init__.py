@@ -1,0 +1,30 @@
+"""Every model, importable from one place so the metadata is complete."""
+
+from partnerhub.models.catalog import Category, Complement, ProductLine
+from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
+from partnerhub.models.flag import Flag, Setting
+from partnerhub.models.handoff import Handoff, HandoffEvent
+from partnerhub.models.lead import IdempotencyKey, Lead
+from partnerhub.models.notice import Notice
+from partnerhub.models.partner import ApiClient, Partner, User
+from partnerhub.models.partnership import Partnership
+
+__all__ = [
+    "ApiClient",
+    "Category",
+    "Complement",
+    "Delivery",
+    "DeliveryAttempt",
+    "Flag",
+    "Handoff",
+    "HandoffEvent",
+    "IdempotencyKey",
+    "Lead",
+    "Notice",
+    "Partner",
+    "Partnership",
+    "ProductLine",
+    "Setting",
+    "User",
+    "WebhookEndpoint",
+]

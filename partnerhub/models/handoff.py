@@ -1,0 +1,120 @@
+"""A lead passed from one partner to another, and the history of every move it made."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.models._columns import one_of
+
+HANDOFF_STATUSES = (
+    "sent",
+    "delivered",
+    "accepted",
+    "contacted",
+    "won",
+    "lost",
+    "declined",
+    "expired",
+    "recalled",
+    "reward_invoiced",
+    "reward_paid",
+    "rep_paid",
+)
+# A handoff in one of these no longer holds the lead: it may be routed again.
+RELEASED_STATUSES = ("declined", "expired", "recalled")
+ACTOR_TYPES = ("user", "client", "system")
+
+_HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        one_of("status", HANDOFF_STATUSES, "status"),
+        CheckConstraint("from_partner_id <> to_partner_id", name="two_partners"),
+        CheckConstraint("deal_value IS NULL OR deal_value >= 0", name="deal_value_not_negative"),
+        # A partner never holds the same lead twice ...
+        Index("uq_handoffs_lead_to_partner", "lead_id", "to_partner_id", unique=True),
+        # ... and a lead is held by one partner at a time: two racing routings
+        # of the same lead cannot both commit.
+        Index(
+            "uq_handoffs_lead_holder",
+            "lead_id",
+            unique=True,
+            postgresql_where=text(_HOLDS_LEAD),
+            sqlite_where=text(_HOLDS_LEAD),
+        ),
+        Index("ix_handoffs_to_status", "to_partner_id", "status"),
+        Index("ix_handoffs_from_status", "from_partner_id", "status"),
+        Index("ix_handoffs_partnership_sent", "partnership_id", "sent_at"),
+        Index("ix_handoffs_status_sla", "status", "sla_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
+    passed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    warmup_note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="sent")
+    # Bumped on every move; webhooks carry it so receivers can order what arrives unordered.
+    version: Mapped[int] = mapped_column(default=1)
+
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    contacted_at: Mapped[datetime | None]
+    won_at: Mapped[datetime | None]
+    lost_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
+    recalled_at: Mapped[datetime | None]
+    reward_invoiced_at: Mapped[datetime | None]
+    reward_paid_at: Mapped[datetime | None]
+    rep_paid_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]
+
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    deal_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    reward_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    rep_share_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # Why it was lost or declined.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    # The routing decision, kept so it can always be explained.
+    score_total: Mapped[float | None]
+    score_parts: Mapped[dict] = mapped_column(JSONType, default=dict)
+    runners_up: Mapped[list[dict]] = mapped_column(JSONType, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lead: Mapped["Lead"] = relationship(back_populates="handoffs")  # noqa: F821
+    from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
+    to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
+    partnership: Mapped["Partnership"] = relationship()  # noqa: F821
+    product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
+    events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
+
+
+class HandoffEvent(Base):
+    """Append-only: one row per accepted move, never updated."""
+
+    __tablename__ = "handoff_events"
+    __table_args__ = (one_of("actor_type", ACTOR_TYPES, "actor_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(10))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    handoff: Mapped[Handoff] = relationship(back_populates="events")

@@ -1,0 +1,69 @@
+"""Leads a partner brought, and the idempotency keys their systems post them with."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.models._columns import one_of
+
+LEAD_STATUSES = ("new", "routed", "unrouted", "not_qualified")
+LEAD_SOURCES = ("api", "web", "csv")
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        one_of("status", LEAD_STATUSES, "status"),
+        one_of("source", LEAD_SOURCES, "source"),
+        UniqueConstraint("partner_id", "external_id"),
+        # The 90-day same-contact conflict check looks leads up by contact.
+        Index("ix_leads_contact_email_norm", "contact_email_norm"),
+        Index("ix_leads_contact_phone_norm", "contact_phone_norm"),
+        Index("ix_leads_partner_created", "partner_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    contact_company: Mapped[str | None] = mapped_column(String(200))
+    # Lower-cased email and digits-only phone: what "the same contact" compares.
+    contact_email_norm: Mapped[str | None] = mapped_column(String(320))
+    contact_phone_norm: Mapped[str | None] = mapped_column(String(50))
+    need_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    need_text: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[str | None] = mapped_column(String(20))
+    consent: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(10), default="api")
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    # Why a lead is not_qualified or unrouted, in sentences a person can act on.
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    partner: Mapped["Partner"] = relationship()  # noqa: F821
+    need_category: Mapped["Category | None"] = relationship()  # noqa: F821
+    handoffs: Mapped[list["Handoff"]] = relationship(  # noqa: F821
+        back_populates="lead", order_by="Handoff.id"
+    )
+
+
+class IdempotencyKey(Base):
+    """The first response to a keyed POST, replayed when the same key comes again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("partner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # Null while the first request is still running.
+    response_status: Mapped[int | None]
+    response_body: Mapped[dict | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,82 @@
+"""Partners, the people who work for them and their machine credentials."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.models._columns import one_of
+
+PARTNER_STATUSES = ("pending", "active", "suspended")
+REVENUE_BANDS = ("under_1m", "1m_10m", "10m_50m", "50m_250m", "over_250m")
+USER_ROLES = ("rep", "manager", "admin")
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    __table_args__ = (
+        one_of("status", PARTNER_STATUSES, "status"),
+        one_of("revenue_band", REVENUE_BANDS, "revenue_band"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    business: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str | None] = mapped_column(String(500))
+    regions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The size profile: law 5 compares partners on these three numbers.
+    sales_reps: Mapped[int] = mapped_column(default=1)
+    revenue_band: Mapped[str] = mapped_column(String(20), default="under_1m")
+    monthly_leads: Mapped[int] = mapped_column(default=0)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]
+
+    product_lines: Mapped[list["ProductLine"]] = relationship(  # noqa: F821
+        back_populates="partner", order_by="ProductLine.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id} {self.name!r} {self.status}>"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", USER_ROLES, "role"),
+        # Operators (admins) may stand outside any partner; everyone else belongs to one.
+        CheckConstraint("role = 'admin' OR partner_id IS NOT NULL", name="user_has_partner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="rep")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    partner: Mapped[Partner | None] = relationship()
+
+
+class ApiClient(Base):
+    """Machine credentials a partner system trades for short-lived JWTs."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No partner: an operator's client, allowed the admin scope.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    partner: Mapped[Partner | None] = relationship()

@@ -1,0 +1,68 @@
+"""Two partners who agreed to exchange leads, and the terms of that exchange."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnerhub.db import Base, utcnow
+from partnerhub.models._columns import one_of
+
+PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
+CLOSED_PARTNERSHIP_STATUSES = ("ended", "declined")
+REWARD_TYPES = ("percent", "fixed")
+
+_OPEN = "status NOT IN ('ended', 'declined')"
+
+
+class Partnership(Base):
+    __tablename__ = "partnerships"
+    __table_args__ = (
+        one_of("status", PARTNERSHIP_STATUSES, "status"),
+        one_of("reward_type", REWARD_TYPES, "reward_type"),
+        CheckConstraint("proposer_id <> responder_id", name="two_partners"),
+        CheckConstraint("reward_value >= 0", name="reward_not_negative"),
+        CheckConstraint("rep_share_percent >= 0 AND rep_share_percent <= 100", name="rep_share_range"),
+        CheckConstraint("accept_sla_hours > 0", name="sla_positive"),
+        CheckConstraint("monthly_cap IS NULL OR monthly_cap > 0", name="cap_positive"),
+        # At most one living partnership per pair, whoever proposed it.
+        Index(
+            "uq_partnerships_open_pair",
+            "pair_key",
+            unique=True,
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    # "smaller id:larger id", so the pair is the same in either direction.
+    pair_key: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    reward_type: Mapped[str] = mapped_column(String(10), default="percent")
+    reward_value: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("10"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20"))
+    accept_sla_hours: Mapped[int] = mapped_column(default=48)
+    monthly_cap: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    # Who paused it: only that side may resume.
+    paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+
+    proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])  # noqa: F821
+    responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])  # noqa: F821
+
+    @staticmethod
+    def key_for(a: int, b: int) -> str:
+        return f"{min(a, b)}:{max(a, b)}"
+
+    def other_side(self, partner_id: int) -> int:
+        return self.responder_id if partner_id == self.proposer_id else self.proposer_id
+
+    def involves(self, partner_id: int) -> bool:
+        return partner_id in (self.proposer_id, self.responder_id)

@@ -1,0 +1,99 @@
+"""Partnerships: proposing one, and the moves each side may make on it."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from partnerhub.db import utcnow
+from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from partnerhub.models import Partner, Partnership
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    target: str
+    # "responder": only the invited side; "either": both; "pauser": the side that paused.
+    by: str
+
+
+MOVES = {
+    "accept": Move(("proposed",), "active", "responder"),
+    "decline": Move(("proposed",), "declined", "responder"),
+    "pause": Move(("active",), "paused", "either"),
+    "resume": Move(("paused",), "active", "pauser"),
+    "end": Move(("proposed", "active", "paused"), "ended", "either"),
+}
+
+
+def partnerships_of(partner_id: int, status: str | None = None) -> Select:
+    stmt = select(Partnership).where(
+        or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)
+    )
+    if status:
+        stmt = stmt.where(Partnership.status == status)
+    return stmt
+
+
+def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -> Partnership:
+    """A partnership the partner is part of; any other is not found."""
+    partnership = session.get(Partnership, partnership_id)
+    if partnership is None or not partnership.involves(partner_id):
+        raise NotFound(f"No partnership {partnership_id}.")
+    return partnership
+
+
+def propose_partnership(session: Session, *, proposer: Partner, partner_id: int, terms: dict) -> Partnership:
+    """Propose a partnership; the other side accepts or declines it."""
+    if partner_id == proposer.id:
+        raise InvalidInput({"partner_id": ["a partner cannot partner with itself"]})
+    other = session.get(Partner, partner_id)
+    if other is None or other.status != "active":
+        raise NotFound(f"No active partner {partner_id}.")
+    key = Partnership.key_for(proposer.id, other.id)
+    existing = session.scalar(
+        select(Partnership).where(
+            Partnership.pair_key == key, Partnership.status.not_in(("ended", "declined"))
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            f"{proposer.name} and {other.name} already have a {existing.status} partnership.",
+            partnership_id=existing.id,
+        )
+    _check_terms(terms)
+    partnership = Partnership(proposer=proposer, responder=other, pair_key=key, **terms)
+    session.add(partnership)
+    session.flush()
+    return partnership
+
+
+def _check_terms(terms: dict) -> None:
+    if terms.get("reward_type") == "percent" and Decimal(terms.get("reward_value", 0)) > 100:
+        raise InvalidInput({"terms.reward_value": ["a percent reward cannot exceed 100"]})
+
+
+def change_partnership(
+    session: Session, *, partnership: Partnership, partner_id: int, move: str
+) -> Partnership:
+    """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
+    rule = MOVES[move]
+    if partnership.status not in rule.sources:
+        raise Conflict(f"Cannot {move} a partnership that is {partnership.status}.")
+    if rule.by == "responder" and partner_id != partnership.responder_id:
+        raise NotAllowed(f"Only the invited partner can {move} this partnership.")
+    if rule.by == "pauser" and partner_id != partnership.paused_by_id:
+        raise NotAllowed("Only the partner that paused this partnership can resume it.")
+    partnership.status = rule.target
+    now = utcnow()
+    if rule.target == "active":
+        partnership.activated_at = partnership.activated_at or now
+        partnership.paused_by_id = None
+    elif rule.target == "paused":
+        partnership.paused_by_id = partner_id
+    elif rule.target in ("ended", "declined"):
+        partnership.ended_at = now
+    session.flush()
+    return partnership
