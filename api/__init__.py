@@ -1,5 +1,6 @@
 """The web application: JSON API, OpenAPI document and (later) pages."""
 
+import os
 from pathlib import Path
 
 from flask import Flask, send_from_directory
@@ -10,7 +11,12 @@ from api.config import default_config, load_secrets
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # PARTNERHUB_INSTANCE_PATH moves the SQLite file and generated secrets (tests, containers).
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("PARTNERHUB_INSTANCE_PATH") or None,
+    )
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(default_config(app.instance_path))

@@ -49,12 +49,21 @@ def issue_token(args):
     scopes = client.scopes
     if args.get("scope"):
         scopes = [s for s in args["scope"].split() if s in client.scopes]
-    token = create_access_token(
+    expires = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+    return {
+        "access_token": mint_token(client, scopes),
+        "token_type": "Bearer",
+        "expires_in": expires,
+        "scope": " ".join(scopes),
+    }
+
+
+def mint_token(client: ApiClient, scopes: list[str]) -> str:
+    """A signed access token for `client`, carrying its partner and granted scopes."""
+    return create_access_token(
         identity=str(client.id),
         additional_claims={"partner_id": client.partner_id, "scope": " ".join(scopes)},
     )
-    expires = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
-    return {"access_token": token, "token_type": "Bearer", "expires_in": expires, "scope": " ".join(scopes)}
 
 
 def current_client() -> ApiClient:

@@ -1,0 +1,143 @@
+"""Test data with sensible defaults: each builder makes one thing and commits it.
+
+Committing matters: a request that fails rolls its session back, and the
+arranged data must survive that.
+"""
+
+import itertools
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partnerhub import credentials
+from partnerhub.models import ApiClient, Category, Complement, Partner, Partnership, ProductLine, User
+
+TEST_SECRET = "phs_test-secret"
+TEST_PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@cache
+def _secret_hash() -> str:
+    return credentials.hash_secret(TEST_SECRET)
+
+
+@cache
+def _password_hash() -> str:
+    return credentials.hash_secret(TEST_PASSWORD)
+
+
+class Builder:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _save(self, obj):
+        self.session.add(obj)
+        self.session.commit()
+        return obj
+
+    def category(self, slug: str) -> Category:
+        existing = self.session.scalar(select(Category).where(Category.slug == slug))
+        return existing or self._save(Category(slug=slug, name=slug.replace("-", " ").capitalize()))
+
+    def complement(self, a: str, b: str, weight: float = 1.0, symmetric: bool = True) -> None:
+        first, second = self.category(a), self.category(b)
+        pairs = [(first, second)] + ([(second, first)] if symmetric else [])
+        for x, y in pairs:
+            self.session.add(Complement(category=x, complement=y, weight=weight))
+        self.session.commit()
+
+    def partner(
+        self,
+        name: str | None = None,
+        *,
+        status: str = "active",
+        sales_reps: int = 3,
+        monthly_leads: int = 30,
+        revenue_band: str = "1m_10m",
+        regions: list[str] | None = None,
+        lines: list[str] = (),
+    ) -> Partner:
+        partner = self._save(
+            Partner(
+                name=name or f"Partner {next(_counter)}",
+                status=status,
+                sales_reps=sales_reps,
+                monthly_leads=monthly_leads,
+                revenue_band=revenue_band,
+                regions=regions if regions is not None else ["DE"],
+            )
+        )
+        for category in lines:
+            self.line(partner, category)
+        return partner
+
+    def line(
+        self, partner: Partner, category: str, *, regions: list[str] | None = None, warmup_script: str = ""
+    ) -> ProductLine:
+        return self._save(
+            ProductLine(
+                partner=partner,
+                category=self.category(category),
+                name=f"{category} line",
+                regions=regions if regions is not None else list(partner.regions),
+                warmup_script=warmup_script or f"Why {category} from {partner.name} is worth a call.",
+            )
+        )
+
+    def partnership(
+        self,
+        a: Partner,
+        b: Partner,
+        *,
+        status: str = "active",
+        reward_type: str = "percent",
+        reward_value: str = "10",
+        rep_share_percent: str = "20",
+        accept_sla_hours: int = 48,
+        monthly_cap: int | None = None,
+    ) -> Partnership:
+        return self._save(
+            Partnership(
+                proposer=a,
+                responder=b,
+                pair_key=Partnership.key_for(a.id, b.id),
+                status=status,
+                reward_type=reward_type,
+                reward_value=Decimal(reward_value),
+                rep_share_percent=Decimal(rep_share_percent),
+                accept_sla_hours=accept_sla_hours,
+                monthly_cap=monthly_cap,
+            )
+        )
+
+    def api_client(self, partner: Partner | None, scopes: list[str] | None = None) -> ApiClient:
+        default = credentials.ALL_PARTNER_SCOPES if partner else (credentials.ADMIN_SCOPE,)
+        return self._save(
+            ApiClient(
+                partner=partner,
+                client_id=f"phc_test{next(_counter)}",
+                secret_hash=_secret_hash(),
+                scopes=list(scopes or default),
+            )
+        )
+
+    def headers(self, partner: Partner | None, scopes: list[str] | None = None) -> dict[str, str]:
+        """Authorization headers for a fresh client of `partner` (None: an operator)."""
+        from api.auth import mint_token
+
+        client = self.api_client(partner, scopes)
+        return {"Authorization": f"Bearer {mint_token(client, client.scopes)}"}
+
+    def user(self, partner: Partner | None, role: str = "rep", email: str | None = None) -> User:
+        return self._save(
+            User(
+                partner=partner,
+                role=role,
+                email=email or f"user{next(_counter)}@example.test",
+                name=f"{role} {next(_counter)}",
+                password_hash=_password_hash(),
+            )
+        )

@@ -1,0 +1,104 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL when asked), emptied after each test.
+
+Set PARTNERHUB_TEST_DATABASE_URL to a postgresql:// URL to run the suite on
+PostgreSQL; the database named there is dropped and created afresh. Tests
+reach across processes (a worker, gunicorn), so isolation is by emptying the
+tables after each test rather than by an outer transaction rolled back.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from api import create_app
+from api.extensions import db
+from partnerhub.db import Base
+from tests import builders
+
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("PARTNERHUB_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    recreate_postgres_database(url)
+    return url
+
+
+def recreate_postgres_database(url: str) -> None:
+    """Drop and create the database `url` names. An unreachable server fails the run, never skips it."""
+    target = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    admin.dispose()
+
+
+def pytest_report_header(config):
+    url = os.environ.get("PARTNERHUB_TEST_DATABASE_URL")
+    return f"partnerhub database: {'postgresql (' + url + ')' if url else 'sqlite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _test_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    # Through the environment, so subprocesses the tests start (worker, gunicorn) share them.
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PARTNERHUB_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    application = create_app({"TESTING": True})
+    with application.app_context():
+        upgrade(directory=str(MIGRATIONS))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables_after_each_test(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        engine = db.engine
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+def session(app):
+    """The app's session inside an app context, for arranging and checking state directly."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def build(session):
+    """Small builders with sensible defaults: build.partner(), build.line(partner, ...), ..."""
+    return builders.Builder(session)

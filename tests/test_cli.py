@@ -1,0 +1,56 @@
+"""The operator's command line."""
+
+import json
+
+from sqlalchemy import select
+
+from partnerhub.models import ApiClient, Partner
+
+
+def test_an_operator_approves_a_partner_and_issues_its_credentials(runner, build, session):
+    build.partner("Acme", status="pending")
+
+    approved = runner.invoke(args=["partnerhub", "approve", "Acme", "--json"])
+    created = runner.invoke(args=["partnerhub", "create-client", "Acme", "--json"])
+
+    assert json.loads(approved.output)["status"] == "active"
+    creds = json.loads(created.output)
+    assert creds["client_id"].startswith("phc_")
+    assert creds["client_secret"].startswith("phs_")
+    stored = session.scalar(select(ApiClient).where(ApiClient.client_id == creds["client_id"]))
+    assert creds["client_secret"] not in stored.secret_hash
+
+
+def test_approving_an_unknown_partner_fails_clearly(runner):
+    result = runner.invoke(args=["partnerhub", "approve", "Nobody"])
+
+    assert result.exit_code != 0
+    assert "No partner 'Nobody'" in result.output
+
+
+def test_create_admin_takes_a_password_option(runner):
+    result = runner.invoke(
+        args=["partnerhub", "create-admin", "ops@example.test", "--password", "s3cret-enough", "--json"]
+    )
+
+    assert json.loads(result.output) == {"id": 1, "email": "ops@example.test", "role": "admin"}
+
+
+def test_seed_demo_fills_an_empty_database_once(runner, session, client):
+    first = runner.invoke(args=["partnerhub", "seed-demo", "--json"])
+    second = runner.invoke(args=["partnerhub", "seed-demo", "--if-empty", "--json"])
+
+    seeded = json.loads(first.output)
+    assert seeded["seeded"] is True
+    assert json.loads(second.output) == {"seeded": False}
+    assert len(session.scalars(select(Partner)).all()) == 12
+    demo = seeded["api_clients"][0]
+    token = client.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": demo["client_id"],
+            "client_secret": demo["client_secret"],
+        },
+    )
+    assert token.status_code == 200
