@@ -13,7 +13,7 @@ from tests.conftest import MIGRATIONS, recreate_postgres_database
 def test_migrations_upgrade_an_empty_database_and_downgrade_again(tmp_path, monkeypatch):
     url = os.environ.get("PARTNERHUB_TEST_DATABASE_URL")
     if url:
-        url = url.rsplit("/", 1)[0] + "/partnerhub_migrations_test"
+        url = url + "_migrations"
         recreate_postgres_database(url)
     else:
         url = f"sqlite:///{tmp_path / 'migrate.db'}"
