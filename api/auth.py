@@ -36,7 +36,9 @@ def issue_token(args):
     if request.authorization and request.authorization.type == "basic":
         args.setdefault("client_id", request.authorization.username)
         args.setdefault("client_secret", request.authorization.password)
-    if args.get("grant_type") != "client_credentials":
+    if not args.get("grant_type"):
+        return _oauth_error(400, "invalid_request", "grant_type is required.")
+    if args["grant_type"] != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
     if not args.get("client_id") or not args.get("client_secret"):
         return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")

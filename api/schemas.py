@@ -9,7 +9,8 @@ class TokenIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    grant_type = fields.String(required=True, metadata={"example": "client_credentials"})
+    # Optional here so a missing one gets RFC 6749's invalid_request, not a 422.
+    grant_type = fields.String(metadata={"example": "client_credentials"})
     client_id = fields.String()
     client_secret = fields.String()
     scope = fields.String(metadata={"description": "Space-separated subset of the client's scopes"})

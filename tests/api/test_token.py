@@ -144,3 +144,10 @@ def partner_clients(session, partner):
     from partnerhub.models import ApiClient
 
     return session.scalars(select(ApiClient).where(ApiClient.partner_id == partner.id)).all()
+
+
+def test_a_missing_grant_type_is_400_invalid_request(client):
+    response = client.post("/api/v1/oauth/token", data={"client_id": "x", "client_secret": "y"})
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
