@@ -27,10 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions
+    from api import cli, errors, extensions, health, observability, security
     from api.auth import blp as oauth_blp
     from api.v1 import BLUEPRINTS
 
+    # Logging first, before anything touches app.logger; the request id before the rate limiter.
+    observability.configure_logging(app)
+    observability.init_request_logging(app)
+    security.init_security(app)
+    extensions.limiter.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations")
@@ -44,17 +49,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         extensions.api.register_blueprint(blueprint)
     # After flask-smorest's own handler, so one problem+json format wins everywhere.
     errors.register_error_handlers(app)
+    app.register_blueprint(health.blp)
     _serve_swagger_assets(app)
     _commit_per_request(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
             configure_sqlite(extensions.db.engine)
     cli.register(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
     return app
 
 

@@ -7,7 +7,8 @@ from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_reque
 from flask_smorest import Blueprint
 
 from api.errors import problem
-from api.extensions import db, jwt
+from api.extensions import db, jwt, limiter
+from api.ratelimit import token_limit, token_request_key
 from api.schemas import TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.errors import InvalidCredentials
@@ -31,6 +32,8 @@ def _oauth_error(status: int, error: str, description: str):
 @blp.response(200, TokenOut)
 @blp.alt_response(400, description="Unsupported grant type")
 @blp.alt_response(401, description="invalid_client")
+@blp.alt_response(429, description="Too many token requests for this client_id from this address")
+@limiter.limit(token_limit, key_func=token_request_key)
 def issue_token(args):
     """Trade a client id and secret for a short-lived access token."""
     if request.authorization and request.authorization.type == "basic":

@@ -1,9 +1,11 @@
 """Every error the API answers with, as RFC 9457 problem+json, mapped in one place."""
 
-from flask import Flask, current_app, json
+from flask import Flask, current_app, g, json
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.ratelimit import seconds_until_reset
 from partnerhub import errors as domain
 
 PROBLEM = "application/problem+json"
@@ -20,6 +22,9 @@ _DOMAIN_STATUS = [
 def problem(status: int, title: str, detail: str, **extra):
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update(extra)
+    # The id the request log line carries, so a partner's bug report leads straight to it.
+    if g and g.get("request_id"):
+        body["request_id"] = g.request_id
     return current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
 
 
@@ -79,8 +84,19 @@ def handle_database_down(exc: OperationalError):
     return response
 
 
+def handle_rate_limited(exc: RateLimitExceeded):
+    response = problem(
+        429,
+        "Too Many Requests",
+        f"Rate limit of {exc.description} exceeded; retry later.",
+    )
+    response.headers["Retry-After"] = str(seconds_until_reset())
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_down)

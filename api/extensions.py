@@ -1,10 +1,12 @@
 """Flask extensions, created unbound here and bound to an app in create_app."""
 
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from api.ratelimit import api_client_key, default_limit
 from partnerhub.db import Base
 
 # Models live on the domain's own Base; Flask-SQLAlchemy only supplies engine and session.
@@ -12,3 +14,6 @@ db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()
+# Every route gets the default limit per API client; decorate a view with
+# `@limiter.limit(...)` for a tighter one (the token endpoint, the login form).
+limiter = Limiter(key_func=api_client_key, default_limits=[default_limit])
