@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from api.config import default_config, load_secrets
 
@@ -29,7 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from api import cli, errors, extensions, health, observability, security
     from api.auth import blp as oauth_blp
+    from api.schemas import DecimalString
     from api.v1 import BLUEPRINTS
+
+    # Before any route is added: every <int:...> in a URL is an id the database can hold.
+    app.url_map.converters["int"] = IdConverter
 
     # Logging first, before anything touches app.logger; the request id before the rate limiter.
     observability.configure_logging(app)
@@ -42,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     extensions.jwt.init_app(app)
     extensions.api.init_app(app)
+    extensions.api.register_field(DecimalString, "string", "decimal")
     extensions.api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -57,6 +63,16 @@ def create_app(test_config: dict | None = None) -> Flask:
             configure_sqlite(extensions.db.engine)
     cli.register(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:id>` up to the largest primary key: a bigger number matches no route, so 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        from api.schemas import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _serve_swagger_assets(app: Flask) -> None:

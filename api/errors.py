@@ -2,13 +2,12 @@
 
 from flask import Flask, current_app, g, json
 from flask_limiter import RateLimitExceeded
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.ratelimit import seconds_until_reset
+from api.schemas import PROBLEM
 from partnerhub import errors as domain
-
-PROBLEM = "application/problem+json"
 
 _DOMAIN_STATUS = [
     (domain.NotFound, 404, "Not Found"),
@@ -78,6 +77,11 @@ def handle_integrity_error(exc: IntegrityError):
     return problem(409, "Conflict", "The change conflicts with the current state; retry or reload.")
 
 
+def handle_data_error(exc: DataError):
+    # The database refused a value's form (out of range, too long) that no schema caught.
+    return _validation_problem({"_schema": ["a value is out of range for what it is stored in"]})
+
+
 def handle_database_down(exc: OperationalError):
     response = problem(503, "Service Unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "5"
@@ -99,4 +103,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(OperationalError, handle_database_down)
