@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from api.config import default_config, load_secrets
 
@@ -27,16 +28,26 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions
+    from api import cli, errors, extensions, health, observability, security
     from api.auth import blp as oauth_blp
+    from api.schemas import DecimalString
     from api.v1 import BLUEPRINTS
 
+    # Before any route is added: every <int:...> in a URL is an id the database can hold.
+    app.url_map.converters["int"] = IdConverter
+
+    # Logging first, before anything touches app.logger; the request id before the rate limiter.
+    observability.configure_logging(app)
+    observability.init_request_logging(app)
+    security.init_security(app)
+    extensions.limiter.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations")
     )
     extensions.jwt.init_app(app)
     extensions.api.init_app(app)
+    extensions.api.register_field(DecimalString, "string", "decimal")
     extensions.api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -44,18 +55,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         extensions.api.register_blueprint(blueprint)
     # After flask-smorest's own handler, so one problem+json format wins everywhere.
     errors.register_error_handlers(app)
+    app.register_blueprint(health.blp)
     _serve_swagger_assets(app)
     _commit_per_request(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
             configure_sqlite(extensions.db.engine)
     cli.register(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:id>` up to the largest primary key: a bigger number matches no route, so 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        from api.schemas import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _serve_swagger_assets(app: Flask) -> None:

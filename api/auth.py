@@ -7,8 +7,9 @@ from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_reque
 from flask_smorest import Blueprint
 
 from api.errors import problem
-from api.extensions import db, jwt
-from api.schemas import TokenIn, TokenOut
+from api.extensions import db, jwt, limiter
+from api.ratelimit import token_limit, token_request_key
+from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.errors import InvalidCredentials
 from partnerhub.models import ApiClient, Partner
@@ -29,8 +30,12 @@ def _oauth_error(status: int, error: str, description: str):
 @blp.route("/token", methods=["POST"])
 @blp.arguments(TokenIn, location="json_or_form", unknown="exclude")
 @blp.response(200, TokenOut)
-@blp.alt_response(400, description="Unsupported grant type")
-@blp.alt_response(401, description="invalid_client")
+@blp.alt_response(400, schema=OAuthError, description="unsupported_grant_type")
+@blp.alt_response(401, schema=OAuthError, description="invalid_client")
+@blp.alt_response(
+    429, schema=Problem, content_type=PROBLEM, description="Too many token requests from this client"
+)
+@limiter.limit(token_limit, key_func=token_request_key)
 def issue_token(args):
     """Trade a client id and secret for a short-lived access token."""
     if request.authorization and request.authorization.type == "basic":

@@ -39,15 +39,33 @@ def load_secrets(instance_path: str) -> dict[str, str]:
     return stored
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings: each gunicorn worker holds its own pool, so size it per process."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {
+        # A connection the server dropped (restart, idle timeout) is replaced, not handed out.
+        "pool_pre_ping": True,
+        "pool_size": _env_int("DB_POOL_SIZE", 5),
+        "max_overflow": _env_int("DB_MAX_OVERFLOW", 5),
+        "pool_recycle": _env_int("DB_POOL_RECYCLE", 1800),
+        # Fail fast into a 503 rather than hold a worker while the database is away.
+        "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10),
+        "connect_args": {"connect_timeout": _env_int("DB_CONNECT_TIMEOUT", 3)},
+    }
+
+
 def default_config(instance_path: str) -> dict:
     url = database_url(instance_path)
-    engine_options: dict = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 30}}
+    redis_url = os.environ.get("REDIS_URL") or None
     values = {
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "REDIS_URL": redis_url,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ALGORITHM": "HS256",
@@ -60,6 +78,18 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Per API client (or per address without a valid token), on every route.
+        "RATE_LIMIT_DEFAULT": os.environ.get("RATE_LIMIT_DEFAULT") or "1200 per minute",
+        # Per client_id and address: secrets must not be guessable at line speed.
+        "RATE_LIMIT_TOKEN": os.environ.get("RATE_LIMIT_TOKEN") or "30 per minute",
+        # Shared counters across gunicorn workers need Redis; one process can count in memory.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # A Redis outage must not take the API down with it: count in memory meanwhile.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": redis_url is not None,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Set to the number of reverse proxies in front (e.g. 1 behind nginx) to trust X-Forwarded-*.
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
     }
     for key in _GENERATED_SECRETS:
         if os.environ.get(key):

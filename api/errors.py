@@ -1,12 +1,13 @@
 """Every error the API answers with, as RFC 9457 problem+json, mapped in one place."""
 
-from flask import Flask, current_app, json
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import Flask, current_app, g, json
+from flask_limiter import RateLimitExceeded
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.ratelimit import seconds_until_reset
+from api.schemas import PROBLEM
 from partnerhub import errors as domain
-
-PROBLEM = "application/problem+json"
 
 _DOMAIN_STATUS = [
     (domain.NotFound, 404, "Not Found"),
@@ -20,6 +21,9 @@ _DOMAIN_STATUS = [
 def problem(status: int, title: str, detail: str, **extra):
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update(extra)
+    # The id the request log line carries, so a partner's bug report leads straight to it.
+    if g and g.get("request_id"):
+        body["request_id"] = g.request_id
     return current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
 
 
@@ -73,14 +77,31 @@ def handle_integrity_error(exc: IntegrityError):
     return problem(409, "Conflict", "The change conflicts with the current state; retry or reload.")
 
 
+def handle_data_error(exc: DataError):
+    # The database refused a value's form (out of range, too long) that no schema caught.
+    return _validation_problem({"_schema": ["a value is out of range for what it is stored in"]})
+
+
 def handle_database_down(exc: OperationalError):
     response = problem(503, "Service Unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "5"
     return response
 
 
+def handle_rate_limited(exc: RateLimitExceeded):
+    response = problem(
+        429,
+        "Too Many Requests",
+        f"Rate limit of {exc.description} exceeded; retry later.",
+    )
+    response.headers["Retry-After"] = str(seconds_until_reset())
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(OperationalError, handle_database_down)

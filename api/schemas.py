@@ -1,8 +1,50 @@
 """Schemas shared by every part of the API: tokens, money, lists."""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 MAX_PAGE = 200
+PROBLEM = "application/problem+json"
+# Primary keys are 32-bit integers in PostgreSQL; a larger id names nothing and must not reach SQL.
+MAX_ID = 2**31 - 1
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """An object id in a body or query: a positive integer the database can hold."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class DecimalString(fields.Decimal):
+    """A decimal carried as a string ("1250.00"), never a float; documented as such in OpenAPI."""
+
+    def __init__(self, places: int = 2, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", r"^-?[0-9]+(\.[0-9]+)?$")
+        super().__init__(places=places, as_string=True, **kwargs)
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, as api/errors.py writes them (documentation only)."""
+
+    class Meta:
+        # Problems may add members (a conflict names the partnership it met).
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Not Found"})
+    status = fields.Integer(required=True, metadata={"example": 404})
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "422 only: the reasons per field path"},
+    )
+    request_id = fields.String(metadata={"description": "The X-Request-ID of the request, for support"})
+
+
+class OAuthError(Schema):
+    """RFC 6749 5.2 error body of the token endpoint."""
+
+    error = fields.String(required=True, metadata={"example": "invalid_client"})
+    error_description = fields.String()
 
 
 class TokenIn(Schema):
@@ -24,7 +66,7 @@ class TokenOut(Schema):
 
 
 class Money(Schema):
-    amount = fields.Decimal(as_string=True, places=2, required=True, metadata={"example": "1250.00"})
+    amount = DecimalString(required=True, metadata={"example": "1250.00"})
     currency = fields.String(required=True, validate=validate.Length(equal=3), metadata={"example": "EUR"})
 
 
@@ -46,9 +88,12 @@ class Cursor(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return int(str(value), 36)
+            cursor = int(str(value), 36)
         except ValueError:
             raise ValidationError("not a cursor this API returned") from None
+        if not 0 < cursor <= MAX_ID:
+            raise ValidationError("not a cursor this API returned")
+        return cursor
 
 
 class ListArgs(Schema):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
+from api.schemas import DecimalString, ListArgs, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
@@ -18,23 +18,19 @@ blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", des
 
 class TermsSchema(Schema):
     reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
-    reward_value = fields.Decimal(
+    reward_value = DecimalString(
         required=True,
-        as_string=True,
-        places=2,
         validate=validate.Range(min=0, max=10_000_000),
         metadata={"description": "Percent of the deal value, or a fixed amount", "example": "10.00"},
     )
     currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
-    rep_share_percent = fields.Decimal(
-        load_default="20", as_string=True, places=2, validate=validate.Range(min=0, max=100)
-    )
+    rep_share_percent = DecimalString(load_default="20", validate=validate.Range(min=0, max=100))
     accept_sla_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 30))
     monthly_cap = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
 class PartnershipIn(Schema):
-    partner_id = fields.Integer(required=True)
+    partner_id = id_field(required=True)
     terms = fields.Nested(TermsSchema, required=True)
 
 

@@ -151,3 +151,41 @@ def test_a_missing_grant_type_is_400_invalid_request(client):
 
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
+
+
+def test_a_token_signed_with_another_key_is_401(client, build):
+    import jwt
+
+    api_client = build.api_client(build.partner())
+    claims = {"sub": str(api_client.id), "scope": "directory:read", "type": "access", "exp": 4102444800}
+    forged = jwt.encode(claims, "not-our-signing-key-" * 3, algorithm="HS256")
+
+    response = client.get("/api/v1/partners/me", headers={"Authorization": f"Bearer {forged}"})
+
+    assert response.status_code == 401
+    assert "signature" in response.get_json()["detail"]
+
+
+def test_a_token_naming_no_algorithm_is_401(client, build):
+    import jwt
+
+    api_client = build.api_client(build.partner())
+    claims = {"sub": str(api_client.id), "scope": "directory:read", "type": "access", "exp": 4102444800}
+    unsigned = jwt.encode(claims, None, algorithm="none")
+
+    response = client.get("/api/v1/partners/me", headers={"Authorization": f"Bearer {unsigned}"})
+
+    assert response.status_code == 401
+
+
+def test_a_suspended_partners_live_tokens_stop_working_at_once(client, build, session):
+    partner = build.partner()
+    headers = build.headers(partner)
+    assert client.get("/api/v1/partners/me", headers=headers).status_code == 200
+    partner.status = "suspended"
+    session.commit()
+
+    response = client.get("/api/v1/partners/me", headers=headers)
+
+    assert response.status_code == 401
+    assert "suspended" in response.get_json()["detail"]

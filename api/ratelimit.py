@@ -1,0 +1,52 @@
+"""Whom a rate limit counts against, and the 429 a caller gets when over it."""
+
+import math
+import time
+
+from flask import current_app, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
+
+
+def default_limit() -> str:
+    # Read per request, so the limit follows the app's config (env var or test).
+    return current_app.config["RATE_LIMIT_DEFAULT"]
+
+
+def token_limit() -> str:
+    return current_app.config["RATE_LIMIT_TOKEN"]
+
+
+def api_client_key() -> str:
+    """The API client a valid bearer token names; else the caller's address.
+
+    Only a verified token counts: a forged or expired one would otherwise let a
+    caller pick a fresh bucket per request.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        try:
+            return "client:" + decode_token(token)["sub"]
+        except (PyJWTError, JWTExtendedException, KeyError):
+            pass
+    return "addr:" + (request.remote_addr or "unknown")
+
+
+def token_request_key() -> str:
+    """The client_id asking for a token (form, JSON or HTTP Basic) together with its address."""
+    client_id = request.authorization.username if request.authorization else None
+    if not client_id:
+        body = request.get_json(silent=True)
+        client_id = body.get("client_id") if isinstance(body, dict) else request.form.get("client_id")
+    return f"token:{str(client_id or '')[:100]}:{request.remote_addr or 'unknown'}"
+
+
+def seconds_until_reset() -> int:
+    """Seconds until the breached limit's window resets (at least 1), for Retry-After."""
+    from api.extensions import limiter
+
+    breached = limiter.current_limit
+    if breached is None:
+        return 1
+    return max(1, math.ceil(breached.reset_at - time.time()))

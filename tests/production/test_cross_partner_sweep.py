@@ -1,0 +1,83 @@
+"""Every object route, every method, with another partner's token: 404, and nothing changes.
+
+Routes are found in the URL map, not listed by hand: a route with an integer id
+in its path must have a factory below that makes a real object of the owner,
+or this test fails and names it. Add one factory per id parameter name.
+"""
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+# id parameter name -> (build, owner, stranger) -> id of a real object the owner can see.
+OBJECT_FACTORIES = {
+    "line_id": lambda build, owner, stranger: build.line(owner, "windows").id,
+    "partnership_id": lambda build, owner, stranger: build.partnership(owner, build.partner()).id,
+}
+# A body for a (method, rule) whose schema refuses {} before it looks the object up.
+BODIES: dict[tuple[str, str], dict] = {}
+SAFE_METHODS = {"HEAD", "OPTIONS"}
+
+
+def object_routes(app):
+    """(rule, method, id argument names) for each route with an integer id in its path."""
+    for rule in app.url_map.iter_rules():
+        ids = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        if ids:
+            for method in sorted(rule.methods - SAFE_METHODS):
+                if not _admin_only(app, rule, method):
+                    yield rule, method, ids
+
+
+def _admin_only(app, rule, method) -> bool:
+    view = app.view_functions[rule.endpoint]
+    view = getattr(getattr(view, "view_class", None), method.lower(), view)
+    security = getattr(view, "_apidoc", {}).get("manual_doc", {}).get("security", [])
+    return bool(security) and all(req.get("bearerAuth") == ["admin"] for req in security)
+
+
+def test_every_id_parameter_has_an_object_factory(app):
+    missing = sorted(
+        {
+            (name, rule.rule)
+            for rule, _, ids in object_routes(app)
+            for name in ids
+            if name not in OBJECT_FACTORIES
+        }
+    )
+
+    assert not missing, f"add a factory to OBJECT_FACTORIES for these id parameters: {missing}"
+
+
+def test_another_partners_objects_are_404_on_every_route_and_method(app, client, build):
+    owner, stranger = build.partner("Owner"), build.partner("Stranger")
+    owner_headers, stranger_headers = build.headers(owner), build.headers(stranger)
+    ids = {name: make(build, owner, stranger) for name, make in OBJECT_FACTORIES.items()}
+    routes = list(object_routes(app))
+    views = {rule.rule: rule for rule, method, _ in routes if method == "GET"}
+    before = {path: client.get(_url(rule, ids), headers=owner_headers) for path, rule in views.items()}
+    answers = {}
+
+    for rule, method, _ in routes:
+        url = _url(rule, ids)
+        body = BODIES.get((method, rule.rule), {})
+        answers[f"{method} {rule.rule}"] = client.open(
+            url, method=method, json=body, headers=stranger_headers
+        ).status_code
+
+    assert len(answers) >= 8
+    assert {route: status for route, status in answers.items() if status != 404} == {}
+    for path, rule in views.items():
+        after = client.get(_url(rule, ids), headers=owner_headers)
+        assert before[path].status_code == 200, f"the factory's object is not visible to its owner at {path}"
+        assert after.get_json() == before[path].get_json(), f"a stranger's request changed {path}"
+
+
+def _url(rule, ids) -> str:
+    return rule.build({name: ids[name] for name in rule.arguments if name in ids})[1]
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_FACTORIES))
+def test_each_factory_is_used_by_some_route(app, name):
+    used = {n for _, _, ids in object_routes(app) for n in ids}
+
+    assert name in used, f"OBJECT_FACTORIES[{name!r}] matches no route any more; remove it"

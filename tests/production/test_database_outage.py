@@ -1,0 +1,77 @@
+"""PostgreSQL lost under gunicorn: 503 problem+json with Retry-After, nothing half-written, recovery."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from partnerhub.models import Partner
+from tests.production.tcp_proxy import TcpProxy
+
+ROOT = Path(__file__).parent.parent.parent
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+def proxied_server(app, database_url, free_port):
+    """gunicorn (gunicorn.conf.py) whose only way to the database runs through a TcpProxy."""
+    url = sa.engine.make_url(database_url)
+    proxy = TcpProxy((url.host, url.port or 5432)).start()
+    env = os.environ | {
+        "DATABASE_URL": url.set(port=proxy.port).render_as_string(hide_password=False),
+        "WEB_CONCURRENCY": "1",
+        "BIND": f"127.0.0.1:{free_port}",
+        "DB_CONNECT_TIMEOUT": "1",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{free_port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/healthz", timeout=2)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    yield base, proxy
+    server.terminate()
+    server.wait(timeout=30)
+    proxy.cut()
+
+
+def _register(base: str, name: str) -> requests.Response:
+    body = {"name": name, "size": {"sales_reps": 2, "revenue_band": "under_1m", "monthly_leads": 5}}
+    return requests.post(base + "/api/v1/partners", json=body, timeout=10)
+
+
+def test_a_database_outage_is_503_and_leaves_nothing_half_written(proxied_server, session):
+    base, proxy = proxied_server
+    before = _register(base, "Before the outage")
+
+    proxy.cut()
+    during = _register(base, "During the outage")
+    ready_during = requests.get(base + "/readyz", timeout=10)
+    proxy.start()
+    after = _register(base, "After the outage")
+
+    assert before.status_code == 201
+    assert during.status_code == 503
+    assert during.headers["Content-Type"] == "application/problem+json"
+    assert during.headers["Retry-After"] == "5"
+    assert "database is unavailable" in during.json()["detail"]
+    assert during.json()["request_id"] == during.headers["X-Request-ID"]
+    assert ready_during.status_code == 503
+    assert ready_during.json()["checks"]["database"].startswith("unavailable")
+    assert after.status_code == 201
+    names = set(session.scalars(select(Partner.name)))
+    assert names == {"Before the outage", "After the outage"}
