@@ -60,6 +60,14 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Page sessions. None: Secure unless plain HTTP on loopback (api/web/session.py).
+        "SESSION_COOKIE_SECURE": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "partnerhub_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The CSRF token lives as long as the session, so a form left open over lunch still posts.
+        "WTF_CSRF_TIME_LIMIT": None,
     }
     for key in _GENERATED_SECRETS:
         if os.environ.get(key):

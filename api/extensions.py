@@ -4,6 +4,7 @@ from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 
 from partnerhub.db import Base
 
@@ -12,3 +13,4 @@ db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()
+csrf = CSRFProtect()
