@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -46,7 +47,7 @@ class RegionsField(StringField):
 
 
 def _choices(categories) -> list[tuple[str, str]]:
-    return [(c.slug, c.name) for c in categories]
+    return [SelectChoice(c.slug, c.name) for c in categories]
 
 
 class LoginForm(FlaskForm):
@@ -63,7 +64,7 @@ class ProfileForm(FlaskForm):
     regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
     sales_reps = IntegerField("Sales reps", validators=[InputRequired(), NumberRange(min=1, max=100_000)])
     revenue_band = SelectField(
-        "Annual revenue", choices=[(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
+        "Annual revenue", choices=[SelectChoice(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
     )
     monthly_leads = IntegerField(
         "Expected leads per month", validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
@@ -117,7 +118,8 @@ class PartnershipForm(FlaskForm):
     reward_type = SelectField(
         "Reward",
         choices=[
-            (t, "Percent of the deal value" if t == "percent" else "Fixed amount") for t in REWARD_TYPES
+            SelectChoice(t, "Percent of the deal value" if t == "percent" else "Fixed amount")
+            for t in REWARD_TYPES
         ],
     )
     reward_value = DecimalField(
@@ -144,7 +146,7 @@ class PartnershipForm(FlaskForm):
     )
 
     def with_partners(self, partners) -> "PartnershipForm":
-        self.partner_id.choices = [(p.id, p.name) for p in partners]
+        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
         return self
 
     def terms(self) -> dict:
@@ -166,7 +168,7 @@ class CategoryForm(FlaskForm):
     parent = SelectField("Parent category", validators=[Optional()])
 
     def with_categories(self, categories) -> "CategoryForm":
-        self.parent.choices = [("", "None"), *_choices(categories)]
+        self.parent.choices = [SelectChoice("", "None"), *_choices(categories)]
         return self
 
 
