@@ -5,8 +5,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from api.extensions import db
 from tests.builders import TEST_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,6 +32,35 @@ def csrf_token(html: str) -> str:
     return _TOKEN.search(html).group(1)
 
 
+def _leave_the_test_transaction(session) -> None:
+    """Let the server work while the test keeps its arranged objects.
+
+    On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so the test
+    must not sit in one while a request runs; objects stay loaded after the commit.
+    """
+    session().expire_on_commit = False
+    session.commit()
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as under a real server.
+
+    The test's app context would otherwise be shared by its requests, and with it `g`,
+    where the signed-in user and Flask-WTF's token are cached per request.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            _leave_the_test_transaction(db.session)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return OwnContextClient(app, app.response_class, use_cookies=True)
+
+
 @pytest.fixture
 def sign_in(client):
     """Sign the test client in as `user`, through the login form."""
@@ -39,7 +71,7 @@ def sign_in(client):
             "/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}, **kwargs
         )
         assert response.status_code == 303, response.text
-        return client
+        return response
 
     return sign
 
@@ -72,14 +104,12 @@ def browser():
 def open_as(browser, live_server, session):
     """A signed-in page for `user` (or a signed-out one for None), at `width` pixels."""
     contexts = []
-    # On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so the test must
-    # not sit in one while the server works: arranged objects stay loaded after commit,
-    # and each page opens only once the test's own transaction is over.
+    # Set before the test arranges anything, so its objects never reload mid-browsing.
     session().expire_on_commit = False
 
     def open_page(user=None, *, width: int = 1280, height: int = 860):
         email = user.email if user is not None else None
-        session.commit()
+        _leave_the_test_transaction(session)
         context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
         contexts.append(context)
