@@ -4,6 +4,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/partnerhub_test
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+# Root installs directly (CI, the dev machines); anyone else goes through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
 .PHONY: install run test test-sqlite test-postgres lint bench clean
 
@@ -13,7 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The browser tests drive Debian's Chromium: no browser can be downloaded here.
+# apt-get update runs only when the package lists do not know chromium yet.
+$(CHROMIUM):
+	$(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
+
+install: $(STAMP) $(CHROMIUM)
 
 run: install
 	$(FLASK) db upgrade

@@ -1,4 +1,4 @@
-"""The web application: JSON API, OpenAPI document and (later) pages."""
+"""The web application: JSON API, OpenAPI document and pages."""
 
 import os
 from pathlib import Path
@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions, health, observability, security
+    from api import cli, errors, extensions, health, observability, security, web
     from api.auth import blp as oauth_blp
     from api.schemas import DecimalString
     from api.v1 import BLUEPRINTS
@@ -51,8 +51,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    extensions.csrf.init_app(app)
     for blueprint in [oauth_blp, *BLUEPRINTS]:
         extensions.api.register_blueprint(blueprint)
+        # Bearer tokens, not cookies, authenticate the API: there is no session to forge a request with.
+        extensions.csrf.exempt(blueprint)
+    web.init_app(app)
     # After flask-smorest's own handler, so one problem+json format wins everywhere.
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)

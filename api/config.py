@@ -90,6 +90,14 @@ def default_config(instance_path: str) -> dict:
         # Set to the number of reverse proxies in front (e.g. 1 behind nginx) to trust X-Forwarded-*.
         "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
+        # Page sessions. None: Secure unless plain HTTP on loopback (api/web/session.py).
+        "SESSION_COOKIE_SECURE": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "partnerhub_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The CSRF token lives as long as the session, so a form left open over lunch still posts.
+        "WTF_CSRF_TIME_LIMIT": None,
     }
     for key in _GENERATED_SECRETS:
         if os.environ.get(key):

@@ -1,13 +1,16 @@
-"""Every error the API answers with, as RFC 9457 problem+json, mapped in one place."""
+"""Every error, mapped in one place: RFC 9457 problem+json under /api/, an HTML page elsewhere."""
 
-from flask import Flask, current_app, g, json
+from flask import Flask, current_app, g, json, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.ratelimit import seconds_until_reset
 from api.schemas import PROBLEM
+from api.web import errors as pages
 from partnerhub import errors as domain
+
+API_PREFIX = "/api/"
 
 _DOMAIN_STATUS = [
     (domain.NotFound, 404, "Not Found"),
@@ -18,6 +21,11 @@ _DOMAIN_STATUS = [
 ]
 
 
+def for_api() -> bool:
+    """Whether this request is the JSON API's (problem+json) or a page's (HTML)."""
+    return request.path.startswith(API_PREFIX)
+
+
 def problem(status: int, title: str, detail: str, **extra):
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update(extra)
@@ -25,6 +33,10 @@ def problem(status: int, title: str, detail: str, **extra):
     if g and g.get("request_id"):
         body["request_id"] = g.request_id
     return current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
+
+
+def _error(status: int, title: str, detail: str):
+    return problem(status, title, detail) if for_api() else pages.error_page(status, title, detail)
 
 
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -50,6 +62,8 @@ def _validation_problem(errors: dict[str, list[str]], detail: str | None = None)
 
 
 def handle_http_exception(exc: HTTPException):
+    if not for_api():
+        return pages.error_page(exc.code or 500, exc.name, exc.description or exc.name)
     if exc.code == 422:
         messages = (getattr(exc, "data", None) or {}).get("messages", {})
         errors: dict[str, list[str]] = {}
@@ -63,18 +77,27 @@ def handle_http_exception(exc: HTTPException):
     return response
 
 
-def handle_domain_error(exc: domain.DomainError):
-    if isinstance(exc, domain.InvalidInput):
-        return _validation_problem(exc.errors, exc.message if exc.message != "Invalid input." else None)
+def _domain_status(exc: domain.DomainError) -> tuple[int, str]:
     for family, status, title in _DOMAIN_STATUS:
         if isinstance(exc, family):
-            return problem(status, title, exc.message, **exc.details)
-    return problem(400, "Bad Request", exc.message, **exc.details)
+            return status, title
+    return 400, "Bad Request"
+
+
+def handle_domain_error(exc: domain.DomainError):
+    status, title = _domain_status(exc)
+    if not for_api():
+        if request.method == "POST" and status != 404:
+            return pages.refused_form(exc.message, getattr(exc, "errors", None))
+        return pages.error_page(status, title, exc.message)
+    if isinstance(exc, domain.InvalidInput):
+        return _validation_problem(exc.errors, exc.message if exc.message != "Invalid input." else None)
+    return problem(status, title, exc.message, **exc.details)
 
 
 def handle_integrity_error(exc: IntegrityError):
     # A unique key or check the domain did not foresee, usually a race lost to another request.
-    return problem(409, "Conflict", "The change conflicts with the current state; retry or reload.")
+    return _error(409, "Conflict", "The change conflicts with the current state; retry or reload.")
 
 
 def handle_data_error(exc: DataError):
@@ -83,7 +106,7 @@ def handle_data_error(exc: DataError):
 
 
 def handle_database_down(exc: OperationalError):
-    response = problem(503, "Service Unavailable", "The database is unavailable; retry shortly.")
+    response = _error(503, "Service Unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "5"
     return response
 

@@ -5,6 +5,7 @@ from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 
 from api.ratelimit import api_client_key, default_limit
 from api.schemas import PROBLEM, Problem
@@ -34,3 +35,4 @@ api = ProblemApi()
 # Every route gets the default limit per API client; decorate a view with
 # `@limiter.limit(...)` for a tighter one (the token endpoint, the login form).
 limiter = Limiter(key_func=api_client_key, default_limits=[default_limit])
+csrf = CSRFProtect()

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
@@ -79,6 +79,15 @@ def authenticate_client(session: Session, *, client_id: str, client_secret: str)
         raise InvalidCredentials(f"Partner is {client.partner.status}, not active.")
     client.last_used_at = utcnow()
     return client
+
+
+def api_clients_of(partner_id: int) -> Select:
+    """A partner's clients, live ones first, newest first."""
+    return (
+        select(ApiClient)
+        .where(ApiClient.partner_id == partner_id)
+        .order_by(ApiClient.revoked_at.is_not(None), ApiClient.id.desc())
+    )
 
 
 def revoke_api_client(session: Session, *, client_id: str, at: datetime | None = None) -> ApiClient:

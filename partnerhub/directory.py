@@ -1,6 +1,6 @@
 """The partner directory: who the partners are, what they sell, and how categories relate."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
@@ -77,6 +77,17 @@ def suspend_partner(session: Session, *, partner: Partner) -> Partner:
 
 def active_partners() -> Select:
     return select(Partner).where(Partner.status == "active").order_by(Partner.name)
+
+
+def partners_by_status(status: str | None = None) -> Select:
+    """Every partner, or those in one status, by name."""
+    stmt = select(Partner).order_by(Partner.name)
+    return stmt.where(Partner.status == status) if status else stmt
+
+
+def count_partners_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Partner.status, func.count()).group_by(Partner.status))
+    return {status: count for status, count in rows}
 
 
 # --- taxonomy -----------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Partner, Partnership
 
 
@@ -37,6 +37,14 @@ def partnerships_of(partner_id: int, status: str | None = None) -> Select:
     return stmt
 
 
+def partners_of(
+    session: Session, *, partner_id: int, status: str = "active"
+) -> list[tuple[Partnership, Partner]]:
+    """The partner's partnerships in `status`, each with the partner on the other side."""
+    rows = session.scalars(partnerships_of(partner_id, status).order_by(Partnership.id))
+    return [(p, p.responder if p.proposer_id == partner_id else p.proposer) for p in rows]
+
+
 def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -> Partnership:
     """A partnership the partner is part of; any other is not found."""
     partnership = session.get(Partnership, partnership_id)
@@ -47,6 +55,8 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
 
 def propose_partnership(session: Session, *, proposer: Partner, partner_id: int, terms: dict) -> Partnership:
     """Propose a partnership; the other side accepts or declines it."""
+    if proposer.status != "active":
+        raise NotAllowed(f"{proposer.name} is {proposer.status}; only an active partner can propose.")
     if partner_id == proposer.id:
         raise InvalidInput({"partner_id": ["a partner cannot partner with itself"]})
     other = session.get(Partner, partner_id)
@@ -75,17 +85,31 @@ def _check_terms(terms: dict) -> None:
         raise InvalidInput({"terms.reward_value": ["a percent reward cannot exceed 100"]})
 
 
+def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainError | None:
+    """Why `partner_id` may not make `move` now, or None when it may."""
+    rule = MOVES[move]
+    if partnership.status not in rule.sources:
+        return Conflict(f"Cannot {move} a partnership that is {partnership.status}.")
+    if rule.by == "responder" and partner_id != partnership.responder_id:
+        return NotAllowed(f"Only the invited partner can {move} this partnership.")
+    if rule.by == "pauser" and partner_id != partnership.paused_by_id:
+        return NotAllowed("Only the partner that paused this partnership can resume it.")
+    return None
+
+
+def moves_open_to(partnership: Partnership, *, partner_id: int) -> list[str]:
+    """The moves `partner_id` may make on the partnership now, in MOVES order."""
+    return [move for move in MOVES if _refusal(partnership, partner_id=partner_id, move=move) is None]
+
+
 def change_partnership(
     session: Session, *, partnership: Partnership, partner_id: int, move: str
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
+    refusal = _refusal(partnership, partner_id=partner_id, move=move)
+    if refusal is not None:
+        raise refusal
     rule = MOVES[move]
-    if partnership.status not in rule.sources:
-        raise Conflict(f"Cannot {move} a partnership that is {partnership.status}.")
-    if rule.by == "responder" and partner_id != partnership.responder_id:
-        raise NotAllowed(f"Only the invited partner can {move} this partnership.")
-    if rule.by == "pauser" and partner_id != partnership.paused_by_id:
-        raise NotAllowed("Only the partner that paused this partnership can resume it.")
     partnership.status = rule.target
     now = utcnow()
     if rule.target == "active":

@@ -19,8 +19,13 @@ SAFE_METHODS = {"HEAD", "OPTIONS"}
 
 
 def object_routes(app):
-    """(rule, method, id argument names) for each route with an integer id in its path."""
+    """(rule, method, id argument names) for each API route with an integer id in its path.
+
+    Pages authenticate by session, not bearer token; tests/web sweeps them with logged-in users.
+    """
     for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
         ids = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
         if ids:
             for method in sorted(rule.methods - SAFE_METHODS):

@@ -1,0 +1,43 @@
+"""The pages: server-rendered screens for reps, managers and admins, signed in by password."""
+
+from flask import Blueprint, Flask, request
+
+from api.web.session import CookieSessionInterface, current_user
+
+# Pages load only what the app serves itself: no CDN, no inline script, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages, the session cookie and the headers every page carries."""
+    # Here, not at import: the views import the API's fields, which import api.errors, which imports us.
+    from api.errors import for_api
+    from api.web import account, admin, lines, partnerships, profile
+
+    app.session_interface = CookieSessionInterface()
+    # The parent of every page blueprint (endpoints read "web.lines.index"), holding the
+    # templates and static files they share; made per app, as a registered blueprint is frozen.
+    web = Blueprint(
+        "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+    )
+    for blueprint in (account.bp, profile.bp, lines.bp, partnerships.bp, admin.bp):
+        web.register_blueprint(blueprint)
+    app.register_blueprint(web)
+
+    @app.context_processor
+    def signed_in():
+        return {"current_user": current_user}
+
+    @app.after_request
+    def page_headers(response):
+        if not for_api() and not request.path.startswith("/healthz"):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if response.mimetype == "text/html":
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,51 @@
+"""Signing in and out, and the home page each role starts from."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from api.extensions import db
+from api.web.forms import LoginForm
+from api.web.session import current_user, log_in, log_out, role_required, safe_next
+from partnerhub import credentials, directory, partnerships
+
+bp = Blueprint("account", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = credentials.authenticate_user(db.session, email=form.email.data, password=form.password.data)
+        log_in(user)
+        return redirect(safe_next(form.next.data) or url_for("web.account.home"), 303)
+    if request.method == "GET" and current_user() is not None:
+        return redirect(url_for("web.account.home"))
+    return render_template("account/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    log_out()
+    flash("You are signed out.", "info")
+    return redirect(url_for("web.account.login"), 303)
+
+
+@bp.get("/")
+@role_required("admin", "manager", "rep")
+def home():
+    """The start page of the signed-in role."""
+    user = current_user()
+    if user.role == "admin":
+        return render_template(
+            "account/home_admin.html",
+            counts=directory.count_partners_by_status(db.session),
+            pending=db.session.scalars(directory.partners_by_status("pending")).all(),
+        )
+    partner = user.partner
+    return render_template(
+        "account/home_partner.html",
+        partner=partner,
+        partners=partnerships.partners_of(db.session, partner_id=partner.id, status="active"),
+        proposals=partnerships.partners_of(db.session, partner_id=partner.id, status="proposed"),
+    )

@@ -1,0 +1,149 @@
+"""The operator's pages: partners to approve or suspend, the taxonomy, API clients."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from api.extensions import db
+from api.web.forms import ApiClientForm, CategoryForm, ComplementForm
+from api.web.session import back_to, role_required
+from partnerhub import credentials, directory
+from partnerhub.models.partner import PARTNER_STATUSES
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/partners")
+@role_required("admin")
+def partners():
+    """List partners, optionally those in one status."""
+    status = request.args.get("status") if request.args.get("status") in PARTNER_STATUSES else None
+    return render_template(
+        "admin/partners.html",
+        partners=db.session.scalars(directory.partners_by_status(status)).all(),
+        status=status,
+        statuses=PARTNER_STATUSES,
+        counts=directory.count_partners_by_status(db.session),
+    )
+
+
+def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secret=None, status=200):
+    partner = directory.find_partner(db.session, partner_id)
+    clients = db.session.scalars(credentials.api_clients_of(partner.id)).all()
+    page = render_template(
+        "admin/partner.html",
+        partner=partner,
+        clients=clients,
+        form=form,
+        new_client=new_client,
+        secret=secret,
+    )
+    return page, status
+
+
+@bp.get("/partners/<int:partner_id>")
+@role_required("admin")
+def partner(partner_id: int):
+    """Show a partner with its profile and API clients."""
+    return _partner_page(partner_id, form=ApiClientForm())
+
+
+@bp.post("/partners/<int:partner_id>/approve")
+@role_required("admin")
+def approve(partner_id: int):
+    """Approve a pending (or suspended) partner."""
+    approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    flash(f"{approved.name} is active.", "success")
+    return redirect(back_to(url_for("web.admin.partners")), 303)
+
+
+@bp.post("/partners/<int:partner_id>/suspend")
+@role_required("admin")
+def suspend(partner_id: int):
+    """Suspend an active partner: its tokens and leads stop."""
+    suspended = directory.suspend_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    flash(f"{suspended.name} is suspended.", "success")
+    return redirect(back_to(url_for("web.admin.partners")), 303)
+
+
+@bp.post("/partners/<int:partner_id>/clients")
+@role_required("admin")
+def create_client(partner_id: int):
+    """Issue API credentials; the secret is shown on this one response and never again."""
+    form = ApiClientForm()
+    if not form.validate_on_submit():
+        return _partner_page(partner_id, form=form, status=422)
+    client, secret = credentials.create_api_client(
+        db.session, partner=directory.find_partner(db.session, partner_id), name=form.name.data or ""
+    )
+    return _partner_page(
+        partner_id, form=ApiClientForm(formdata=None), new_client=client, secret=secret, status=201
+    )
+
+
+@bp.post("/clients/<client_id>/revoke")
+@role_required("admin")
+def revoke_client(client_id: str):
+    """Revoke an API client at once."""
+    client = credentials.revoke_api_client(db.session, client_id=client_id)
+    flash(f"Client {client.client_id} revoked.", "success")
+    return redirect(url_for("web.admin.partner", partner_id=client.partner_id), 303)
+
+
+def _taxonomy_page(category_form=None, complement_form=None, status=200):
+    categories = directory.categories(db.session)
+    page = render_template(
+        "admin/taxonomy.html",
+        categories=categories,
+        complements=directory.complements_by_category(db.session),
+        category_form=(category_form or CategoryForm(formdata=None)).with_categories(categories),
+        complement_form=(complement_form or ComplementForm(formdata=None)).with_categories(categories),
+    )
+    return page, status
+
+
+@bp.get("/taxonomy")
+@role_required("admin")
+def taxonomy():
+    """Show the categories and which ones help each other sell."""
+    return _taxonomy_page()
+
+
+@bp.post("/categories")
+@role_required("admin")
+def add_category():
+    """Add a category to the taxonomy."""
+    form = CategoryForm().with_categories(directory.categories(db.session))
+    if not form.validate_on_submit():
+        return _taxonomy_page(category_form=form, status=422)
+    category = directory.add_category(
+        db.session, slug=form.slug.data, name=form.name.data.strip(), parent=form.parent.data or None
+    )
+    flash(f"Category {category.slug} added.", "success")
+    return redirect(url_for("web.admin.taxonomy"), 303)
+
+
+@bp.post("/complements")
+@role_required("admin")
+def declare_complement():
+    """Declare that lines of one category help sell another."""
+    form = ComplementForm().with_categories(directory.categories(db.session))
+    if not form.validate_on_submit():
+        return _taxonomy_page(complement_form=form, status=422)
+    directory.declare_complement(
+        db.session,
+        category=form.category.data,
+        complement=form.complement.data,
+        weight=form.weight.data,
+        symmetric=form.symmetric.data,
+    )
+    flash(f"{form.complement.data} now helps sell {form.category.data}.", "success")
+    return redirect(url_for("web.admin.taxonomy"), 303)
+
+
+@bp.post("/complements/remove")
+@role_required("admin")
+def remove_complement():
+    """Remove a complement, both directions."""
+    category, complement = request.form.get("category", ""), request.form.get("complement", "")
+    directory.remove_complement(db.session, category=category, complement=complement)
+    flash(f"{complement} no longer complements {category}.", "success")
+    return redirect(url_for("web.admin.taxonomy"), 303)

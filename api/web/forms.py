@@ -1,0 +1,189 @@
+"""The page forms: what each accepts, and the plain values handed to the domain."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from api.v1.fields import REGION, SLUG
+from partnerhub.models.partner import REVENUE_BANDS
+from partnerhub.models.partnership import REWARD_TYPES
+
+REVENUE_LABELS = {
+    "under_1m": "Under 1 million",
+    "1m_10m": "1 to 10 million",
+    "10m_50m": "10 to 50 million",
+    "50m_250m": "50 to 250 million",
+    "over_250m": "Over 250 million",
+}
+
+
+class RegionsField(StringField):
+    """Region codes typed as one line, "DE-BE, DE-BB", kept as a list."""
+
+    def _value(self):
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
+
+    def pre_validate(self, form):
+        wrong = [code for code in self.data or [] if not REGION.regex.match(code)]
+        if wrong:
+            raise ValidationError(f"Not ISO 3166 codes such as DE or DE-BE: {', '.join(wrong)}.")
+
+
+def _choices(categories) -> list[tuple[str, str]]:
+    return [SelectChoice(c.slug, c.name) for c in categories]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Company name", validators=[InputRequired(), Length(max=200)])
+    business = TextAreaField("What the business does", validators=[Length(max=5000)])
+    website = URLField("Website", validators=[Optional(), Length(max=500)])
+    contact_email = EmailField("Contact email", validators=[Optional(), Length(max=320)])
+    regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
+    sales_reps = IntegerField("Sales reps", validators=[InputRequired(), NumberRange(min=1, max=100_000)])
+    revenue_band = SelectField(
+        "Annual revenue", choices=[SelectChoice(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
+    )
+    monthly_leads = IntegerField(
+        "Expected leads per month", validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
+    )
+
+    def profile(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "business": self.business.data or "",
+            "website": self.website.data or None,
+            "contact_email": self.contact_email.data or None,
+            "regions": self.regions.data,
+        }
+
+    def size(self) -> dict:
+        return {
+            "sales_reps": self.sales_reps.data,
+            "revenue_band": self.revenue_band.data,
+            "monthly_leads": self.monthly_leads.data,
+        }
+
+
+class ProductLineForm(FlaskForm):
+    category = SelectField("Category")
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
+    warmup_script = TextAreaField(
+        "Warm-up script",
+        validators=[Length(max=5000)],
+        description="The few phrases, examples or properties that make a buyer curious. "
+        "It travels with every lead this line receives.",
+    )
+
+    def with_categories(self, categories) -> "ProductLineForm":
+        self.category.choices = _choices(categories)
+        return self
+
+    def fields(self) -> dict:
+        return {
+            "category": self.category.data,
+            "name": self.name.data.strip(),
+            "description": self.description.data or "",
+            "regions": self.regions.data,
+            "warmup_script": self.warmup_script.data or "",
+        }
+
+
+class PartnershipForm(FlaskForm):
+    partner_id = SelectField("Partner", coerce=int)
+    reward_type = SelectField(
+        "Reward",
+        choices=[
+            SelectChoice(t, "Percent of the deal value" if t == "percent" else "Fixed amount")
+            for t in REWARD_TYPES
+        ],
+    )
+    reward_value = DecimalField(
+        "Reward value", places=2, default=10, validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
+    )
+    currency = StringField(
+        "Currency",
+        default="EUR",
+        validators=[InputRequired(), Regexp(r"^[A-Z]{3}$", message="Three capitals, such as EUR.")],
+    )
+    rep_share_percent = DecimalField(
+        "Rep's share of the reward (%)",
+        places=2,
+        default=20,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    accept_sla_hours = IntegerField(
+        "Hours to accept a lead", default=48, validators=[InputRequired(), NumberRange(min=1, max=24 * 30)]
+    )
+    monthly_cap = IntegerField(
+        "Monthly cap of leads",
+        validators=[Optional(), NumberRange(min=1)],
+        description="Leave empty for no cap.",
+    )
+
+    def with_partners(self, partners) -> "PartnershipForm":
+        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
+        return self
+
+    def terms(self) -> dict:
+        return {
+            "reward_type": self.reward_type.data,
+            "reward_value": self.reward_value.data,
+            "currency": self.currency.data,
+            "rep_share_percent": self.rep_share_percent.data,
+            "accept_sla_hours": self.accept_sla_hours.data,
+            "monthly_cap": self.monthly_cap.data,
+        }
+
+
+class CategoryForm(FlaskForm):
+    slug = StringField(
+        "Slug", validators=[InputRequired(), Length(max=100), Regexp(SLUG.regex, message=SLUG.error)]
+    )
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    parent = SelectField("Parent category", validators=[Optional()])
+
+    def with_categories(self, categories) -> "CategoryForm":
+        self.parent.choices = [SelectChoice("", "None"), *_choices(categories)]
+        return self
+
+
+class ComplementForm(FlaskForm):
+    category = SelectField("Category")
+    complement = SelectField("Helps sell")
+    weight = FloatField("Weight", default=1.0, validators=[InputRequired(), NumberRange(min=0.01, max=1)])
+    symmetric = BooleanField("Both ways", default=True)
+
+    def with_categories(self, categories) -> "ComplementForm":
+        self.category.choices = self.complement.choices = _choices(categories)
+        return self
+
+
+class ApiClientForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
+    )

@@ -1,0 +1,104 @@
+"""Who is signed in: the session cookie, the current user and partner, and the role guard."""
+
+from functools import wraps
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+from flask import abort, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from api.extensions import db
+from partnerhub.models import Partner, User
+
+PARTNER_ROLES = ("rep", "manager")
+_LOOPBACK_NAMES = ("localhost",)
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.strip("[]")
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, Secure everywhere except plain HTTP on this machine.
+
+    SESSION_COOKIE_SECURE true or false forces the flag; left at None, a request
+    over HTTPS or to any host but loopback gets a Secure cookie, so `make run` on
+    http://127.0.0.1 works and a deployment never sends the session in clear.
+    """
+
+    def get_cookie_secure(self, app) -> bool:
+        forced = app.config.get("SESSION_COOKIE_SECURE")
+        if forced is not None:
+            return bool(forced)
+        return request.is_secure or not _is_loopback(request.host)
+
+
+def log_in(user: User) -> None:
+    """Start a fresh session for `user`: nothing from before the login survives, CSRF token included."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    g.user = user
+
+
+def log_out() -> None:
+    session.clear()
+    g.user = None
+
+
+def current_user() -> User | None:
+    """The signed-in, still active user, loaded once per request."""
+    if "user" not in g:
+        user_id = session.get("user_id")
+        user = db.session.get(User, user_id) if user_id is not None else None
+        g.user = user if user is not None and user.active else None
+    return g.user
+
+
+def current_partner() -> Partner:
+    """The signed-in user's partner; only views guarded by a partner role call this."""
+    user = current_user()
+    if user is None or user.partner is None:
+        abort(404)
+    return user.partner
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after login, or None: never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def role_required(*roles: str):
+    """Guard a page: sign-in first, then one of `roles`, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                back = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("web.account.login", next=back))
+            if user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def back_to(default: str) -> str:
+    """The page the form was posted from, when it is one of ours; else `default`."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and safe_next(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return default
