@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions
+    from api import cli, errors, extensions, worker
     from api.auth import blp as oauth_blp
     from api.v1 import BLUEPRINTS
 
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if extensions.db.engine.dialect.name == "sqlite":
             configure_sqlite(extensions.db.engine)
     cli.register(app)
+    worker.init_app(app)
 
     @app.get("/healthz")
     def healthz():

@@ -12,7 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerhub import credentials
-from partnerhub.models import ApiClient, Category, Complement, Partner, Partnership, ProductLine, User
+from partnerhub.models import (
+    ApiClient,
+    Category,
+    Complement,
+    Partner,
+    Partnership,
+    ProductLine,
+    User,
+    WebhookEndpoint,
+)
 
 TEST_SECRET = "phs_test-secret"
 TEST_PASSWORD = "correct horse battery"
@@ -139,5 +148,16 @@ class Builder:
                 email=email or f"user{next(_counter)}@example.test",
                 name=f"{role} {next(_counter)}",
                 password_hash=_password_hash(),
+            )
+        )
+
+    def endpoint(
+        self, partner: Partner, url: str, *, events: list[str] | None = None, secret: str | None = None
+    ) -> WebhookEndpoint:
+        from partnerhub.webhooks import new_secret
+
+        return self._save(
+            WebhookEndpoint(
+                partner_id=partner.id, url=url, events=events or [], secret=secret or new_secret()
             )
         )
