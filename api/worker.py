@@ -15,11 +15,12 @@ from pathlib import Path
 
 import requests
 from flask import Flask, current_app
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
 from api.extensions import db
-from partnerhub import delivery
+from partnerhub import delivery, jobs
+from partnerhub.notices import SmtpSettings
 from partnerhub.outbox import WAKE_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ class Queue:
             self.woken.set()
 
         self.wake = wake
+
+        # Every worker's scheduler ticks; the job leases in the database let one of them do the work.
+        @self.huey.periodic_task(crontab(minute="*"), name="tick")
+        def tick():
+            with app.app_context():
+                run_timed_jobs(app)
 
 
 def queue_of(app: Flask) -> Queue:
@@ -79,12 +86,32 @@ def _settings(app: Flask) -> dict:
     }
 
 
+def smtp_settings(app: Flask) -> SmtpSettings | None:
+    """SMTP from the config, or None (notices stay stored, unsent) when SMTP_HOST is not set."""
+    config = app.config
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        sender=config["SMTP_SENDER"],
+        username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"),
+        starttls=bool(config.get("SMTP_STARTTLS")),
+    )
+
+
+def run_timed_jobs(app: Flask) -> dict[str, int]:
+    return jobs.run_due_jobs(db.session, smtp=smtp_settings(app))
+
+
 def run_once(app: Flask) -> int:
-    """Send everything due now, then return how many sends were made."""
-    http = requests.Session()
+    """Send everything due now and run the due timed jobs; return how many sends were made."""
     total = 0
-    while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
-        total += sent
+    with requests.Session() as http:
+        while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
+            total += sent
+    run_timed_jobs(app)
     return total
 
 
@@ -116,4 +143,5 @@ def run_forever(app: Flask, *, interval: float) -> None:
         if sent < settings["limit"]:
             queue.woken.wait(interval)
             queue.woken.clear()
+    http.close()
     consumer.stop(graceful=True)

@@ -16,6 +16,8 @@ from partnerhub.models import (
     ApiClient,
     Category,
     Complement,
+    Handoff,
+    Lead,
     Partner,
     Partnership,
     ProductLine,
@@ -159,5 +161,21 @@ class Builder:
         return self._save(
             WebhookEndpoint(
                 partner_id=partner.id, url=url, events=events or [], secret=secret or new_secret()
+            )
+        )
+
+    def handoff(
+        self, partnership: Partnership, *, sender: Partner, status: str = "sent", sent_at=None
+    ) -> Handoff:
+        """A handoff of a fresh lead from `sender` to the other side of `partnership`."""
+        lead = self._save(Lead(partner_id=sender.id, contact_name="Dana Buyer", consent=True))
+        return self._save(
+            Handoff(
+                lead_id=lead.id,
+                from_partner_id=sender.id,
+                to_partner_id=partnership.other_side(sender.id),
+                partnership_id=partnership.id,
+                status=status,
+                **({"sent_at": sent_at} if sent_at else {}),
             )
         )
