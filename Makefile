@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,6 +41,9 @@ test-postgres: install
 	PARTNERHUB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
+
+bench-delivery: install
+	$(BIN)/python -m bench.delivery
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

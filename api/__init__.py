@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions, health, observability, security, web
+    from api import cli, errors, extensions, health, observability, security, web, worker
     from api.auth import blp as oauth_blp
     from api.schemas import DecimalString
     from api.v1 import BLUEPRINTS
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if extensions.db.engine.dialect.name == "sqlite":
             configure_sqlite(extensions.db.engine)
     cli.register(app)
+    worker.init_app(app)
     return app
 
 

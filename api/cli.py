@@ -5,12 +5,12 @@ command that creates or changes something prints one JSON object with --json.
 """
 
 import json
-import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from api import worker as worker_loop
 from api.extensions import db
 from partnerhub import credentials, demo, directory
 from partnerhub.errors import DomainError
@@ -114,16 +114,17 @@ def seed_demo(if_empty, as_json):
 
 
 @group.command("worker")
-@click.option("--once", is_flag=True, help="Run one pass and exit.")
-@click.option("--interval", default=1.0, help="Seconds between passes when idle.")
+@click.option("--once", is_flag=True, help="Send what is due now, run the due timed jobs, and exit.")
+@click.option("--interval", default=1.0, help="Seconds between polls of the outbox when idle.")
 def worker(once, interval):
     """Run the delivery and timed-jobs worker."""
-    click.echo("worker: started")
-    while True:
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    app = current_app._get_current_object()
+    if once:
+        sent = worker_loop.run_once(app)
+        click.echo(f"worker: {sent} sent")
+        return
+    click.echo("worker: started", err=True)
+    worker_loop.run_forever(app, interval=interval)
 
 
 def register(app: Flask) -> None:

@@ -98,6 +98,18 @@ def default_config(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # The CSRF token lives as long as the session, so a form left open over lunch still posts.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The worker: deliveries claimed per pass, how long a claim keeps other workers off, timeouts.
+        "DELIVERY_BATCH": 10,
+        "DELIVERY_LEASE_SECONDS": 60,
+        "DELIVERY_CONNECT_TIMEOUT": 3.05,
+        "DELIVERY_READ_TIMEOUT": 10,
+        # No SMTP_HOST: notices are stored and shown, never emailed.
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_SENDER": "partnerhub@localhost",
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
     }
     for key in _GENERATED_SECRETS:
         if os.environ.get(key):

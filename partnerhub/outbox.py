@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from partnerhub.db import utcnow
 from partnerhub.models import Delivery, WebhookEndpoint
 
+WAKE_AFTER_COMMIT = "outbox_wake_after_commit"
+
 
 def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
@@ -55,5 +57,8 @@ def emit(
         )
         session.add(delivery)
         deliveries.append(delivery)
+    if deliveries:
+        # Read after commit by whoever owns the transaction, to wake a worker at once.
+        session.info[WAKE_AFTER_COMMIT] = True
     session.flush()
     return deliveries

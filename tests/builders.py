@@ -12,7 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerhub import credentials
-from partnerhub.models import ApiClient, Category, Complement, Partner, Partnership, ProductLine, User
+from partnerhub.models import (
+    ApiClient,
+    Category,
+    Complement,
+    Handoff,
+    Lead,
+    Partner,
+    Partnership,
+    ProductLine,
+    User,
+    WebhookEndpoint,
+)
 
 TEST_SECRET = "phs_test-secret"
 TEST_PASSWORD = "correct horse battery"
@@ -139,5 +150,32 @@ class Builder:
                 email=email or f"user{next(_counter)}@example.test",
                 name=f"{role} {next(_counter)}",
                 password_hash=_password_hash(),
+            )
+        )
+
+    def endpoint(
+        self, partner: Partner, url: str, *, events: list[str] | None = None, secret: str | None = None
+    ) -> WebhookEndpoint:
+        from partnerhub.webhooks import new_secret
+
+        return self._save(
+            WebhookEndpoint(
+                partner_id=partner.id, url=url, events=events or [], secret=secret or new_secret()
+            )
+        )
+
+    def handoff(
+        self, partnership: Partnership, *, sender: Partner, status: str = "sent", sent_at=None
+    ) -> Handoff:
+        """A handoff of a fresh lead from `sender` to the other side of `partnership`."""
+        lead = self._save(Lead(partner_id=sender.id, contact_name="Dana Buyer", consent=True))
+        return self._save(
+            Handoff(
+                lead_id=lead.id,
+                from_partner_id=sender.id,
+                to_partner_id=partnership.other_side(sender.id),
+                partnership_id=partnership.id,
+                status=status,
+                **({"sent_at": sent_at} if sent_at else {}),
             )
         )

@@ -17,6 +17,7 @@ from api import create_app
 from api.extensions import db
 from partnerhub.db import Base
 from tests import builders
+from tests.receiver import Receiver
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -126,3 +127,10 @@ def runner(app):
 def build(session):
     """Small builders with sensible defaults: build.partner(), build.line(partner, ...), ..."""
     return builders.Builder(session)
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on a free localhost port; see tests/receiver.py."""
+    with Receiver() as listening:
+        yield listening

@@ -4,6 +4,7 @@ from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.flag import Flag, Setting
 from partnerhub.models.handoff import Handoff, HandoffEvent
+from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
 from partnerhub.models.partner import ApiClient, Partner, User
@@ -19,6 +20,7 @@ __all__ = [
     "Handoff",
     "HandoffEvent",
     "IdempotencyKey",
+    "JobRun",
     "Lead",
     "Notice",
     "Partner",

@@ -12,10 +12,21 @@ from werkzeug.routing import IntegerConverter
 OBJECT_FACTORIES = {
     "line_id": lambda build, owner, stranger: build.line(owner, "windows").id,
     "partnership_id": lambda build, owner, stranger: build.partnership(owner, build.partner()).id,
+    "endpoint_id": lambda build, owner, stranger: build.endpoint(owner, "http://127.0.0.1:9/hook").id,
+    "delivery_id": lambda build, owner, stranger: _delivery(build, owner),
 }
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {}
 SAFE_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _delivery(build, owner) -> int:
+    from partnerhub import outbox
+
+    build.endpoint(owner, "http://127.0.0.1:9/hook")
+    delivery = outbox.emit(build.session, partner_id=owner.id, event_type="lead.unrouted", data={"lead_id": 1})[0]
+    build.session.commit()
+    return delivery.id
 
 
 def object_routes(app):

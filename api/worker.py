@@ -1,0 +1,147 @@
+"""The worker process: the delivery loop, woken early by the queue, and the timed jobs.
+
+The queue carries no deliveries, only "wake up": the outbox rows are the
+truth and the loop polls them every second anyway, so a wake message lost
+with a killed consumer delays a delivery by a second at most. Huey keeps
+the queue in the instance folder (SQLite) or in Redis when REDIS_URL is set.
+"""
+
+import logging
+import signal
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy import event
+
+from api.extensions import db
+from partnerhub import delivery, jobs
+from partnerhub.notices import SmtpSettings
+from partnerhub.outbox import WAKE_AFTER_COMMIT
+
+log = logging.getLogger(__name__)
+_EXTENSION = "partnerhub_queue"
+
+
+class Queue:
+    """The Huey instance shared by the web processes (which wake) and the workers (which are woken)."""
+
+    def __init__(self, app: Flask):
+        url = app.config.get("REDIS_URL")
+        if url:
+            self.huey = RedisHuey("partnerhub", url=url, results=False)
+        else:
+            path = Path(app.instance_path) / "queue.db"
+            self.huey = SqliteHuey("partnerhub", filename=str(path), results=False)
+        self.woken = threading.Event()
+
+        # A wake nobody picked up within a minute is moot: the poll has long found the rows.
+        @self.huey.task(expires=60, name="wake")
+        def wake():
+            self.woken.set()
+
+        self.wake = wake
+
+        # Every worker's scheduler ticks; the job leases in the database let one of them do the work.
+        @self.huey.periodic_task(crontab(minute="*"), name="tick")
+        def tick():
+            with app.app_context():
+                run_timed_jobs(app)
+
+
+def queue_of(app: Flask) -> Queue:
+    if _EXTENSION not in app.extensions:
+        app.extensions[_EXTENSION] = Queue(app)
+    return app.extensions[_EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    """Wake a worker after any commit that wrote deliveries."""
+
+    @event.listens_for(db.session, "after_commit")
+    def wake_after_commit(session):
+        if not session.info.pop(WAKE_AFTER_COMMIT, False):
+            return
+        try:
+            queue_of(current_app._get_current_object()).wake()
+        except Exception:
+            # The rows are committed and a worker polls them within a second: a wake is only a shortcut.
+            log.warning("could not enqueue a worker wake-up", exc_info=True)
+
+    @event.listens_for(db.session, "after_rollback")
+    def forget_wake(session):
+        session.info.pop(WAKE_AFTER_COMMIT, None)
+
+
+def _settings(app: Flask) -> dict:
+    config = app.config
+    return {
+        "limit": int(config["DELIVERY_BATCH"]),
+        "lease": timedelta(seconds=float(config["DELIVERY_LEASE_SECONDS"])),
+        "timeout": (float(config["DELIVERY_CONNECT_TIMEOUT"]), float(config["DELIVERY_READ_TIMEOUT"])),
+    }
+
+
+def smtp_settings(app: Flask) -> SmtpSettings | None:
+    """SMTP from the config, or None (notices stay stored, unsent) when SMTP_HOST is not set."""
+    config = app.config
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        sender=config["SMTP_SENDER"],
+        username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"),
+        starttls=bool(config.get("SMTP_STARTTLS")),
+    )
+
+
+def run_timed_jobs(app: Flask) -> dict[str, int]:
+    return jobs.run_due_jobs(db.session, smtp=smtp_settings(app))
+
+
+def run_once(app: Flask) -> int:
+    """Send everything due now and run the due timed jobs; return how many sends were made."""
+    total = 0
+    with requests.Session() as http:
+        while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
+            total += sent
+    run_timed_jobs(app)
+    return total
+
+
+def run_forever(app: Flask, *, interval: float) -> None:
+    """Poll and send until SIGTERM or SIGINT; the queue's wake-ups cut the wait short."""
+    queue = queue_of(app)
+    consumer = queue.huey.create_consumer(workers=1, worker_type="thread", periodic=True, max_delay=0.5)
+    consumer.start()
+    stopping = threading.Event()
+
+    def stop(signum, frame):
+        stopping.set()
+        queue.woken.set()
+
+    # After consumer.start(), which installs handlers of its own that only its run() loop reads.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    http = requests.Session()
+    settings = _settings(app)
+    while not stopping.is_set():
+        try:
+            sent = delivery.deliver_due(db.session, http=http, **settings)
+        except Exception:
+            # A database hiccup must not end the worker; the rows wait and the next pass retries.
+            log.exception("delivery pass failed")
+            db.session.rollback()
+            time.sleep(interval)
+            continue
+        if sent < settings["limit"]:
+            queue.woken.wait(interval)
+            queue.woken.clear()
+    http.close()
+    consumer.stop(graceful=True)

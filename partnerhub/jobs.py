@@ -1,0 +1,195 @@
+"""Timed jobs the worker runs: SLA expiry, dormant reminders, weekly digests, notice emails.
+
+Every worker ticks every job; a lease in `job_runs` lets one of them run it
+and the others skip. A job killed mid-run is run again when its lease ends,
+so each job's output is idempotent (a notice is not written twice for the
+same partnership and month, or the same partner and week).
+"""
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from partnerhub.db import utcnow
+from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
+from partnerhub.notices import SmtpSettings, email_pending_notices, notify
+
+log = logging.getLogger(__name__)
+
+DORMANT_AFTER = timedelta(days=30)
+DIGEST_PERIOD = timedelta(days=7)
+JOB_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[..., int]
+
+
+def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+    """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
+    # Imported here: the handoff lifecycle is its own module, owned by routing.
+    from partnerhub.lifecycle import expire_overdue_handoffs
+
+    expired = expire_overdue_handoffs(session, now=now)
+    return len(expired) if isinstance(expired, list | tuple) else int(expired or 0)
+
+
+def remind_dormant(session: Session, *, now: datetime, smtp: SmtpSettings | None = None) -> int:
+    """Tell both managers of an active partnership with no handoff either way in 30 days; once a month."""
+    last_handoff = dict(
+        session.execute(
+            select(Handoff.partnership_id, func.max(Handoff.sent_at)).group_by(Handoff.partnership_id)
+        ).all()
+    )
+    already = {
+        (n.partner_id, n.data.get("partnership_id"))
+        for n in session.scalars(
+            select(Notice).where(Notice.kind == "dormant", Notice.created_at > now - DORMANT_AFTER)
+        )
+    }
+    written = 0
+    for partnership in session.scalars(select(Partnership).where(Partnership.status == "active")):
+        quiet_since = last_handoff.get(partnership.id) or partnership.activated_at or partnership.created_at
+        if now - quiet_since < DORMANT_AFTER:
+            continue
+        for side, other in (
+            (partnership.proposer, partnership.responder),
+            (partnership.responder, partnership.proposer),
+        ):
+            if (side.id, partnership.id) in already:
+                continue
+            days = (now - quiet_since).days
+            notify(
+                session,
+                partner_id=side.id,
+                kind="dormant",
+                subject=f"No leads exchanged with {other.name} in {days} days",
+                body=(
+                    f"Your partnership with {other.name} is active, but no lead went either way "
+                    f"in {days} days. A partner that hears nothing forgets you: pass them a lead, "
+                    "or ask what they need."
+                ),
+                data={"partnership_id": partnership.id, "other_partner_id": other.id, "quiet_days": days},
+                now=now,
+            )
+            written += 1
+    return written
+
+
+def send_weekly_digests(session: Session, *, now: datetime, smtp: SmtpSettings | None = None) -> int:
+    """Give each partner that passed leads in the last 7 days the counts of what receivers did with them."""
+    week = "{}-W{:02d}".format(*now.isocalendar()[:2])
+    done = {
+        n.partner_id
+        for n in session.scalars(
+            select(Notice).where(Notice.kind == "weekly_digest", Notice.created_at > now - 2 * DIGEST_PERIOD)
+        )
+        if n.data.get("week") == week
+    }
+    rows = session.execute(
+        select(Handoff.from_partner_id, Handoff.to_partner_id, Handoff.status, func.count())
+        .where(Handoff.sent_at > now - DIGEST_PERIOD, Handoff.sent_at <= now)
+        .group_by(Handoff.from_partner_id, Handoff.to_partner_id, Handoff.status)
+    ).all()
+    by_sender: dict[int, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for sender, receiver, status, count in rows:
+        by_sender[sender][receiver][status] += count
+    names = dict(session.execute(select(Partner.id, Partner.name)).all())
+    written = 0
+    for sender, receivers in by_sender.items():
+        if sender in done:
+            continue
+        lines = [
+            f"{names[r]}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            for r, counts in sorted(receivers.items(), key=lambda item: names[item[0]])
+        ]
+        notify(
+            session,
+            partner_id=sender,
+            kind="weekly_digest",
+            subject=f"Your leads this week ({week})",
+            body="What your partners did with the leads you passed them in the last 7 days:\n"
+            + "\n".join(lines),
+            data={
+                "week": week,
+                "by_partner": {str(r): dict(counts) for r, counts in receivers.items()},
+            },
+            now=now,
+        )
+        written += 1
+    return written
+
+
+def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+    return email_pending_notices(session, smtp=smtp, now=now)
+
+
+JOBS = (
+    Job("sla_expiry", timedelta(minutes=1), expire_overdue),
+    Job("dormant_reminders", timedelta(days=1), remind_dormant),
+    # Hourly, keyed by ISO week: the first run of a week writes the digests, the rest find them written.
+    Job("weekly_digest", timedelta(hours=1), send_weekly_digests),
+    Job("email_notices", timedelta(minutes=1), email_notices),
+)
+
+
+def claim_job(session: Session, *, name: str, now: datetime, lease: timedelta = JOB_LEASE) -> bool:
+    """Take the job's lease if it is due and nobody holds it; True when the caller should run it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(JobRun).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    claimed = session.execute(
+        update(JobRun)
+        .where(
+            JobRun.name == name,
+            or_(JobRun.next_run_at.is_(None), JobRun.next_run_at <= now),
+            or_(JobRun.lease_until.is_(None), JobRun.lease_until < now),
+        )
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+def finish_job(session: Session, *, name: str, now: datetime, every: timedelta) -> None:
+    session.execute(
+        update(JobRun)
+        .where(JobRun.name == name)
+        .values(next_run_at=now + every, lease_until=None, last_finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def run_due_jobs(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    smtp: SmtpSettings | None = None,
+    jobs: tuple[Job, ...] = JOBS,
+) -> dict[str, int]:
+    """Run every due job this worker can claim; each commits on its own and a failure spares the rest."""
+    now = now or utcnow()
+    results = {}
+    for job in jobs:
+        claimed = claim_job(session, name=job.name, now=now)
+        session.commit()
+        if not claimed:
+            continue
+        try:
+            results[job.name] = job.run(session, now=now, smtp=smtp)
+            finish_job(session, name=job.name, now=now, every=job.every)
+            session.commit()
+        except Exception:
+            # Logged and left leased: it runs again when the lease ends, its outputs being idempotent.
+            log.exception("timed job %s failed", job.name)
+            session.rollback()
+    return results

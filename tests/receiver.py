@@ -1,0 +1,90 @@
+"""A real webhook receiver on localhost that checks every signature with the standardwebhooks library."""
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+@dataclass
+class Received:
+    webhook_id: str
+    body: dict
+    signatures: int
+    verified_by: set[str] = field(default_factory=set)
+
+
+class Receiver:
+    """Answers each POST with the next scripted status (200 when the script is used up)."""
+
+    def __init__(self, *, delay: float = 0.0):
+        self.delay = delay
+        self.secrets: list[str] = []
+        self.script: list[tuple[int, dict]] = []
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers["content-length"]))
+                status, headers = receiver._record(raw, dict(self.headers))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):
+                    # The sender died mid-request: the crash test does that on purpose.
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _record(self, raw: bytes, headers: dict) -> tuple[int, dict]:
+        verified = set()
+        for secret in self.secrets:
+            try:
+                Webhook(secret).verify(raw, headers)
+            except WebhookVerificationError:
+                continue
+            verified.add(secret)
+        lower = {k.lower(): v for k, v in headers.items()}
+        with self._lock:
+            self.received.append(
+                Received(
+                    webhook_id=lower["webhook-id"],
+                    body=json.loads(raw),
+                    signatures=len(lower["webhook-signature"].split(" ")),
+                    verified_by=verified,
+                )
+            )
+            return self.script.pop(0) if self.script else (200, {})
+
+    def answer(self, *statuses: int, headers: dict | None = None) -> None:
+        """Script the next answers, e.g. answer(500, 200)."""
+        self.script.extend((status, headers or {}) for status in statuses)
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [r.webhook_id for r in self.received]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
