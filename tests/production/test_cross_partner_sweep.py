@@ -24,7 +24,8 @@ def _delivery(build, owner) -> int:
     from partnerhub import outbox
 
     build.endpoint(owner, "http://127.0.0.1:9/hook")
-    delivery = outbox.emit(build.session, partner_id=owner.id, event_type="lead.unrouted", data={"lead_id": 1})[0]
+    queued = outbox.emit(build.session, partner_id=owner.id, event_type="lead.unrouted", data={"lead_id": 1})
+    delivery = queued[0]
     build.session.commit()
     return delivery.id
 
