@@ -5,6 +5,7 @@ arranged data must survive that.
 """
 
 import itertools
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -12,7 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerhub import credentials
-from partnerhub.models import ApiClient, Category, Complement, Partner, Partnership, ProductLine, User
+from partnerhub.db import utcnow
+from partnerhub.models import (
+    ApiClient,
+    Category,
+    Complement,
+    Handoff,
+    Lead,
+    Partner,
+    Partnership,
+    ProductLine,
+    User,
+    WebhookEndpoint,
+)
 
 TEST_SECRET = "phs_test-secret"
 TEST_PASSWORD = "correct horse battery"
@@ -141,3 +154,68 @@ class Builder:
                 password_hash=_password_hash(),
             )
         )
+
+    def lead(
+        self,
+        partner: Partner,
+        *,
+        category: str = "window-installation",
+        email: str | None = None,
+        phone: str | None = None,
+        region: str = "DE-BE",
+        status: str = "new",
+        created_at: datetime | None = None,
+    ) -> Lead:
+        """A lead as intake would store it, without routing it."""
+        n = next(_counter)
+        email = email if email is not None else f"buyer{n}@example.test"
+        return self._save(
+            Lead(
+                partner=partner,
+                external_id=f"ext-{n}",
+                contact_name=f"Buyer {n}",
+                contact_email=email,
+                contact_email_norm=email.lower() if email else None,
+                contact_phone=phone,
+                contact_phone_norm="".join(c for c in phone if c.isdigit()) if phone else None,
+                need_category=self.category(category),
+                need_text="Needs it by spring.",
+                region=region,
+                consent=True,
+                status=status,
+                created_at=created_at or utcnow(),
+            )
+        )
+
+    def handoff(
+        self,
+        sender: Partner,
+        receiver: Partner,
+        *,
+        status: str = "sent",
+        sent_at: datetime | None = None,
+        accepted_after: timedelta | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Handoff:
+        """A past handoff written straight to the table (routing history); partners the pair if needed."""
+        partnership = self.session.scalar(
+            select(Partnership).where(Partnership.pair_key == Partnership.key_for(sender.id, receiver.id))
+        ) or self.partnership(sender, receiver)
+        sent_at = sent_at or utcnow()
+        lead = self.lead(sender, email=email, phone=phone, status="routed", created_at=sent_at)
+        return self._save(
+            Handoff(
+                lead=lead,
+                from_partner_id=sender.id,
+                to_partner_id=receiver.id,
+                partnership_id=partnership.id,
+                status=status,
+                sent_at=sent_at,
+                accepted_at=sent_at + accepted_after if accepted_after else None,
+                sla_due_at=sent_at + timedelta(hours=partnership.accept_sla_hours),
+            )
+        )
+
+    def webhook_endpoint(self, partner: Partner, url: str = "http://127.0.0.1:9/hook") -> WebhookEndpoint:
+        return self._save(WebhookEndpoint(partner_id=partner.id, url=url, secret="whsec_dGVzdHNlY3JldA=="))

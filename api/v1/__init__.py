@@ -1,10 +1,12 @@
 """The JSON API, one blueprint per resource."""
 
-from api.v1 import categories, partners, partnerships, product_lines
+from api.v1 import categories, handoffs, leads, partners, partnerships, product_lines
 
 BLUEPRINTS = [
     partners.blp,
     categories.blp,
     product_lines.blp,
     partnerships.blp,
+    leads.blp,
+    handoffs.blp,
 ]
