@@ -78,7 +78,12 @@ class Score:
 @dataclass(frozen=True, slots=True)
 class Ranked:
     candidate: Candidate
-    score: Score
+    total: float
+    per_rep_limit: int = OPEN_PER_REP_LIMIT
+
+    @property
+    def score(self) -> Score:
+        return score(self.candidate, per_rep_limit=self.per_rep_limit)
 
 
 @dataclass(frozen=True)
@@ -117,27 +122,40 @@ def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str |
     return None
 
 
+def _values(c: Candidate, per_rep_limit: int) -> tuple[float, ...]:
+    """The six parts before weighting, in the order of WEIGHTS."""
+    return (
+        1.0 if c.exact else COMPLEMENT_FIT * c.complement_weight,
+        (c.won + PRIOR_CONVERSION * PRIOR_DEALS) / (c.decided + PRIOR_DEALS),
+        0.5 if c.accept_hours is None else 1 / (1 + max(c.accept_hours, 0) / HALF_SPEED_HOURS),
+        # Laplace-smoothed share of the exchange that flows back to the sender.
+        (c.sent_back + 1) / (c.sent_back + c.received + 2),
+        1 - min(1.0, c.open_handoffs / (max(c.sales_reps, 1) * per_rep_limit)),
+        (
+            _similarity(c.sales_reps, c.sender_sales_reps)
+            + _similarity(c.monthly_leads, c.sender_monthly_leads)
+        )
+        / 2,
+    )
+
+
+_WEIGHTED = tuple(WEIGHTS.items())
+
+
 def score(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Score:
     """Score a candidate between 0 and 1, keeping each weighted part."""
-    fit = 1.0 if c.exact else COMPLEMENT_FIT * c.complement_weight
-    conversion = (c.won + PRIOR_CONVERSION * PRIOR_DEALS) / (c.decided + PRIOR_DEALS)
-    speed = 0.5 if c.accept_hours is None else 1 / (1 + max(c.accept_hours, 0) / HALF_SPEED_HOURS)
-    # Laplace-smoothed share of the exchange that flows back to the sender.
-    reciprocity = (c.sent_back + 1) / (c.sent_back + c.received + 2)
-    load = 1 - min(1.0, c.open_handoffs / (max(c.sales_reps, 1) * per_rep_limit))
-    size = (
-        _similarity(c.sales_reps, c.sender_sales_reps) + _similarity(c.monthly_leads, c.sender_monthly_leads)
-    ) / 2
-    values = {
-        "category_fit": fit,
-        "conversion": conversion,
-        "acceptance_speed": speed,
-        "reciprocity": reciprocity,
-        "load": load,
-        "size_similarity": size,
+    parts = {
+        name: round(weight * value, 6)
+        for (name, weight), value in zip(_WEIGHTED, _values(c, per_rep_limit), strict=True)
     }
-    parts = {name: round(WEIGHTS[name] * value, 6) for name, value in values.items()}
     return Score(total=round(sum(parts.values()), 6), parts=parts)
+
+
+def _total(c: Candidate, per_rep_limit: int) -> float:
+    # The same sum as score() without building the parts: ranking a thousand candidates stays cheap.
+    return round(
+        sum(round(w * v, 6) for (_, w), v in zip(_WEIGHTED, _values(c, per_rep_limit), strict=True)), 6
+    )
 
 
 def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Decision:
@@ -146,10 +164,10 @@ def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIM
     for c in candidates:
         reason = exclusion(c, per_rep_limit=per_rep_limit)
         if reason is None:
-            ranked.append(Ranked(c, score(c, per_rep_limit=per_rep_limit)))
+            ranked.append(Ranked(c, _total(c, per_rep_limit), per_rep_limit))
         else:
             excluded.append((c, reason))
-    ranked.sort(key=lambda r: (-r.score.total, r.candidate.partner_id))
+    ranked.sort(key=lambda r: (-r.total, r.candidate.partner_id))
     excluded.sort(key=lambda e: e[0].partner_id)
     return Decision(ranked, excluded)
 
@@ -184,7 +202,19 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         (Partnership.proposer_id == sender.id, Partnership.responder_id), else_=Partnership.proposer_id
     )
     rows = session.execute(
-        select(Partnership.id, Partnership.monthly_cap, ProductLine, Partner)
+        select(
+            Partnership.id,
+            Partnership.monthly_cap,
+            ProductLine.id,
+            ProductLine.name,
+            ProductLine.category_id,
+            ProductLine.regions,
+            Partner.id,
+            Partner.name.label("partner_name"),
+            Partner.regions.label("partner_regions"),
+            Partner.sales_reps,
+            Partner.monthly_leads,
+        )
         .join(ProductLine, ProductLine.partner_id == other)
         .join(Partner, Partner.id == ProductLine.partner_id)
         .where(
@@ -196,32 +226,40 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         )
         .order_by(ProductLine.id)
     )
+    # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
     best: dict[int, tuple] = {}
-    for partnership_id, cap, line, partner in rows:
-        if not serves(line.regions or partner.regions, lead.region):
+    for row in rows:
+        partnership_id, cap, line_id, line_name, category_id, line_regions, partner_id = row[:7]
+        if not serves(line_regions or row.partner_regions, lead.region):
             continue
-        exact = line.category_id == lead.need_category_id
-        rank = (exact, fits[line.category_id])
-        if partner.id not in best or rank > best[partner.id][0]:
-            best[partner.id] = (rank, partnership_id, cap, line, partner)
+        rank = (category_id == lead.need_category_id, fits[category_id])
+        if partner_id not in best or rank > best[partner_id][0]:
+            best[partner_id] = (rank, partnership_id, cap, line_id, line_name, row)
     if not best:
         return []
-    ids = list(best)
+    # Subqueries rather than lists of a thousand ids: the planner does better, and binding is free.
+    partnered = select(Partnership.id).where(
+        Partnership.status == "active",
+        or_(Partnership.proposer_id == sender.id, Partnership.responder_id == sender.id),
+    )
+    ids = select(other).where(Partnership.id.in_(partnered))
     stats = _receiver_stats(session, ids, now)
-    flows = _flows(session, [b[1] for b in best.values()], now)
+    flows = _flows(session, partnered, now)
     month = _sent_this_month(session, sender.id, [b[1] for b in best.values() if b[2] is not None], now)
     held = set(session.scalars(select(Handoff.to_partner_id).where(Handoff.lead_id == lead.id)))
     conflicts = _conflicts(session, lead, ids, now)
     candidates = []
-    for partner_id, ((exact, weight), partnership_id, cap, line, partner) in sorted(best.items()):
+    for partner_id, ((exact, weight), partnership_id, cap, line_id, line_name, partner) in sorted(
+        best.items()
+    ):
         open_count, decided, won, accept_seconds = stats.get(partner_id, (0, 0, 0, None))
         candidates.append(
             Candidate(
                 partner_id=partner_id,
-                partner_name=partner.name,
+                partner_name=partner.partner_name,
                 partnership_id=partnership_id,
-                line_id=line.id,
-                line_name=line.name,
+                line_id=line_id,
+                line_name=line_name,
                 exact=exact,
                 complement_weight=weight,
                 won=won,
@@ -243,7 +281,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     return candidates
 
 
-def _receiver_stats(session: Session, partner_ids: list[int], now: datetime) -> dict[int, tuple]:
+def _receiver_stats(session: Session, partner_ids, now: datetime) -> dict[int, tuple]:
     since = now - timedelta(days=HISTORY_DAYS)
     recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= since)
     rows = session.execute(
@@ -260,7 +298,7 @@ def _receiver_stats(session: Session, partner_ids: list[int], now: datetime) -> 
     return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), row[4]) for row in rows}
 
 
-def _flows(session: Session, partnership_ids: list[int], now: datetime) -> dict[tuple[int, int], int]:
+def _flows(session: Session, partnership_ids, now: datetime) -> dict[tuple[int, int], int]:
     rows = session.execute(
         select(Handoff.from_partner_id, Handoff.to_partner_id, func.count())
         .where(
@@ -290,7 +328,7 @@ def _sent_this_month(
     return {partnership_id: count for partnership_id, count in rows}
 
 
-def _conflicts(session: Session, lead: Lead, partner_ids: list[int], now: datetime) -> dict[int, str]:
+def _conflicts(session: Session, lead: Lead, partner_ids, now: datetime) -> dict[int, str]:
     same_contact = [
         column == value
         for column, value in (
