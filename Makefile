@@ -33,5 +33,9 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
+bench: install
+	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.intake
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
