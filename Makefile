@@ -42,6 +42,10 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
+bench: install
+	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.intake
+
 bench-delivery: install
 	$(BIN)/python -m bench.delivery
 

@@ -127,3 +127,11 @@ def _invalid_token(reason):
 @jwt.expired_token_loader
 def _expired_token(header, payload):
     return _unauthorized("The token has expired; request a new one.")
+
+
+def current_actor():
+    """The caller as the domain's Actor: the API client acting for its partner."""
+    from partnerhub.actors import Actor
+
+    client = g.api_client
+    return Actor.client(partner_id=client.partner_id, client_id=client.id)

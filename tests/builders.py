@@ -5,6 +5,7 @@ arranged data must survive that.
 """
 
 import itertools
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerhub import credentials
+from partnerhub.db import utcnow
 from partnerhub.models import (
     ApiClient,
     Category,
@@ -153,29 +155,80 @@ class Builder:
             )
         )
 
+    def lead(
+        self,
+        partner: Partner,
+        *,
+        category: str = "window-installation",
+        email: str | None = None,
+        phone: str | None = None,
+        region: str = "DE-BE",
+        status: str = "new",
+        created_at: datetime | None = None,
+    ) -> Lead:
+        """A lead as intake would store it, without routing it."""
+        n = next(_counter)
+        email = email if email is not None else f"buyer{n}@example.test"
+        return self._save(
+            Lead(
+                partner=partner,
+                external_id=f"ext-{n}",
+                contact_name=f"Buyer {n}",
+                contact_email=email,
+                contact_email_norm=email.lower() if email else None,
+                contact_phone=phone,
+                contact_phone_norm="".join(c for c in phone if c.isdigit()) if phone else None,
+                need_category=self.category(category),
+                need_text="Needs it by spring.",
+                region=region,
+                consent=True,
+                status=status,
+                created_at=created_at or utcnow(),
+            )
+        )
+
+    def handoff(
+        self,
+        sender: Partner,
+        receiver: Partner,
+        *,
+        status: str = "sent",
+        sent_at: datetime | None = None,
+        accepted_after: timedelta | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Handoff:
+        """A past handoff written straight to the table (routing history); partners the pair if needed."""
+        partnership = self.session.scalar(
+            select(Partnership).where(Partnership.pair_key == Partnership.key_for(sender.id, receiver.id))
+        ) or self.partnership(sender, receiver)
+        sent_at = sent_at or utcnow()
+        lead = self.lead(sender, email=email, phone=phone, status="routed", created_at=sent_at)
+        return self._save(
+            Handoff(
+                lead=lead,
+                from_partner_id=sender.id,
+                to_partner_id=receiver.id,
+                partnership_id=partnership.id,
+                status=status,
+                sent_at=sent_at,
+                accepted_at=sent_at + accepted_after if accepted_after else None,
+                sla_due_at=sent_at + timedelta(hours=partnership.accept_sla_hours),
+            )
+        )
+
     def endpoint(
-        self, partner: Partner, url: str, *, events: list[str] | None = None, secret: str | None = None
+        self,
+        partner: Partner,
+        url: str = "http://127.0.0.1:9/hook",
+        *,
+        events: list[str] | None = None,
+        secret: str | None = None,
     ) -> WebhookEndpoint:
         from partnerhub.webhooks import new_secret
 
         return self._save(
             WebhookEndpoint(
                 partner_id=partner.id, url=url, events=events or [], secret=secret or new_secret()
-            )
-        )
-
-    def handoff(
-        self, partnership: Partnership, *, sender: Partner, status: str = "sent", sent_at=None
-    ) -> Handoff:
-        """A handoff of a fresh lead from `sender` to the other side of `partnership`."""
-        lead = self._save(Lead(partner_id=sender.id, contact_name="Dana Buyer", consent=True))
-        return self._save(
-            Handoff(
-                lead_id=lead.id,
-                from_partner_id=sender.id,
-                to_partner_id=partnership.other_side(sender.id),
-                partnership_id=partnership.id,
-                status=status,
-                **({"sent_at": sent_at} if sent_at else {}),
             )
         )

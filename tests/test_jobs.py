@@ -15,8 +15,8 @@ def _notices(session, kind):
 
 def test_both_managers_hear_of_a_partnership_quiet_for_30_days_once_a_month(session, build):
     acme, northwind = build.partner("Acme"), build.partner("Northwind")
-    partnership = build.partnership(acme, northwind)
-    build.handoff(partnership, sender=acme, sent_at=utcnow() - timedelta(days=31))
+    build.partnership(acme, northwind)
+    build.handoff(acme, northwind, sent_at=utcnow() - timedelta(days=31))
     now = utcnow()
 
     first = jobs.remind_dormant(session, now=now)
@@ -34,20 +34,18 @@ def test_both_managers_hear_of_a_partnership_quiet_for_30_days_once_a_month(sess
 
 def test_a_partnership_with_a_recent_handoff_is_not_dormant(session, build):
     acme, northwind = build.partner(), build.partner()
-    partnership = build.partnership(acme, northwind)
-    build.handoff(partnership, sender=northwind, sent_at=utcnow() - timedelta(days=29))
+    build.partnership(acme, northwind)
+    build.handoff(northwind, acme, sent_at=utcnow() - timedelta(days=29))
 
     assert jobs.remind_dormant(session, now=utcnow()) == 0
 
 
 def test_the_weekly_digest_counts_what_each_receiver_did_with_the_senders_leads(session, build):
     acme, northwind, zenith = build.partner("Acme"), build.partner("Northwind"), build.partner("Zenith")
-    with_northwind = build.partnership(acme, northwind)
-    with_zenith = build.partnership(acme, zenith)
     for status in ("accepted", "accepted", "won"):
-        build.handoff(with_northwind, sender=acme, status=status)
-    build.handoff(with_zenith, sender=acme, status="declined")
-    build.handoff(with_zenith, sender=acme, status="won", sent_at=utcnow() - timedelta(days=8))
+        build.handoff(acme, northwind, status=status)
+    build.handoff(acme, zenith, status="declined")
+    build.handoff(acme, zenith, status="won", sent_at=utcnow() - timedelta(days=8))
     now = utcnow()
 
     written = jobs.send_weekly_digests(session, now=now)

@@ -1,12 +1,14 @@
 """The JSON API, one blueprint per resource."""
 
-from api.v1 import categories, notices, partners, partnerships, product_lines, webhooks
+from api.v1 import categories, handoffs, leads, notices, partners, partnerships, product_lines, webhooks
 
 BLUEPRINTS = [
     partners.blp,
     categories.blp,
     product_lines.blp,
     partnerships.blp,
+    leads.blp,
+    handoffs.blp,
     webhooks.blp,
     notices.blp,
 ]

@@ -14,9 +14,13 @@ OBJECT_FACTORIES = {
     "partnership_id": lambda build, owner, stranger: build.partnership(owner, build.partner()).id,
     "endpoint_id": lambda build, owner, stranger: build.endpoint(owner, "http://127.0.0.1:9/hook").id,
     "delivery_id": lambda build, owner, stranger: _delivery(build, owner),
+    "lead_id": lambda build, owner, stranger: build.lead(owner).id,
+    "handoff_id": lambda build, owner, stranger: build.handoff(owner, build.partner()).id,
 }
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
-BODIES: dict[tuple[str, str], dict] = {}
+BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/transitions"): {"to": "accepted"},
+}
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
 

@@ -1,0 +1,71 @@
+"""The Idempotency-Key contract of API.md for POST routes, applied once as a decorator."""
+
+from functools import wraps
+
+from flask import current_app, json, request
+
+from api.auth import current_partner
+from api.errors import problem
+from api.extensions import db
+from partnerhub import intake
+
+HEADER = "Idempotency-Key"
+_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": True,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "Unique per request; the same key and body replay the first response for 24 hours.",
+}
+
+
+def idempotent(view):
+    """Require an Idempotency-Key; replay the first response, refuse reuse and requests in flight."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key or len(key) > 200:
+            return problem(
+                400, "Bad Request", f"This request needs an {HEADER} header (1 to 200 characters)."
+            )
+        partner_id = current_partner().id
+        claim = intake.claim_idempotency_key(
+            db.session,
+            partner_id=partner_id,
+            key=key,
+            fingerprint=intake.request_fingerprint(request.get_data()),
+        )
+        if claim.replay:
+            response = current_app.response_class(
+                json.dumps(claim.key.response_body),
+                status=claim.key.response_status,
+                mimetype="application/json",
+            )
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        # Committed before the work starts, so a second request with the key sees it in flight.
+        db.session.commit()
+        try:
+            response = view(*args, **kwargs)
+        except Exception:
+            _release(partner_id, key)
+            raise
+        if response.status_code >= 400:
+            _release(partner_id, key)
+        else:
+            intake.record_idempotent_response(
+                db.session, claim=claim, status=response.status_code, body=response.get_json()
+            )
+        return response
+
+    wrapped._apidoc = getattr(view, "_apidoc", {})
+    wrapped._apidoc.setdefault("manual_doc", {}).setdefault("parameters", []).append(_DOC)
+    return wrapped
+
+
+def _release(partner_id: int, key: str) -> None:
+    # The failed work is rolled back; only the claim goes, in its own transaction.
+    db.session.rollback()
+    intake.release_idempotency_key(db.session, partner_id=partner_id, key=key)
+    db.session.commit()

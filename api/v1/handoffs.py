@@ -1,0 +1,170 @@
+"""Handoffs a partner sends or receives: the decision behind each, its history and its moves."""
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import current_actor, current_partner, require
+from api.extensions import db
+from api.pagination import paginate
+from api.schemas import ListArgs, Money, page_schema
+from partnerhub import lifecycle
+from partnerhub.models import Handoff
+from partnerhub.models.handoff import HANDOFF_STATUSES
+
+blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
+
+
+class PartnerRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+def _money(amount_attr: str):
+    def dump(handoff):
+        amount = getattr(handoff, amount_attr)
+        return None if amount is None else Money().dump({"amount": amount, "currency": handoff.currency})
+
+    return fields.Function(dump, allow_none=True, metadata={"type": "object", "description": "Money"})
+
+
+class ScoreOut(Schema):
+    total = fields.Float(allow_none=True, attribute="score_total")
+    parts = fields.Dict(keys=fields.String(), values=fields.Float(), attribute="score_parts")
+
+
+class HandoffSummary(Schema):
+    id = fields.Integer()
+    partner = fields.Nested(PartnerRef, attribute="to_partner", metadata={"description": "The receiver"})
+    status = fields.String()
+    score = fields.Function(lambda h: ScoreOut().dump(h), metadata={"type": "object"})
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    actor_type = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    actor_client_id = fields.Integer(allow_none=True)
+    from_status = fields.String(allow_none=True, data_key="from")
+    to_status = fields.String(data_key="to")
+    note = fields.String()
+    version = fields.Integer()
+
+
+class LeadOfHandoff(Schema):
+    id = fields.Integer()
+    contact = fields.Function(
+        lambda lead: {
+            "name": lead.contact_name,
+            "email": lead.contact_email,
+            "phone": lead.contact_phone,
+            "company": lead.contact_company,
+        },
+        metadata={"type": "object"},
+    )
+    need = fields.Function(
+        lambda lead: {
+            "category": lead.need_category.slug if lead.need_category else None,
+            "text": lead.need_text,
+        },
+        metadata={"type": "object"},
+    )
+    region = fields.String(allow_none=True)
+
+
+class HandoffOut(Schema):
+    id = fields.Integer()
+    lead_id = fields.Integer()
+    lead = fields.Nested(LeadOfHandoff)
+    direction = fields.Function(
+        lambda h: "outgoing" if h.from_partner_id == g.api_client.partner_id else "incoming",
+        metadata={"enum": ["incoming", "outgoing"]},
+    )
+    from_partner = fields.Nested(PartnerRef)
+    to_partner = fields.Nested(PartnerRef)
+    product_line_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    version = fields.Integer()
+    warmup_note = fields.String()
+    sla_due_at = fields.DateTime(allow_none=True)
+    timestamps = fields.Function(
+        lambda h: {
+            status: getattr(h, f"{status}_at").isoformat()
+            for status in HANDOFF_STATUSES
+            if getattr(h, f"{status}_at") is not None
+        },
+        metadata={"type": "object", "description": "When each step happened, by status"},
+    )
+    deal_value = _money("deal_value")
+    reward = _money("reward_amount")
+    rep_share = _money("rep_share_amount")
+    reason = fields.String(allow_none=True)
+    score = fields.Function(lambda h: ScoreOut().dump(h), metadata={"type": "object"})
+    runners_up = fields.Function(
+        lambda h: [r for r in h.runners_up if "excluded" not in r],
+        metadata={"type": "array", "description": "Who came next, with their scores"},
+    )
+    excluded = fields.Function(
+        lambda h: [r for r in h.runners_up if "excluded" in r],
+        metadata={"type": "array", "description": "Who could not receive it and why (conflicts included)"},
+    )
+    events = fields.List(fields.Nested(EventOut))
+    updated_at = fields.DateTime()
+
+
+class HandoffListArgs(ListArgs):
+    direction = fields.String(validate=validate.OneOf(("incoming", "outgoing")))
+    status = fields.String(validate=validate.OneOf(HANDOFF_STATUSES))
+
+
+class TransitionIn(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(HANDOFF_STATUSES))
+    deal_value = fields.Nested(Money, metadata={"description": "Required to mark it won"})
+    reason = fields.String(
+        validate=validate.Length(max=2000), metadata={"description": "Required for lost, declined"}
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+@blp.route("")
+class Handoffs(MethodView):
+    @require("handoffs:read")
+    @blp.arguments(HandoffListArgs, location="query")
+    @blp.response(200, page_schema(HandoffOut, "HandoffPage"))
+    def get(self, args):
+        """List the handoffs the caller sends or receives."""
+        stmt = lifecycle.handoffs_of(
+            current_partner().id, direction=args.pop("direction", None), status=args.pop("status", None)
+        )
+        return paginate(db.session, stmt, Handoff.id, **args)
+
+
+@blp.route("/<int:handoff_id>")
+class HandoffById(MethodView):
+    @require("handoffs:read")
+    @blp.response(200, HandoffOut)
+    def get(self, handoff_id):
+        """Show a handoff with its steps, its history and the routing decision behind it."""
+        return lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+
+
+@blp.route("/<int:handoff_id>/transitions", methods=["POST"])
+@require("handoffs:write")
+@blp.arguments(TransitionIn)
+@blp.response(200, HandoffOut)
+@blp.alt_response(409, description="The move is impossible from the handoff's current status")
+def transition(args, handoff_id):
+    """Move a handoff to its next status; won needs deal_value, lost and declined a reason."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    deal = args.get("deal_value") or {}
+    return lifecycle.move_handoff(
+        db.session,
+        handoff=handoff,
+        to=args["to"],
+        actor=current_actor(),
+        note=args["note"],
+        deal_value=deal.get("amount"),
+        currency=deal.get("currency"),
+        reason=args.get("reason"),
+    )

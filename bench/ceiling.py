@@ -1,0 +1,63 @@
+"""The two ceilings POST /leads is measured against, served by the same gunicorn: bench only, not product.
+
+/hello answers a constant; /bare-write writes what intake writes for a routed
+lead (lead, handoff, event, outbox delivery) with plain SQL in one transaction.
+"""
+
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from api.config import database_url
+
+engine = sa.create_engine(database_url("/tmp"), pool_size=8)
+IDS = json.loads(os.environ.get("BENCH_IDS", "{}"))
+
+
+def app(environ, start_response):
+    if environ["PATH_INFO"] == "/bare-write":
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+            lead_id = conn.execute(
+                sa.text(
+                    "INSERT INTO leads (partner_id, contact_name, contact_email, need_category_id,"
+                    " need_text, region, consent, source, status, reasons, created_at, updated_at)"
+                    " VALUES (:p, 'x', :e, :c, '', 'DE-BE', true, 'api', 'routed', '[]', :now, :now)"
+                    " RETURNING id"
+                ),
+                {"p": IDS["sender"], "e": secrets.token_hex(8) + "@x.test", "c": IDS["category"], "now": now},
+            ).scalar()
+            handoff_id = conn.execute(
+                sa.text(
+                    "INSERT INTO handoffs (lead_id, from_partner_id, to_partner_id, partnership_id,"
+                    " warmup_note, status, version, sent_at, currency, score_parts, runners_up, updated_at)"
+                    " VALUES (:l, :p, :r, :s, 'x', 'sent', 1, :now, 'EUR', '{}', '[]', :now) RETURNING id"
+                ),
+                {"l": lead_id, "p": IDS["sender"], "r": IDS["receiver"], "s": IDS["partnership"], "now": now},
+            ).scalar()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO handoff_events (handoff_id, at, actor_type, to_status, note, version)"
+                    " VALUES (:h, :now, 'client', 'sent', '', 1)"
+                ),
+                {"h": handoff_id, "now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO deliveries (endpoint_id, partner_id, message_id, event_type, payload,"
+                    " status, attempts, next_attempt_at, created_at)"
+                    " VALUES (:ep, :r, :m, 'handoff.created', '{}', 'pending', 0, :now, :now)"
+                ),
+                {"ep": IDS["endpoint"], "r": IDS["receiver"], "m": secrets.token_hex(16), "now": now},
+            )
+        body, status = json.dumps({"id": lead_id}).encode(), "201 Created"
+    else:
+        body, status = b'{"hello": "world"}', "200 OK"
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

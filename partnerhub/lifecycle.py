@@ -1,0 +1,313 @@
+"""The handoff state machine: every move a handoff makes, who may make it, and the reward it carries.
+
+One function, `_step`, changes a handoff's status, creation included: it checks
+the move against `MOVES`, stamps the step, bumps the version, writes exactly one
+HandoffEvent, queues the webhook for the other side and counts the move into
+the rollups. Everything else here decides whether a move is allowed first, so a
+refused move changes nothing.
+
+Who confirms the reward (DESIGN.md: "the side that pays and the side that is
+paid"): the sender, who is owed the reward, invoices it; the receiver, who
+pays, confirms the payment; the sender confirms it paid its own rep.
+"""
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from partnerhub import outbox, rollups
+from partnerhub.actors import Actor
+from partnerhub.db import utcnow
+from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from partnerhub.models import Handoff, HandoffEvent, Lead, Partnership, ProductLine
+from partnerhub.models.handoff import HANDOFF_STATUSES
+
+SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
+
+# from status -> {to status: the sides that may make the move}; exactly the diagram of DESIGN.md.
+MOVES: dict[str | None, dict[str, frozenset[str]]] = {
+    None: {"sent": frozenset({SENDER, SYSTEM})},
+    "sent": {
+        "delivered": frozenset({RECEIVER, SYSTEM}),
+        "declined": frozenset({RECEIVER}),
+        "expired": frozenset({SYSTEM}),
+        "recalled": frozenset({SENDER, SYSTEM}),
+    },
+    "delivered": {
+        "accepted": frozenset({RECEIVER}),
+        "declined": frozenset({RECEIVER}),
+        "expired": frozenset({SYSTEM}),
+        "recalled": frozenset({SENDER, SYSTEM}),
+    },
+    "accepted": {"contacted": frozenset({RECEIVER}), "lost": frozenset({RECEIVER})},
+    "contacted": {"won": frozenset({RECEIVER}), "lost": frozenset({RECEIVER})},
+    "won": {"reward_invoiced": frozenset({SENDER})},
+    "reward_invoiced": {"reward_paid": frozenset({RECEIVER})},
+    "reward_paid": {"rep_paid": frozenset({SENDER})},
+}
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
+# Held and still being worked on: what counts against a receiver's capacity.
+OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
+WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
+NEEDS_REASON = ("lost", "declined")
+CENT = Decimal("0.01")
+
+
+def allowed_moves(status: str | None) -> dict[str, frozenset[str]]:
+    """The moves the diagram allows from `status`, with the sides allowed to make each."""
+    return MOVES.get(status, {})
+
+
+def side_of(handoff: Handoff, actor: Actor) -> str | None:
+    """Which side of the handoff the actor stands on; None when it is no party to it."""
+    if actor.is_system:
+        return SYSTEM
+    if actor.partner_id == handoff.from_partner_id:
+        return SENDER
+    if actor.partner_id == handoff.to_partner_id:
+        return RECEIVER
+    return None
+
+
+def reward_for(
+    *, deal_value: Decimal, reward_type: str, reward_value: Decimal, rep_share_percent: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The company's reward and the rep's share of it, rounded half-up to the cent."""
+    reward = deal_value * reward_value / 100 if reward_type == "percent" else reward_value
+    reward = reward.quantize(CENT, rounding=ROUND_HALF_UP)
+    share = (reward * rep_share_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return reward, share
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def handoffs_of(partner_id: int, *, direction: str | None = None, status: str | None = None) -> Select:
+    """Handoffs the partner sends ("outgoing"), receives ("incoming"), or both."""
+    if direction == "incoming":
+        stmt = select(Handoff).where(Handoff.to_partner_id == partner_id)
+    elif direction == "outgoing":
+        stmt = select(Handoff).where(Handoff.from_partner_id == partner_id)
+    else:
+        stmt = select(Handoff).where(
+            or_(Handoff.to_partner_id == partner_id, Handoff.from_partner_id == partner_id)
+        )
+    if status:
+        stmt = stmt.where(Handoff.status == status)
+    return stmt
+
+
+def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handoff:
+    """A handoff the partner sends or receives; any other is not found."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None or partner_id not in (handoff.from_partner_id, handoff.to_partner_id):
+        raise NotFound(f"No handoff {handoff_id}.")
+    return handoff
+
+
+# --- moving --------------------------------------------------------------------
+
+
+def open_handoff(
+    session: Session,
+    *,
+    lead: Lead,
+    partnership: Partnership,
+    to_partner_id: int,
+    product_line: ProductLine | None,
+    warmup_note: str,
+    actor: Actor,
+    score_total: float | None = None,
+    score_parts: dict | None = None,
+    runners_up: list[dict] | None = None,
+    now: datetime | None = None,
+) -> Handoff:
+    """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started."""
+    now = now or utcnow()
+    handoff = Handoff(
+        lead=lead,
+        from_partner_id=lead.partner_id,
+        to_partner_id=to_partner_id,
+        partnership=partnership,
+        product_line=product_line,
+        passed_by_user_id=actor.user_id,
+        warmup_note=warmup_note,
+        currency=partnership.currency,
+        sla_due_at=now + timedelta(hours=partnership.accept_sla_hours),
+        score_total=score_total,
+        score_parts=score_parts or {},
+        runners_up=runners_up or [],
+        status=None,
+    )
+    session.add(handoff)
+    _step(session, handoff, to="sent", actor=actor, note="", now=now)
+    return handoff
+
+
+def move_handoff(
+    session: Session,
+    *,
+    handoff: Handoff,
+    to: str,
+    actor: Actor,
+    note: str = "",
+    deal_value: Decimal | None = None,
+    currency: str | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Handoff:
+    """Move the handoff to `to` for `actor`, or refuse without changing anything.
+
+    The row is locked first, so of two requests moving the same handoff at the
+    same time the second sees the first one's result and is judged on it.
+    """
+    now = now or utcnow()
+    session.refresh(handoff, with_for_update=True)
+    side = side_of(handoff, actor)
+    if side is None:
+        raise NotFound(f"No handoff {handoff.id}.")
+    sides = allowed_moves(handoff.status).get(to)
+    if sides is None:
+        raise Conflict(f"A {handoff.status} handoff cannot become {to}.", current_status=handoff.status)
+    if side not in sides:
+        who = " or ".join(sorted(sides))
+        raise NotAllowed(f"Only the {who} can move this handoff to {to}.")
+    if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
+        raise Conflict("The handoff is still within its acceptance time.", current_status=handoff.status)
+    if to == "won" and deal_value is None:
+        raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
+    if to == "won" and currency is not None and currency != handoff.currency:
+        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
+    if to in NEEDS_REASON and not (reason or "").strip():
+        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
+
+    if to == "won":
+        terms = handoff.partnership
+        handoff.deal_value = Decimal(deal_value).quantize(CENT, rounding=ROUND_HALF_UP)
+        handoff.reward_amount, handoff.rep_share_amount = reward_for(
+            deal_value=handoff.deal_value,
+            reward_type=terms.reward_type,
+            reward_value=terms.reward_value,
+            rep_share_percent=terms.rep_share_percent,
+        )
+    if to in NEEDS_REASON:
+        handoff.reason = reason.strip()
+    _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
+    return handoff
+
+
+def _step(session: Session, handoff: Handoff, *, to: str, actor: Actor, note: str, now: datetime) -> None:
+    from_status = handoff.status
+    if to not in allowed_moves(from_status):
+        raise Conflict(f"A {from_status} handoff cannot become {to}.", current_status=from_status)
+    handoff.status = to
+    setattr(handoff, f"{to}_at", now)
+    handoff.version = 1 if from_status is None else handoff.version + 1
+    session.add(
+        HandoffEvent(
+            handoff=handoff,
+            at=now,
+            actor_type=actor.type,
+            actor_user_id=actor.user_id,
+            actor_client_id=actor.client_id,
+            from_status=from_status,
+            to_status=to,
+            note=note,
+            version=handoff.version,
+        )
+    )
+    session.flush()
+    if from_status is None:
+        outbox.emit(
+            session,
+            partner_id=handoff.to_partner_id,
+            event_type="handoff.created",
+            data=handoff_payload(handoff, with_contact=True),
+            occurred_at=now,
+        )
+    else:
+        for partner_id in _listeners(handoff, actor):
+            outbox.emit(
+                session,
+                partner_id=partner_id,
+                event_type="handoff.updated",
+                data=handoff_payload(handoff),
+                occurred_at=now,
+            )
+    rollups.record_move(session, handoff=handoff, from_status=from_status, to_status=to, at=now)
+
+
+def _listeners(handoff: Handoff, actor: Actor) -> list[int]:
+    """The sides that did not make the move; a move by the platform concerns both."""
+    return [
+        partner_id
+        for partner_id in (handoff.from_partner_id, handoff.to_partner_id)
+        if partner_id != actor.partner_id or actor.is_system
+    ]
+
+
+def _money(amount: Decimal | None, currency: str) -> dict | None:
+    return None if amount is None else {"amount": f"{amount:.2f}", "currency": currency}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
+    """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
+    lead = handoff.lead
+    data = {
+        "id": handoff.id,
+        "lead_id": handoff.lead_id,
+        "status": handoff.status,
+        "version": handoff.version,
+        "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
+        "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
+        "product_line_id": handoff.product_line_id,
+        "warmup_note": handoff.warmup_note,
+        "sla_due_at": _iso(handoff.sla_due_at),
+        "timestamps": {
+            status: _iso(getattr(handoff, f"{status}_at"))
+            for status in HANDOFF_STATUSES
+            if getattr(handoff, f"{status}_at") is not None
+        },
+        "deal_value": _money(handoff.deal_value, handoff.currency),
+        "reward": _money(handoff.reward_amount, handoff.currency),
+        "rep_share": _money(handoff.rep_share_amount, handoff.currency),
+        "reason": handoff.reason,
+    }
+    if with_contact:
+        data["contact"] = {
+            "name": lead.contact_name,
+            "email": lead.contact_email,
+            "phone": lead.contact_phone,
+            "company": lead.contact_company,
+        }
+        data["need"] = {
+            "category": lead.need_category.slug if lead.need_category else None,
+            "text": lead.need_text,
+        }
+        data["region"] = lead.region
+    return data
+
+
+def expire_overdue_handoffs(session: Session, *, now: datetime | None = None) -> list[Handoff]:
+    """Expire every handoff not accepted by its SLA time and route its lead again, past who held it."""
+    from partnerhub.routing import route_lead
+
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Handoff)
+        .where(Handoff.status.in_(AWAITING_ACCEPTANCE), Handoff.sla_due_at <= now)
+        .order_by(Handoff.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    system = Actor.system()
+    for handoff in overdue:
+        _step(session, handoff, to="expired", actor=system, note="No answer within the SLA.", now=now)
+        route_lead(session, lead=handoff.lead, actor=system, now=now)
+    return list(overdue)

@@ -1,0 +1,496 @@
+"""Routing: which partner receives a lead, and why (DESIGN.md "Routing").
+
+Facts about each candidate are gathered from the database into plain
+`Candidate` values; `exclusion`, `score` and `decide` are pure functions over
+them, so every decision can be replayed and explained without a database.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from partnerhub import lifecycle, outbox
+from partnerhub.actors import Actor
+from partnerhub.db import utcnow
+from partnerhub.errors import Conflict, NotFound
+from partnerhub.models import Complement, Handoff, Lead, Partner, Partnership, ProductLine
+from partnerhub.models.handoff import RELEASED_STATUSES
+from partnerhub.warmup import warmup_note
+
+# The parts of the score and what each weighs; the parts of a score add up to its total.
+WEIGHTS = {
+    "category_fit": 0.35,
+    "conversion": 0.20,
+    "acceptance_speed": 0.10,
+    "reciprocity": 0.15,
+    "load": 0.10,
+    "size_similarity": 0.10,
+}
+# A complementary line at full complement weight fits this well; an exact line fits 1.
+COMPLEMENT_FIT = 0.6
+# Conversion is smoothed towards PRIOR_CONVERSION as if PRIOR_DEALS deals had been decided,
+# so a partner with no history starts at a fair rate instead of zero (not starved).
+PRIOR_CONVERSION = 0.3
+PRIOR_DEALS = 5
+# Hours to accept at which the speed part is one half; no history scores one half too.
+HALF_SPEED_HOURS = 24.0
+OPEN_PER_REP_LIMIT = 15
+CONFLICT_DAYS = 90
+HISTORY_DAYS = 90
+RUNNERS_UP = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What routing knows about one partner that could receive the lead, as plain values."""
+
+    partner_id: int
+    partner_name: str
+    partnership_id: int
+    line_id: int
+    line_name: str = ""
+    exact: bool = True
+    complement_weight: float = 1.0
+    won: int = 0
+    decided: int = 0
+    accept_hours: float | None = None
+    sent_back: int = 0
+    received: int = 0
+    open_handoffs: int = 0
+    sales_reps: int = 1
+    monthly_leads: int = 0
+    sender_sales_reps: int = 1
+    sender_monthly_leads: int = 0
+    held_before: bool = False
+    conflict_on: str | None = None
+    monthly_cap: int | None = None
+    sent_this_month: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    total: float
+    parts: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    candidate: Candidate
+    total: float
+    per_rep_limit: int = OPEN_PER_REP_LIMIT
+
+    @property
+    def score(self) -> Score:
+        return score(self.candidate, per_rep_limit=self.per_rep_limit)
+
+
+@dataclass(frozen=True)
+class Decision:
+    ranked: list[Ranked]
+    excluded: list[tuple[Candidate, str]]
+
+    @property
+    def winner(self) -> Ranked | None:
+        return self.ranked[0] if self.ranked else None
+
+
+def _similarity(a: float, b: float) -> float:
+    if a <= 0 and b <= 0:
+        return 1.0
+    return min(a, b) / max(a, b)
+
+
+def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str | None:
+    """Why the candidate may not receive the lead at all, or None."""
+    if c.held_before:
+        return "already held this lead"
+    if c.conflict_on:
+        return (
+            f"conflict: the same contact was handed to {c.partner_name} on {c.conflict_on} "
+            f"(within {CONFLICT_DAYS} days)"
+        )
+    if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
+        return f"at its monthly cap of {c.monthly_cap} leads"
+    limit = max(c.sales_reps, 1) * per_rep_limit
+    if c.open_handoffs + 1 > limit:
+        return (
+            f"over capacity: {c.open_handoffs} open handoffs for {c.sales_reps} sales reps "
+            f"(limit {per_rep_limit} per rep)"
+        )
+    return None
+
+
+def _values(c: Candidate, per_rep_limit: int) -> tuple[float, ...]:
+    """The six parts before weighting, in the order of WEIGHTS."""
+    return (
+        1.0 if c.exact else COMPLEMENT_FIT * c.complement_weight,
+        (c.won + PRIOR_CONVERSION * PRIOR_DEALS) / (c.decided + PRIOR_DEALS),
+        0.5 if c.accept_hours is None else 1 / (1 + max(c.accept_hours, 0) / HALF_SPEED_HOURS),
+        # Laplace-smoothed share of the exchange that flows back to the sender.
+        (c.sent_back + 1) / (c.sent_back + c.received + 2),
+        1 - min(1.0, c.open_handoffs / (max(c.sales_reps, 1) * per_rep_limit)),
+        (
+            _similarity(c.sales_reps, c.sender_sales_reps)
+            + _similarity(c.monthly_leads, c.sender_monthly_leads)
+        )
+        / 2,
+    )
+
+
+_WEIGHTED = tuple(WEIGHTS.items())
+
+
+def score(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Score:
+    """Score a candidate between 0 and 1, keeping each weighted part."""
+    parts = {
+        name: round(weight * value, 6)
+        for (name, weight), value in zip(_WEIGHTED, _values(c, per_rep_limit), strict=True)
+    }
+    return Score(total=round(sum(parts.values()), 6), parts=parts)
+
+
+def _total(c: Candidate, per_rep_limit: int) -> float:
+    # The same sum as score() without building the parts: ranking a thousand candidates stays cheap.
+    return round(
+        sum(round(w * v, 6) for (_, w), v in zip(_WEIGHTED, _values(c, per_rep_limit), strict=True)), 6
+    )
+
+
+def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Decision:
+    """Exclude who may not receive the lead and rank the rest; ties go to the lower partner id."""
+    ranked, excluded = [], []
+    for c in candidates:
+        reason = exclusion(c, per_rep_limit=per_rep_limit)
+        if reason is None:
+            ranked.append(Ranked(c, _total(c, per_rep_limit), per_rep_limit))
+        else:
+            excluded.append((c, reason))
+    ranked.sort(key=lambda r: (-r.total, r.candidate.partner_id))
+    excluded.sort(key=lambda e: e[0].partner_id)
+    return Decision(ranked, excluded)
+
+
+# --- facts from the database ---------------------------------------------------
+
+
+def serves(regions: list[str], region: str | None) -> bool:
+    """A line serving "DE" serves "DE-BE"; declaring no region means serving everywhere."""
+    if not regions or not region:
+        return True
+    return any(region == r or region.startswith(r + "-") for r in regions)
+
+
+def _seconds_to_accept(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", Handoff.accepted_at - Handoff.sent_at)
+    return (func.julianday(Handoff.accepted_at) - func.julianday(Handoff.sent_at)) * 86400
+
+
+def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candidate]:
+    """Every partner with an active partnership with the sender and a line fitting the lead's need."""
+    sender = lead.partner
+    fits = {lead.need_category_id: 1.0}
+    for complement_id, weight in session.execute(
+        select(Complement.complement_id, Complement.weight).where(
+            Complement.category_id == lead.need_category_id
+        )
+    ):
+        fits.setdefault(complement_id, weight)
+    other = case(
+        (Partnership.proposer_id == sender.id, Partnership.responder_id), else_=Partnership.proposer_id
+    )
+    rows = session.execute(
+        select(
+            Partnership.id,
+            Partnership.monthly_cap,
+            ProductLine.id,
+            ProductLine.name,
+            ProductLine.category_id,
+            ProductLine.regions,
+            Partner.id,
+            Partner.name.label("partner_name"),
+            Partner.regions.label("partner_regions"),
+            Partner.sales_reps,
+            Partner.monthly_leads,
+        )
+        .join(ProductLine, ProductLine.partner_id == other)
+        .join(Partner, Partner.id == ProductLine.partner_id)
+        .where(
+            Partnership.status == "active",
+            or_(Partnership.proposer_id == sender.id, Partnership.responder_id == sender.id),
+            Partner.status == "active",
+            ProductLine.archived_at.is_(None),
+            ProductLine.category_id.in_(fits),
+        )
+        .order_by(ProductLine.id)
+    )
+    # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
+    best: dict[int, tuple] = {}
+    for row in rows:
+        partnership_id, cap, line_id, line_name, category_id, line_regions, partner_id = row[:7]
+        if not serves(line_regions or row.partner_regions, lead.region):
+            continue
+        rank = (category_id == lead.need_category_id, fits[category_id])
+        if partner_id not in best or rank > best[partner_id][0]:
+            best[partner_id] = (rank, partnership_id, cap, line_id, line_name, row)
+    if not best:
+        return []
+    # Subqueries rather than lists of a thousand ids: the planner does better, and binding is free.
+    partnered = select(Partnership.id).where(
+        Partnership.status == "active",
+        or_(Partnership.proposer_id == sender.id, Partnership.responder_id == sender.id),
+    )
+    ids = select(other).where(Partnership.id.in_(partnered))
+    stats = _receiver_stats(session, ids, now)
+    flows = _flows(session, partnered, now)
+    month = _sent_this_month(session, sender.id, [b[1] for b in best.values() if b[2] is not None], now)
+    held = set(session.scalars(select(Handoff.to_partner_id).where(Handoff.lead_id == lead.id)))
+    conflicts = _conflicts(session, lead, ids, now)
+    candidates = []
+    for partner_id, ((exact, weight), partnership_id, cap, line_id, line_name, partner) in sorted(
+        best.items()
+    ):
+        open_count, decided, won, accept_seconds = stats.get(partner_id, (0, 0, 0, None))
+        candidates.append(
+            Candidate(
+                partner_id=partner_id,
+                partner_name=partner.partner_name,
+                partnership_id=partnership_id,
+                line_id=line_id,
+                line_name=line_name,
+                exact=exact,
+                complement_weight=weight,
+                won=won,
+                decided=decided,
+                accept_hours=None if accept_seconds is None else float(accept_seconds) / 3600,
+                sent_back=flows.get((partner_id, sender.id), 0),
+                received=flows.get((sender.id, partner_id), 0),
+                open_handoffs=open_count,
+                sales_reps=partner.sales_reps,
+                monthly_leads=partner.monthly_leads,
+                sender_sales_reps=sender.sales_reps,
+                sender_monthly_leads=sender.monthly_leads,
+                held_before=partner_id in held,
+                conflict_on=conflicts.get(partner_id),
+                monthly_cap=cap,
+                sent_this_month=month.get(partnership_id, 0),
+            )
+        )
+    return candidates
+
+
+def _receiver_stats(session: Session, partner_ids, now: datetime) -> dict[int, tuple]:
+    since = now - timedelta(days=HISTORY_DAYS)
+    recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= since)
+    rows = session.execute(
+        select(
+            Handoff.to_partner_id,
+            func.sum(case((Handoff.status.in_(lifecycle.OPEN_STATUSES), 1), else_=0)),
+            func.sum(case((Handoff.status.in_((*lifecycle.WON_STATUSES, "lost")), 1), else_=0)),
+            func.sum(case((Handoff.status.in_(lifecycle.WON_STATUSES), 1), else_=0)),
+            func.avg(case((recent_accept, _seconds_to_accept(session)), else_=None)),
+        )
+        .where(Handoff.to_partner_id.in_(partner_ids))
+        .group_by(Handoff.to_partner_id)
+    )
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), row[4]) for row in rows}
+
+
+def _flows(session: Session, partnership_ids, now: datetime) -> dict[tuple[int, int], int]:
+    rows = session.execute(
+        select(Handoff.from_partner_id, Handoff.to_partner_id, func.count())
+        .where(
+            Handoff.partnership_id.in_(partnership_ids),
+            Handoff.sent_at >= now - timedelta(days=HISTORY_DAYS),
+        )
+        .group_by(Handoff.from_partner_id, Handoff.to_partner_id)
+    )
+    return {(a, b): n for a, b, n in rows}
+
+
+def _sent_this_month(
+    session: Session, sender_id: int, partnership_ids: list[int], now: datetime
+) -> dict[int, int]:
+    if not partnership_ids:
+        return {}
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = session.execute(
+        select(Handoff.partnership_id, func.count())
+        .where(
+            Handoff.partnership_id.in_(partnership_ids),
+            Handoff.from_partner_id == sender_id,
+            Handoff.sent_at >= month_start,
+        )
+        .group_by(Handoff.partnership_id)
+    )
+    return {partnership_id: count for partnership_id, count in rows}
+
+
+def _conflicts(session: Session, lead: Lead, partner_ids, now: datetime) -> dict[int, str]:
+    same_contact = [
+        column == value
+        for column, value in (
+            (Lead.contact_email_norm, lead.contact_email_norm),
+            (Lead.contact_phone_norm, lead.contact_phone_norm),
+        )
+        if value
+    ]
+    if not same_contact:
+        return {}
+    rows = session.execute(
+        select(Handoff.to_partner_id, func.max(Handoff.sent_at))
+        .join(Lead, Lead.id == Handoff.lead_id)
+        .where(
+            or_(*same_contact),
+            Lead.id != lead.id,
+            Handoff.to_partner_id.in_(partner_ids),
+            Handoff.sent_at >= now - timedelta(days=CONFLICT_DAYS),
+        )
+        .group_by(Handoff.to_partner_id)
+    )
+    return {partner_id: _day(at) for partner_id, at in rows}
+
+
+def _day(at) -> str:
+    # SQLite hands an aggregate back as text, PostgreSQL as a datetime.
+    return at.date().isoformat() if isinstance(at, datetime) else str(at)[:10]
+
+
+# --- deciding and handing over -------------------------------------------------
+
+
+def _decide(session: Session, *, lead: Lead, now: datetime) -> Decision:
+    # The row lock makes two routings of one lead take turns; the second then finds the holder.
+    session.refresh(lead, with_for_update=True)
+    if lead.status == "not_qualified":
+        raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
+    holder = session.scalar(
+        select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
+    )
+    if holder is not None:
+        raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
+    return decide(candidates_for(session, lead=lead, now=now))
+
+
+def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
+    """Sentences saying why nobody received the lead."""
+    if decision.excluded:
+        return [f"{c.partner_name}: {reason}" for c, reason in decision.excluded]
+    need = lead.need_category.name if lead.need_category else "its need"
+    where = f" in {lead.region}" if lead.region else ""
+    return [f"No active partnership with a partner whose product line fits {need}{where}."]
+
+
+def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
+    """The runners-up with their scores, then everyone excluded with the reason."""
+    others = [r for r in decision.ranked if r is not chosen][:RUNNERS_UP]
+    return [
+        {
+            "partner_id": r.candidate.partner_id,
+            "partner": r.candidate.partner_name,
+            "total": r.score.total,
+            "parts": r.score.parts,
+        }
+        for r in others
+    ] + [
+        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why}
+        for c, why in decision.excluded
+    ]
+
+
+def route_lead(session: Session, *, lead: Lead, actor: Actor, now: datetime | None = None) -> Handoff | None:
+    """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons."""
+    now = now or utcnow()
+    decision = _decide(session, lead=lead, now=now)
+    if decision.winner is None:
+        lead.status = "unrouted"
+        lead.reasons = unrouted_reasons(decision, lead)
+        session.flush()
+        outbox.emit(
+            session,
+            partner_id=lead.partner_id,
+            event_type="lead.unrouted",
+            data={
+                "lead_id": lead.id,
+                "external_id": lead.external_id,
+                "status": lead.status,
+                "reasons": lead.reasons,
+            },
+            occurred_at=now,
+        )
+        return None
+    return _hand_to(
+        session, lead=lead, decision=decision, chosen=decision.winner, actor=actor, note=None, now=now
+    )
+
+
+def hand_off_lead(
+    session: Session,
+    *,
+    lead: Lead,
+    actor: Actor,
+    partner_id: int | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Handoff:
+    """Hand a lead off by hand, to `partner_id` or else the best partner; the warm-up is prefilled."""
+    now = now or utcnow()
+    if not actor.is_system and actor.partner_id != lead.partner_id:
+        raise NotFound(f"No lead {lead.id}.")
+    decision = _decide(session, lead=lead, now=now)
+    if partner_id is None:
+        chosen = decision.winner
+        if chosen is None:
+            raise Conflict("No partner can take this lead.", reasons=unrouted_reasons(decision, lead))
+    else:
+        chosen = next((r for r in decision.ranked if r.candidate.partner_id == partner_id), None)
+        if chosen is None:
+            why = next((why for c, why in decision.excluded if c.partner_id == partner_id), None)
+            raise Conflict(
+                f"Partner {partner_id} cannot take this lead: "
+                + (why or "no active partnership with a line fitting its need and region")
+                + "."
+            )
+    return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
+
+
+def _hand_to(
+    session: Session,
+    *,
+    lead: Lead,
+    decision: Decision,
+    chosen: Ranked,
+    actor: Actor,
+    note: str | None,
+    now: datetime,
+) -> Handoff:
+    c = chosen.candidate
+    line = session.get(ProductLine, c.line_id)
+    if not (note or "").strip():
+        note = warmup_note(
+            script=line.warmup_script,
+            line_name=line.name,
+            need_category=lead.need_category.name,
+            need_text=lead.need_text,
+            contact_name=lead.contact_name,
+            company=lead.contact_company,
+        )
+    handoff = lifecycle.open_handoff(
+        session,
+        lead=lead,
+        partnership=session.get(Partnership, c.partnership_id),
+        to_partner_id=c.partner_id,
+        product_line=line,
+        warmup_note=note,
+        actor=actor,
+        score_total=chosen.score.total,
+        score_parts=chosen.score.parts,
+        runners_up=explain(decision, chosen),
+        now=now,
+    )
+    lead.status = "routed"
+    lead.reasons = []
+    session.flush()
+    return handoff

@@ -1,0 +1,261 @@
+"""POST /leads: intake, routing, idempotency keys and duplicates; reading one's own leads."""
+
+from sqlalchemy import func, select
+
+from partnerhub.models import Delivery, IdempotencyKey, Lead
+
+NEED = "window-installation"
+
+
+def _exchange(build):
+    """A sender and a fitter partnered on window installation in Germany."""
+    sender = build.partner("Windows Co", lines=["windows"])
+    fitter = build.partner("Fitters Co", lines=[NEED])
+    build.partnership(sender, fitter)
+    return sender, fitter
+
+
+def lead_body(**overrides):
+    body = {
+        "external_id": "crm-8812",
+        "contact": {
+            "name": "Ada Buyer",
+            "email": "ada@example.test",
+            "phone": "+49 30 1234",
+            "company": "Ada GmbH",
+        },
+        "need": {"category": NEED, "text": "Six windows to fit."},
+        "region": "DE-BE",
+        "consent": True,
+        "source": "api",
+    }
+    body.update(overrides)
+    return body
+
+
+def post_lead(client, headers, body, key="key-1"):
+    return client.post("/api/v1/leads", json=body, headers={**headers, "Idempotency-Key": key})
+
+
+def test_a_posted_lead_is_routed_to_the_complementary_partner(client, build):
+    sender, fitter = _exchange(build)
+
+    response = post_lead(client, build.headers(sender), lead_body())
+
+    assert response.status_code == 201
+    lead = response.get_json()
+    assert lead["status"] == "routed"
+    assert lead["reasons"] == []
+    [handoff] = lead["handoffs"]
+    assert handoff["partner"] == {"id": fitter.id, "name": "Fitters Co"}
+    assert handoff["status"] == "sent"
+    assert 0 < handoff["score"]["total"] <= 1
+
+
+def test_the_receiver_hears_of_the_new_handoff_by_webhook_with_the_contact(client, build, session):
+    sender, fitter = _exchange(build)
+    build.endpoint(fitter)
+
+    post_lead(client, build.headers(sender), lead_body())
+
+    [delivery] = session.scalars(select(Delivery)).all()
+    assert delivery.partner_id == fitter.id
+    assert delivery.event_type == "handoff.created"
+    assert delivery.payload["data"]["contact"]["email"] == "ada@example.test"
+    assert delivery.payload["data"]["version"] == 1
+
+
+def test_posting_without_an_idempotency_key_is_400(client, build):
+    sender, _ = _exchange(build)
+
+    response = client.post("/api/v1/leads", json=lead_body(), headers=build.headers(sender))
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.get_json()["detail"]
+
+
+def test_the_same_key_and_body_replay_the_first_response(client, build, session):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+
+    first = post_lead(client, headers, lead_body())
+    again = post_lead(client, headers, lead_body())
+
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_the_same_key_with_another_body_is_422(client, build):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    post_lead(client, headers, lead_body())
+
+    response = post_lead(client, headers, lead_body(region="DE-BY"))
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.get_json()["errors"]
+
+
+def test_the_same_key_while_the_first_request_runs_is_409(client, build, session):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    # What the first request leaves committed while it is still working.
+    from partnerhub.intake import request_fingerprint
+
+    body = lead_body()
+    session.add(
+        IdempotencyKey(
+            partner_id=sender.id,
+            key="key-1",
+            request_hash=request_fingerprint(client.application.json.dumps(body).encode()),
+        )
+    )
+    session.commit()
+
+    response = post_lead(client, headers, body)
+
+    assert response.status_code == 409
+    assert "still being processed" in response.get_json()["detail"]
+
+
+def test_a_key_is_free_again_after_24_hours(client, build, session):
+    from datetime import timedelta
+
+    from partnerhub.db import utcnow
+
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    post_lead(client, headers, lead_body())
+    session.execute(IdempotencyKey.__table__.update().values(created_at=utcnow() - timedelta(hours=25)))
+    session.commit()
+
+    response = post_lead(client, headers, lead_body(external_id="crm-9000"))
+
+    assert response.status_code == 201
+    assert response.get_json()["external_id"] == "crm-9000"
+
+
+def test_a_failed_request_frees_its_key_for_a_corrected_retry(client, build):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+
+    bad = post_lead(client, headers, lead_body(need={"category": "no-such-thing"}))
+    fixed = post_lead(client, headers, lead_body())
+
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == {"need.category": ["unknown category 'no-such-thing'"]}
+    assert fixed.status_code == 201
+
+
+def test_the_same_external_id_twice_is_409_with_the_existing_lead(client, build):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    first = post_lead(client, headers, lead_body(), key="a")
+
+    again = post_lead(client, headers, lead_body(contact={"email": "other@example.test"}), key="b")
+
+    assert again.status_code == 409
+    assert again.get_json()["lead_id"] == first.get_json()["id"]
+
+
+def test_another_partner_may_reuse_an_external_id(client, build):
+    sender, fitter = _exchange(build)
+    post_lead(client, build.headers(sender), lead_body(), key="a")
+
+    response = post_lead(client, build.headers(fitter), lead_body(need={"category": "windows"}), key="a")
+
+    assert response.status_code == 201
+
+
+def test_a_lead_without_consent_or_contact_is_kept_as_not_qualified(client, build):
+    sender, _ = _exchange(build)
+
+    response = post_lead(client, build.headers(sender), lead_body(consent=False, contact={"name": "Anon"}))
+
+    assert response.status_code == 201
+    lead = response.get_json()
+    assert lead["status"] == "not_qualified"
+    assert lead["reasons"] == [
+        "no reachable contact: give an email or a phone number",
+        "no consent to be contacted by a partner",
+    ]
+    assert lead["handoffs"] == []
+
+
+def test_an_unroutable_lead_is_unrouted_with_its_reason_and_the_sender_hears_of_it(client, build, session):
+    sender = build.partner("Windows Co", lines=["windows"])
+    build.category(NEED)
+    build.endpoint(sender)
+
+    response = post_lead(client, build.headers(sender), lead_body())
+
+    assert response.get_json()["status"] == "unrouted"
+    assert "No active partnership" in response.get_json()["reasons"][0]
+    [delivery] = session.scalars(select(Delivery)).all()
+    assert (delivery.partner_id, delivery.event_type) == (sender.id, "lead.unrouted")
+
+
+def test_unknown_fields_are_refused(client, build):
+    sender, _ = _exchange(build)
+
+    response = post_lead(client, build.headers(sender), lead_body(colour="red"))
+
+    assert response.status_code == 422
+    assert "colour" in response.get_json()["errors"]
+
+
+def test_a_partner_lists_and_reads_only_its_own_leads(client, build):
+    sender, fitter = _exchange(build)
+    mine = post_lead(client, build.headers(sender), lead_body()).get_json()
+    theirs = post_lead(client, build.headers(fitter), lead_body(need={"category": "windows"})).get_json()
+
+    listed = client.get("/api/v1/leads", headers=build.headers(sender)).get_json()
+    own = client.get(f"/api/v1/leads/{mine['id']}", headers=build.headers(sender))
+    foreign = client.get(f"/api/v1/leads/{theirs['id']}", headers=build.headers(sender))
+    foreign_handoff = client.post(
+        f"/api/v1/leads/{theirs['id']}/handoffs", json={}, headers=build.headers(sender)
+    )
+
+    assert [lead["id"] for lead in listed["items"]] == [mine["id"]]
+    assert own.status_code == 200
+    assert foreign.status_code == 404
+    assert foreign_handoff.status_code == 404
+
+
+def test_a_rep_hands_an_unrouted_lead_to_a_chosen_partner_with_a_note(client, build):
+    sender, fitter = _exchange(build)
+    headers = build.headers(sender)
+    stranger = build.partner("Later Co", lines=[NEED])
+    lead = post_lead(client, headers, lead_body(region="FR")).get_json()
+    build.partnership(sender, stranger)
+    build.line(fitter, NEED, regions=["FR"])
+
+    chosen = client.post(
+        f"/api/v1/leads/{lead['id']}/handoffs",
+        json={"partner_id": fitter.id, "note": "Call her today."},
+        headers=headers,
+    )
+    again = client.post(f"/api/v1/leads/{lead['id']}/handoffs", json={}, headers=headers)
+
+    assert lead["status"] == "unrouted"
+    assert chosen.status_code == 201
+    assert chosen.get_json()["to_partner"]["id"] == fitter.id
+    assert chosen.get_json()["warmup_note"] == "Call her today."
+    assert again.status_code == 409
+    assert "already held by Fitters Co" in again.get_json()["detail"]
+
+
+def test_handing_off_to_a_partner_that_cannot_take_the_lead_is_409_with_why(client, build):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    lead = post_lead(client, headers, lead_body(region="FR")).get_json()
+    outsider = build.partner("Outsider", lines=[NEED])
+
+    response = client.post(
+        f"/api/v1/leads/{lead['id']}/handoffs", json={"partner_id": outsider.id}, headers=headers
+    )
+
+    assert response.status_code == 409
+    assert "no active partnership" in response.get_json()["detail"]

@@ -1,0 +1,279 @@
+"""Routing: who receives a lead, in a table of scenarios, and the pure score behind it."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from partnerhub import intake, routing
+from partnerhub.actors import Actor
+from partnerhub.db import utcnow
+
+NEED = "window-installation"
+CLEANING = "window-cleaning"
+
+
+def _world(build):
+    """The sender, a window maker, and the complement between installation and cleaning."""
+    build.complement(NEED, CLEANING, weight=1.0)
+    return build.partner("Sender", lines=["windows"])
+
+
+def _exact(build, sender, name="Exact", **kwargs):
+    partner = build.partner(name, lines=[NEED], **kwargs)
+    build.partnership(sender, partner)
+    return partner
+
+
+def _complementary(build, sender, name="Complementary"):
+    partner = build.partner(name, lines=[CLEANING])
+    build.partnership(sender, partner)
+    return partner
+
+
+@dataclass
+class Scenario:
+    name: str
+    arrange: object
+    winner: str | None
+    reason: str | None = None
+    lead: dict = field(default_factory=dict)
+
+
+def exact_beats_complementary(build, sender):
+    _complementary(build, sender)
+    _exact(build, sender)
+
+
+def complementary_is_used_when_nobody_sells_the_need(build, sender):
+    _complementary(build, sender)
+
+
+def a_line_serving_a_country_serves_its_regions(build, sender):
+    partner = build.partner("Exact", regions=["FR"])
+    build.line(partner, NEED, regions=["DE"])
+    build.partnership(sender, partner)
+
+
+def a_line_outside_the_region_is_not_a_candidate(build, sender):
+    partner = build.partner("Exact", regions=["FR"])
+    build.line(partner, NEED, regions=["FR", "DE-BY"])
+    build.partnership(sender, partner)
+
+
+def a_partner_at_its_monthly_cap_is_skipped(build, sender):
+    capped = build.partner("Exact", lines=[NEED])
+    build.partnership(sender, capped, monthly_cap=1)
+    build.handoff(sender, capped)
+    _complementary(build, sender)
+
+
+def a_partner_over_capacity_is_skipped(build, sender):
+    busy = _exact(build, sender, sales_reps=1)
+    other = build.partner("Elsewhere")
+    for _ in range(15):
+        build.handoff(other, busy, status="accepted")
+    _complementary(build, sender)
+
+
+def the_same_contact_within_90_days_is_a_reported_conflict(build, sender):
+    exact = _exact(build, sender)
+    build.handoff(sender, exact, email="Same@Example.test", sent_at=utcnow() - timedelta(days=10))
+    _complementary(build, sender)
+
+
+def the_same_contact_long_ago_is_no_conflict(build, sender):
+    exact = _exact(build, sender)
+    build.handoff(
+        sender, exact, email="same@example.test", status="lost", sent_at=utcnow() - timedelta(days=120)
+    )
+    _complementary(build, sender)
+
+
+def a_new_partner_is_not_starved_by_a_poor_record(build, sender):
+    veteran = _exact(build, sender, name="Veteran")
+    other = build.partner("Elsewhere")
+    build.handoff(other, veteran, status="won")
+    for _ in range(9):
+        build.handoff(other, veteran, status="lost")
+    _exact(build, sender, name="Newcomer")
+
+
+def a_strong_record_beats_a_newcomer(build, sender):
+    veteran = _exact(build, sender, name="Veteran")
+    other = build.partner("Elsewhere")
+    for status in ["won"] * 8 + ["lost"] * 2:
+        build.handoff(other, veteran, status=status)
+    _exact(build, sender, name="Newcomer")
+
+
+def a_partner_that_sends_leads_back_is_preferred(build, sender):
+    _exact(build, sender, name="Taker")
+    giver = _exact(build, sender, name="Giver")
+    for _ in range(4):
+        build.handoff(giver, sender)
+
+
+def ties_go_to_the_longer_standing_partner(build, sender):
+    _exact(build, sender, name="First")
+    _exact(build, sender, name="Second")
+
+
+def a_paused_partnership_is_not_used(build, sender):
+    paused = build.partner("Exact", lines=[NEED])
+    build.partnership(sender, paused, status="paused")
+    _complementary(build, sender)
+
+
+def a_suspended_partner_is_not_used(build, sender):
+    _exact(build, sender, status="suspended")
+    _complementary(build, sender)
+
+
+def nobody_partnered_leaves_the_lead_unrouted(build, sender):
+    build.partner("Stranger", lines=[NEED])
+
+
+def everyone_excluded_leaves_the_lead_unrouted_with_each_reason(build, sender):
+    exact = _exact(build, sender)
+    build.handoff(sender, exact, email="same@example.test")
+
+
+def an_unqualified_lead_is_kept_and_not_routed(build, sender):
+    _exact(build, sender)
+
+
+SCENARIOS = [
+    Scenario("exact beats complementary", exact_beats_complementary, "Exact"),
+    Scenario(
+        "complementary when no exact", complementary_is_used_when_nobody_sells_the_need, "Complementary"
+    ),
+    Scenario("region DE serves DE-BE", a_line_serving_a_country_serves_its_regions, "Exact"),
+    Scenario(
+        "region outside",
+        a_line_outside_the_region_is_not_a_candidate,
+        None,
+        "fits Window installation in DE-BE",
+    ),
+    Scenario("monthly cap", a_partner_at_its_monthly_cap_is_skipped, "Complementary", "monthly cap of 1"),
+    Scenario("capacity", a_partner_over_capacity_is_skipped, "Complementary", "over capacity: 15 open"),
+    Scenario(
+        "conflict reported",
+        the_same_contact_within_90_days_is_a_reported_conflict,
+        "Complementary",
+        "conflict: the same contact",
+        lead={"email": "same@example.TEST"},
+    ),
+    Scenario(
+        "old contact no conflict",
+        the_same_contact_long_ago_is_no_conflict,
+        "Exact",
+        lead={"email": "same@example.test"},
+    ),
+    Scenario("new partner not starved", a_new_partner_is_not_starved_by_a_poor_record, "Newcomer"),
+    Scenario("strong record wins", a_strong_record_beats_a_newcomer, "Veteran"),
+    Scenario("reciprocity", a_partner_that_sends_leads_back_is_preferred, "Giver"),
+    Scenario("ties deterministic", ties_go_to_the_longer_standing_partner, "First"),
+    Scenario("paused partnership", a_paused_partnership_is_not_used, "Complementary"),
+    Scenario("suspended partner", a_suspended_partner_is_not_used, "Complementary"),
+    Scenario("unrouted", nobody_partnered_leaves_the_lead_unrouted, None, "No active partnership"),
+    Scenario(
+        "all excluded",
+        everyone_excluded_leaves_the_lead_unrouted_with_each_reason,
+        None,
+        "Exact: conflict",
+        lead={"email": "same@example.test"},
+    ),
+    Scenario(
+        "not qualified",
+        an_unqualified_lead_is_kept_and_not_routed,
+        None,
+        "no consent",
+        lead={"consent": False},
+    ),
+]
+
+
+def _take(session, sender, *, email="buyer@example.test", consent=True):
+    return intake.take_lead(
+        session,
+        actor=Actor.system(sender.id),
+        contact={"name": "Ada Buyer", "email": email},
+        need={"category": NEED, "text": "Six windows, fitted before spring."},
+        region="DE-BE",
+        consent=consent,
+    )
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_routing_scenarios(session, build, scenario):
+    sender = _world(build)
+    scenario.arrange(build, sender)
+
+    lead = _take(session, sender, **scenario.lead)
+
+    holder = lead.handoffs[-1].to_partner.name if lead.handoffs else None
+    assert holder == scenario.winner
+    if scenario.winner is None:
+        assert lead.status in ("unrouted", "not_qualified")
+    if scenario.reason:
+        explained = lead.reasons + [r.get("excluded", "") for h in lead.handoffs for r in h.runners_up]
+        assert any(scenario.reason in text for text in explained), explained
+
+
+def test_the_handoff_keeps_the_score_parts_and_the_runners_up(session, build):
+    sender = _world(build)
+    _exact(build, sender)
+    _complementary(build, sender)
+
+    handoff = _take(session, sender).handoffs[0]
+
+    assert set(handoff.score_parts) == set(routing.WEIGHTS)
+    assert handoff.score_total == pytest.approx(sum(handoff.score_parts.values()), abs=1e-5)
+    assert [r["partner"] for r in handoff.runners_up] == ["Complementary"]
+    assert handoff.runners_up[0]["total"] < handoff.score_total
+
+
+def test_the_warmup_note_joins_the_lines_script_and_the_need(session, build):
+    sender = _world(build)
+    fitter = build.partner("Fitter")
+    build.line(fitter, NEED, warmup_script="We fit in one day, with a ten-year guarantee.")
+    build.partnership(sender, fitter)
+
+    handoff = _take(session, sender).handoffs[0]
+
+    assert "Ada Buyer is looking for Window installation." in handoff.warmup_note
+    assert "Six windows, fitted before spring." in handoff.warmup_note
+    assert "ten-year guarantee" in handoff.warmup_note
+
+
+def _candidate(partner_id, **facts):
+    return routing.Candidate(
+        partner_id=partner_id, partner_name=f"P{partner_id}", partnership_id=1, line_id=1, **facts
+    )
+
+
+def test_the_score_is_pure_and_its_parts_add_up():
+    candidate = _candidate(1, exact=False, complement_weight=0.5, won=3, decided=4, accept_hours=12)
+
+    first, second = routing.score(candidate), routing.score(candidate)
+
+    assert first == second
+    assert first.total == pytest.approx(sum(first.parts.values()), abs=1e-5)
+    assert first.parts["category_fit"] == pytest.approx(0.35 * 0.6 * 0.5)
+
+
+def test_equal_scores_rank_by_partner_id_whatever_the_input_order():
+    candidates = [_candidate(7), _candidate(3), _candidate(5)]
+
+    decision = routing.decide(candidates)
+
+    assert [r.candidate.partner_id for r in decision.ranked] == [3, 5, 7]
+
+
+@pytest.mark.parametrize(
+    ("regions", "region", "served"),
+    [(["DE"], "DE-BE", True), (["DE-BE"], "DE", False), (["DE-B"], "DE-BE", False), ([], "FR", True)],
+)
+def test_a_region_serves_its_subdivisions(regions, region, served):
+    assert routing.serves(regions, region) is served

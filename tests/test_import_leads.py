@@ -1,0 +1,69 @@
+"""`flask partnerhub import-leads`: bulk intake through the same routing, bad rows reported."""
+
+import json
+
+from sqlalchemy import select
+
+from partnerhub.models import Lead
+
+CSV = """external_id,name,email,phone,company,category,need,region,consent
+a-1,Ada Buyer,ada@example.test,,Ada GmbH,window-installation,Six windows,DE-BE,yes
+a-2,Bob Buyer,not-an-email,,,window-installation,,DE-BE,yes
+a-3,Cy Buyer,,+49 30 55,,window-installation,Doors too,DE-BE,no
+a-1,Dup Buyer,dup@example.test,,,window-installation,,DE-BE,yes
+a-5,Eve Buyer,eve@example.test,,,no-such-category,,DE-BE,yes
+a-6,Fay Buyer,fay@example.test,,,window-installation,,FR,yes
+"""
+
+
+def test_import_routes_the_good_rows_and_reports_the_bad_ones(runner, build, session, tmp_path):
+    sender = build.partner("Windows Co", lines=["windows"])
+    build.partnership(sender, build.partner("Fitters Co", lines=["window-installation"]))
+    path = tmp_path / "leads.csv"
+    path.write_text(CSV)
+
+    result = runner.invoke(
+        args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co", "--json"]
+    )
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.exit_code == 0
+    assert {k: report[k] for k in ("rows", "routed", "unrouted", "not_qualified")} == {
+        "rows": 6,
+        "routed": 1,
+        "unrouted": 1,
+        "not_qualified": 1,
+    }
+    assert report["rejected"] == [
+        {"row": 3, "errors": {"contact.email": ["Not a valid email address."]}},
+        {"row": 5, "errors": {"_row": ["Lead 'a-1' was already received."]}},
+        {"row": 6, "errors": {"need.category": ["unknown category 'no-such-category'"]}},
+    ]
+    stored = session.scalars(select(Lead).order_by(Lead.id)).all()
+    assert [(lead.external_id, lead.source) for lead in stored] == [
+        ("a-1", "csv"),
+        ("a-3", "csv"),
+        ("a-6", "csv"),
+    ]
+
+
+def test_import_prints_a_readable_report(runner, build, tmp_path):
+    build.partner("Windows Co", lines=["windows"])
+    build.category("window-installation")
+    path = tmp_path / "leads.csv"
+    path.write_text(CSV)
+
+    result = runner.invoke(args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co"])
+
+    assert "6 rows: 0 routed, 2 unrouted, 1 not qualified, 3 rejected." in result.stdout
+    assert "row 3: contact.email: Not a valid email address." in result.stdout
+
+
+def test_import_for_an_unknown_partner_fails_clearly(runner, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text(CSV)
+
+    result = runner.invoke(args=["partnerhub", "import-leads", str(path), "--partner", "Nobody"])
+
+    assert result.exit_code != 0
+    assert "No partner 'Nobody'" in result.output
