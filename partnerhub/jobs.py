@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
+from partnerhub.intake import purge_idempotency_keys
+from partnerhub.lifecycle import expire_overdue_handoffs
 from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
 from partnerhub.notices import SmtpSettings, email_pending_notices, notify
 
@@ -36,11 +38,12 @@ class Job:
 
 def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
     """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
-    # Imported here: the handoff lifecycle is its own module, owned by routing.
-    from partnerhub.lifecycle import expire_overdue_handoffs
+    return len(expire_overdue_handoffs(session, now=now))
 
-    expired = expire_overdue_handoffs(session, now=now)
-    return len(expired) if isinstance(expired, list | tuple) else int(expired or 0)
+
+def purge_idempotency(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+    """Forget idempotency keys past their 24 hours, so the table stays small."""
+    return purge_idempotency_keys(session, now=now)
 
 
 def remind_dormant(session: Session, *, now: datetime, smtp: SmtpSettings | None = None) -> int:
@@ -135,6 +138,7 @@ def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None)
 
 JOBS = (
     Job("sla_expiry", timedelta(minutes=1), expire_overdue),
+    Job("idempotency_purge", timedelta(hours=1), purge_idempotency),
     Job("dormant_reminders", timedelta(days=1), remind_dormant),
     # Hourly, keyed by ISO week: the first run of a week writes the digests, the rest find them written.
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),

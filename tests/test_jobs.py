@@ -107,3 +107,38 @@ def test_with_no_smtp_configured_notices_stay_unsent(session, build):
 
     assert jobs.email_notices(session, now=utcnow(), smtp=None) == 0
     assert session.scalar(select(Notice.emailed_at)) is None
+
+
+def test_the_worker_expires_an_unanswered_handoff_and_the_next_partner_hears_of_the_lead(
+    session, build, client
+):
+    from partnerhub.models import Delivery, Handoff
+
+    maker = build.partner("Window Maker", lines=["windows"])
+    slow = build.partner("Slow Fitter", lines=["window-installation"])
+    quick = build.partner("Quick Fitter", lines=["window-installation"], sales_reps=1)
+    build.partnership(maker, slow, accept_sla_hours=24)
+    build.partnership(maker, quick, accept_sla_hours=24)
+    build.endpoint(quick)
+    lead = {
+        "contact": {"name": "Dana", "email": "dana@example.test"},
+        "need": {"category": "window-installation", "text": "Six windows"},
+        "region": "DE-BE",
+        "consent": True,
+    }
+    posted = client.post(
+        "/api/v1/leads", json=lead, headers={**build.headers(maker), "Idempotency-Key": "k1"}
+    ).get_json()
+    [first] = posted["handoffs"]
+    assert first["partner"]["name"] == "Slow Fitter"
+
+    tomorrow = jobs.run_due_jobs(session, now=utcnow() + timedelta(hours=25))
+
+    assert tomorrow["sla_expiry"] == 1
+    handoffs = session.scalars(select(Handoff).order_by(Handoff.id)).all()
+    assert [(h.to_partner.name, h.status) for h in handoffs] == [
+        ("Slow Fitter", "expired"),
+        ("Quick Fitter", "sent"),
+    ]
+    told = session.scalars(select(Delivery).where(Delivery.partner_id == quick.id)).all()
+    assert [d.event_type for d in told] == ["handoff.created"]
