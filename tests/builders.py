@@ -5,14 +5,25 @@ arranged data must survive that.
 """
 
 import itertools
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials
-from partnerhub.models import ApiClient, Category, Complement, Partner, Partnership, ProductLine, User
+from partnerhub import credentials, rollups
+from partnerhub.models import (
+    ApiClient,
+    Category,
+    Complement,
+    Handoff,
+    Lead,
+    Partner,
+    Partnership,
+    ProductLine,
+    User,
+)
 
 TEST_SECRET = "phs_test-secret"
 TEST_PASSWORD = "correct horse battery"
@@ -141,3 +152,43 @@ class Builder:
                 password_hash=_password_hash(),
             )
         )
+
+    def handoff(
+        self,
+        partnership: Partnership,
+        sender: Partner,
+        steps: list[tuple[str, datetime]],
+        *,
+        deal_value: str | None = None,
+        reward_amount: str | None = None,
+        rep_share_amount: str | None = None,
+        currency: str = "EUR",
+        commit: bool = True,
+    ) -> Handoff:
+        """A handoff that went through `steps` (status, time) in order, recorded as the lifecycle does."""
+        first_status, sent_at = steps[0]
+        assert first_status == "sent"
+        lead = Lead(partner=sender, contact_name="A buyer", consent=True, status="routed", created_at=sent_at)
+        handoff = Handoff(
+            lead=lead,
+            from_partner_id=sender.id,
+            to_partner_id=partnership.other_side(sender.id),
+            partnership_id=partnership.id,
+            status="sent",
+            sent_at=sent_at,
+            currency=currency,
+            deal_value=Decimal(deal_value) if deal_value is not None else None,
+            reward_amount=Decimal(reward_amount) if reward_amount is not None else None,
+            rep_share_amount=Decimal(rep_share_amount) if rep_share_amount is not None else None,
+        )
+        self.session.add(handoff)
+        self.session.flush()
+        rollups.record_move(self.session, handoff=handoff, from_status=None, to_status="sent", at=sent_at)
+        for status, at in steps[1:]:
+            previous = handoff.status
+            handoff.status = status
+            setattr(handoff, f"{status}_at", at)
+            rollups.record_move(self.session, handoff=handoff, from_status=previous, to_status=status, at=at)
+        if commit:
+            self.session.commit()
+        return handoff

@@ -1,10 +1,12 @@
 """The JSON API, one blueprint per resource."""
 
-from api.v1 import categories, partners, partnerships, product_lines
+from api.v1 import categories, partners, partnerships, product_lines, reports, settings
 
 BLUEPRINTS = [
     partners.blp,
     categories.blp,
     product_lines.blp,
     partnerships.blp,
+    reports.blp,
+    settings.blp,
 ]
