@@ -168,7 +168,9 @@ class Builder:
         """A handoff that went through `steps` (status, time) in order, recorded as the lifecycle does."""
         first_status, sent_at = steps[0]
         assert first_status == "sent"
-        lead = Lead(partner=sender, contact_name="A buyer", consent=True, status="routed", created_at=sent_at)
+        lead = Lead(
+            partner_id=sender.id, contact_name="A buyer", consent=True, status="routed", created_at=sent_at
+        )
         handoff = Handoff(
             lead=lead,
             from_partner_id=sender.id,

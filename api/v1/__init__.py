@@ -1,6 +1,6 @@
 """The JSON API, one blueprint per resource."""
 
-from api.v1 import categories, partners, partnerships, product_lines, reports, settings
+from api.v1 import categories, partners, partnerships, product_lines, reports, settings, suggestions
 
 BLUEPRINTS = [
     partners.blp,
@@ -9,4 +9,5 @@ BLUEPRINTS = [
     partnerships.blp,
     reports.blp,
     settings.blp,
+    suggestions.blp,
 ]
