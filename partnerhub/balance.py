@@ -133,19 +133,24 @@ class PartnershipBalance:
     incoming: Direction
 
 
+_KEYS = (
+    HandoffRollup.partnership_id,
+    HandoffRollup.from_partner_id,
+    HandoffRollup.to_partner_id,
+    HandoffRollup.currency,
+)
+# Built once: constructing three dozen SUM()s costs more per request than running them.
+_SUMS = [
+    func.sum(HandoffRollup.__table__.c[c]).label(c)
+    for c in (*COUNTERS, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
+]
+
+
 def direction_totals(
     session: Session, *, start: date, partnership_ids: list[int] | None = None
 ) -> dict[tuple[int, int], Direction]:
     """Sum the rollups from `start` on, per (partnership id, sender id); all partnerships when none given."""
-    sums = [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in (*COUNTERS, *MONEY_COLUMNS)]
-    sums += [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in ("accept_seconds", *ACCEPT_BUCKETS)]
-    keys = (
-        HandoffRollup.partnership_id,
-        HandoffRollup.from_partner_id,
-        HandoffRollup.to_partner_id,
-        HandoffRollup.currency,
-    )
-    stmt = select(*keys, *sums).where(HandoffRollup.day >= start).group_by(*keys)
+    stmt = select(*_KEYS, *_SUMS).where(HandoffRollup.day >= start).group_by(*_KEYS)
     if partnership_ids is not None:
         stmt = stmt.where(HandoffRollup.partnership_id.in_(partnership_ids))
     totals: dict[tuple[int, int], Direction] = {}

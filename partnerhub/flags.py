@@ -357,29 +357,29 @@ def refresh_flags(session: Session, *, now: datetime) -> list[Flag]:
     raised = {
         (f.kind, f.subject_key): f for f in session.scalars(select(Flag).where(Flag.cleared_at.is_(None)))
     }
-    current = []
+    current, new = [], []
     for finding in compute_flags(session, now=now):
         flag = raised.pop((finding.kind, finding.subject_key), None)
         if flag is None:
             flag = Flag(kind=finding.kind, subject_key=finding.subject_key, raised_at=now)
             session.add(flag)
-            _apply(flag, finding)
-            session.flush()
-            for partner_id in (flag.partner_id, flag.other_partner_id):
-                if partner_id is not None:
-                    outbox.emit(
-                        session,
-                        partner_id=partner_id,
-                        event_type="flag.raised",
-                        data=flag_event(flag),
-                        occurred_at=now,
-                    )
-        else:
-            _apply(flag, finding)
+            new.append(flag)
+        _apply(flag, finding)
         current.append(flag)
     for stale in raised.values():
         stale.cleared_at = now
+    # One flush for all new flags, so the events below can carry their ids.
     session.flush()
+    for flag in new:
+        for partner_id in (flag.partner_id, flag.other_partner_id):
+            if partner_id is not None:
+                outbox.emit(
+                    session,
+                    partner_id=partner_id,
+                    event_type="flag.raised",
+                    data=flag_event(flag),
+                    occurred_at=now,
+                )
     return current
 
 
