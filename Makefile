@@ -5,7 +5,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/partnerhub_test
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-sqlite test-postgres lint bench bench-balance clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ test-postgres: install
 	PARTNERHUB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
+
+# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL (a few minutes).
+bench-balance: install
+	$(BIN)/python -m bench.balance
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

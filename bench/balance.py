@@ -230,9 +230,9 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
         result["rollup_rows"] = rollups.rebuild(db.session)
         db.session.commit()
         result["rebuild_s"] = round(time.perf_counter() - started, 1)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("COMMIT")
-            conn.exec_driver_sql("ANALYZE")
+        # Outside any transaction, so the statistics stick; autovacuum would get there later.
+        with psycopg.connect(URL, autocommit=True) as conn:
+            conn.execute("ANALYZE")
         started = time.perf_counter()
         result["flags_raised"] = len(flags.refresh_flags(db.session, now=now))
         db.session.commit()

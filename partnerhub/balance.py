@@ -73,15 +73,17 @@ class Direction:
     accept_seconds: int = 0
     accept_histogram: tuple[int, ...] = (0,) * len(ACCEPT_BUCKETS)
 
-    def add(self, row) -> None:
+    def add(self, currency: str, sums: tuple) -> None:
+        """Add one currency's sums, in the order of SUM_COLUMNS."""
+        values = dict(zip(SUM_COLUMNS, sums, strict=True))
         for counter in COUNTERS:
-            self.counts[counter] += row[counter]
+            self.counts[counter] += values[counter]
         for column in MONEY_COLUMNS:
             by_currency = self.money[column]
-            by_currency[row["currency"]] = by_currency.get(row["currency"], Decimal(0)) + Decimal(row[column])
-        self.accept_seconds += row["accept_seconds"]
+            by_currency[currency] = by_currency.get(currency, Decimal(0)) + values[column]
+        self.accept_seconds += values["accept_seconds"]
         self.accept_histogram = tuple(
-            a + row[b] for a, b in zip(self.accept_histogram, ACCEPT_BUCKETS, strict=True)
+            a + values[b] for a, b in zip(self.accept_histogram, ACCEPT_BUCKETS, strict=True)
         )
 
     @property
@@ -140,10 +142,8 @@ _KEYS = (
     HandoffRollup.currency,
 )
 # Built once: constructing three dozen SUM()s costs more per request than running them.
-_SUMS = [
-    func.sum(HandoffRollup.__table__.c[c]).label(c)
-    for c in (*COUNTERS, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
-]
+SUM_COLUMNS = (*COUNTERS, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
+_SUMS = [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in SUM_COLUMNS]
 
 
 def direction_totals(
@@ -154,11 +154,11 @@ def direction_totals(
     if partnership_ids is not None:
         stmt = stmt.where(HandoffRollup.partnership_id.in_(partnership_ids))
     totals: dict[tuple[int, int], Direction] = {}
-    for row in session.execute(stmt).mappings():
-        key = (row["partnership_id"], row["from_partner_id"])
+    for partnership_id, sender, receiver, currency, *sums in session.execute(stmt):
+        key = (partnership_id, sender)
         if key not in totals:
-            totals[key] = Direction(row["from_partner_id"], row["to_partner_id"])
-        totals[key].add(row)
+            totals[key] = Direction(sender, receiver)
+        totals[key].add(currency, sums)
     return totals
 
 
