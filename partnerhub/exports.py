@@ -7,21 +7,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from partnerhub.models import Handoff
+from partnerhub.models.handoff import HANDOFF_STATUSES
 
-STEP_TIMESTAMPS = (
-    "sent_at",
-    "delivered_at",
-    "accepted_at",
-    "contacted_at",
-    "won_at",
-    "lost_at",
-    "declined_at",
-    "expired_at",
-    "recalled_at",
-    "reward_invoiced_at",
-    "reward_paid_at",
-    "rep_paid_at",
-)
+STEP_TIMESTAMPS = tuple(f"{status}_at" for status in HANDOFF_STATUSES)
 BATCH = 500
 
 
