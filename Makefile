@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery clean
+.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery bench-balance clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: install
 
 bench-delivery: install
 	$(BIN)/python -m bench.delivery
+
+# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL (a few minutes).
+bench-balance: install
+	$(BIN)/python -m bench.balance
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

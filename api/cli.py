@@ -14,8 +14,9 @@ from flask.cli import AppGroup
 
 from api import worker as worker_loop
 from api.extensions import db
-from partnerhub import credentials, demo, directory, intake
+from partnerhub import credentials, demo, directory, flags, intake, rollups, thresholds
 from partnerhub.actors import Actor
+from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
@@ -210,6 +211,44 @@ def import_leads(file, partner_ref, as_json):
     for item in rejected:
         reasons = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in item["errors"].items())
         click.echo(f"  row {item['row']}: {reasons}")
+
+
+@group.command("rebuild-rollups")
+@json_option
+def rebuild_rollups(as_json):
+    """Recompute the balance rollups from every handoff (after a bulk load or a repair)."""
+    rows = rollups.rebuild(db.session)
+    _done(as_json, {"rollup_rows": rows}, f"{rows} rollup rows rebuilt.")
+
+
+@group.command("thresholds")
+@json_option
+def show_thresholds(as_json):
+    """Show every flag threshold in force."""
+    values = thresholds.thresholds(db.session)
+    click.echo(json.dumps(values) if as_json else "\n".join(f"{k} = {v:g}" for k, v in values.items()))
+
+
+@group.command("set-threshold")
+@click.argument("key")
+@click.argument("value", type=float)
+@json_option
+def set_threshold(key, value, as_json):
+    """Tune one flag threshold, e.g. flags.one_sided.ratio 4."""
+    try:
+        values = thresholds.set_thresholds(db.session, values={key: value})
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{key}: {', '.join(exc.errors.get(key, [exc.message]))}") from None
+    _done(as_json, {"key": key, "value": values[key]}, f"{key} = {values[key]:g}")
+
+
+@group.command("refresh-flags")
+@json_option
+def refresh_flags(as_json):
+    """Raise and clear the flags now (the worker does this on a schedule)."""
+    raised = flags.refresh_flags(db.session, now=utcnow())
+    _done(as_json, {"raised": len(raised)}, f"{len(raised)} flags raised.")
 
 
 def register(app: Flask) -> None:

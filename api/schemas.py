@@ -110,3 +110,10 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+class PartnerRef(Schema):
+    """A partner as other records point at it: its id and name."""
+
+    id = fields.Integer()
+    name = fields.String()

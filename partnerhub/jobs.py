@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
+from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
 from partnerhub.lifecycle import expire_overdue_handoffs
 from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
@@ -39,6 +40,11 @@ class Job:
 def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
     """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
     return len(expire_overdue_handoffs(session, now=now))
+
+
+def refresh_raised_flags(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+    """Raise and clear the flags on partner pairs; newly raised ones emit flag.raised."""
+    return len(refresh_flags(session, now=now))
 
 
 def purge_idempotency(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
@@ -139,6 +145,7 @@ def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None)
 JOBS = (
     Job("sla_expiry", timedelta(minutes=1), expire_overdue),
     Job("idempotency_purge", timedelta(hours=1), purge_idempotency),
+    Job("flags", timedelta(minutes=10), refresh_raised_flags),
     Job("dormant_reminders", timedelta(days=1), remind_dormant),
     # Hourly, keyed by ISO week: the first run of a week writes the digests, the rest find them written.
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),

@@ -1,13 +1,167 @@
-"""Rollups of handoff moves: the indexed aggregates reports read are maintained here."""
+"""Keep the handoff rollups in step with every handoff move, or rebuild them from the handoffs.
 
+Cohort semantics: every step of a handoff is counted on the row of the day
+(UTC) it was *sent*, so "the last 90 days" means "the handoffs sent in the last
+90 days, and everything that has happened to them since". A step counts a
+handoff that ever reached it, not its current status. The forward chain
+(sent -> delivered -> accepted -> contacted -> won -> reward_invoiced ->
+reward_paid -> rep_paid) is monotone: a move that skips steps (sent straight
+to accepted) counts the skipped steps too, so the funnel never widens.
+"""
+
+import math
 from datetime import datetime
+from decimal import Decimal
 
+from sqlalchemy import BigInteger, Date, Integer, case, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from partnerhub.models import Handoff
+from partnerhub.models import Handoff, HandoffRollup
+from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
+
+FUNNEL = ("sent", "delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid")
+# Ends that leave the forward chain; each counts itself only.
+EXITS = ("lost", "declined", "expired", "recalled")
+COUNTERS = FUNNEL + EXITS
+# The amount each step adds to which sum, read from the handoff when it reaches the step.
+MONEY = {
+    "won": ("deal_value", "deal_value"),
+    "reward_invoiced": ("rewards_invoiced", "reward_amount"),
+    "reward_paid": ("rewards_paid", "reward_amount"),
+    "rep_paid": ("rep_shares_paid", "rep_share_amount"),
+}
+_KEY = ("partnership_id", "from_partner_id", "day", "currency")
+
+
+def steps_reached(from_status: str | None, to_status: str) -> tuple[str, ...]:
+    """The counters a move from `from_status` to `to_status` adds one to."""
+    if to_status in EXITS:
+        return (to_status,)
+    start = FUNNEL.index(from_status) + 1 if from_status in FUNNEL else 0
+    return FUNNEL[start : FUNNEL.index(to_status) + 1]
+
+
+def accept_bucket(seconds: int) -> str:
+    """The histogram column a time to accept falls in."""
+    for hours, column in zip(ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS, strict=False):
+        if seconds <= hours * 3600:
+            return column
+    return ACCEPT_BUCKETS[-1]
 
 
 def record_move(
     session: Session, *, handoff: Handoff, from_status: str | None, to_status: str, at: datetime
 ) -> None:
-    """Count one handoff move into the rollups (implemented by the balance work; a no-op here)."""
+    """Add one move of `handoff` to its cohort's rollup, in the caller's transaction.
+
+    The lifecycle calls this for every state change, creation included
+    (`from_status=None, to_status="sent"`), after setting the step's timestamp
+    and amounts on the handoff. One atomic INSERT ... ON CONFLICT DO UPDATE with
+    increments, so concurrent moves of the same cohort never lose a count.
+    """
+    increments: dict[str, int | Decimal] = {}
+    for step in steps_reached(from_status, to_status):
+        increments[step] = 1
+        if step in MONEY:
+            column, attribute = MONEY[step]
+            increments[column] = getattr(handoff, attribute) or Decimal(0)
+        if step == "accepted":
+            # Half up, as SQL's round() does in rebuild().
+            seconds = math.floor((at - handoff.sent_at).total_seconds() + 0.5)
+            increments["accept_seconds"] = seconds
+            increments[accept_bucket(seconds)] = 1
+    if not increments:
+        return
+    session.flush()
+    row = {
+        "partnership_id": handoff.partnership_id,
+        "from_partner_id": handoff.from_partner_id,
+        "to_partner_id": handoff.to_partner_id,
+        "day": handoff.sent_at.date(),
+        "currency": handoff.currency,
+        **increments,
+    }
+    session.execute(_upsert(session, row, increments))
+
+
+def _upsert(session: Session, row: dict, increments: dict):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = HandoffRollup.__table__
+    stmt = dialect_insert(table).values(**row)
+    return stmt.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={column: table.c[column] + stmt.excluded[column] for column in increments},
+    )
+
+
+def _day(session: Session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    # SQLite keeps UTC text; its date() is the UTC day.
+    return func.date(column)
+
+
+def _seconds_between(session: Session, start, end):
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", end - start)
+    else:
+        seconds = (func.julianday(end) - func.julianday(start)) * 86400
+    return cast(func.round(seconds), BigInteger)
+
+
+def _first_reached_at(step: str):
+    """When the handoff reached `step`: its own timestamp, else the first later forward step's."""
+    if step in EXITS or step == FUNNEL[-1]:
+        return getattr(Handoff, f"{step}_at")
+    return func.coalesce(*[getattr(Handoff, f"{s}_at") for s in FUNNEL[FUNNEL.index(step) :]])
+
+
+def _reached(step: str):
+    return _first_reached_at(step).is_not(None)
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every rollup from the handoffs in one set-based statement; return the rows written.
+
+    For bulk loads, the bench, and repair after a bug. Amounts are the
+    handoffs' current ones, which equal the incremental path's as long as an
+    amount is not changed after its step.
+    """
+    session.flush()
+    accept_seconds = _seconds_between(session, Handoff.sent_at, _first_reached_at("accepted"))
+    accepted = _reached("accepted")
+
+    def count_when(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    columns = {
+        "partnership_id": Handoff.partnership_id,
+        "from_partner_id": Handoff.from_partner_id,
+        "to_partner_id": Handoff.to_partner_id,
+        "day": _day(session, Handoff.sent_at),
+        "currency": Handoff.currency,
+    }
+    group_by = list(columns.values())
+    for step in COUNTERS:
+        columns[step] = cast(count_when(_reached(step)), Integer)
+    for step, (column, attribute) in MONEY.items():
+        amount = func.coalesce(getattr(Handoff, attribute), 0)
+        columns[column] = func.coalesce(func.sum(case((_reached(step), amount), else_=0)), 0)
+    columns["accept_seconds"] = func.coalesce(func.sum(case((accepted, accept_seconds), else_=0)), 0)
+    lower = None
+    for hours, column in zip(ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS, strict=False):
+        within = accepted & (accept_seconds <= hours * 3600)
+        if lower is not None:
+            within = within & (accept_seconds > lower)
+        columns[column] = cast(count_when(within), Integer)
+        lower = hours * 3600
+    columns[ACCEPT_BUCKETS[-1]] = cast(count_when(accepted & (accept_seconds > lower)), Integer)
+
+    session.execute(delete(HandoffRollup))
+    source = select(*[expr.label(name) for name, expr in columns.items()]).group_by(*group_by)
+    session.execute(insert(HandoffRollup).from_select(list(columns), source))
+    return session.scalar(select(func.count()).select_from(HandoffRollup))

@@ -12,7 +12,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials
+from partnerhub import credentials, rollups
 from partnerhub.db import utcnow
 from partnerhub.models import (
     ApiClient,
@@ -232,3 +232,45 @@ class Builder:
                 partner_id=partner.id, url=url, events=events or [], secret=secret or new_secret()
             )
         )
+
+    def handoff_through(
+        self,
+        partnership: Partnership,
+        sender: Partner,
+        steps: list[tuple[str, datetime]],
+        *,
+        deal_value: str | None = None,
+        reward_amount: str | None = None,
+        rep_share_amount: str | None = None,
+        currency: str = "EUR",
+        commit: bool = True,
+    ) -> Handoff:
+        """A handoff that went through `steps` (status, time) in order, recorded as the lifecycle does."""
+        first_status, sent_at = steps[0]
+        assert first_status == "sent"
+        lead = Lead(
+            partner_id=sender.id, contact_name="A buyer", consent=True, status="routed", created_at=sent_at
+        )
+        handoff = Handoff(
+            lead=lead,
+            from_partner_id=sender.id,
+            to_partner_id=partnership.other_side(sender.id),
+            partnership_id=partnership.id,
+            status="sent",
+            sent_at=sent_at,
+            currency=currency,
+            deal_value=Decimal(deal_value) if deal_value is not None else None,
+            reward_amount=Decimal(reward_amount) if reward_amount is not None else None,
+            rep_share_amount=Decimal(rep_share_amount) if rep_share_amount is not None else None,
+        )
+        self.session.add(handoff)
+        self.session.flush()
+        rollups.record_move(self.session, handoff=handoff, from_status=None, to_status="sent", at=sent_at)
+        for status, at in steps[1:]:
+            previous = handoff.status
+            handoff.status = status
+            setattr(handoff, f"{status}_at", at)
+            rollups.record_move(self.session, handoff=handoff, from_status=previous, to_status=status, at=at)
+        if commit:
+            self.session.commit()
+        return handoff

@@ -1,6 +1,18 @@
 """The JSON API, one blueprint per resource."""
 
-from api.v1 import categories, handoffs, leads, notices, partners, partnerships, product_lines, webhooks
+from api.v1 import (
+    categories,
+    handoffs,
+    leads,
+    notices,
+    partners,
+    partnerships,
+    product_lines,
+    reports,
+    settings,
+    suggestions,
+    webhooks,
+)
 
 BLUEPRINTS = [
     partners.blp,
@@ -11,4 +23,7 @@ BLUEPRINTS = [
     handoffs.blp,
     webhooks.blp,
     notices.blp,
+    reports.blp,
+    settings.blp,
+    suggestions.blp,
 ]

@@ -8,17 +8,12 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import ListArgs, Money, page_schema
+from api.schemas import ListArgs, Money, PartnerRef, page_schema
 from partnerhub import lifecycle
 from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
-
-
-class PartnerRef(Schema):
-    id = fields.Integer()
-    name = fields.String()
 
 
 def _money(amount_attr: str):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import DecimalString, ListArgs, id_field, page_schema
+from api.schemas import DecimalString, ListArgs, PartnerRef, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
@@ -34,16 +34,11 @@ class PartnershipIn(Schema):
     terms = fields.Nested(TermsSchema, required=True)
 
 
-class OtherSide(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
 class PartnershipOut(Schema):
     id = fields.Integer()
     status = fields.String()
     partner = fields.Function(
-        lambda p: OtherSide().dump(p.responder if g.api_client.partner_id == p.proposer_id else p.proposer),
+        lambda p: PartnerRef().dump(p.responder if g.api_client.partner_id == p.proposer_id else p.proposer),
         metadata={"description": "The other side"},
     )
     proposed_by_me = fields.Function(lambda p: g.api_client.partner_id == p.proposer_id)

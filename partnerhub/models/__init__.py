@@ -9,6 +9,7 @@ from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
 from partnerhub.models.partner import ApiClient, Partner, User
 from partnerhub.models.partnership import Partnership
+from partnerhub.models.rollup import HandoffRollup
 
 __all__ = [
     "ApiClient",
@@ -19,6 +20,7 @@ __all__ = [
     "Flag",
     "Handoff",
     "HandoffEvent",
+    "HandoffRollup",
     "IdempotencyKey",
     "JobRun",
     "Lead",

@@ -1,0 +1,37 @@
+"""Operator settings: the flag thresholds."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.auth import require
+from api.extensions import db
+from partnerhub import thresholds
+
+blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Operator settings")
+
+
+class ThresholdsSchema(Schema):
+    thresholds = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_nan=False),
+        required=True,
+        metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
+    )
+
+
+@blp.route("/flags")
+class FlagThresholds(MethodView):
+    @require("admin")
+    @blp.response(200, ThresholdsSchema)
+    def get(self):
+        """Every flag threshold in force, defaults included."""
+        return {"thresholds": thresholds.thresholds(db.session)}
+
+    @require("admin")
+    @blp.arguments(ThresholdsSchema)
+    @blp.response(200, ThresholdsSchema)
+    @blp.alt_response(422, description="An unknown key or a negative value")
+    def put(self, args):
+        """Tune some thresholds; the keys left out keep their values."""
+        return {"thresholds": thresholds.set_thresholds(db.session, values=args["thresholds"])}

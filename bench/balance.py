@@ -1,0 +1,319 @@
+"""Bench the balance and flags requests at 10,000 and 1,000,000 handoffs on PostgreSQL.
+
+    .venv/bin/python -m bench.balance [--sizes 10000,1000000] [--requests 300]
+
+For each size: recreate the database partnerhub_bench_balance, load partners,
+partnerships, leads and handoffs with COPY, `rollups.rebuild`, `refresh_flags`,
+then start gunicorn on a free port and time GET /balance and GET /flags for
+one partner manager through HTTP. The partners and partnerships are the same
+at every size, so only the handoff volume changes between runs.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import requests
+
+from partnerhub.models.handoff import HANDOFF_STATUSES
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+DATABASE = "partnerhub_bench_balance"
+URL = f"{SERVER}/{DATABASE}"
+PARTNERS = 2000
+PARTNERSHIPS = 6000
+# The partner manager we time: partner 1, in this many partnerships.
+MANAGER_PARTNERSHIPS = 20
+FORWARD = ["delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid"]
+# (path after "sent", weight): most handoffs end early, as in the field.
+PATHS = [
+    ([], 3),
+    (["delivered"], 5),
+    (["declined"], 3),
+    (["delivered", "expired"], 6),
+    (["delivered", "accepted"], 6),
+    (["delivered", "accepted", "contacted"], 8),
+    (["delivered", "accepted", "contacted", "lost"], 20),
+    (FORWARD[:4], 8),
+    (FORWARD[:5], 6),
+    (FORWARD[:6], 6),
+    (FORWARD, 10),
+]
+# Every step but sent, each with its own timestamp column.
+STEPS_AT = HANDOFF_STATUSES[1:]
+
+
+def recreate_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def migrate() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": URL},
+        check=True,
+        capture_output=True,
+    )
+
+
+def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Random) -> None:
+    """Partners, partnerships, then one lead per handoff and the handoffs, all with COPY."""
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY partners (id, name, business, regions, sales_reps, revenue_band, monthly_leads, status,"
+            " created_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, PARTNERS + 1):
+                copy.write_row(
+                    (
+                        i,
+                        f"Partner {i}",
+                        "",
+                        '["DE"]',
+                        rng.randint(2, 40),
+                        "1m_10m",
+                        rng.randint(20, 400),
+                        "active",
+                        now,
+                    )
+                )
+        pairs = [(1, other) for other in range(2, MANAGER_PARTNERSHIPS + 2)]
+        seen = set(pairs)
+        while len(pairs) < PARTNERSHIPS:
+            a, b = sorted(rng.sample(range(2, PARTNERS + 1), 2))
+            if (a, b) not in seen:
+                seen.add((a, b))
+                pairs.append((a, b))
+        with cur.copy(
+            "COPY partnerships (id, proposer_id, responder_id, pair_key, status, reward_type, reward_value,"
+            " currency, rep_share_percent, accept_sla_hours, created_at, activated_at) FROM STDIN"
+        ) as copy:
+            for i, (a, b) in enumerate(pairs, start=1):
+                started = now - timedelta(days=400)
+                copy.write_row(
+                    (i, a, b, f"{a}:{b}", "active", "percent", 10, "EUR", 20, 48, started, started)
+                )
+        rows = []
+        for _ in range(handoffs):
+            partnership = rng.randrange(len(pairs))
+            a, b = pairs[partnership]
+            sender, receiver = (a, b) if rng.random() < 0.5 else (b, a)
+            rows.append((partnership + 1, sender, receiver))
+        with cur.copy(
+            "COPY leads (id, partner_id, contact_name, need_text, consent, source, status, reasons,"
+            " created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for i, (_p, sender, _r) in enumerate(rows, start=1):
+                copy.write_row((i, sender, "A buyer", "", True, "api", "routed", "[]", now, now))
+        paths, weights = zip(*PATHS, strict=True)
+        columns = [
+            "id",
+            "lead_id",
+            "from_partner_id",
+            "to_partner_id",
+            "partnership_id",
+            "warmup_note",
+            "status",
+            "version",
+            "sent_at",
+            *[f"{s}_at" for s in STEPS_AT],
+            "currency",
+            "deal_value",
+            "reward_amount",
+            "rep_share_amount",
+            "score_parts",
+            "runners_up",
+            "updated_at",
+        ]
+        with cur.copy(f"COPY handoffs ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, (partnership, sender, receiver) in enumerate(rows, start=1):
+                path = rng.choices(paths, weights)[0]
+                sent_at = now - timedelta(seconds=rng.randrange(365 * 86400))
+                at, times = sent_at, {}
+                for step in path:
+                    at += timedelta(minutes=rng.randrange(10, 4 * 24 * 60))
+                    times[step] = at
+                deal = Decimal(rng.randrange(500, 50_000))
+                copy.write_row(
+                    (
+                        i,
+                        i,
+                        sender,
+                        receiver,
+                        partnership,
+                        "",
+                        path[-1] if path else "sent",
+                        1,
+                        sent_at,
+                        *[times.get(s) for s in STEPS_AT],
+                        "EUR",
+                        deal,
+                        deal / 10,
+                        deal / 50,
+                        "{}",
+                        "[]",
+                        now,
+                    )
+                )
+        for table in ("partners", "partnerships", "leads", "handoffs"):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+    conn.commit()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def time_requests(base: str, path: str, headers: dict, count: int) -> list[float]:
+    session = requests.Session()
+    for _ in range(20):
+        session.get(base + path, headers=headers).raise_for_status()
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = session.get(base + path, headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return timings
+
+
+def prepare(handoffs: int) -> tuple[dict, str, str]:
+    """Load `handoffs`, rebuild the rollups, raise the flags; return timings and the manager's credentials."""
+    os.environ["DATABASE_URL"] = URL
+    from api import create_app
+    from api.extensions import db
+    from partnerhub import credentials, flags, rollups
+    from partnerhub.models import Partner
+
+    rng = random.Random(handoffs)
+    now = datetime.now(UTC)
+    recreate_database()
+    migrate()
+    result: dict = {"handoffs": handoffs}
+    started = time.perf_counter()
+    with psycopg.connect(URL) as conn:
+        load(conn, handoffs, now, rng)
+    result["load_s"] = round(time.perf_counter() - started, 1)
+    instance = tempfile.mkdtemp(prefix="partnerhub-bench-")
+    os.environ["PARTNERHUB_INSTANCE_PATH"] = instance
+    app = create_app()
+    with app.app_context():
+        started = time.perf_counter()
+        result["rollup_rows"] = rollups.rebuild(db.session)
+        db.session.commit()
+        result["rebuild_s"] = round(time.perf_counter() - started, 1)
+        # Outside a transaction, so it can run; done now, autovacuum has nothing left to do while we time.
+        with psycopg.connect(URL, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        started = time.perf_counter()
+        result["flags_raised"] = len(flags.refresh_flags(db.session, now=now))
+        db.session.commit()
+        result["refresh_flags_s"] = round(time.perf_counter() - started, 1)
+        client, secret = credentials.create_api_client(db.session, partner=db.session.get(Partner, 1))
+        client_id = client.client_id
+        db.session.commit()
+        db.engine.dispose()
+    return result, client_id, secret
+
+
+def run_size(handoffs: int, count: int) -> dict:
+    result, client_id, secret = prepare(handoffs)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        token = requests.post(
+            base + "/api/v1/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, path in (("balance", "/api/v1/balance?period_days=90"), ("flags", "/api/v1/flags")):
+            timings = time_requests(base, path, headers, count)
+            result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+            result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
+        result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return result
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    with psycopg.connect(f"{SERVER}/postgres") as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "postgresql": pg,
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).date().isoformat(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    results = [run_size(int(size), args.requests) for size in args.sizes.split(",")]
+    report = {"machine": machine(), "results": results}
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        report["ratios"] = {
+            name: round(large[f"{name}_median_ms"] / small[f"{name}_median_ms"], 2)
+            for name in ("balance", "flags")
+        }
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"balance-{int(time.time())}.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Daily aggregates of handoffs per partnership and direction, kept with every move."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerhub.db import Base
+
+# Upper bounds, in hours, of the time-to-accept histogram; the last bucket is open.
+ACCEPT_BUCKET_HOURS = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336)
+ACCEPT_BUCKETS = (*(f"accepted_within_{h}h" for h in ACCEPT_BUCKET_HOURS), "accepted_later")
+
+
+def _counter() -> Mapped[int]:
+    return mapped_column(default=0, server_default="0")
+
+
+def _money() -> Mapped[Decimal]:
+    return mapped_column(Numeric(16, 2), default=Decimal(0), server_default="0")
+
+
+class HandoffRollup(Base):
+    """One cohort: the handoffs of one direction of a partnership sent on one UTC day, in one currency.
+
+    Every counter counts handoffs of the cohort that ever reached that step, on
+    the cohort's row (the day the handoff was sent), so a period's funnel never
+    counts a step of a handoff it does not count as sent.
+    """
+
+    __tablename__ = "handoff_rollups"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "from_partner_id", "day", "currency"),
+        # A receiver's won business from every sender (agent_like).
+        Index("ix_handoff_rollups_to_day", "to_partner_id", "day"),
+        # The flag refresh reads one period of every partnership.
+        Index("ix_handoff_rollups_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    day: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3))
+
+    sent: Mapped[int] = _counter()
+    delivered: Mapped[int] = _counter()
+    accepted: Mapped[int] = _counter()
+    contacted: Mapped[int] = _counter()
+    won: Mapped[int] = _counter()
+    lost: Mapped[int] = _counter()
+    declined: Mapped[int] = _counter()
+    expired: Mapped[int] = _counter()
+    recalled: Mapped[int] = _counter()
+    reward_invoiced: Mapped[int] = _counter()
+    reward_paid: Mapped[int] = _counter()
+    rep_paid: Mapped[int] = _counter()
+
+    deal_value: Mapped[Decimal] = _money()
+    rewards_invoiced: Mapped[Decimal] = _money()
+    rewards_paid: Mapped[Decimal] = _money()
+    rep_shares_paid: Mapped[Decimal] = _money()
+
+    # Whole seconds from sent to accepted, summed over `accepted` handoffs.
+    accept_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    accepted_within_1h: Mapped[int] = _counter()
+    accepted_within_2h: Mapped[int] = _counter()
+    accepted_within_4h: Mapped[int] = _counter()
+    accepted_within_8h: Mapped[int] = _counter()
+    accepted_within_12h: Mapped[int] = _counter()
+    accepted_within_24h: Mapped[int] = _counter()
+    accepted_within_48h: Mapped[int] = _counter()
+    accepted_within_72h: Mapped[int] = _counter()
+    accepted_within_120h: Mapped[int] = _counter()
+    accepted_within_168h: Mapped[int] = _counter()
+    accepted_within_336h: Mapped[int] = _counter()
+    accepted_later: Mapped[int] = _counter()

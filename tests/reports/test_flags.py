@@ -1,0 +1,279 @@
+"""The six flags: constructed histories just above and just below each threshold, and their sentences."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from partnerhub import flags, thresholds
+from partnerhub.models import Delivery, Flag, WebhookEndpoint
+
+NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def _raised(session, kind):
+    return [f for f in flags.compute_flags(session, now=NOW) if f.kind == kind]
+
+
+def _send(build, partnership, sender, count, *, days_ago=5, then=()):
+    sent_at = NOW - days_ago * DAY
+    steps = [("sent", sent_at), *[(s, sent_at + (i + 1) * timedelta(hours=1)) for i, s in enumerate(then)]]
+    for _ in range(count):
+        build.handoff_through(partnership, sender, steps, deal_value="100", reward_amount="10", commit=False)
+    build.session.commit()
+
+
+@pytest.fixture
+def pair(build):
+    northwind = build.partner("Northwind")
+    acme = build.partner("Acme")
+    return northwind, acme, build.partnership(northwind, acme)
+
+
+@pytest.mark.parametrize(("reps", "fires"), [(15, True), (14, False)])
+def test_a_pair_is_size_mismatched_from_five_times_the_sales_reps(build, session, reps, fires):
+    big = build.partner("Northwind", sales_reps=reps)
+    small = build.partner("Acme", sales_reps=3)
+    build.partnership(big, small)
+
+    found = _raised(session, "size_mismatch")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == (
+            "Northwind has 15 sales reps and expects 30 leads a month; "
+            "Acme has 3 and expects 30 (5.0x the reps, 1.0x the leads)."
+        )
+
+
+@pytest.mark.parametrize(("leads", "fires"), [(150, True), (149, False)])
+def test_a_pair_is_size_mismatched_from_five_times_the_monthly_leads(build, session, leads, fires):
+    big = build.partner("Northwind", sales_reps=3, monthly_leads=leads)
+    small = build.partner("Acme", sales_reps=3, monthly_leads=30)
+    build.partnership(small, big)
+
+    found = _raised(session, "size_mismatch")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].partner_id == big.id
+        assert found[0].numbers["leads_ratio"] == 5.0
+
+
+@pytest.mark.parametrize(("northwind_sent", "fires"), [(9, True), (8, False)])
+def test_an_exchange_is_one_sided_when_one_direction_is_three_times_the_other(
+    build, session, pair, northwind_sent, fires
+):
+    northwind, acme, partnership = pair
+    _send(build, partnership, northwind, northwind_sent)
+    _send(build, partnership, acme, 3)
+
+    found = _raised(session, "one_sided")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "Northwind sent 9 leads to Acme in 90 days, Acme sent 3 back."
+
+
+@pytest.mark.parametrize(("sent", "fires"), [(10, True), (9, False)])
+def test_a_one_sided_exchange_needs_ten_handoffs_in_the_period(build, session, pair, sent, fires):
+    northwind, _acme, partnership = pair
+    _send(build, partnership, northwind, sent)
+    _send(build, partnership, northwind, 5, days_ago=90)
+
+    found = _raised(session, "one_sided")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "Northwind sent 10 leads to Acme in 90 days, Acme sent 0 back."
+
+
+@pytest.mark.parametrize(("open_handoffs", "fires"), [(46, True), (45, False)])
+def test_a_receiver_is_overloaded_above_fifteen_open_handoffs_per_rep(build, session, open_handoffs, fires):
+    northwind = build.partner("Northwind", sales_reps=3)
+    acme = build.partner("Acme", sales_reps=3)
+    partnership = build.partnership(northwind, acme)
+    _send(build, partnership, northwind, open_handoffs, then=["delivered", "accepted"], days_ago=200)
+
+    found = _raised(session, "overloaded")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "Acme has 46 open handoffs for 3 sales reps (15.3 per rep, limit 15)."
+
+
+@pytest.mark.parametrize(("expired", "fires"), [(4, True), (3, False)])
+def test_a_receiver_is_overloaded_when_over_thirty_percent_of_its_handoffs_expire(
+    build, session, pair, expired, fires
+):
+    northwind, _acme, partnership = pair
+    _send(build, partnership, northwind, expired, then=["expired"])
+    _send(build, partnership, northwind, 10 - expired, then=["delivered", "accepted", "contacted", "lost"])
+
+    found = _raised(session, "overloaded")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "4 of the 10 handoffs Acme received in 90 days expired (40%)."
+
+
+@pytest.mark.parametrize(("days_ago", "fires"), [(30, True), (29, False)])
+def test_an_active_partnership_is_dormant_after_thirty_days_without_a_handoff(
+    build, session, pair, days_ago, fires
+):
+    northwind, _acme, partnership = pair
+    partnership.activated_at = NOW - 100 * DAY
+    session.commit()
+    _send(build, partnership, northwind, 1, days_ago=days_ago)
+
+    found = _raised(session, "dormant")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "Northwind and Acme have exchanged no handoff either way in 30 days."
+
+
+@pytest.mark.parametrize(("days_active", "fires"), [(30, True), (29, False)])
+def test_a_partnership_that_never_exchanged_a_lead_is_dormant_after_thirty_days(
+    build, session, pair, days_active, fires
+):
+    _northwind, _acme, partnership = pair
+    partnership.activated_at = NOW - days_active * DAY
+    session.commit()
+
+    found = _raised(session, "dormant")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == (
+            "Northwind and Acme have exchanged no handoff since their partnership began 30 days ago."
+        )
+
+
+def test_a_paused_partnership_is_never_dormant(build, session):
+    partnership = build.partnership(build.partner(), build.partner(), status="paused")
+    partnership.activated_at = NOW - 100 * DAY
+    session.commit()
+
+    assert _raised(session, "dormant") == []
+
+
+@pytest.mark.parametrize(
+    ("from_northwind", "from_globex", "fires"), [("171", "500", True), ("166", "498", False)]
+)
+def test_a_partner_is_agent_like_when_over_half_its_won_value_comes_from_one_partner(
+    build, session, from_northwind, from_globex, fires
+):
+    northwind, acme, globex = build.partner("Northwind"), build.partner("Acme"), build.partner("Globex")
+    with_northwind = build.partnership(northwind, acme)
+    with_globex = build.partnership(globex, acme)
+    won = ["delivered", "accepted", "contacted", "won"]
+    for _ in range(3):
+        build.handoff_through(
+            with_northwind,
+            northwind,
+            [("sent", NOW - DAY), *[(s, NOW) for s in won]],
+            deal_value=from_northwind,
+        )
+    build.handoff_through(
+        with_globex, globex, [("sent", NOW - DAY), *[(s, NOW) for s in won]], deal_value=from_globex
+    )
+
+    found = _raised(session, "agent_like")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == (
+            "51% of Acme's won deal value in 90 days (513.00 of 1013.00 EUR) came from leads of Northwind."
+        )
+        assert (found[0].partner_id, found[0].other_partner_id) == (acme.id, northwind.id)
+
+
+def test_agent_like_waits_for_three_won_deals(build, session, pair):
+    northwind, _acme, partnership = pair
+
+    _send(build, partnership, northwind, 2, then=["delivered", "accepted", "contacted", "won"])
+
+    assert _raised(session, "agent_like") == []
+
+
+@pytest.mark.parametrize(("accepted", "fires"), [(4, True), (5, False)])
+def test_a_receiver_is_leaky_when_under_half_its_handoffs_reach_accepted(
+    build, session, pair, accepted, fires
+):
+    northwind, _acme, partnership = pair
+    _send(build, partnership, northwind, accepted, then=["delivered", "accepted"])
+    _send(build, partnership, northwind, 10 - accepted, then=["delivered", "declined"])
+
+    found = _raised(session, "leaky")
+
+    assert bool(found) is fires
+    if fires:
+        assert found[0].sentence == "Acme accepted 4 of the 10 leads Northwind sent in 90 days (40%)."
+
+
+@pytest.mark.parametrize(("paid", "fires"), [(1, True), (2, False)])
+def test_a_receiver_is_leaky_when_under_half_its_won_rewards_get_paid(build, session, pair, paid, fires):
+    northwind, _acme, partnership = pair
+    won = ["delivered", "accepted", "contacted", "won"]
+    _send(build, partnership, northwind, paid, then=[*won, "reward_invoiced", "reward_paid"])
+    _send(build, partnership, northwind, 4 - paid, then=[*won, "reward_invoiced"])
+
+    found = _raised(session, "leaky")
+
+    assert bool(found) is fires
+    if fires:
+        assert (
+            found[0].sentence
+            == "Acme paid the reward on 1 of the 4 deals it won from Northwind's leads (25%)."
+        )
+
+
+def test_an_admin_tuned_threshold_changes_when_a_flag_fires(build, session, pair):
+    northwind, acme, partnership = pair
+    _send(build, partnership, northwind, 8)
+    _send(build, partnership, acme, 4)
+
+    thresholds.set_thresholds(session, values={"flags.one_sided.ratio": 2})
+
+    assert [f.sentence for f in _raised(session, "one_sided")] == [
+        "Northwind sent 8 leads to Acme in 90 days, Acme sent 4 back."
+    ]
+
+
+def test_refreshing_raises_a_flag_once_announces_it_to_both_partners_and_clears_it(build, session, pair):
+    northwind, acme, partnership = pair
+    for partner in (northwind, acme):
+        session.add(WebhookEndpoint(partner_id=partner.id, url="https://example.test/hook", secret="whsec_x"))
+    _send(build, partnership, northwind, 10)
+
+    first = flags.refresh_flags(session, now=NOW)
+    second = flags.refresh_flags(session, now=NOW + DAY)
+    partnership.status = "ended"
+    cleared = flags.refresh_flags(session, now=NOW + 2 * DAY)
+    session.commit()
+
+    one_sided = next(f for f in first if f.kind == "one_sided")
+    assert one_sided in second
+    assert cleared == []
+    announced = session.scalars(select(Delivery).where(Delivery.event_type == "flag.raised")).all()
+    about_one_sided = [d for d in announced if d.payload["data"]["flag"]["kind"] == "one_sided"]
+    assert sorted(d.partner_id for d in about_one_sided) == sorted([northwind.id, acme.id])
+    assert about_one_sided[0].payload["data"]["flag"]["sentence"] == (
+        "Northwind sent 10 leads to Acme in 90 days, Acme sent 0 back."
+    )
+    stored = session.scalars(select(Flag).where(Flag.kind == "one_sided")).all()
+    assert [f.cleared_at for f in stored] == [NOW + 2 * DAY]
+
+
+def test_unknown_or_negative_thresholds_are_refused(session):
+    from partnerhub.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        thresholds.set_thresholds(session, values={"flags.nope": 1, "flags.dormant.days": -1})
+
+    assert refused.value.errors == {
+        "flags.nope": ["not a flag threshold"],
+        "flags.dormant.days": ["must be zero or more"],
+    }
