@@ -48,6 +48,8 @@ class EventOut(Schema):
 
 
 class LeadOfHandoff(Schema):
+    """The lead as a handoff shows it: who to contact, for what, where."""
+
     id = fields.Integer()
     contact = fields.Function(
         lambda lead: {

@@ -10,7 +10,7 @@ from api.idempotency import idempotent
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
 from api.v1.fields import REGION, slug_field
-from api.v1.handoffs import HandoffOut, HandoffSummary
+from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
 from partnerhub.models.lead import LEAD_SOURCES, LEAD_STATUSES
@@ -43,28 +43,10 @@ class LeadIn(Schema):
     source = fields.String(load_default="api", validate=validate.OneOf(LEAD_SOURCES))
 
 
-class LeadOut(Schema):
-    id = fields.Integer()
+class LeadOut(LeadOfHandoff):
     external_id = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(LEAD_STATUSES)})
     reasons = fields.List(fields.String())
-    contact = fields.Function(
-        lambda lead: {
-            "name": lead.contact_name,
-            "email": lead.contact_email,
-            "phone": lead.contact_phone,
-            "company": lead.contact_company,
-        },
-        metadata={"type": "object"},
-    )
-    need = fields.Function(
-        lambda lead: {
-            "category": lead.need_category.slug if lead.need_category else None,
-            "text": lead.need_text,
-        },
-        metadata={"type": "object"},
-    )
-    region = fields.String(allow_none=True)
     consent = fields.Boolean()
     source = fields.String()
     handoffs = fields.List(fields.Nested(HandoffSummary))
