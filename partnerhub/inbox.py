@@ -138,8 +138,8 @@ def holder(lead: Lead) -> Handoff | None:
 
 
 def can_hand_off(lead: Lead) -> bool:
-    """A qualified lead nobody holds may be handed off by hand."""
-    return lead.status != "not_qualified" and holder(lead) is None
+    """A qualified lead with a stated need that nobody holds may be handed off by hand."""
+    return lead.status != "not_qualified" and lead.need_category_id is not None and holder(lead) is None
 
 
 def leads_desk(session: Session, *, partner_id: int, limit: int = 50) -> list[Lead]:
