@@ -6,7 +6,9 @@ command that creates or changes something prints one JSON object with --json.
 
 import csv
 import json
+import random
 import sys
+import time
 
 import click
 from flask import Flask, current_app
@@ -14,7 +16,7 @@ from flask.cli import AppGroup
 
 from api import worker as worker_loop
 from api.extensions import db
-from partnerhub import credentials, demo, directory, flags, intake, rollups, thresholds
+from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, thresholds
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
@@ -115,6 +117,28 @@ def seed_demo(if_empty, as_json):
         raise click.ClickException("The database already has partners; seed-demo wants an empty one.")
     result = demo.seed(db.session)
     _done(as_json, {"seeded": True, **result}, demo.describe(result))
+
+
+@group.command("simulate")
+@click.option("--interval", default=5.0, help="Seconds between beats.")
+@click.option("--count", default=0, help="Stop after this many beats (0: run until stopped).")
+@click.option("--once", is_flag=True, help="One beat, then exit.")
+@click.option("--seed", "rng_seed", type=int, default=None, help="Seed the randomness, for repeatable runs.")
+def simulate(interval, count, once, rng_seed):
+    """Keep the demo alive: every few seconds a new lead arrives and some handoffs move on."""
+    rng = random.Random(rng_seed)
+    beats = 1 if once else count
+    done = 0
+    while True:
+        beat = simulation.tick(db.session, rng=rng)
+        db.session.commit()
+        lead = beat.lead
+        where = f"lead {lead.id} {lead.status}" if lead is not None else "no active partnership"
+        click.echo(f"simulate: {where}; moved {', '.join(f'{h} {to}' for h, to in beat.moved) or 'nothing'}")
+        done += 1
+        if beats and done >= beats:
+            return
+        time.sleep(interval)
 
 
 @group.command("worker")

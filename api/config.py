@@ -82,6 +82,7 @@ def default_config(instance_path: str) -> dict:
         "RATE_LIMIT_DEFAULT": os.environ.get("RATE_LIMIT_DEFAULT") or "1200 per minute",
         # Per client_id and address: secrets must not be guessable at line speed.
         "RATE_LIMIT_TOKEN": os.environ.get("RATE_LIMIT_TOKEN") or "30 per minute",
+        "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per minute",
         # Shared counters across gunicorn workers need Redis; one process can count in memory.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # A Redis outage must not take the API down with it: count in memory meanwhile.

@@ -88,7 +88,9 @@ def handle_domain_error(exc: domain.DomainError):
     status, title = _domain_status(exc)
     if not for_api():
         if request.method == "POST" and status != 404:
-            return pages.refused_form(exc.message, getattr(exc, "errors", None))
+            return pages.refused_form(
+                exc.message, getattr(exc, "errors", None), exc.details.get("reasons") or ()
+            )
         return pages.error_page(status, title, exc.message)
     if isinstance(exc, domain.InvalidInput):
         return _validation_problem(exc.errors, exc.message if exc.message != "Invalid input." else None)
@@ -112,6 +114,14 @@ def handle_database_down(exc: OperationalError):
 
 
 def handle_rate_limited(exc: RateLimitExceeded):
+    if not for_api():
+        response = pages.error_page(
+            429,
+            "Too many attempts",
+            "Too many tries from your address in a short time. Wait a minute, then try again.",
+        )
+        response.headers["Retry-After"] = str(seconds_until_reset())
+        return response
     response = problem(
         429,
         "Too Many Requests",

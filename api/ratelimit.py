@@ -18,6 +18,15 @@ def token_limit() -> str:
     return current_app.config["RATE_LIMIT_TOKEN"]
 
 
+def login_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN"]
+
+
+def login_key() -> str:
+    """Password guesses count per address, whichever account they aim at."""
+    return "login:" + (request.remote_addr or "unknown")
+
+
 def api_client_key() -> str:
     """The API client a valid bearer token names; else the caller's address.
 

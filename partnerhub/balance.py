@@ -125,6 +125,22 @@ class Direction:
         return links
 
 
+def combined(directions: list["Direction"], *, from_partner_id: int, to_partner_id: int = 0) -> "Direction":
+    """Several directions added into one: a partner's whole outgoing exchange, for its funnel."""
+    total = Direction(from_partner_id, to_partner_id)
+    for d in directions:
+        for counter, count in d.counts.items():
+            total.counts[counter] += count
+        for column, by_currency in d.money.items():
+            for currency, amount in by_currency.items():
+                total.money[column][currency] = total.money[column].get(currency, Decimal(0)) + amount
+        total.accept_seconds += d.accept_seconds
+        total.accept_histogram = tuple(
+            a + b for a, b in zip(total.accept_histogram, d.accept_histogram, strict=True)
+        )
+    return total
+
+
 @dataclass
 class PartnershipBalance:
     partnership: Partnership

@@ -99,14 +99,28 @@ def revoke_api_client(session: Session, *, client_id: str, at: datetime | None =
 
 
 def create_user(
-    session: Session, *, email: str, password: str, role: str, partner: Partner | None, name: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    partner: Partner | None,
+    name: str = "",
+    password_hash: str | None = None,
 ) -> User:
+    """Create a user; `password_hash`, when given, is `password` hashed already (users sharing one)."""
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput({"email": ["a user with this email already exists"]})
     if len(password) < 8:
         raise InvalidInput({"password": ["must be at least 8 characters"]})
-    user = User(email=email, password_hash=hash_secret(password), role=role, partner=partner, name=name)
+    user = User(
+        email=email,
+        password_hash=password_hash or hash_secret(password),
+        role=role,
+        partner=partner,
+        name=name,
+    )
     session.add(user)
     session.flush()
     return user

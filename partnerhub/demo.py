@@ -4,12 +4,17 @@ Demo users and API clients get fixed, published credentials so the README's
 commands work as written; they exist only in a database this module seeded.
 """
 
+import heapq
+import random
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials, directory, partnerships
+from partnerhub import credentials, directory, flags, intake, lifecycle, partnerships, routing, simulation
+from partnerhub.db import utcnow
+from partnerhub.errors import Conflict
 from partnerhub.models import ApiClient, Partner
 
 DEMO_PASSWORD = "partnerhub-demo"
@@ -234,12 +239,44 @@ PARTNERSHIPS = [
 ]
 
 
+HISTORY_DAYS = 180
+# (sender, receiver, handoffs, from and until how many days ago): shaped so each flag has a reason to fire.
+FLOWS = [
+    ("nordlicht", "montagewerk", 40, 180, 0),
+    ("montagewerk", "nordlicht", 30, 180, 0),
+    # Law 5: the big manufacturer swamps the one-man fitter (size mismatch, overloaded, leaky).
+    ("nordlicht", "glasklar", 26, 180, 0),
+    ("krueger", "montagewerk", 14, 180, 0),
+    ("montagewerk", "krueger", 10, 180, 0),
+    # One-sided: Pipeline sends many, CRM Werkstatt hardly any back.
+    ("pipeline", "crmwerkstatt", 48, 180, 0),
+    ("crmwerkstatt", "pipeline", 5, 180, 0),
+    ("pipeline", "adler", 12, 180, 0),
+    ("kontakt360", "crmwerkstatt", 12, 180, 0),
+    ("crmwerkstatt", "kontakt360", 8, 180, 0),
+    # Dormant: lively once, silent for the last ten weeks.
+    ("belegfix", "hoffmann", 12, 180, 70),
+    ("hoffmann", "belegfix", 8, 180, 70),
+    # Leaky: Küchenmontage Nord takes few of Sommer's leads and rarely pays the reward.
+    ("sommer", "kuechenmontage", 30, 180, 0),
+    ("kuechenmontage", "sommer", 10, 180, 0),
+]
+# How each receiver answers; "steady" for anyone not named.
+MANNER = {"glasklar": "swamped", "adler": "slow", "kuechenmontage": "leaky"}
+# Sent in the last hours and not answered yet: what the demo reps find in their inbox.
+FRESH = [("nordlicht", "montagewerk", 3), ("krueger", "montagewerk", 1), ("pipeline", "crmwerkstatt", 2)]
+# Leads a rep noted but has not handed off yet: the Hand off button's first customers.
+WAITING = [("nordlicht", "window-installation", "DE-BE"), ("nordlicht", "window-installation", "DE-BB")]
+
+
 def has_data(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Partner)) > 0
 
 
-def seed(session: Session) -> dict:
-    """Create the demo exchange; returns the logins and API clients it made."""
+def seed(session: Session, *, now: datetime | None = None, history: bool = True) -> dict:
+    """Create the demo exchange with months of history; returns the logins and API clients it made."""
+    now = now or utcnow()
+    began = now - timedelta(days=HISTORY_DAYS + 10)
     for slug, name in CATEGORIES:
         directory.add_category(session, slug=slug, name=name)
     for category, complement, weight in COMPLEMENTS:
@@ -248,8 +285,16 @@ def seed(session: Session) -> dict:
     by_slug: dict[str, Partner] = {}
     logins, clients = [], []
     admin_email = "admin@partnerhub.example"
+    # Every demo login shares the published password: hashing it once saves seconds of argon2.
+    password_hash = credentials.hash_secret(DEMO_PASSWORD)
     credentials.create_user(
-        session, email=admin_email, password=DEMO_PASSWORD, role="admin", partner=None, name="Operator"
+        session,
+        email=admin_email,
+        password=DEMO_PASSWORD,
+        role="admin",
+        partner=None,
+        name="Operator",
+        password_hash=password_hash,
     )
     logins.append({"email": admin_email, "role": "admin", "partner": None})
     for slug, name, business, regions, (reps, band, leads), lines in PARTNERS:
@@ -281,6 +326,7 @@ def seed(session: Session) -> dict:
                 role=role,
                 partner=partner,
                 name=f"{role.capitalize()} at {name}",
+                password_hash=password_hash,
             )
             logins.append({"email": email, "role": role, "partner": name})
         client_id, secret = f"demo-{slug}", f"demo-secret-{slug}"
@@ -314,8 +360,116 @@ def seed(session: Session) -> dict:
             partnerships.change_partnership(
                 session, partnership=partnership, partner_id=by_slug[b].id, move="accept"
             )
+            # The demo's partnerships began before its history.
+            partnership.created_at = partnership.activated_at = began
     session.flush()
+    if history:
+        play_history(session, by_slug=by_slug, now=now)
+        flags.refresh_flags(session, now=now)
     return {"password": DEMO_PASSWORD, "logins": logins, "api_clients": clients}
+
+
+def play_history(session: Session, *, by_slug: dict[str, Partner], now: datetime) -> int:
+    """Play FLOWS through intake, routing and the lifecycle with a clock that runs up to `now`.
+
+    Events run in time order, so every routing sees the state of its moment; the
+    SLA expiry job runs at each deadline and routes the expired lead again, as the
+    worker would. Moves that would fall after `now` are left for the receivers to make.
+    Returns how many handoffs were made.
+    """
+    rng = random.Random(7)
+    slug_of = {p.id: slug for slug, p in by_slug.items()}
+    events: list[tuple[datetime, int, str, tuple]] = []
+    order = iter(range(10**9))
+
+    def at(when: datetime, kind: str, *args) -> None:
+        if when <= now:
+            heapq.heappush(events, (when, next(order), kind, args))
+
+    for sender, receiver, count, since_days, until_days in FLOWS:
+        span = (since_days - until_days) * 86400
+        for _ in range(count):
+            at(
+                now - timedelta(days=since_days) + timedelta(seconds=rng.uniform(0, span)),
+                "send",
+                sender,
+                receiver,
+            )
+    for sender, receiver, count in FRESH:
+        for _ in range(count):
+            at(now - timedelta(hours=rng.uniform(1, 20)), "send", sender, receiver, False)
+
+    def plan(handoff) -> None:
+        manner = simulation.MANNERS[MANNER.get(slug_of[handoff.to_partner_id], "steady")]
+        moves = simulation.plan_fate(rng, manner, category=handoff.lead.need_category.slug)
+        for to, hours, arguments in moves:
+            at(handoff.sent_at + timedelta(hours=hours), "move", handoff, to, arguments)
+        if not moves:
+            at(handoff.sla_due_at + timedelta(minutes=5), "expire")
+
+    made = 0
+    while events:
+        when, _, kind, args = heapq.heappop(events)
+        if kind == "send":
+            sender, receiver, *answered = args
+            handoff = _send(session, rng, by_slug[sender], by_slug[receiver], now=when, number=made)
+            if handoff is not None:
+                made += 1
+                if not answered:
+                    plan(handoff)
+        elif kind == "move":
+            handoff, to, arguments = args
+            simulation.make_move(session, handoff, to, now=when, **arguments)
+        else:
+            for expired in lifecycle.expire_overdue_handoffs(session, now=when):
+                again = next((h for h in expired.lead.handoffs if h.status == "sent"), None)
+                if again is not None:
+                    made += 1
+                    plan(again)
+    _note_waiting_leads(session, rng, by_slug, now=now)
+    return made
+
+
+def _note_waiting_leads(
+    session: Session, rng: random.Random, by_slug: dict[str, Partner], *, now: datetime
+) -> None:
+    for i, (sender, category, region) in enumerate(WAITING):
+        intake.take_lead(
+            session,
+            actor=simulation.rep_actor(session, by_slug[sender].id),
+            contact=simulation.contact(rng, 10**6 + len(by_slug) + i),
+            need=simulation.need_for(rng, category),
+            region=region,
+            consent=True,
+            source="web",
+            route=False,
+            now=now - timedelta(hours=rng.uniform(1, 5)),
+        )
+
+
+def _send(
+    session: Session, rng: random.Random, sender: Partner, receiver: Partner, *, now: datetime, number: int
+):
+    """A lead of `sender` for a need `receiver` serves, handed to `receiver` by a rep."""
+    line = next(line for line in receiver.product_lines if line.archived_at is None)
+    actor = simulation.rep_actor(session, sender.id)
+    lead = intake.take_lead(
+        session,
+        actor=actor,
+        contact=simulation.contact(rng, number),
+        need=simulation.need_for(rng, line.category.slug),
+        region=simulation.region_for(rng, line.regions),
+        consent=True,
+        source=rng.choice(("api", "api", "web")),
+        route=False,
+        now=now,
+    )
+    try:
+        with session.begin_nested():
+            return routing.hand_off_lead(session, lead=lead, actor=actor, partner_id=receiver.id, now=now)
+    except Conflict:
+        # At its cap or capacity that day: the lead stays with its sender, as it would.
+        return None
 
 
 def describe(result: dict) -> str:

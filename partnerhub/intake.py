@@ -54,9 +54,13 @@ def take_lead(
     consent: bool = False,
     source: str = "api",
     external_id: str | None = None,
+    route: bool = True,
     now: datetime | None = None,
 ) -> Lead:
-    """Take a lead in for the actor's partner and route it; an unqualified one is kept with its reasons."""
+    """Take a lead in for the actor's partner and route it; an unqualified one is kept with its reasons.
+
+    `route=False` keeps a qualified lead "new" with its partner, for a rep to hand off by hand.
+    """
     now = now or utcnow()
     partner_id = actor.partner_id
     if external_id is not None:
@@ -94,7 +98,8 @@ def take_lead(
         session.flush()
         return lead
     session.flush()
-    routing.route_lead(session, lead=lead, actor=actor, now=now)
+    if route:
+        routing.route_lead(session, lead=lead, actor=actor, now=now)
     return lead
 
 

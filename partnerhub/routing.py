@@ -374,6 +374,11 @@ def _decide(session: Session, *, lead: Lead, now: datetime) -> Decision:
     return decide(candidates_for(session, lead=lead, now=now))
 
 
+def options_for(session: Session, *, lead: Lead, now: datetime | None = None) -> Decision:
+    """Who could take the lead now, ranked, and who may not and why: the choices of a hand-off by hand."""
+    return decide(candidates_for(session, lead=lead, now=now or utcnow()))
+
+
 def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
     """Sentences saying why nobody received the lead."""
     if decision.excluded:

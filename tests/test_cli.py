@@ -1,10 +1,12 @@
 """The operator's command line."""
 
 import json
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from partnerhub.models import ApiClient, Partner
+from partnerhub.db import utcnow
+from partnerhub.models import ApiClient, Flag, Handoff, Partner
 
 
 def test_an_operator_approves_a_partner_and_issues_its_credentials(runner, build, session):
@@ -36,9 +38,12 @@ def test_create_admin_takes_a_password_option(runner):
     assert json.loads(result.output) == {"id": 1, "email": "ops@example.test", "role": "admin"}
 
 
-def test_seed_demo_fills_an_empty_database_once(runner, session, client):
+def test_seed_demo_fills_an_empty_database_once_with_months_of_history_that_raise_every_flag(
+    runner, session, client
+):
     first = runner.invoke(args=["partnerhub", "seed-demo", "--json"])
     second = runner.invoke(args=["partnerhub", "seed-demo", "--if-empty", "--json"])
+    beat = runner.invoke(args=["partnerhub", "simulate", "--once", "--seed", "3"])
 
     seeded = json.loads(first.output)
     assert seeded["seeded"] is True
@@ -54,3 +59,11 @@ def test_seed_demo_fills_an_empty_database_once(runner, session, client):
         },
     )
     assert token.status_code == 200
+    raised = {f.kind for f in session.scalars(select(Flag).where(Flag.cleared_at.is_(None)))}
+    assert raised == {"size_mismatch", "one_sided", "overloaded", "dormant", "agent_like", "leaky"}
+    oldest = session.scalar(select(func.min(Handoff.sent_at)))
+    assert oldest < utcnow() - timedelta(days=150)
+    waiting = session.scalars(select(Handoff).where(Handoff.status == "sent")).all()
+    assert waiting, "the demo reps find leads waiting in their inbox"
+    assert beat.exit_code == 0, beat.output
+    assert beat.output.startswith("simulate: lead ")

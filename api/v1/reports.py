@@ -153,7 +153,7 @@ class FlagsView(MethodView):
         return {"items": _flags()}
 
 
-def _csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
+def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -188,6 +188,20 @@ BALANCE_COLUMNS = [
 ]
 
 
+def balance_csv(balances: list[balance.PartnershipBalance]) -> Response:
+    """The balance as a CSV download, one line per partnership and direction (the pages export it too)."""
+    rows = []
+    for row in balances:
+        for name, d in (("outgoing", row.outgoing), ("incoming", row.incoming)):
+            rows.append(
+                [row.partnership.id, row.other.id, row.other.name, name]
+                + [d.counts[c] for c in COUNTERS]
+                + [_money_cell(d, m) for m in MONEY_FIELDS]
+                + ["" if getattr(d, r) is None else getattr(d, r) for r in RATE_FIELDS]
+            )
+    return csv_response(BALANCE_COLUMNS, rows, "balance.csv")
+
+
 @blp.route("/balance.csv")
 class BalanceCsv(MethodView):
     @require("reports:read")
@@ -195,16 +209,7 @@ class BalanceCsv(MethodView):
     @blp.response(200, content_type="text/csv", description="One line per partnership and direction")
     def get(self, args):
         """The balance as CSV: one line per partnership and direction."""
-        rows = []
-        for row in _balance(args["period_days"]):
-            for name, d in (("outgoing", row.outgoing), ("incoming", row.incoming)):
-                rows.append(
-                    [row.partnership.id, row.other.id, row.other.name, name]
-                    + [d.counts[c] for c in COUNTERS]
-                    + [_money_cell(d, m) for m in MONEY_FIELDS]
-                    + ["" if getattr(d, r) is None else getattr(d, r) for r in RATE_FIELDS]
-                )
-        return _csv_response(BALANCE_COLUMNS, rows, "balance.csv")
+        return balance_csv(_balance(args["period_days"]))
 
 
 @blp.route("/flags.csv")
@@ -219,9 +224,7 @@ class FlagsCsv(MethodView):
             rows.append(
                 [f.id, f.kind, " / ".join(names), f.sentence, json.dumps(f.numbers), f.raised_at.isoformat()]
             )
-        return _csv_response(
-            ["id", "kind", "partners", "sentence", "numbers", "raised_at"], rows, "flags.csv"
-        )
+        return csv_response(["id", "kind", "partners", "sentence", "numbers", "raised_at"], rows, "flags.csv")
 
 
 HANDOFF_COLUMNS = [
@@ -265,7 +268,7 @@ class HandoffsCsv(MethodView):
     def get(self, args):
         """Every handoff the caller sent or received in the period, as streamed CSV."""
         rows = (["" if v is None else v for v in _handoff_values(h)] for h in _export(args))
-        return _csv_response(HANDOFF_COLUMNS, rows, "handoffs.csv")
+        return csv_response(HANDOFF_COLUMNS, rows, "handoffs.csv")
 
 
 @blp.route("/handoffs.json")

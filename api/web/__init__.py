@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     """Register the pages, the session cookie and the headers every page carries."""
     # Here, not at import: the views import the API's fields, which import api.errors, which imports us.
     from api.errors import for_api
-    from api.web import account, admin, lines, partnerships, profile
+    from api.web import account, admin, balance, inbox, leads, lines, partnerships, profile
 
     app.session_interface = CookieSessionInterface()
     # The parent of every page blueprint (endpoints read "web.lines.index"), holding the
@@ -23,7 +23,16 @@ def init_app(app: Flask) -> None:
     web = Blueprint(
         "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
     )
-    for blueprint in (account.bp, profile.bp, lines.bp, partnerships.bp, admin.bp):
+    for blueprint in (
+        account.bp,
+        inbox.bp,
+        leads.bp,
+        balance.bp,
+        profile.bp,
+        lines.bp,
+        partnerships.bp,
+        admin.bp,
+    ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)
 

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.extensions import db
+from api.extensions import db, limiter
+from api.ratelimit import login_key, login_limit
 from api.web.forms import LoginForm
 from api.web.session import current_user, log_in, log_out, role_required, safe_next
 from partnerhub import credentials, directory, partnerships
@@ -11,6 +12,7 @@ bp = Blueprint("account", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
 def login():
     """Sign in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))

@@ -3,9 +3,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
-from api.web.forms import ApiClientForm, CategoryForm, ComplementForm
+from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
 from api.web.session import back_to, role_required
-from partnerhub import credentials, directory
+from partnerhub import credentials, directory, thresholds
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -147,3 +147,16 @@ def remove_complement():
     directory.remove_complement(db.session, category=category, complement=complement)
     flash(f"{complement} no longer complements {category}.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
+
+
+@bp.route("/thresholds", methods=["GET", "POST"])
+@role_required("admin")
+def flag_thresholds():
+    """Read and tune the numbers the flags compare against."""
+    form = thresholds_form(thresholds.thresholds(db.session))
+    if form.validate_on_submit():
+        thresholds.set_thresholds(db.session, values=form.values())
+        flash("Thresholds saved; flags follow them on the next refresh.", "success")
+        return redirect(url_for("web.admin.flag_thresholds"), 303)
+    page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)
+    return page, 422 if form.errors else 200

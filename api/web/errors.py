@@ -14,10 +14,12 @@ def error_page(status: int, title: str, detail: str):
     return make_response(render_template("error.html", status=status, title=title, detail=detail), status)
 
 
-def refused_form(message: str, errors: dict[str, list[str]] | None = None):
+def refused_form(message: str, errors: dict[str, list[str]] | None = None, reasons: list[str] = ()):
     """Send a refused form post back where it came from, with the domain's reasons shown."""
     db.session.rollback()
     flash(message, "error")
-    for field, reasons in (errors or {}).items():
-        flash(f"{field.replace('_', ' ').capitalize()}: {'; '.join(reasons)}", "error")
+    for reason in reasons:
+        flash(reason, "error")
+    for field, field_reasons in (errors or {}).items():
+        flash(f"{field.replace('_', ' ').capitalize()}: {'; '.join(field_reasons)}", "error")
     return redirect(back_to(url_for("web.account.home")), 303)

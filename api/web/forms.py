@@ -187,3 +187,89 @@ class ApiClientForm(FlaskForm):
     name = StringField(
         "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
     )
+
+
+class MoveForm(FlaskForm):
+    """A move on a handoff: the domain says which moves need a reason or a deal value."""
+
+    deal_value = DecimalField("Deal value", places=2, validators=[Optional(), NumberRange(min=0, max=1e12)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
+
+
+class HandOffForm(FlaskForm):
+    """The optional choices of a hand-off: another partner, or one's own warm-up note."""
+
+    # Any id passes here: the domain says whether that partner may take the lead.
+    partner_id = SelectField("Partner", coerce=int, validators=[Optional()], validate_choice=False)
+    note = TextAreaField(
+        "Warm-up note",
+        validators=[Length(max=5000)],
+        description="Leave empty to send the receiving line's warm-up script with the buyer's need.",
+    )
+
+    def with_partners(self, ranked) -> "HandOffForm":
+        self.partner_id.choices = [SelectChoice(0, "The best fit")] + [
+            SelectChoice(r.candidate.partner_id, r.candidate.partner_name) for r in ranked
+        ]
+        return self
+
+
+class LeadForm(FlaskForm):
+    name = StringField("Contact name", validators=[InputRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[Optional(), Length(max=320)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
+    company = StringField("Company", validators=[Optional(), Length(max=200)])
+    category = SelectField("What they need")
+    need = TextAreaField("In their words", validators=[Length(max=5000)])
+    region = StringField(
+        "Region",
+        validators=[Optional(), Regexp(REGION.regex, message="An ISO 3166 code such as DE or DE-BE.")],
+        filters=[lambda value: value.strip().upper() if value else value],
+        description="Where the buyer is, e.g. DE-BE",
+    )
+    consent = BooleanField("The buyer agreed to be contacted by a partner")
+
+    def with_categories(self, categories) -> "LeadForm":
+        self.category.choices = _choices(categories)
+        return self
+
+    def lead(self) -> dict:
+        return {
+            "contact": {
+                "name": self.name.data.strip(),
+                "email": self.email.data or None,
+                "phone": self.phone.data or None,
+                "company": self.company.data or None,
+            },
+            "need": {"category": self.category.data, "text": self.need.data or ""},
+            "region": self.region.data or None,
+            "consent": self.consent.data,
+        }
+
+
+def _threshold_label(key: str) -> str:
+    # "flags.one_sided.ratio" reads "One sided: ratio"; "flags.period_days" reads "Period days".
+    words = key.removeprefix("flags.").replace("_", " ").replace(".", ": ", 1)
+    return words[0].upper() + words[1:]
+
+
+class ThresholdsForm(FlaskForm):
+    def values(self) -> dict[str, float]:
+        return {field.description: field.data for field in self if isinstance(field, FloatField)}
+
+
+def thresholds_form(current: dict[str, float]) -> ThresholdsForm:
+    """A form with one number per threshold, filled with the values in force."""
+
+    class Form(ThresholdsForm):
+        pass
+
+    for key, value in current.items():
+        field = FloatField(
+            _threshold_label(key),
+            default=value,
+            description=key,
+            validators=[InputRequired(), NumberRange(min=0)],
+        )
+        setattr(Form, key.replace(".", "__"), field)
+    return Form()

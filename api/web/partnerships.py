@@ -1,6 +1,6 @@
 """The partner's partnerships: proposing one with terms, and answering or changing it."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
 from api.web.forms import PartnershipForm
@@ -46,7 +46,8 @@ def new():
     """Propose a partnership, with terms, to an active partner."""
     partner = current_partner()
     candidates = [p for p in db.session.scalars(directory.active_partners()) if p.id != partner.id]
-    form = PartnershipForm().with_partners(candidates)
+    # A suggestion's "Propose" link names the partner; the manager still reviews the terms.
+    form = PartnershipForm(partner_id=request.args.get("partner_id", type=int)).with_partners(candidates)
     if form.validate_on_submit():
         partnership = partnerships.propose_partnership(
             db.session, proposer=partner, partner_id=form.partner_id.data, terms=form.terms()

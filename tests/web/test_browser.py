@@ -142,10 +142,18 @@ def test_every_page_fits_a_375_px_wide_phone_without_sideways_scrolling(build, o
     build.partnership(build.partner("Pending Proposer"), ours, status="proposed")
     manager = build.user(ours, "manager")
     line_id = ours.product_lines[0].id
+    build.handoff(other, ours)
     manager_paths = ["/", "/lines", f"/lines/{line_id}", "/lines/new", "/lines/999999", "/profile"]
+    manager_paths += ["/inbox", "/leads", "/leads/new", "/balance"]
     pages = {
         manager: [*manager_paths, "/partnerships", f"/partnerships/{partnership.id}", "/partnerships/new"],
-        build.user(None, "admin"): ["/", "/admin/partners", f"/admin/partners/{ours.id}", "/admin/taxonomy"],
+        build.user(None, "admin"): [
+            "/",
+            "/admin/partners",
+            f"/admin/partners/{ours.id}",
+            "/admin/taxonomy",
+            "/admin/thresholds",
+        ],
     }
     overflowing = []
 
@@ -161,5 +169,7 @@ def test_every_page_fits_a_375_px_wide_phone_without_sideways_scrolling(build, o
             screenshot(page, "phone-partnerships")
             page.goto("/")
             screenshot(page, "phone-home")
+            page.goto("/inbox")
+            screenshot(page, "phone-inbox")
 
     assert overflowing == []

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from partnerhub import thresholds
 from partnerhub.models import Partner, Partnership
 from tests.builders import TEST_PASSWORD
 from tests.web.conftest import csrf_token
@@ -234,3 +235,35 @@ def test_a_manager_archives_a_line_and_it_leaves_the_list(build, client, sign_in
     assert response.status_code == 303
     assert f"/lines/{line.id}" not in client.get("/lines").text
     assert session.scalars(select(Partnership)).all() == []
+
+
+def test_the_sign_in_form_answers_a_friendly_429_after_ten_tries_a_minute(build, client):
+    user = build.user(build.partner(), "rep")
+    token = csrf_token(client.get("/login").text)
+    form = {"email": user.email, "password": "wrong-guess", "csrf_token": token}
+
+    tries = [client.post("/login", data=form).status_code for _ in range(10)]
+    refused = client.post("/login", data=form)
+
+    assert 429 not in tries
+    assert refused.status_code == 429
+    assert refused.mimetype == "text/html"
+    assert "Wait a minute" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_an_admin_tunes_a_flag_threshold(build, client, sign_in, session):
+    sign_in(build.user(None, "admin"))
+    page = client.get("/admin/thresholds")
+    form = {"csrf_token": csrf_token(page.text), "flags__one_sided__ratio": "4"}
+    form |= {
+        f"{key.replace('.', '__')}": str(value)
+        for key, value in thresholds.thresholds(session).items()
+        if key != "flags.one_sided.ratio"
+    }
+
+    saved = client.post("/admin/thresholds", data=form)
+
+    assert page.status_code == 200
+    assert saved.status_code == 303
+    assert thresholds.thresholds(session)["flags.one_sided.ratio"] == 4

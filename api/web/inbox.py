@@ -1,0 +1,89 @@
+"""The rep's inbox: handoffs to accept and work on, rewards to confirm, and what the partner sent out."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from api.extensions import db
+from api.web.forms import MoveForm
+from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
+from partnerhub import inbox, lifecycle
+from partnerhub.actors import Actor
+from partnerhub.db import utcnow
+from partnerhub.models.handoff import HANDOFF_STATUSES
+
+bp = Blueprint("inbox", __name__)
+
+# The button for each move, and the message after it.
+MOVE_LABELS = {
+    "accepted": ("Accept", "accepted"),
+    "declined": ("Decline", "declined"),
+    "contacted": ("Contacted", "marked contacted"),
+    "won": ("Won", "marked won"),
+    "lost": ("Lost", "marked lost"),
+    "recalled": ("Recall", "recalled"),
+    "reward_invoiced": ("Reward invoiced", "marked reward invoiced"),
+    "reward_paid": ("Reward paid", "marked reward paid"),
+    "rep_paid": ("Rep's share paid", "marked rep's share paid"),
+}
+
+
+def _actor() -> Actor:
+    return Actor.user(partner_id=current_partner().id, user_id=current_user().id)
+
+
+@bp.app_template_filter("time_left")
+def time_left(left) -> str:
+    return inbox.describe_time_left(left)
+
+
+@bp.get("/inbox")
+@role_required(*PARTNER_ROLES)
+def index():
+    """The handoffs waiting for this partner's reps, in progress, and sent out."""
+    return render_template(
+        "inbox/index.html",
+        inbox=inbox.inbox_of(db.session, actor=_actor(), now=utcnow()),
+        labels=MOVE_LABELS,
+        form=MoveForm(formdata=None),
+    )
+
+
+@bp.get("/handoffs/<int:handoff_id>")
+@role_required(*PARTNER_ROLES)
+def show(handoff_id: int):
+    """One handoff with its contact, note, history and the moves open to this side."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    actor = _actor()
+    return render_template(
+        "inbox/show.html",
+        handoff=handoff,
+        item=inbox.Item(
+            handoff, inbox.moves_open_to(handoff, actor), inbox.time_to_accept(handoff, utcnow())
+        ),
+        incoming=handoff.to_partner_id == actor.partner_id,
+        labels=MOVE_LABELS,
+        form=MoveForm(formdata=None),
+    )
+
+
+@bp.post("/handoffs/<int:handoff_id>/<to>")
+@role_required(*PARTNER_ROLES)
+def move(handoff_id: int, to: str):
+    """Make one move on a handoff: accept, decline, contacted, won, lost, recall or a reward step."""
+    if to not in HANDOFF_STATUSES or to not in MOVE_LABELS:
+        abort(404)
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        for reasons in form.errors.values():
+            flash("; ".join(reasons), "error")
+        return redirect(back_to(url_for("web.inbox.index")), 303)
+    inbox.move_from_inbox(
+        db.session,
+        handoff=handoff,
+        to=to,
+        actor=_actor(),
+        deal_value=form.deal_value.data,
+        reason=form.reason.data,
+    )
+    flash(f"Lead of {handoff.lead.contact_name or 'the buyer'} {MOVE_LABELS[to][1]}.", "success")
+    return redirect(back_to(url_for("web.inbox.index")), 303)

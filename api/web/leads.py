@@ -1,0 +1,77 @@
+"""The partner's own leads: added by hand, handed off in one click, and why each went where it went."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from api.extensions import db
+from api.web.forms import HandOffForm, LeadForm
+from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
+from partnerhub import directory, inbox, intake, routing
+from partnerhub.actors import Actor
+
+bp = Blueprint("leads", __name__, url_prefix="/leads")
+
+
+def _actor() -> Actor:
+    return Actor.user(partner_id=current_partner().id, user_id=current_user().id)
+
+
+def _lead(lead_id: int):
+    return intake.get_lead(db.session, partner_id=current_partner().id, lead_id=lead_id)
+
+
+@bp.get("")
+@role_required(*PARTNER_ROLES)
+def index():
+    """The partner's newest leads, each with a one-click Hand off while nobody holds it."""
+    return render_template(
+        "leads/index.html",
+        leads=inbox.leads_desk(db.session, partner_id=current_partner().id),
+        can_hand_off=inbox.can_hand_off,
+        holder=inbox.holder,
+    )
+
+
+def _new_page(form: LeadForm, status: int = 200):
+    return render_template("leads/new.html", form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*PARTNER_ROLES)
+def new():
+    """Add a lead by hand; it is routed at once, like one posted by API."""
+    form = LeadForm().with_categories(directory.categories(db.session))
+    if not form.validate_on_submit():
+        return _new_page(form, 422 if form.errors else 200)
+    lead = intake.take_lead(db.session, actor=_actor(), source="web", **form.lead())
+    held = inbox.holder(lead)
+    if held is not None:
+        flash(f"Lead handed to {held.to_partner.name}.", "success")
+    else:
+        flash(f"Lead kept: {' '.join(lead.reasons)}", "info")
+    return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
+
+
+@bp.get("/<int:lead_id>")
+@role_required(*PARTNER_ROLES)
+def show(lead_id: int):
+    """One lead with its handoffs and the explanation of each routing decision."""
+    lead = _lead(lead_id)
+    options = routing.options_for(db.session, lead=lead) if inbox.can_hand_off(lead) else None
+    form = HandOffForm(formdata=None).with_partners(options.ranked if options else [])
+    return render_template("leads/show.html", lead=lead, options=options, form=form)
+
+
+@bp.post("/<int:lead_id>/hand-off")
+@role_required(*PARTNER_ROLES)
+def hand_off(lead_id: int):
+    """Hand the lead to the best partner (or the one chosen), warm-up prefilled unless written."""
+    lead = _lead(lead_id)
+    form = HandOffForm()
+    if not form.validate_on_submit():
+        flash("The hand-off form was incomplete; try again.", "error")
+        return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
+    handoff = routing.hand_off_lead(
+        db.session, lead=lead, actor=_actor(), partner_id=form.partner_id.data or None, note=form.note.data
+    )
+    flash(f"Lead of {lead.contact_name or 'the buyer'} handed to {handoff.to_partner.name}.", "success")
+    return redirect(url_for("web.leads.index"), 303)
