@@ -84,7 +84,7 @@ def _emit(db, partner_id: int, n: int) -> list[str]:
     from partnerhub import outbox
 
     deliveries = outbox.emit(
-        db.session, partner_id=partner_id, event_type="handoff.created", data={"handoff_id": n, "version": 1}
+        db.session, partner_id=partner_id, event_type="handoff.created", data={"id": n, "version": 1}
     )
     # Read before the commit: touching expired rows after it would open a transaction, and on
     # SQLite (BEGIN IMMEDIATE) hold the write lock the worker needs.

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from standardwebhooks.webhooks import Webhook
 
 from partnerhub.db import utcnow
+from partnerhub.lifecycle import confirm_delivery
 from partnerhub.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.notices import notify
 from partnerhub.webhooks import disable_endpoint, signing_secrets
@@ -268,6 +269,8 @@ def record_outcome(
         delivery.status = "delivered"
         delivery.delivered_at = now
         endpoint.failing_since = None
+        if delivery.event_type == "handoff.created":
+            confirm_delivery(session, handoff_id=delivery.payload["data"]["id"], now=now)
         session.flush()
         return delivery
     endpoint.failing_since = endpoint.failing_since or now

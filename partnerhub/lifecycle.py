@@ -199,6 +199,19 @@ def move_handoff(
     return handoff
 
 
+def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None = None) -> Handoff | None:
+    """Mark a sent handoff delivered: the receiver's system acknowledged its webhook.
+
+    The first link of the chain of doubt. A handoff the receiver already moved
+    on (or the sender recalled) stays as it is; so does a replayed acknowledgement.
+    """
+    handoff = session.get(Handoff, handoff_id, with_for_update=True)
+    if handoff is None or handoff.status != "sent":
+        return None
+    note = "The partner's system acknowledged the webhook."
+    return move_handoff(session, handoff=handoff, to="delivered", actor=Actor.system(), note=note, now=now)
+
+
 def _step(session: Session, handoff: Handoff, *, to: str, actor: Actor, note: str, now: datetime) -> None:
     from_status = handoff.status
     if to not in allowed_moves(from_status):

@@ -11,7 +11,7 @@ from partnerhub import delivery, outbox, webhooks
 from partnerhub.db import utcnow
 from partnerhub.models import Delivery, Notice
 
-HANDOFF = {"handoff_id": 7, "lead_id": 3, "status": "sent", "version": 1}
+HANDOFF = {"id": 7, "lead_id": 3, "status": "sent", "version": 1}
 
 
 @pytest.fixture
@@ -305,3 +305,30 @@ def test_a_commit_that_writes_deliveries_wakes_a_worker(session, build, app):
     session.commit()
 
     assert (before_commit, huey.pending_count()) == (0, 1)
+
+
+def test_a_handoff_is_delivered_once_the_receivers_system_acknowledges_its_webhook(
+    session, build, client, receiver, http
+):
+    from partnerhub.models import Handoff
+
+    maker = build.partner("Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter)
+    build.endpoint(fitter, receiver.url)
+    lead = {
+        "contact": {"name": "Dana", "email": "dana@example.test"},
+        "need": {"category": "window-installation"},
+        "region": "DE-BE",
+        "consent": True,
+    }
+    posted = client.post("/api/v1/leads", json=lead, headers={**build.headers(maker), "Idempotency-Key": "a"})
+    handoff_id = posted.get_json()["handoffs"][0]["id"]
+
+    _send(session, http, utcnow())
+
+    handoff = session.get(Handoff, handoff_id)
+    session.refresh(handoff)
+    assert [r.body["type"] for r in receiver.received] == ["handoff.created"]
+    assert handoff.status == "delivered"
+    assert handoff.events[-1].actor_type == "system"

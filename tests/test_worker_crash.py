@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_batch_loses_no_delivery(session, build, app):
                 session,
                 partner_id=partner.id,
                 event_type="handoff.created",
-                data={"handoff_id": n, "version": 1},
+                data={"id": n, "version": 1},
             )
             expected |= {d.message_id for d in queued}
         session.commit()
