@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery clean
+.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery bench-load bench-faults clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: install
 
 bench-delivery: install
 	$(BIN)/python -m bench.delivery
+
+# Both recreate the database partnerhub_bench_load and flush Redis db 14 (docs/benchmarks.md, docs/reliability.md).
+bench-load: install
+	$(BIN)/python -m bench.load
+
+bench-faults: install
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

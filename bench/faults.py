@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine
+from bench.common import load_average, machine
 from bench.rig import Load, Stack, audit, wait_for_deliveries
 from bench.session import prepared
 
@@ -26,7 +26,7 @@ OUTAGE_SECONDS = 3
 
 
 def main() -> None:
-    print(f"# Faults under load — {machine()}")
+    print(f"# Faults under load — {machine()}; load average before the run: {load_average()}")
     with (
         tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_WORKDIR")) as tmp,
         prepared(Path(tmp)) as (database_url, redis_url, session, receiver, systems),

@@ -61,6 +61,8 @@ def seed(session, *, receiver_url: str, systems: int = 3, fitters: int = 4) -> l
             build.partnership(sender, fitter)
         client = build.api_client(sender)
         found.append(PartnerSystem(sender.name, mint_token(client, client.scopes)))
+    # End the reads the tokens made: on SQLite an open transaction holds the write lock.
+    session.rollback()
     return found
 
 
@@ -159,8 +161,8 @@ class Stack:
         return [int(pid) for pid in children.split()]
 
     def kill_web_worker(self) -> int:
-        """SIGKILL one gunicorn worker; the master forks a replacement."""
-        pid = self.web_worker_pids()[0]
+        """SIGKILL the busiest gunicorn worker (most CPU time), the likeliest to be mid-request."""
+        pid = max(self.web_worker_pids(), key=cpu_ticks)
         os.kill(pid, signal.SIGKILL)
         return pid
 
@@ -200,6 +202,12 @@ class Stack:
         if self.proxy:
             self.proxy.cut()
         self.log.close()
+
+
+def cpu_ticks(pid: int) -> int:
+    # /proc/PID/stat: utime and stime are fields 14 and 15, counted after the ")" that ends the name.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def rss_mib(pid: int) -> float:
@@ -368,6 +376,7 @@ class Audit:
     deliveries_expected: int
     deliveries_received: int
     deliveries_missing: int
+    deliveries_received_twice: int
 
 
 def audit(session, sent: list[Sent], *, expected_ids: set[str], received_ids: list[str]) -> Audit:
@@ -403,6 +412,9 @@ def audit(session, sent: list[Sent], *, expected_ids: set[str], received_ids: li
         deliveries_expected=len(expected_ids),
         deliveries_received=len(expected_ids & set(received_ids)),
         deliveries_missing=len(expected_ids - set(received_ids)),
+        deliveries_received_twice=sum(
+            1 for m, n in Counter(received_ids).items() if m in expected_ids and n > 1
+        ),
     )
 
 
