@@ -1,4 +1,4 @@
-"""Workers killed under load: every lead a partner system was told about is stored once, every webhook arrives.
+"""Workers killed under load: every lead a partner system was told of is stored once, every webhook arrives.
 
 A small load of partner systems posting leads (one Idempotency-Key per lead,
 retried with the same key) against gunicorn and two job workers; a gunicorn
