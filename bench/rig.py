@@ -23,6 +23,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from bench.common import free_port
 from tests.production.tcp_proxy import TcpProxy
 from tests.receiver import Receiver
 
@@ -76,14 +77,6 @@ def _wait_until_serving(base: str, timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn at {base} did not start")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Stack:
     """gunicorn and job workers on `database_url`, optionally reaching PostgreSQL through a cuttable proxy."""
 
@@ -124,7 +117,6 @@ class Stack:
         self.job_workers_wanted = job_workers
         self.gunicorn: subprocess.Popen | None = None
         self.job_workers: list[subprocess.Popen] = []
-        self.killed: list[subprocess.Popen] = []
 
     def __enter__(self) -> "Stack":
         # Quiet unless it fails: gunicorn's error log and the workers' tracebacks go to a file.
@@ -171,7 +163,6 @@ class Stack:
         victim = self.job_workers.pop(0)
         victim.kill()
         victim.wait()
-        self.killed.append(victim)
         self.start_job_worker()
         return victim.pid
 
