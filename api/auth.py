@@ -98,6 +98,9 @@ def require(*scopes: str):
             if client.partner is not None and client.partner.status != "active":
                 return _unauthorized(f"The partner behind this token is {client.partner.status}.")
             g.api_client = client
+            # A plain copy for the request log, which runs after the commit or rollback has expired
+            # `client`: reading it there would query again, and fail when the database is gone.
+            g.client_id = client.client_id
             return view(*args, **kwargs)
 
         # Document the requirement in OpenAPI beside what flask-smorest collected.

@@ -29,10 +29,9 @@ def idempotent(view):
             return problem(
                 400, "Bad Request", f"This request needs an {HEADER} header (1 to 200 characters)."
             )
-        partner_id = current_partner().id
         claim = intake.claim_idempotency_key(
             db.session,
-            partner_id=partner_id,
+            partner_id=current_partner().id,
             key=key,
             fingerprint=intake.request_fingerprint(request.get_data()),
         )
@@ -44,16 +43,10 @@ def idempotent(view):
             )
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        # Committed before the work starts, so a second request with the key sees it in flight.
-        db.session.commit()
-        try:
-            response = view(*args, **kwargs)
-        except Exception:
-            _release(partner_id, key)
-            raise
-        if response.status_code >= 400:
-            _release(partner_id, key)
-        else:
+        # The claim shares the request's transaction: an error response or an exception rolls
+        # it back with the work, so the partner may retry with the same key.
+        response = view(*args, **kwargs)
+        if response.status_code < 400:
             intake.record_idempotent_response(
                 db.session, claim=claim, status=response.status_code, body=response.get_json()
             )
@@ -62,10 +55,3 @@ def idempotent(view):
     wrapped._apidoc = getattr(view, "_apidoc", {})
     wrapped._apidoc.setdefault("manual_doc", {}).setdefault("parameters", []).append(_DOC)
     return wrapped
-
-
-def _release(partner_id: int, key: str) -> None:
-    # The failed work is rolled back; only the claim goes, in its own transaction.
-    db.session.rollback()
-    intake.release_idempotency_key(db.session, partner_id=partner_id, key=key)
-    db.session.commit()

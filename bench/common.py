@@ -74,3 +74,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews what we measure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,8 +141,16 @@ def request_fingerprint(body: bytes) -> str:
 def claim_idempotency_key(
     session: Session, *, partner_id: int, key: str, fingerprint: str, now: datetime | None = None
 ) -> Claim:
-    """Claim `key` for a request, or find the response to replay; refuse a reuse or a request in flight."""
+    """Claim `key` for a request, or find the response to replay; refuse a reuse or a request in flight.
+
+    The claim is never committed on its own: it commits with the request's work
+    and the response recorded for it, or rolls back with them. A request that
+    dies half-way (its process killed, its database connection lost) so leaves
+    the key free for the partner's retry instead of "in flight" for 24 hours.
+    """
     now = now or utcnow()
+    if not _lock_key(session, partner_id=partner_id, key=key):
+        raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
     row = IdempotencyKey(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
     try:
         with session.begin_nested():
@@ -150,6 +158,7 @@ def claim_idempotency_key(
         return Claim(row, replay=False)
     except IntegrityError:
         pass
+    # Committed, so finished: whoever holds the key's lock has not committed yet.
     existing = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.partner_id == partner_id, IdempotencyKey.key == key)
     )
@@ -164,9 +173,17 @@ def claim_idempotency_key(
             {"Idempotency-Key": ["already used with a different request body"]},
             "This Idempotency-Key was used with another request body.",
         )
-    if existing.response_status is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
     return Claim(existing, replay=True)
+
+
+def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
+    """Hold the key until the transaction ends, or say that another transaction holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite runs one writing transaction at a time (BEGIN IMMEDIATE): no other can hold the key.
+        return True
+    digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
+    # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
+    return session.scalar(select(func.pg_try_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 def record_idempotent_response(session: Session, *, claim: Claim, status: int, body: dict) -> None:
@@ -174,17 +191,6 @@ def record_idempotent_response(session: Session, *, claim: Claim, status: int, b
     claim.key.response_status = status
     claim.key.response_body = body
     session.flush()
-
-
-def release_idempotency_key(session: Session, *, partner_id: int, key: str) -> None:
-    """Free a key whose request failed, so the client may retry with it."""
-    session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.partner_id == partner_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.response_status.is_(None),
-        )
-    )
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:

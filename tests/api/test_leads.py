@@ -1,5 +1,6 @@
 """POST /leads: intake, routing, idempotency keys and duplicates; reading one's own leads."""
 
+import pytest
 from sqlalchemy import func, select
 
 from partnerhub.models import Delivery, IdempotencyKey, Lead
@@ -98,23 +99,25 @@ def test_the_same_key_with_another_body_is_422(client, build):
     assert "Idempotency-Key" in response.get_json()["errors"]
 
 
+@pytest.mark.postgres_only
 def test_the_same_key_while_the_first_request_runs_is_409(client, build, session):
+    from sqlalchemy.orm import Session
+
+    from partnerhub.intake import claim_idempotency_key, request_fingerprint
+
     sender, _ = _exchange(build)
     headers = build.headers(sender)
-    # What the first request leaves committed while it is still working.
-    from partnerhub.intake import request_fingerprint
-
     body = lead_body()
-    session.add(
-        IdempotencyKey(
+    # What the first request holds while it is still working: its claim, not yet committed.
+    with Session(session.get_bind()) as first:
+        claim_idempotency_key(
+            first,
             partner_id=sender.id,
             key="key-1",
-            request_hash=request_fingerprint(client.application.json.dumps(body).encode()),
+            fingerprint=request_fingerprint(client.application.json.dumps(body).encode()),
         )
-    )
-    session.commit()
 
-    response = post_lead(client, headers, body)
+        response = post_lead(client, headers, body)
 
     assert response.status_code == 409
     assert "still being processed" in response.get_json()["detail"]

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from partnerhub.models import Partner
+from partnerhub.models import Lead, Partner
 from tests.production.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).parent.parent.parent
@@ -75,3 +76,47 @@ def test_a_database_outage_is_503_and_leaves_nothing_half_written(proxied_server
     assert after.status_code == 201
     names = set(session.scalars(select(Partner.name)))
     assert names == {"Before the outage", "After the outage"}
+
+
+def _waiting_on_a_lock(session) -> bool:
+    waiting = session.scalar(
+        sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+    )
+    return waiting > 0
+
+
+def test_a_lead_cut_off_mid_request_can_be_posted_again_with_the_same_key(proxied_server, session, build):
+    from tests.api.test_leads import lead_body
+
+    base, proxy = proxied_server
+    build.complement("windows", "window-installation")
+    sender = build.partner(lines=["windows"])
+    build.partnership(sender, build.partner(lines=["window-installation"]))
+    headers = build.headers(sender) | {"Idempotency-Key": "crm-42"}
+    # The request takes its key, then waits on the leads table until the connection is cut under it.
+    session.execute(sa.text("LOCK TABLE leads IN EXCLUSIVE MODE"))
+    answers = []
+    first = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(base + "/api/v1/leads", json=lead_body(), headers=headers, timeout=20)
+        )
+    )
+    first.start()
+    for _ in range(100):
+        if _waiting_on_a_lock(session):
+            break
+        time.sleep(0.05)
+
+    proxy.cut()
+    first.join()
+    session.rollback()
+    proxy.start()
+    again = requests.post(base + "/api/v1/leads", json=lead_body(), headers=headers, timeout=20)
+
+    assert answers[0].status_code == 503, answers[0].text
+    assert answers[0].headers["Content-Type"] == "application/problem+json"
+    assert again.status_code == 201, again.text
+    assert session.scalar(select(sa.func.count()).select_from(Lead)) == 1

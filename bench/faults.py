@@ -1,0 +1,69 @@
+"""Faults under load: `python -m bench.faults` (make bench-faults).
+
+gunicorn (3 workers) and two job workers on PostgreSQL (partnerhub_bench_load,
+recreated) and Redis (db 14), partner systems posting leads from client
+threads. Three rounds, one fault in the middle of each: a gunicorn worker
+SIGKILLed, a job worker SIGKILLed (and another started), and the app's
+connections to PostgreSQL cut for a few seconds. The cut goes through a TCP
+proxy rather than restarting the PostgreSQL server, which other suites on this
+machine share. After each round: leads sent, acknowledged, stored, duplicated,
+lost, and the deliveries the local receiver got by webhook-id.
+"""
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import load_average, machine
+from bench.rig import Load, Stack, audit, wait_for_deliveries
+from bench.session import prepared
+
+THREADS = int(os.environ.get("BENCH_THREADS", "6"))
+BEFORE, AFTER = float(os.environ.get("BENCH_BEFORE", "5")), float(os.environ.get("BENCH_AFTER", "8"))
+OUTAGE_SECONDS = 3
+
+
+def main() -> None:
+    print(f"# Faults under load — {machine()}; load average before the run: {load_average()}")
+    with (
+        tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_WORKDIR")) as tmp,
+        prepared(Path(tmp)) as (database_url, redis_url, session, receiver, systems),
+    ):
+        faults = {
+            "SIGKILL a gunicorn worker": lambda stack: stack.kill_web_worker(),
+            "SIGKILL a job worker, start another": lambda stack: stack.kill_job_worker(),
+            f"PostgreSQL unreachable for {OUTAGE_SECONDS} s (proxy cut)": lambda stack: stack.cut_database(
+                OUTAGE_SECONDS
+            ),
+        }
+        results = {}
+        with Stack(database_url, redis_url=redis_url, through_proxy=True) as stack:
+            load = Load(stack.base, systems, threads=THREADS)
+            seen: set[str] = set()
+            for n, (fault, act) in enumerate(faults.items()):
+                load.start(f"f{n}")
+                time.sleep(BEFORE)
+                act(stack)
+                time.sleep(AFTER)
+                load.stop()
+                expected = wait_for_deliveries(session, receiver, timeout=60) - seen
+                results[fault] = audit(
+                    session, load.of(f"f{n}"), expected_ids=expected, received_ids=receiver.ids()
+                )
+                seen |= expected
+                print(
+                    f"\n## {fault}\n{json.dumps(results[fault].__dict__, indent=2, default=str)}", flush=True
+                )
+    print("\n| fault | sent | acknowledged | stored | duplicated | lost | deliveries expected / received |")
+    print("|---|---|---|---|---|---|---|")
+    for fault, a in results.items():
+        print(
+            f"| {fault} | {a.sent} | {a.acknowledged} | {a.stored} | {a.duplicated} | {a.lost} "
+            f"| {a.deliveries_expected} / {a.deliveries_received} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
