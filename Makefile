@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-delivery bench-balance bench-load bench-faults clean
+.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-delivery bench-balance bench-load bench-faults clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ test-postgres: install
 	PARTNERHUB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
+
+# Refresh docs/screenshots/ from the browser tests.
+screenshots: install
+	PARTNERHUB_SCREENSHOTS=1 $(BIN)/pytest tests/web
 
 bench: install
 	$(BIN)/python -m bench.routing

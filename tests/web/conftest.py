@@ -1,6 +1,8 @@
 """Page fixtures: sign-in through the test client, and a real server driven by Debian's Chromium."""
 
+import os
 import re
+import tempfile
 import threading
 from pathlib import Path
 
@@ -24,7 +26,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
+# `make screenshots` refreshes the committed pictures; an ordinary run keeps its own
+# out of the work tree, so `make test` leaves no changed files behind.
+SCREENSHOTS = (
+    Path(__file__).parent.parent.parent / "docs" / "screenshots"
+    if os.environ.get("PARTNERHUB_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "partnerhub-screenshots"
+)
 _TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
