@@ -64,7 +64,6 @@ def init_request_logging(app: Flask) -> None:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
-        api_client = g.get("api_client")
         log.info(
             "%s %s %s",
             request.method,
@@ -76,7 +75,8 @@ def init_request_logging(app: Flask) -> None:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-                "client_id": api_client.client_id if api_client is not None else None,
+                # A plain value kept by auth: reading the client object here could cost a new transaction.
+                "client_id": g.get("api_client_ref"),
                 "remote_addr": request.remote_addr,
                 "bytes": response.content_length,
             },

@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
 from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.db import dialect_insert, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import IdempotencyKey, Lead
@@ -83,6 +82,8 @@ def take_lead(
         source=source,
         created_by_user_id=actor.user_id,
         created_at=now,
+        # Known to be empty: routing and the response read it without a query.
+        handoffs=[],
     )
     session.add(lead)
     reasons = qualification_reasons(
@@ -94,7 +95,7 @@ def take_lead(
         session.flush()
         return lead
     session.flush()
-    routing.route_lead(session, lead=lead, actor=actor, now=now)
+    routing.route_lead(session, lead=lead, actor=actor, now=now, new_lead=True)
     return lead
 
 
@@ -120,8 +121,10 @@ def get_lead(session: Session, *, partner_id: int, lead_id: int) -> Lead:
 class Claim:
     """A key claimed for a request: either ours to run, or an earlier response to replay."""
 
-    key: IdempotencyKey
+    key_id: int
     replay: bool
+    status: int | None = None
+    body: dict | None = None
 
 
 def request_fingerprint(body: bytes) -> str:
@@ -138,13 +141,15 @@ def claim_idempotency_key(
 ) -> Claim:
     """Claim `key` for a request, or find the response to replay; refuse a reuse or a request in flight."""
     now = now or utcnow()
-    row = IdempotencyKey(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-        return Claim(row, replay=False)
-    except IntegrityError:
-        pass
+    # One statement on the hot path: no savepoint, and a taken key is not an error to recover from.
+    claimed = session.scalar(
+        dialect_insert(session, IdempotencyKey)
+        .values(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
+        .on_conflict_do_nothing(index_elements=["partner_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    if claimed is not None:
+        return Claim(claimed, replay=False)
     existing = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.partner_id == partner_id, IdempotencyKey.key == key)
     )
@@ -153,7 +158,7 @@ def claim_idempotency_key(
         existing.request_hash, existing.created_at = fingerprint, now
         existing.response_status = existing.response_body = None
         session.flush()
-        return Claim(existing, replay=False)
+        return Claim(existing.id, replay=False)
     if existing.request_hash != fingerprint:
         raise InvalidInput(
             {"Idempotency-Key": ["already used with a different request body"]},
@@ -161,14 +166,16 @@ def claim_idempotency_key(
         )
     if existing.response_status is None:
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
-    return Claim(existing, replay=True)
+    return Claim(existing.id, replay=True, status=existing.response_status, body=existing.response_body)
 
 
 def record_idempotent_response(session: Session, *, claim: Claim, status: int, body: dict) -> None:
     """Keep the response of a claimed key, to replay it for the next 24 hours."""
-    claim.key.response_status = status
-    claim.key.response_body = body
-    session.flush()
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claim.key_id)
+        .values(response_status=status, response_body=body)
+    )
 
 
 def release_idempotency_key(session: Session, *, partner_id: int, key: str) -> None:

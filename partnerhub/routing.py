@@ -246,7 +246,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     stats = _receiver_stats(session, ids, now)
     flows = _flows(session, partnered, now)
     month = _sent_this_month(session, sender.id, [b[1] for b in best.values() if b[2] is not None], now)
-    held = set(session.scalars(select(Handoff.to_partner_id).where(Handoff.lead_id == lead.id)))
+    held = {h.to_partner_id for h in lead.handoffs}
     conflicts = _conflicts(session, lead, ids, now)
     candidates = []
     for partner_id, ((exact, weight), partnership_id, cap, line_id, line_name, partner) in sorted(
@@ -361,16 +361,18 @@ def _day(at) -> str:
 # --- deciding and handing over -------------------------------------------------
 
 
-def _decide(session: Session, *, lead: Lead, now: datetime) -> Decision:
-    # The row lock makes two routings of one lead take turns; the second then finds the holder.
-    session.refresh(lead, with_for_update=True)
-    if lead.status == "not_qualified":
-        raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
-    holder = session.scalar(
-        select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
-    )
-    if holder is not None:
-        raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
+def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = False) -> Decision:
+    # A lead inserted in this transaction is invisible to everyone else: nobody can route or hold it.
+    if not new_lead:
+        # The row lock makes two routings of one lead take turns; the second then finds the holder.
+        session.refresh(lead, with_for_update=True)
+        if lead.status == "not_qualified":
+            raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
+        holder = session.scalar(
+            select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
+        )
+        if holder is not None:
+            raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
     return decide(candidates_for(session, lead=lead, now=now))
 
 
@@ -400,10 +402,15 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
     ]
 
 
-def route_lead(session: Session, *, lead: Lead, actor: Actor, now: datetime | None = None) -> Handoff | None:
-    """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons."""
+def route_lead(
+    session: Session, *, lead: Lead, actor: Actor, now: datetime | None = None, new_lead: bool = False
+) -> Handoff | None:
+    """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons.
+
+    `new_lead`: the lead was inserted in this transaction, so there is nothing to lock or find held.
+    """
     now = now or utcnow()
-    decision = _decide(session, lead=lead, now=now)
+    decision = _decide(session, lead=lead, now=now, new_lead=new_lead)
     if decision.winner is None:
         lead.status = "unrouted"
         lead.reasons = unrouted_reasons(decision, lead)
