@@ -204,11 +204,15 @@ def _quick_total(c: Candidate, per_rep_limit: int) -> float:
         + _W_LOAD * (1 - (load if load < 1.0 else 1.0))
         + _W_SIZE
         * (
-            (1.0 if reps <= 0 and sender_reps <= 0 else min(reps, sender_reps) / max(reps, sender_reps))
+            (
+                1.0
+                if reps <= 0 and sender_reps <= 0
+                else (reps / sender_reps if reps < sender_reps else sender_reps / reps)
+            )
             + (
                 1.0
                 if leads <= 0 and sender_leads <= 0
-                else min(leads, sender_leads) / max(leads, sender_leads)
+                else (leads / sender_leads if leads < sender_leads else sender_leads / leads)
             )
         )
         / 2
@@ -225,15 +229,13 @@ def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIM
     leaders get the exact score, so the leaders are exactly what ranking
     everyone by `score` would put first.
     """
-    eligible, quick, excluded = [], [], []
-    for c in candidates:
-        reason = exclusion(c, per_rep_limit=per_rep_limit)
-        if reason is None:
-            eligible.append(c)
-            quick.append(_quick_total(c, per_rep_limit))
-        else:
-            excluded.append((c, reason))
-    excluded.sort(key=lambda e: e[0].partner_id)
+    reasons = [exclusion(c, per_rep_limit=per_rep_limit) for c in candidates]
+    excluded = sorted(
+        ((c, why) for c, why in zip(candidates, reasons, strict=True) if why is not None),
+        key=lambda e: e[0].partner_id,
+    )
+    eligible = [c for c, why in zip(candidates, reasons, strict=True) if why is None]
+    quick = [_quick_total(c, per_rep_limit) for c in eligible]
     if len(eligible) > LEADERS:
         bar = heapq.nlargest(LEADERS, quick)[-1] - 2 * _ROUNDING_SLACK
         shortlist = [c for c, total in zip(eligible, quick, strict=True) if total >= bar]
