@@ -565,7 +565,15 @@ def _hand_to(
     now: datetime,
 ) -> Handoff:
     c = chosen.candidate
-    line = session.get(ProductLine, c.line_id)
+    # One round trip for the rows the handoff needs; the receiver, once in the identity map,
+    # is found there by the webhook payload instead of by another query.
+    line, partnership, _receiver = session.execute(
+        select(ProductLine, Partnership, Partner)
+        .select_from(ProductLine)
+        .join(Partnership, Partnership.id == c.partnership_id)
+        .join(Partner, Partner.id == ProductLine.partner_id)
+        .where(ProductLine.id == c.line_id)
+    ).one()
     if not (note or "").strip():
         note = warmup_note(
             script=line.warmup_script,
@@ -578,7 +586,7 @@ def _hand_to(
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,
-        partnership=session.get(Partnership, c.partnership_id),
+        partnership=partnership,
         to_partner_id=c.partner_id,
         product_line=line,
         warmup_note=note,
