@@ -11,6 +11,7 @@ from api.extensions import db, jwt, limiter
 from api.ratelimit import token_limit, token_request_key
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
+from partnerhub.actors import Actor
 from partnerhub.errors import InvalidCredentials
 from partnerhub.models import ApiClient, Partner
 
@@ -98,8 +99,9 @@ def require(*scopes: str):
             if client.partner is not None and client.partner.status != "active":
                 return _unauthorized(f"The partner behind this token is {client.partner.status}.")
             g.api_client = client
-            # A plain copy for the request log, which runs after the commit or rollback has expired
-            # `client`: reading it there would query again, and fail when the database is gone.
+            # Plain values for the request log and the domain, which run after a commit or rollback
+            # has expired `client`: reading it there would query again, and fail when the database is gone.
+            g.actor = Actor.client(partner_id=client.partner_id, client_id=client.id)
             g.client_id = client.client_id
             return view(*args, **kwargs)
 
@@ -132,9 +134,6 @@ def _expired_token(header, payload):
     return _unauthorized("The token has expired; request a new one.")
 
 
-def current_actor():
+def current_actor() -> Actor:
     """The caller as the domain's Actor: the API client acting for its partner."""
-    from partnerhub.actors import Actor
-
-    client = g.api_client
-    return Actor.client(partner_id=client.partner_id, client_id=client.id)
+    return g.actor

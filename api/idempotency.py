@@ -4,7 +4,7 @@ from functools import wraps
 
 from flask import current_app, json, request
 
-from api.auth import current_partner
+from api.auth import current_actor
 from api.errors import problem
 from api.extensions import db
 from partnerhub import intake
@@ -29,16 +29,17 @@ def idempotent(view):
             return problem(
                 400, "Bad Request", f"This request needs an {HEADER} header (1 to 200 characters)."
             )
+        partner_id = current_actor().partner_id
         claim = intake.claim_idempotency_key(
             db.session,
-            partner_id=current_partner().id,
+            partner_id=partner_id,
             key=key,
             fingerprint=intake.request_fingerprint(request.get_data()),
         )
         if claim.replay:
             response = current_app.response_class(
-                json.dumps(claim.key.response_body),
-                status=claim.key.response_status,
+                json.dumps(claim.body),
+                status=claim.status,
                 mimetype="application/json",
             )
             response.headers["Idempotent-Replayed"] = "true"

@@ -11,9 +11,14 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from api.config import database_url
+from api import configure_sqlite
+from api.config import database_url, engine_options
 
-engine = sa.create_engine(database_url("/tmp"), pool_size=8)
+URL = database_url("/tmp")
+# The product's pool and, on SQLite, its pragmas and BEGIN IMMEDIATE: the same database handling.
+engine = sa.create_engine(URL, **engine_options(URL))
+if engine.dialect.name == "sqlite":
+    configure_sqlite(engine)
 IDS = json.loads(os.environ.get("BENCH_IDS", "{}"))
 
 
@@ -22,8 +27,6 @@ def app(environ, start_response):
         environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         now = datetime.now(UTC)
         with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
             lead_id = conn.execute(
                 sa.text(
                     "INSERT INTO leads (partner_id, contact_name, contact_email, need_category_id,"

@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
 from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.db import dialect_insert, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import IdempotencyKey, Lead
@@ -87,6 +86,8 @@ def take_lead(
         source=source,
         created_by_user_id=actor.user_id,
         created_at=now,
+        # Known to be empty: routing and the response read it without a query.
+        handoffs=[],
     )
     session.add(lead)
     reasons = qualification_reasons(
@@ -99,7 +100,7 @@ def take_lead(
         return lead
     session.flush()
     if route:
-        routing.route_lead(session, lead=lead, actor=actor, now=now)
+        routing.route_lead(session, lead=lead, actor=actor, now=now, new_lead=True)
     return lead
 
 
@@ -125,8 +126,10 @@ def get_lead(session: Session, *, partner_id: int, lead_id: int) -> Lead:
 class Claim:
     """A key claimed for a request: either ours to run, or an earlier response to replay."""
 
-    key: IdempotencyKey
+    key_id: int
     replay: bool
+    status: int | None = None
+    body: dict | None = None
 
 
 def request_fingerprint(body: bytes) -> str:
@@ -151,13 +154,15 @@ def claim_idempotency_key(
     now = now or utcnow()
     if not _lock_key(session, partner_id=partner_id, key=key):
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
-    row = IdempotencyKey(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-        return Claim(row, replay=False)
-    except IntegrityError:
-        pass
+    # One statement on the hot path: no savepoint, and a taken key is not an error to recover from.
+    claimed = session.scalar(
+        dialect_insert(session, IdempotencyKey)
+        .values(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
+        .on_conflict_do_nothing(index_elements=["partner_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    if claimed is not None:
+        return Claim(claimed, replay=False)
     # Committed, so finished: whoever holds the key's lock has not committed yet.
     existing = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.partner_id == partner_id, IdempotencyKey.key == key)
@@ -167,13 +172,13 @@ def claim_idempotency_key(
         existing.request_hash, existing.created_at = fingerprint, now
         existing.response_status = existing.response_body = None
         session.flush()
-        return Claim(existing, replay=False)
+        return Claim(existing.id, replay=False)
     if existing.request_hash != fingerprint:
         raise InvalidInput(
             {"Idempotency-Key": ["already used with a different request body"]},
             "This Idempotency-Key was used with another request body.",
         )
-    return Claim(existing, replay=True)
+    return Claim(existing.id, replay=True, status=existing.response_status, body=existing.response_body)
 
 
 def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
@@ -188,9 +193,11 @@ def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
 
 def record_idempotent_response(session: Session, *, claim: Claim, status: int, body: dict) -> None:
     """Keep the response of a claimed key, to replay it for the next 24 hours."""
-    claim.key.response_status = status
-    claim.key.response_body = body
-    session.flush()
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claim.key_id)
+        .values(response_status=status, response_body=body)
+    )
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:

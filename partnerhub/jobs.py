@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from partnerhub.db import utcnow
+from partnerhub.db import dialect_insert, utcnow
 from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
 from partnerhub.lifecycle import expire_overdue_handoffs
@@ -155,9 +154,9 @@ JOBS = (
 
 def claim_job(session: Session, *, name: str, now: datetime, lease: timedelta = JOB_LEASE) -> bool:
     """Take the job's lease if it is due and nobody holds it; True when the caller should run it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(JobRun).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    session.execute(
+        dialect_insert(session, JobRun).values(name=name).on_conflict_do_nothing(index_elements=["name"])
+    )
     claimed = session.execute(
         update(JobRun)
         .where(

@@ -5,10 +5,11 @@ Facts about each candidate are gathered from the database into plain
 them, so every decision can be replayed and explained without a database.
 """
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox
@@ -86,14 +87,39 @@ class Ranked:
         return score(self.candidate, per_rep_limit=self.per_rep_limit)
 
 
-@dataclass(frozen=True)
 class Decision:
-    ranked: list[Ranked]
-    excluded: list[tuple[Candidate, str]]
+    """Who may receive the lead, best first, and who may not with the reason.
+
+    `leaders` (the winner and the runners-up) is ranked when the decision is made;
+    the full `ranked` list is sorted only if someone asks for it.
+    """
+
+    def __init__(
+        self,
+        leaders: list[Ranked],
+        eligible: list[Candidate],
+        excluded: list[tuple[Candidate, str]],
+        per_rep_limit: int,
+    ):
+        self.leaders = leaders
+        self.excluded = excluded
+        self._eligible = eligible
+        self._per_rep_limit = per_rep_limit
+        self._ranked: list[Ranked] | None = None
 
     @property
     def winner(self) -> Ranked | None:
-        return self.ranked[0] if self.ranked else None
+        return self.leaders[0] if self.leaders else None
+
+    @property
+    def ranked(self) -> list[Ranked]:
+        if self._ranked is None:
+            limit = self._per_rep_limit
+            self._ranked = sorted(
+                (Ranked(c, _total(c, limit), limit) for c in self._eligible),
+                key=lambda r: (-r.total, r.candidate.partner_id),
+            )
+        return self._ranked
 
 
 def _similarity(a: float, b: float) -> float:
@@ -158,18 +184,68 @@ def _total(c: Candidate, per_rep_limit: int) -> float:
     )
 
 
+# Each weighted part is rounded to 1e-6 and so is the sum: an unrounded total is within this of the score.
+_ROUNDING_SLACK = 4e-6
+LEADERS = RUNNERS_UP + 1
+
+
+def _quick_total(c: Candidate, per_rep_limit: int) -> float:
+    # _values and the weights inlined, unrounded: a thousand candidates cost about a millisecond.
+    reps, sender_reps = c.sales_reps, c.sender_sales_reps
+    leads, sender_leads = c.monthly_leads, c.sender_monthly_leads
+    capacity = (reps if reps > 1 else 1) * per_rep_limit
+    load = c.open_handoffs / capacity
+    hours = c.accept_hours
+    return (
+        _W_FIT * (1.0 if c.exact else COMPLEMENT_FIT * c.complement_weight)
+        + _W_CONVERSION * (c.won + PRIOR_CONVERSION * PRIOR_DEALS) / (c.decided + PRIOR_DEALS)
+        + _W_SPEED * (0.5 if hours is None else 1 / (1 + (hours if hours > 0 else 0) / HALF_SPEED_HOURS))
+        + _W_RECIPROCITY * (c.sent_back + 1) / (c.sent_back + c.received + 2)
+        + _W_LOAD * (1 - (load if load < 1.0 else 1.0))
+        + _W_SIZE
+        * (
+            (
+                1.0
+                if reps <= 0 and sender_reps <= 0
+                else (reps / sender_reps if reps < sender_reps else sender_reps / reps)
+            )
+            + (
+                1.0
+                if leads <= 0 and sender_leads <= 0
+                else (leads / sender_leads if leads < sender_leads else sender_leads / leads)
+            )
+        )
+        / 2
+    )
+
+
+_W_FIT, _W_CONVERSION, _W_SPEED, _W_RECIPROCITY, _W_LOAD, _W_SIZE = WEIGHTS.values()
+
+
 def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Decision:
-    """Exclude who may not receive the lead and rank the rest; ties go to the lower partner id."""
-    ranked, excluded = [], []
-    for c in candidates:
-        reason = exclusion(c, per_rep_limit=per_rep_limit)
-        if reason is None:
-            ranked.append(Ranked(c, _total(c, per_rep_limit), per_rep_limit))
-        else:
-            excluded.append((c, reason))
-    ranked.sort(key=lambda r: (-r.total, r.candidate.partner_id))
-    excluded.sort(key=lambda e: e[0].partner_id)
-    return Decision(ranked, excluded)
+    """Exclude who may not receive the lead and rank the rest; ties go to the lower partner id.
+
+    Everyone gets a quick unrounded total; only those within rounding of the
+    leaders get the exact score, so the leaders are exactly what ranking
+    everyone by `score` would put first.
+    """
+    reasons = [exclusion(c, per_rep_limit=per_rep_limit) for c in candidates]
+    excluded = sorted(
+        ((c, why) for c, why in zip(candidates, reasons, strict=True) if why is not None),
+        key=lambda e: e[0].partner_id,
+    )
+    eligible = [c for c, why in zip(candidates, reasons, strict=True) if why is None]
+    quick = [_quick_total(c, per_rep_limit) for c in eligible]
+    if len(eligible) > LEADERS:
+        bar = heapq.nlargest(LEADERS, quick)[-1] - 2 * _ROUNDING_SLACK
+        shortlist = [c for c, total in zip(eligible, quick, strict=True) if total >= bar]
+    else:
+        shortlist = eligible
+    leaders = sorted(
+        (Ranked(c, _total(c, per_rep_limit), per_rep_limit) for c in shortlist),
+        key=lambda r: (-r.total, r.candidate.partner_id),
+    )[:LEADERS]
+    return Decision(leaders, eligible, excluded, per_rep_limit)
 
 
 # --- facts from the database ---------------------------------------------------
@@ -188,6 +264,23 @@ def _seconds_to_accept(session: Session):
     return (func.julianday(Handoff.accepted_at) - func.julianday(Handoff.sent_at)) * 86400
 
 
+def _partnered(sender_id: int):
+    """The sender's active partnerships as rows (partnership_id, cap, other_id).
+
+    One indexed branch per side, rather than joining on "the other side" as an
+    expression, which no index serves and made the join a scan of every line.
+    """
+    columns = (Partnership.id.label("partnership_id"), Partnership.monthly_cap.label("cap"))
+    return union_all(
+        select(*columns, Partnership.responder_id.label("other_id")).where(
+            Partnership.status == "active", Partnership.proposer_id == sender_id
+        ),
+        select(*columns, Partnership.proposer_id.label("other_id")).where(
+            Partnership.status == "active", Partnership.responder_id == sender_id
+        ),
+    ).subquery("partnered")
+
+
 def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candidate]:
     """Every partner with an active partnership with the sender and a line fitting the lead's need."""
     sender = lead.partner
@@ -198,78 +291,71 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         )
     ):
         fits.setdefault(complement_id, weight)
-    other = case(
-        (Partnership.proposer_id == sender.id, Partnership.responder_id), else_=Partnership.proposer_id
-    )
+    partnered = _partnered(sender.id)
+    stats = _receiver_stats(session, select(partnered.c.other_id), now)
+    # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
     rows = session.execute(
         select(
-            Partnership.id,
-            Partnership.monthly_cap,
+            partnered.c.partnership_id,
+            partnered.c.cap,
             ProductLine.id,
             ProductLine.name,
             ProductLine.category_id,
             ProductLine.regions,
             Partner.id,
-            Partner.name.label("partner_name"),
-            Partner.regions.label("partner_regions"),
+            Partner.name,
+            Partner.regions,
             Partner.sales_reps,
             Partner.monthly_leads,
+            stats.c.open,
+            stats.c.decided,
+            stats.c.won,
+            stats.c.accept_seconds,
         )
-        .join(ProductLine, ProductLine.partner_id == other)
+        .join(ProductLine, ProductLine.partner_id == partnered.c.other_id)
         .join(Partner, Partner.id == ProductLine.partner_id)
+        .outerjoin(stats, stats.c.partner_id == Partner.id)
         .where(
-            Partnership.status == "active",
-            or_(Partnership.proposer_id == sender.id, Partnership.responder_id == sender.id),
             Partner.status == "active",
             ProductLine.archived_at.is_(None),
             ProductLine.category_id.in_(fits),
         )
         .order_by(ProductLine.id)
-    )
-    # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
+    ).all()
     best: dict[int, tuple] = {}
     for row in rows:
-        partnership_id, cap, line_id, line_name, category_id, line_regions, partner_id = row[:7]
-        if not serves(line_regions or row.partner_regions, lead.region):
+        category_id, line_regions, partner_id, partner_regions = row[4], row[5], row[6], row[8]
+        if not serves(line_regions or partner_regions, lead.region):
             continue
         rank = (category_id == lead.need_category_id, fits[category_id])
         if partner_id not in best or rank > best[partner_id][0]:
-            best[partner_id] = (rank, partnership_id, cap, line_id, line_name, row)
+            best[partner_id] = (rank, row)
     if not best:
         return []
-    # Subqueries rather than lists of a thousand ids: the planner does better, and binding is free.
-    partnered = select(Partnership.id).where(
-        Partnership.status == "active",
-        or_(Partnership.proposer_id == sender.id, Partnership.responder_id == sender.id),
-    )
-    ids = select(other).where(Partnership.id.in_(partnered))
-    stats = _receiver_stats(session, ids, now)
-    flows = _flows(session, partnered, now)
-    month = _sent_this_month(session, sender.id, [b[1] for b in best.values() if b[2] is not None], now)
-    held = set(session.scalars(select(Handoff.to_partner_id).where(Handoff.lead_id == lead.id)))
-    conflicts = _conflicts(session, lead, ids, now)
+    flows, month = _exchanges(session, partnered, sender.id, now)
+    held = {h.to_partner_id for h in lead.handoffs}
+    conflicts = _conflicts(session, lead, select(partnered.c.other_id), now)
     candidates = []
-    for partner_id, ((exact, weight), partnership_id, cap, line_id, line_name, partner) in sorted(
-        best.items()
-    ):
-        open_count, decided, won, accept_seconds = stats.get(partner_id, (0, 0, 0, None))
+    for partner_id, ((exact, weight), row) in sorted(best.items()):
+        partnership_id, cap, line_id, line_name = row[:4]
+        name, sales_reps, monthly_leads, open_count, decided, won, accept_seconds = row[7], *row[9:]
         candidates.append(
             Candidate(
                 partner_id=partner_id,
-                partner_name=partner.partner_name,
+                partner_name=name,
                 partnership_id=partnership_id,
                 line_id=line_id,
                 line_name=line_name,
                 exact=exact,
                 complement_weight=weight,
-                won=won,
-                decided=decided,
+                won=int(won or 0),
+                decided=int(decided or 0),
                 accept_hours=None if accept_seconds is None else float(accept_seconds) / 3600,
                 sent_back=flows.get((partner_id, sender.id), 0),
                 received=flows.get((sender.id, partner_id), 0),
-                open_handoffs=open_count,
-                sales_reps=partner.sales_reps,
-                monthly_leads=partner.monthly_leads,
+                open_handoffs=int(open_count or 0),
+                sales_reps=sales_reps,
+                monthly_leads=monthly_leads,
                 sender_sales_reps=sender.sales_reps,
                 sender_monthly_leads=sender.monthly_leads,
                 held_before=partner_id in held,
@@ -281,51 +367,53 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     return candidates
 
 
-def _receiver_stats(session: Session, partner_ids, now: datetime) -> dict[int, tuple]:
+def _receiver_stats(session: Session, partner_ids, now: datetime):
+    """Per receiving partner: open handoffs, decided, won, and mean seconds to accept (recent)."""
     since = now - timedelta(days=HISTORY_DAYS)
     recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= since)
-    rows = session.execute(
+    return (
         select(
-            Handoff.to_partner_id,
-            func.sum(case((Handoff.status.in_(lifecycle.OPEN_STATUSES), 1), else_=0)),
-            func.sum(case((Handoff.status.in_((*lifecycle.WON_STATUSES, "lost")), 1), else_=0)),
-            func.sum(case((Handoff.status.in_(lifecycle.WON_STATUSES), 1), else_=0)),
-            func.avg(case((recent_accept, _seconds_to_accept(session)), else_=None)),
+            Handoff.to_partner_id.label("partner_id"),
+            func.sum(case((Handoff.status.in_(lifecycle.OPEN_STATUSES), 1), else_=0)).label("open"),
+            func.sum(case((Handoff.status.in_((*lifecycle.WON_STATUSES, "lost")), 1), else_=0)).label(
+                "decided"
+            ),
+            func.sum(case((Handoff.status.in_(lifecycle.WON_STATUSES), 1), else_=0)).label("won"),
+            func.avg(case((recent_accept, _seconds_to_accept(session)), else_=None)).label("accept_seconds"),
         )
         .where(Handoff.to_partner_id.in_(partner_ids))
         .group_by(Handoff.to_partner_id)
+        .subquery("receiver_stats")
     )
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), row[4]) for row in rows}
 
 
-def _flows(session: Session, partnership_ids, now: datetime) -> dict[tuple[int, int], int]:
-    rows = session.execute(
-        select(Handoff.from_partner_id, Handoff.to_partner_id, func.count())
-        .where(
-            Handoff.partnership_id.in_(partnership_ids),
-            Handoff.sent_at >= now - timedelta(days=HISTORY_DAYS),
-        )
-        .group_by(Handoff.from_partner_id, Handoff.to_partner_id)
-    )
-    return {(a, b): n for a, b, n in rows}
-
-
-def _sent_this_month(
-    session: Session, sender_id: int, partnership_ids: list[int], now: datetime
-) -> dict[int, int]:
-    if not partnership_ids:
-        return {}
+def _exchanges(
+    session: Session, partnered, sender_id: int, now: datetime
+) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """Handoffs each way over the partnerships (recent), and those sent per partnership this month."""
+    since = now - timedelta(days=HISTORY_DAYS)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     rows = session.execute(
-        select(Handoff.partnership_id, func.count())
-        .where(
-            Handoff.partnership_id.in_(partnership_ids),
-            Handoff.from_partner_id == sender_id,
-            Handoff.sent_at >= month_start,
+        select(
+            Handoff.partnership_id,
+            Handoff.from_partner_id,
+            Handoff.to_partner_id,
+            func.sum(case((Handoff.sent_at >= since, 1), else_=0)),
+            func.sum(case((Handoff.sent_at >= month_start, 1), else_=0)),
         )
-        .group_by(Handoff.partnership_id)
+        .where(
+            Handoff.partnership_id.in_(select(partnered.c.partnership_id)),
+            Handoff.sent_at >= min(since, month_start),
+        )
+        .group_by(Handoff.partnership_id, Handoff.from_partner_id, Handoff.to_partner_id)
     )
-    return {partnership_id: count for partnership_id, count in rows}
+    flows: dict[tuple[int, int], int] = {}
+    month: dict[int, int] = {}
+    for partnership_id, from_id, to_id, recent, this_month in rows:
+        flows[(from_id, to_id)] = flows.get((from_id, to_id), 0) + int(recent or 0)
+        if from_id == sender_id:
+            month[partnership_id] = month.get(partnership_id, 0) + int(this_month or 0)
+    return flows, month
 
 
 def _conflicts(session: Session, lead: Lead, partner_ids, now: datetime) -> dict[int, str]:
@@ -361,16 +449,18 @@ def _day(at) -> str:
 # --- deciding and handing over -------------------------------------------------
 
 
-def _decide(session: Session, *, lead: Lead, now: datetime) -> Decision:
-    # The row lock makes two routings of one lead take turns; the second then finds the holder.
-    session.refresh(lead, with_for_update=True)
-    if lead.status == "not_qualified":
-        raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
-    holder = session.scalar(
-        select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
-    )
-    if holder is not None:
-        raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
+def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = False) -> Decision:
+    # A lead inserted in this transaction is invisible to everyone else: nobody can route or hold it.
+    if not new_lead:
+        # The row lock makes two routings of one lead take turns; the second then finds the holder.
+        session.refresh(lead, with_for_update=True)
+        if lead.status == "not_qualified":
+            raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
+        holder = session.scalar(
+            select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
+        )
+        if holder is not None:
+            raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
     return decide(candidates_for(session, lead=lead, now=now))
 
 
@@ -390,7 +480,10 @@ def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
 
 def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
     """The runners-up with their scores, then everyone excluded with the reason."""
-    others = [r for r in decision.ranked if r is not chosen][:RUNNERS_UP]
+    chosen_id = chosen.candidate.partner_id if chosen is not None else None
+    # The leaders hold the runners-up unless a partner chosen by hand is not among them.
+    pool = decision.leaders if chosen is None or chosen in decision.leaders else decision.ranked
+    others = [r for r in pool if r.candidate.partner_id != chosen_id][:RUNNERS_UP]
     return [
         {
             "partner_id": r.candidate.partner_id,
@@ -405,10 +498,15 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
     ]
 
 
-def route_lead(session: Session, *, lead: Lead, actor: Actor, now: datetime | None = None) -> Handoff | None:
-    """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons."""
+def route_lead(
+    session: Session, *, lead: Lead, actor: Actor, now: datetime | None = None, new_lead: bool = False
+) -> Handoff | None:
+    """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons.
+
+    `new_lead`: the lead was inserted in this transaction, so there is nothing to lock or find held.
+    """
     now = now or utcnow()
-    decision = _decide(session, lead=lead, now=now)
+    decision = _decide(session, lead=lead, now=now, new_lead=new_lead)
     if decision.winner is None:
         lead.status = "unrouted"
         lead.reasons = unrouted_reasons(decision, lead)
@@ -472,7 +570,15 @@ def _hand_to(
     now: datetime,
 ) -> Handoff:
     c = chosen.candidate
-    line = session.get(ProductLine, c.line_id)
+    # One round trip for the rows the handoff needs; the receiver, once in the identity map,
+    # is found there by the webhook payload instead of by another query.
+    line, partnership, _receiver = session.execute(
+        select(ProductLine, Partnership, Partner)
+        .select_from(ProductLine)
+        .join(Partnership, Partnership.id == c.partnership_id)
+        .join(Partner, Partner.id == ProductLine.partner_id)
+        .where(ProductLine.id == c.line_id)
+    ).one()
     if not (note or "").strip():
         note = warmup_note(
             script=line.warmup_script,
@@ -485,7 +591,7 @@ def _hand_to(
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,
-        partnership=session.get(Partnership, c.partnership_id),
+        partnership=partnership,
         to_partner_id=c.partner_id,
         product_line=line,
         warmup_note=note,

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from partnerhub import intake, routing
 from partnerhub.actors import Actor
@@ -277,3 +279,31 @@ def test_equal_scores_rank_by_partner_id_whatever_the_input_order():
 )
 def test_a_region_serves_its_subdivisions(regions, region, served):
     assert routing.serves(regions, region) is served
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            dict,
+            exact=st.booleans(),
+            complement_weight=st.sampled_from([0.2, 0.5, 0.8, 1.0]),
+            won=st.integers(0, 3),
+            decided=st.integers(3, 6),
+            accept_hours=st.none() | st.sampled_from([0.0, 6.0, 24.0, 100.0]),
+            sent_back=st.integers(0, 2),
+            received=st.integers(0, 2),
+            open_handoffs=st.integers(0, 40),
+            sales_reps=st.integers(0, 3),
+            monthly_leads=st.sampled_from([0, 10, 30]),
+        ),
+        max_size=30,
+    )
+)
+def test_the_winner_and_runners_up_are_the_head_of_the_full_ranking(facts):
+    candidates = [_candidate(i, **f) for i, f in enumerate(facts, start=1)]
+
+    decision = routing.decide(candidates)
+
+    assert decision.leaders == decision.ranked[: routing.LEADERS]
+    assert [r.total for r in decision.ranked] == [routing.score(r.candidate).total for r in decision.ranked]
