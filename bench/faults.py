@@ -6,12 +6,17 @@ threads. Three rounds, one fault in the middle of each: a gunicorn worker
 SIGKILLed, a job worker SIGKILLed (and another started), and the app's
 connections to PostgreSQL cut for a few seconds. The cut goes through a TCP
 proxy rather than restarting the PostgreSQL server, which other suites on this
-machine share. After each round: leads sent, acknowledged, stored, duplicated,
-lost, and the deliveries the local receiver got by webhook-id.
+machine share. With BENCH_PG_RESTART set to a command (e.g. `pg_ctlcluster
+--skip-systemctl-redirect 15 faults restart` for a cluster of the bench's own,
+named by BENCH_LOAD_PG_URL), a fourth round restarts the server for real.
+After each round: leads sent, acknowledged, stored, duplicated, lost, and the
+deliveries the local receiver got by webhook-id.
 """
 
 import json
 import os
+import shlex
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +43,10 @@ def main() -> None:
                 OUTAGE_SECONDS
             ),
         }
+        restart = os.environ.get("BENCH_PG_RESTART")
+        if restart:
+            command = shlex.split(restart)
+            faults["PostgreSQL server restarted"] = lambda stack: subprocess.run(command, check=True)
         results = {}
         with Stack(database_url, redis_url=redis_url, through_proxy=True) as stack:
             load = Load(stack.base, systems, threads=THREADS)
