@@ -43,28 +43,32 @@ def main() -> None:
                 OUTAGE_SECONDS
             ),
         }
-        restart = os.environ.get("BENCH_PG_RESTART")
-        if restart:
-            command = shlex.split(restart)
-            faults["PostgreSQL server restarted"] = lambda stack: subprocess.run(command, check=True)
         results = {}
-        with Stack(database_url, redis_url=redis_url, through_proxy=True) as stack:
+        seen: set[str] = set()
+
+        def run(stack: Stack, rounds: dict) -> None:
             load = Load(stack.base, systems, threads=THREADS)
-            seen: set[str] = set()
-            for n, (fault, act) in enumerate(faults.items()):
-                load.start(f"f{n}")
+            for fault, act in rounds.items():
+                tag = f"f{len(results)}"
+                load.start(tag)
                 time.sleep(BEFORE)
                 act(stack)
                 time.sleep(AFTER)
                 load.stop()
                 expected = wait_for_deliveries(session, receiver, timeout=60) - seen
-                results[fault] = audit(
-                    session, load.of(f"f{n}"), expected_ids=expected, received_ids=receiver.ids()
-                )
-                seen |= expected
-                print(
-                    f"\n## {fault}\n{json.dumps(results[fault].__dict__, indent=2, default=str)}", flush=True
-                )
+                found = audit(session, load.of(tag), expected_ids=expected, received_ids=receiver.ids())
+                results[fault] = found
+                seen.update(expected)
+                print(f"\n## {fault}\n{json.dumps(found.__dict__, indent=2, default=str)}", flush=True)
+
+        with Stack(database_url, redis_url=redis_url, through_proxy=True) as stack:
+            run(stack, faults)
+        restart = os.environ.get("BENCH_PG_RESTART")
+        if restart:
+            # Straight to the server, no proxy: the restart itself must close the app's connections.
+            command = shlex.split(restart)
+            with Stack(database_url, redis_url=redis_url) as stack:
+                run(stack, {"PostgreSQL server restarted": lambda stack: subprocess.run(command, check=True)})
     print("\n| fault | sent | acknowledged | stored | duplicated | lost | deliveries expected / received |")
     print("|---|---|---|---|---|---|---|")
     for fault, a in results.items():
