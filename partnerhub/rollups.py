@@ -9,11 +9,13 @@ reward_paid -> rep_paid) is monotone: a move that skips steps (sent straight
 to accepted) counts the skipped steps too, so the funnel never widens.
 """
 
+import functools
 import math
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Date, Integer, case, cast, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from partnerhub.models import Handoff, HandoffRollup
@@ -81,17 +83,15 @@ def record_move(
         "currency": handoff.currency,
         **increments,
     }
-    session.execute(_upsert(session, row, increments))
+    session.execute(_upsert(session.get_bind().dialect.name, tuple(increments)), row)
 
 
-def _upsert(session: Session, row: dict, increments: dict):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+@functools.cache
+def _upsert(dialect: str, increments: tuple[str, ...]):
+    # Built once per dialect and set of counters (a handful), values bound at execution:
+    # building the statement per move cost more than running it.
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(HandoffRollup.__table__)
     table = HandoffRollup.__table__
-    stmt = dialect_insert(table).values(**row)
     return stmt.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={column: table.c[column] + stmt.excluded[column] for column in increments},

@@ -638,6 +638,9 @@ def _hand_to(
             contact_name=lead.contact_name,
             company=lead.contact_company,
         )
+    # Set before the handoff is opened, so the lead's update rides on the handoff's flush.
+    lead.status = "routed"
+    lead.reasons = []
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,
@@ -651,7 +654,4 @@ def _hand_to(
         runners_up=explain(decision, chosen),
         now=now,
     )
-    lead.status = "routed"
-    lead.reasons = []
-    session.flush()
     return handoff
