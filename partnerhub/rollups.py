@@ -14,8 +14,7 @@ import math
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Integer, case, cast, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BigInteger, Date, Integer, bindparam, case, cast, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from partnerhub.models import Handoff, HandoffRollup
@@ -83,19 +82,20 @@ def record_move(
         "currency": handoff.currency,
         **increments,
     }
-    session.execute(_upsert(session.get_bind().dialect.name, tuple(increments)), row)
+    session.execute(_upsert(tuple(increments)), row)
 
 
 @functools.cache
-def _upsert(dialect: str, increments: tuple[str, ...]):
-    # Built once per dialect and set of counters (a handful), values bound at execution:
-    # building the statement per move cost more than running it.
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(HandoffRollup.__table__)
+def _upsert(increments: tuple[str, ...]):
+    # Plain SQL that both dialects read alike, one per set of counters (a handful): SQLAlchemy
+    # does not cache its ON CONFLICT constructs, so building one per move compiled it every time.
     table = HandoffRollup.__table__
-    return stmt.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={column: table.c[column] + stmt.excluded[column] for column in increments},
-    )
+    columns = ["partnership_id", "from_partner_id", "to_partner_id", "day", "currency", *increments]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in increments)
+    ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
 
 
 def _day(session: Session, column):
