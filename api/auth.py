@@ -5,6 +5,7 @@ from functools import wraps
 from flask import current_app, g, jsonify, request
 from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
+from sqlalchemy.orm import joinedload
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
@@ -82,6 +83,10 @@ def current_partner() -> Partner:
     return g.api_client.partner
 
 
+# The client and its partner in one query: every guarded request reads both.
+_WITH_PARTNER = (joinedload(ApiClient.partner),)
+
+
 def require(*scopes: str):
     """Guard a view: a valid token, from a live client, holding one of `scopes`."""
 
@@ -93,7 +98,7 @@ def require(*scopes: str):
             if not set(scopes) & set(claims.get("scope", "").split()):
                 wanted = " or ".join(repr(s) for s in scopes)
                 return problem(403, "Forbidden", f"This token lacks the {wanted} scope.")
-            client = db.session.get(ApiClient, int(claims["sub"]))
+            client = db.session.get(ApiClient, int(claims["sub"]), options=_WITH_PARTNER)
             if client is None or client.revoked_at is not None:
                 return _unauthorized("This client has been revoked.")
             if client.partner is not None and client.partner.status != "active":

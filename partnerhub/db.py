@@ -55,3 +55,21 @@ def dialect_insert(session: Session, model):
     """An INSERT of the session's dialect, for ON CONFLICT clauses (both dialects spell them alike)."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def built_once(build):
+    """Build a statement once per dialect (values as bindparams) and hand back the same object after.
+
+    SQLAlchemy memoizes a statement object's cache key; a statement rebuilt on
+    every call pays construction and cache-key generation each time, which for
+    routing's large queries cost more than running them.
+    """
+    built: dict[str, object] = {}
+
+    def statement(session: Session):
+        dialect = session.get_bind().dialect.name
+        if dialect not in built:
+            built[dialect] = build(dialect)
+        return built[dialect]
+
+    return statement

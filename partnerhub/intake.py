@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import BigInteger, Select, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
 from partnerhub.actors import Actor
-from partnerhub.db import dialect_insert, utcnow
+from partnerhub.db import built_once, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import IdempotencyKey, Lead
@@ -156,10 +156,8 @@ def claim_idempotency_key(
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
     # One statement on the hot path: no savepoint, and a taken key is not an error to recover from.
     claimed = session.scalar(
-        dialect_insert(session, IdempotencyKey)
-        .values(partner_id=partner_id, key=key, request_hash=fingerprint, created_at=now)
-        .on_conflict_do_nothing(index_elements=["partner_id", "key"])
-        .returning(IdempotencyKey.id)
+        _CLAIM,
+        {"partner_id": partner_id, "key": key, "request_hash": fingerprint, "created_at": now},
     )
     if claimed is not None:
         return Claim(claimed, replay=False)
@@ -181,6 +179,24 @@ def claim_idempotency_key(
     return Claim(existing.id, replay=True, status=existing.response_status, body=existing.response_body)
 
 
+# Plain SQL that both dialects read alike: SQLAlchemy does not cache its ON CONFLICT constructs.
+_CLAIM = text(
+    'INSERT INTO idempotency_keys (partner_id, "key", request_hash, created_at) '
+    "VALUES (:partner_id, :key, :request_hash, :created_at) "
+    'ON CONFLICT (partner_id, "key") DO NOTHING RETURNING id'
+).bindparams(bindparam("created_at", type_=IdempotencyKey.__table__.c.created_at.type))
+_try_lock = built_once(
+    lambda dialect: select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger)))
+)
+_record = built_once(
+    lambda dialect: (
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == bindparam("key_id"))
+        .values(response_status=bindparam("status"), response_body=bindparam("body"))
+    )
+)
+
+
 def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
     """Hold the key until the transaction ends, or say that another transaction holds it."""
     if session.get_bind().dialect.name != "postgresql":
@@ -188,16 +204,12 @@ def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
         return True
     digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
     # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
-    return session.scalar(select(func.pg_try_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+    return session.scalar(_try_lock(session), {"lock_id": int.from_bytes(digest, "big", signed=True)})
 
 
 def record_idempotent_response(session: Session, *, claim: Claim, status: int, body: dict) -> None:
     """Keep the response of a claimed key, to replay it for the next 24 hours."""
-    session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == claim.key_id)
-        .values(response_status=status, response_body=body)
-    )
+    session.execute(_record(session), {"key_id": claim.key_id, "status": status, "body": body})
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:

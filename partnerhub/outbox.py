@@ -8,13 +8,22 @@ one that never happened; the worker (`delivery.py`) sends what is committed.
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from partnerhub.db import utcnow
+from partnerhub.db import built_once, utcnow
 from partnerhub.models import Delivery, WebhookEndpoint
 
 WAKE_AFTER_COMMIT = "outbox_wake_after_commit"
+
+
+_listening = built_once(
+    lambda dialect: select(WebhookEndpoint).where(
+        WebhookEndpoint.partner_id == bindparam("partner_id"),
+        WebhookEndpoint.enabled.is_(True),
+        WebhookEndpoint.deleted_at.is_(None),
+    )
+)
 
 
 def new_message_id() -> str:
@@ -31,13 +40,7 @@ def emit(
 ) -> list[Delivery]:
     """Queue `event_type` for every enabled endpoint of the partner that subscribed to it."""
     occurred_at = occurred_at or utcnow()
-    endpoints = session.scalars(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.partner_id == partner_id,
-            WebhookEndpoint.enabled.is_(True),
-            WebhookEndpoint.deleted_at.is_(None),
-        )
-    )
+    endpoints = session.scalars(_listening(session), {"partner_id": partner_id})
     deliveries = []
     for endpoint in endpoints:
         # An endpoint that names no events hears all of them.

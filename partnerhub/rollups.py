@@ -9,11 +9,12 @@ reward_paid -> rep_paid) is monotone: a move that skips steps (sent straight
 to accepted) counts the skipped steps too, so the funnel never widens.
 """
 
+import functools
 import math
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Integer, case, cast, delete, func, insert, select
+from sqlalchemy import BigInteger, Date, Integer, bindparam, case, cast, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from partnerhub.models import Handoff, HandoffRollup
@@ -81,21 +82,20 @@ def record_move(
         "currency": handoff.currency,
         **increments,
     }
-    session.execute(_upsert(session, row, increments))
+    session.execute(_upsert(tuple(increments)), row)
 
 
-def _upsert(session: Session, row: dict, increments: dict):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+@functools.cache
+def _upsert(increments: tuple[str, ...]):
+    # Plain SQL that both dialects read alike, one per set of counters (a handful): SQLAlchemy
+    # does not cache its ON CONFLICT constructs, so building one per move compiled it every time.
     table = HandoffRollup.__table__
-    stmt = dialect_insert(table).values(**row)
-    return stmt.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={column: table.c[column] + stmt.excluded[column] for column in increments},
-    )
+    columns = ["partnership_id", "from_partner_id", "to_partner_id", "day", "currency", *increments]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in increments)
+    ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
 
 
 def _day(session: Session, column):

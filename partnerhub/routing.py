@@ -9,12 +9,12 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox
 from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.db import built_once, utcnow
 from partnerhub.errors import Conflict, NotFound
 from partnerhub.models import Complement, Handoff, Lead, Partner, Partnership, ProductLine
 from partnerhub.models.handoff import RELEASED_STATUSES
@@ -258,19 +258,20 @@ def serves(regions: list[str], region: str | None) -> bool:
     return any(region == r or region.startswith(r + "-") for r in regions)
 
 
-def _seconds_to_accept(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
+def _seconds_to_accept(dialect: str):
+    if dialect == "postgresql":
         return func.extract("epoch", Handoff.accepted_at - Handoff.sent_at)
     return (func.julianday(Handoff.accepted_at) - func.julianday(Handoff.sent_at)) * 86400
 
 
-def _partnered(sender_id: int):
-    """The sender's active partnerships as rows (partnership_id, cap, other_id).
+def _partnered():
+    """The sender's (bindparam `sender_id`) active partnerships as rows (partnership_id, cap, other_id).
 
     One indexed branch per side, rather than joining on "the other side" as an
     expression, which no index serves and made the join a scan of every line.
     """
     columns = (Partnership.id.label("partnership_id"), Partnership.monthly_cap.label("cap"))
+    sender_id = bindparam("sender_id")
     return union_all(
         select(*columns, Partnership.responder_id.label("other_id")).where(
             Partnership.status == "active", Partnership.proposer_id == sender_id
@@ -281,20 +282,19 @@ def _partnered(sender_id: int):
     ).subquery("partnered")
 
 
-def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candidate]:
-    """Every partner with an active partnership with the sender and a line fitting the lead's need."""
-    sender = lead.partner
-    fits = {lead.need_category_id: 1.0}
-    for complement_id, weight in session.execute(
-        select(Complement.complement_id, Complement.weight).where(
-            Complement.category_id == lead.need_category_id
-        )
-    ):
-        fits.setdefault(complement_id, weight)
-    partnered = _partnered(sender.id)
-    stats = _receiver_stats(session, select(partnered.c.other_id), now)
+_complements = built_once(
+    lambda dialect: select(Complement.complement_id, Complement.weight).where(
+        Complement.category_id == bindparam("category_id")
+    )
+)
+
+
+@built_once
+def _candidate_rows(dialect: str):
+    partnered = _partnered()
+    stats = _receiver_stats(dialect, select(partnered.c.other_id))
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
-    rows = session.execute(
+    return (
         select(
             partnered.c.partnership_id,
             partnered.c.cap,
@@ -318,9 +318,23 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         .where(
             Partner.status == "active",
             ProductLine.archived_at.is_(None),
-            ProductLine.category_id.in_(fits),
+            ProductLine.category_id.in_(bindparam("categories", expanding=True)),
         )
         .order_by(ProductLine.id)
+    )
+
+
+def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candidate]:
+    """Every partner with an active partnership with the sender and a line fitting the lead's need."""
+    sender = lead.partner
+    fits = {lead.need_category_id: 1.0}
+    for complement_id, weight in session.execute(
+        _complements(session), {"category_id": lead.need_category_id}
+    ):
+        fits.setdefault(complement_id, weight)
+    since = now - timedelta(days=HISTORY_DAYS)
+    rows = session.execute(
+        _candidate_rows(session), {"sender_id": sender.id, "categories": list(fits), "since": since}
     ).all()
     best: dict[int, tuple] = {}
     for row in rows:
@@ -332,9 +346,9 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             best[partner_id] = (rank, row)
     if not best:
         return []
-    flows, month = _exchanges(session, partnered, sender.id, now)
+    flows, month = _exchanges(session, sender.id, now)
     held = {h.to_partner_id for h in lead.handoffs}
-    conflicts = _conflicts(session, lead, select(partnered.c.other_id), now)
+    conflicts = _conflicts(session, lead, sender.id, now)
     candidates = []
     for partner_id, ((exact, weight), row) in sorted(best.items()):
         partnership_id, cap, line_id, line_name = row[:4]
@@ -367,10 +381,9 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     return candidates
 
 
-def _receiver_stats(session: Session, partner_ids, now: datetime):
-    """Per receiving partner: open handoffs, decided, won, and mean seconds to accept (recent)."""
-    since = now - timedelta(days=HISTORY_DAYS)
-    recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= since)
+def _receiver_stats(dialect: str, partner_ids):
+    """Per receiving partner: open handoffs, decided, won, and mean seconds to accept (since `since`)."""
+    recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= bindparam("since"))
     return (
         select(
             Handoff.to_partner_id.label("partner_id"),
@@ -379,7 +392,7 @@ def _receiver_stats(session: Session, partner_ids, now: datetime):
                 "decided"
             ),
             func.sum(case((Handoff.status.in_(lifecycle.WON_STATUSES), 1), else_=0)).label("won"),
-            func.avg(case((recent_accept, _seconds_to_accept(session)), else_=None)).label("accept_seconds"),
+            func.avg(case((recent_accept, _seconds_to_accept(dialect)), else_=None)).label("accept_seconds"),
         )
         .where(Handoff.to_partner_id.in_(partner_ids))
         .group_by(Handoff.to_partner_id)
@@ -387,25 +400,39 @@ def _receiver_stats(session: Session, partner_ids, now: datetime):
     )
 
 
+@built_once
+def _exchange_rows(dialect: str):
+    partnered = _partnered()
+    return (
+        select(
+            Handoff.partnership_id,
+            Handoff.from_partner_id,
+            Handoff.to_partner_id,
+            func.sum(case((Handoff.sent_at >= bindparam("since"), 1), else_=0)),
+            func.sum(case((Handoff.sent_at >= bindparam("month_start"), 1), else_=0)),
+        )
+        .where(
+            Handoff.partnership_id.in_(select(partnered.c.partnership_id)),
+            Handoff.sent_at >= bindparam("earliest"),
+        )
+        .group_by(Handoff.partnership_id, Handoff.from_partner_id, Handoff.to_partner_id)
+    )
+
+
 def _exchanges(
-    session: Session, partnered, sender_id: int, now: datetime
+    session: Session, sender_id: int, now: datetime
 ) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
     """Handoffs each way over the partnerships (recent), and those sent per partnership this month."""
     since = now - timedelta(days=HISTORY_DAYS)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     rows = session.execute(
-        select(
-            Handoff.partnership_id,
-            Handoff.from_partner_id,
-            Handoff.to_partner_id,
-            func.sum(case((Handoff.sent_at >= since, 1), else_=0)),
-            func.sum(case((Handoff.sent_at >= month_start, 1), else_=0)),
-        )
-        .where(
-            Handoff.partnership_id.in_(select(partnered.c.partnership_id)),
-            Handoff.sent_at >= min(since, month_start),
-        )
-        .group_by(Handoff.partnership_id, Handoff.from_partner_id, Handoff.to_partner_id)
+        _exchange_rows(session),
+        {
+            "sender_id": sender_id,
+            "since": since,
+            "month_start": month_start,
+            "earliest": min(since, month_start),
+        },
     )
     flows: dict[tuple[int, int], int] = {}
     month: dict[int, int] = {}
@@ -416,27 +443,50 @@ def _exchanges(
     return flows, month
 
 
-def _conflicts(session: Session, lead: Lead, partner_ids, now: datetime) -> dict[int, str]:
+def _conflict_rows(by_email: bool, by_phone: bool):
+    """Last handoff per partnered receiver of a lead with the same email or phone (one statement per pair)."""
     same_contact = [
-        column == value
-        for column, value in (
-            (Lead.contact_email_norm, lead.contact_email_norm),
-            (Lead.contact_phone_norm, lead.contact_phone_norm),
-        )
-        if value
+        column == bindparam(column.key)
+        for column, wanted in ((Lead.contact_email_norm, by_email), (Lead.contact_phone_norm, by_phone))
+        if wanted
     ]
-    if not same_contact:
+    partnered = _partnered()
+    return built_once(
+        lambda dialect: (
+            select(Handoff.to_partner_id, func.max(Handoff.sent_at))
+            .join(Lead, Lead.id == Handoff.lead_id)
+            .where(
+                or_(*same_contact),
+                Lead.id != bindparam("lead_id"),
+                Handoff.to_partner_id.in_(select(partnered.c.other_id)),
+                Handoff.sent_at >= bindparam("since"),
+            )
+            .group_by(Handoff.to_partner_id)
+        )
+    )
+
+
+_CONFLICT_ROWS = {
+    (by_email, by_phone): _conflict_rows(by_email, by_phone)
+    for by_email in (True, False)
+    for by_phone in (True, False)
+    if by_email or by_phone
+}
+
+
+def _conflicts(session: Session, lead: Lead, sender_id: int, now: datetime) -> dict[int, str]:
+    email, phone = lead.contact_email_norm, lead.contact_phone_norm
+    if not (email or phone):
         return {}
     rows = session.execute(
-        select(Handoff.to_partner_id, func.max(Handoff.sent_at))
-        .join(Lead, Lead.id == Handoff.lead_id)
-        .where(
-            or_(*same_contact),
-            Lead.id != lead.id,
-            Handoff.to_partner_id.in_(partner_ids),
-            Handoff.sent_at >= now - timedelta(days=CONFLICT_DAYS),
-        )
-        .group_by(Handoff.to_partner_id)
+        _CONFLICT_ROWS[(bool(email), bool(phone))](session),
+        {
+            "contact_email_norm": email,
+            "contact_phone_norm": phone,
+            "lead_id": lead.id,
+            "sender_id": sender_id,
+            "since": now - timedelta(days=CONFLICT_DAYS),
+        },
     )
     return {partner_id: _day(at) for partner_id, at in rows}
 
@@ -588,6 +638,9 @@ def _hand_to(
             contact_name=lead.contact_name,
             company=lead.contact_company,
         )
+    # Set before the handoff is opened, so the lead's update rides on the handoff's flush.
+    lead.status = "routed"
+    lead.reasons = []
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,
@@ -601,7 +654,4 @@ def _hand_to(
         runners_up=explain(decision, chosen),
         now=now,
     )
-    lead.status = "routed"
-    lead.reasons = []
-    session.flush()
     return handoff
