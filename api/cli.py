@@ -131,9 +131,12 @@ def simulate(interval, count, once, rng_seed):
     done = 0
     while True:
         beat = simulation.tick(db.session, rng=rng)
-        db.session.commit()
         lead = beat.lead
+        # Read before the commit: afterwards the lead is expired, and reading it would open a
+        # new transaction, which on SQLite (BEGIN IMMEDIATE) holds the write lock through the sleep.
         where = f"lead {lead.id} {lead.status}" if lead is not None else "no active partnership"
+        db.session.commit()
+        db.session.close()
         click.echo(f"simulate: {where}; moved {', '.join(f'{h} {to}' for h, to in beat.moved) or 'nothing'}")
         done += 1
         if beats and done >= beats:

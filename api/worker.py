@@ -141,6 +141,8 @@ def run_forever(app: Flask, *, interval: float) -> None:
             time.sleep(interval)
             continue
         if sent < settings["limit"]:
+            # No transaction may stay open while idle: on SQLite it would hold the write lock.
+            db.session.close()
             queue.woken.wait(interval)
             queue.woken.clear()
     http.close()

@@ -67,3 +67,41 @@ def test_seed_demo_fills_an_empty_database_once_with_months_of_history_that_rais
     assert waiting, "the demo reps find leads waiting in their inbox"
     assert beat.exit_code == 0, beat.output
     assert beat.output.startswith("simulate: lead ")
+
+
+def test_simulate_holds_no_transaction_while_it_waits(build, session, database_url):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    maker = build.partner("Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter)
+    maker_id = maker.id
+    # This test's own session must not hold SQLite's write lock either.
+    session.close()
+    root = Path(__file__).parent.parent
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "partnerhub", "simulate", "--count", "2"]
+    loop = subprocess.Popen(
+        [*flask, "--interval", "5"], cwd=root, env=os.environ, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert loop.stdout.readline().startswith("simulate: ")
+        # Another writer, impatient: one second, not the app's thirty.
+        url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        impatient = sa.create_engine(url, connect_args={"timeout": 1} if url.startswith("sqlite") else {})
+
+        with impatient.begin() as conn:
+            if impatient.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.execute(
+                sa.text("UPDATE partners SET business = 'still writable' WHERE id = :id"), {"id": maker_id}
+            )
+        impatient.dispose()
+    finally:
+        loop.terminate()
+        loop.wait(timeout=10)
+        loop.stdout.close()
