@@ -75,10 +75,6 @@ def mint_token(client: ApiClient, scopes: list[str]) -> str:
     )
 
 
-def current_client() -> ApiClient:
-    return g.api_client
-
-
 def current_partner() -> Partner:
     return g.api_client.partner
 

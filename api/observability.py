@@ -44,10 +44,6 @@ def configure_logging(app: Flask) -> None:
     logger.propagate = False
 
 
-def current_request_id() -> str | None:
-    return g.get("request_id")
-
-
 def init_request_logging(app: Flask) -> None:
     """Give each request an id (the caller's if sane), echo it, and log the request once."""
     log = logging.getLogger("api.request")
