@@ -28,6 +28,8 @@ CLIENTS = 16
 PROCESSES = 4
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP_SECONDS = 1.0
+# Both by default; BENCH_DATABASES=sqlite (or postgresql) measures one while working on it.
+DATABASES = os.environ.get("BENCH_DATABASES", "postgresql sqlite").split()
 REQUEST_TIMEOUT = 10.0
 # 4 processes x 4 threads = 16 slots for 16 clients; the same for all three targets.
 GUNICORN = [
@@ -213,7 +215,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
         log = Path(tmp) / "gunicorn.log"
         errors = 0
-        for kind in ("postgresql", "sqlite"):
+        for kind in DATABASES:
             app = make_app(fresh_database(kind, Path(tmp)), Path(tmp))
             ids, token = seed(app)
             with app.app_context():

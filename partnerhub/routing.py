@@ -9,14 +9,14 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy import bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox
 from partnerhub.actors import Actor
 from partnerhub.db import built_once, utcnow
 from partnerhub.errors import Conflict, NotFound
-from partnerhub.models import Complement, Handoff, Lead, Partner, Partnership, ProductLine
+from partnerhub.models import Complement, Handoff, HandoffRollup, Lead, Partner, Partnership, ProductLine
 from partnerhub.models.handoff import RELEASED_STATUSES
 from partnerhub.warmup import warmup_note
 
@@ -258,12 +258,6 @@ def serves(regions: list[str], region: str | None) -> bool:
     return any(region == r or region.startswith(r + "-") for r in regions)
 
 
-def _seconds_to_accept(dialect: str):
-    if dialect == "postgresql":
-        return func.extract("epoch", Handoff.accepted_at - Handoff.sent_at)
-    return (func.julianday(Handoff.accepted_at) - func.julianday(Handoff.sent_at)) * 86400
-
-
 def _partnered():
     """The sender's (bindparam `sender_id`) active partnerships as rows (partnership_id, cap, other_id).
 
@@ -292,7 +286,7 @@ _complements = built_once(
 @built_once
 def _candidate_rows(dialect: str):
     partnered = _partnered()
-    stats = _receiver_stats(dialect, select(partnered.c.other_id))
+    record = _receiver_record(select(partnered.c.other_id))
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
     return (
         select(
@@ -307,14 +301,15 @@ def _candidate_rows(dialect: str):
             Partner.regions,
             Partner.sales_reps,
             Partner.monthly_leads,
-            stats.c.open,
-            stats.c.decided,
-            stats.c.won,
-            stats.c.accept_seconds,
+            record.c.open,
+            record.c.decided,
+            record.c.won,
+            record.c.accept_seconds,
+            record.c.accepted,
         )
         .join(ProductLine, ProductLine.partner_id == partnered.c.other_id)
         .join(Partner, Partner.id == ProductLine.partner_id)
-        .outerjoin(stats, stats.c.partner_id == Partner.id)
+        .outerjoin(record, record.c.partner_id == Partner.id)
         .where(
             Partner.status == "active",
             ProductLine.archived_at.is_(None),
@@ -332,9 +327,9 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         _complements(session), {"category_id": lead.need_category_id}
     ):
         fits.setdefault(complement_id, weight)
-    since = now - timedelta(days=HISTORY_DAYS)
     rows = session.execute(
-        _candidate_rows(session), {"sender_id": sender.id, "categories": list(fits), "since": since}
+        _candidate_rows(session),
+        {"sender_id": sender.id, "categories": list(fits), "since_day": _history_start(now)},
     ).all()
     best: dict[int, tuple] = {}
     for row in rows:
@@ -352,7 +347,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     candidates = []
     for partner_id, ((exact, weight), row) in sorted(best.items()):
         partnership_id, cap, line_id, line_name = row[:4]
-        name, sales_reps, monthly_leads, open_count, decided, won, accept_seconds = row[7], *row[9:]
+        name, sales_reps, monthly_leads, open_count, decided, won, accept_seconds, accepted = row[7], *row[9:]
         candidates.append(
             Candidate(
                 partner_id=partner_id,
@@ -364,7 +359,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
                 complement_weight=weight,
                 won=int(won or 0),
                 decided=int(decided or 0),
-                accept_hours=None if accept_seconds is None else float(accept_seconds) / 3600,
+                accept_hours=float(accept_seconds) / accepted / 3600 if accepted else None,
                 sent_back=flows.get((partner_id, sender.id), 0),
                 received=flows.get((sender.id, partner_id), 0),
                 open_handoffs=int(open_count or 0),
@@ -381,22 +376,34 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     return candidates
 
 
-def _receiver_stats(dialect: str, partner_ids):
-    """Per receiving partner: open handoffs, decided, won, and mean seconds to accept (since `since`)."""
-    recent_accept = and_(Handoff.accepted_at.is_not(None), Handoff.sent_at >= bindparam("since"))
+def _history_start(now: datetime):
+    # Rollups count by the UTC day a handoff was sent: the window starts at the start of a day.
+    return (now - timedelta(days=HISTORY_DAYS)).date()
+
+
+def _receiver_record(partner_ids):
+    """Per receiving partner, from the rollups: the handoffs it holds open now, won and decided
+    (won or lost) so far, and the seconds to accept summed over those sent since `since_day`.
+
+    Every handoff ends in exactly one of the exits or in won, and the rollups count each
+    step ever reached, so open is sent less those. The rollups keep one row per
+    partnership, direction and day: this reads a bounded number of rows however many
+    handoffs a busy partner has received.
+    """
+    r = HandoffRollup
+    recent = r.day >= bindparam("since_day")
     return (
         select(
-            Handoff.to_partner_id.label("partner_id"),
-            func.sum(case((Handoff.status.in_(lifecycle.OPEN_STATUSES), 1), else_=0)).label("open"),
-            func.sum(case((Handoff.status.in_((*lifecycle.WON_STATUSES, "lost")), 1), else_=0)).label(
-                "decided"
-            ),
-            func.sum(case((Handoff.status.in_(lifecycle.WON_STATUSES), 1), else_=0)).label("won"),
-            func.avg(case((recent_accept, _seconds_to_accept(dialect)), else_=None)).label("accept_seconds"),
+            r.to_partner_id.label("partner_id"),
+            func.sum(r.sent - r.won - r.lost - r.declined - r.expired - r.recalled).label("open"),
+            func.sum(r.won + r.lost).label("decided"),
+            func.sum(r.won).label("won"),
+            func.sum(case((recent, r.accept_seconds), else_=0)).label("accept_seconds"),
+            func.sum(case((recent, r.accepted), else_=0)).label("accepted"),
         )
-        .where(Handoff.to_partner_id.in_(partner_ids))
-        .group_by(Handoff.to_partner_id)
-        .subquery("receiver_stats")
+        .where(r.to_partner_id.in_(partner_ids))
+        .group_by(r.to_partner_id)
+        .subquery("receiver_record")
     )
 
 
@@ -405,33 +412,33 @@ def _exchange_rows(dialect: str):
     partnered = _partnered()
     return (
         select(
-            Handoff.partnership_id,
-            Handoff.from_partner_id,
-            Handoff.to_partner_id,
-            func.sum(case((Handoff.sent_at >= bindparam("since"), 1), else_=0)),
-            func.sum(case((Handoff.sent_at >= bindparam("month_start"), 1), else_=0)),
+            HandoffRollup.partnership_id,
+            HandoffRollup.from_partner_id,
+            HandoffRollup.to_partner_id,
+            func.sum(case((HandoffRollup.day >= bindparam("since_day"), HandoffRollup.sent), else_=0)),
+            func.sum(case((HandoffRollup.day >= bindparam("month_start"), HandoffRollup.sent), else_=0)),
         )
         .where(
-            Handoff.partnership_id.in_(select(partnered.c.partnership_id)),
-            Handoff.sent_at >= bindparam("earliest"),
+            HandoffRollup.partnership_id.in_(select(partnered.c.partnership_id)),
+            HandoffRollup.day >= bindparam("earliest"),
         )
-        .group_by(Handoff.partnership_id, Handoff.from_partner_id, Handoff.to_partner_id)
+        .group_by(HandoffRollup.partnership_id, HandoffRollup.from_partner_id, HandoffRollup.to_partner_id)
     )
 
 
 def _exchanges(
     session: Session, sender_id: int, now: datetime
 ) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
-    """Handoffs each way over the partnerships (recent), and those sent per partnership this month."""
-    since = now - timedelta(days=HISTORY_DAYS)
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """Handoffs sent each way over the partnerships (recent days), and per partnership this month."""
+    since_day = _history_start(now)
+    month_start = now.date().replace(day=1)
     rows = session.execute(
         _exchange_rows(session),
         {
             "sender_id": sender_id,
-            "since": since,
+            "since_day": since_day,
             "month_start": month_start,
-            "earliest": min(since, month_start),
+            "earliest": min(since_day, month_start),
         },
     )
     flows: dict[tuple[int, int], int] = {}

@@ -204,7 +204,8 @@ class Builder:
         ) or self.partnership(sender, receiver)
         sent_at = sent_at or utcnow()
         lead = self.lead(sender, email=email, phone=phone, status="routed", created_at=sent_at)
-        return self._save(
+        accepted_at = sent_at + accepted_after if accepted_after else None
+        handoff = self._save(
             Handoff(
                 lead=lead,
                 from_partner_id=sender.id,
@@ -212,10 +213,26 @@ class Builder:
                 partnership_id=partnership.id,
                 status=status,
                 sent_at=sent_at,
-                accepted_at=sent_at + accepted_after if accepted_after else None,
+                accepted_at=accepted_at,
                 sla_due_at=sent_at + timedelta(hours=partnership.accept_sla_hours),
             )
         )
+        # Counted in the rollups as the lifecycle counts it, which routing reads its records from.
+        moves = [(None, "sent", sent_at)]
+        if accepted_at is not None:
+            moves.append(("sent", "accepted", accepted_at))
+        if status != moves[-1][1]:
+            funnel = rollups.FUNNEL
+            beyond_acceptance = status in funnel and funnel.index(status) > funnel.index("accepted")
+            # Without an acceptance time the history says nothing about speed: leave that step out.
+            start = "accepted" if beyond_acceptance and accepted_at is None else moves[-1][1]
+            moves.append((start, status, accepted_at or sent_at))
+        for from_status, to_status, at in moves:
+            rollups.record_move(
+                self.session, handoff=handoff, from_status=from_status, to_status=to_status, at=at
+            )
+        self.session.commit()
+        return handoff
 
     def endpoint(
         self,
