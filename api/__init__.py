@@ -4,8 +4,6 @@ import os
 from pathlib import Path
 
 from flask import Flask, send_from_directory
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from api.config import default_config, load_secrets
@@ -28,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
 
-    from api import cli, errors, extensions, health, observability, security, web, worker
+    from api import cli, errors, extensions, health, observability, security, sqlite, web, worker
     from api.auth import blp as oauth_blp
     from api.schemas import DecimalString
     from api.v1 import BLUEPRINTS
@@ -39,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Logging first, before anything touches app.logger; the request id before the rate limiter.
     observability.configure_logging(app)
     observability.init_request_logging(app)
+    sqlite.init_app(app)
     security.init_security(app)
     extensions.limiter.init_app(app)
     extensions.db.init_app(app)
@@ -64,7 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _commit_per_request(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
-            configure_sqlite(extensions.db.engine)
+            sqlite.configure(extensions.db.engine)
     cli.register(app)
     worker.init_app(app)
     return app
@@ -104,25 +103,3 @@ def _commit_per_request(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
-
-
-def configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE on the embedded database."""
-
-    @event.listens_for(engine, "connect")
-    def pragmas(dbapi_connection, connection_record):
-        # WAL lets readers run beside the writer; the busy timeout waits for a lock instead of failing.
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-        # Let the begin hook below emit BEGIN itself.
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def begin_immediate(conn):
-        # Take the write lock at BEGIN: a deferred transaction that upgrades later can
-        # fail with "database is locked" at once, busy timeout or not. This also makes
-        # concurrent moves on SQLite serialise the way row locks do on PostgreSQL.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -30,26 +30,27 @@ def idempotent(view):
                 400, "Bad Request", f"This request needs an {HEADER} header (1 to 200 characters)."
             )
         partner_id = current_actor().partner_id
-        claim = intake.claim_idempotency_key(
-            db.session,
-            partner_id=partner_id,
-            key=key,
-            fingerprint=intake.request_fingerprint(request.get_data()),
+        fingerprint = intake.request_fingerprint(request.get_data())
+        replay = intake.check_idempotency_key(
+            db.session, partner_id=partner_id, key=key, fingerprint=fingerprint
         )
-        if claim.replay:
+        if replay is not None:
             response = current_app.response_class(
-                json.dumps(claim.body),
-                status=claim.status,
-                mimetype="application/json",
+                json.dumps(replay.body), status=replay.status, mimetype="application/json"
             )
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        # The claim shares the request's transaction: an error response or an exception rolls
-        # it back with the work, so the partner may retry with the same key.
+        # The key is stored with the response in the request's transaction: an error response or
+        # an exception rolls it back with the work, so the partner may retry with the same key.
         response = view(*args, **kwargs)
         if response.status_code < 400:
-            intake.record_idempotent_response(
-                db.session, claim=claim, status=response.status_code, body=response.get_json()
+            intake.keep_response(
+                db.session,
+                partner_id=partner_id,
+                key=key,
+                fingerprint=fingerprint,
+                status=response.status_code,
+                body=response.get_json(),
             )
         return response
 

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from api import configure_sqlite
+from api import sqlite
 from api.config import database_url, engine_options
 
 URL = database_url("/tmp")
 # The product's pool and, on SQLite, its pragmas and BEGIN IMMEDIATE: the same database handling.
 engine = sa.create_engine(URL, **engine_options(URL))
 if engine.dialect.name == "sqlite":
-    configure_sqlite(engine)
+    sqlite.configure(engine)
 IDS = json.loads(os.environ.get("BENCH_IDS", "{}"))
 
 

@@ -41,6 +41,10 @@ GUNICORN = [
     "gthread",
     "--keep-alive",
     "5",
+    # A gthread worker accepts every connection it can, and keep-alive pins a client to it: without
+    # this cap one worker took all 16 clients while three sat idle (one core, one GIL, for everyone).
+    "--worker-connections",
+    "4",
     "--log-level",
     "warning",
 ]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Select, bindparam, delete, func, select, text, update
+from sqlalchemy import BigInteger, Select, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
@@ -14,7 +14,7 @@ from partnerhub.actors import Actor
 from partnerhub.db import built_once, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.models import IdempotencyKey, Lead
+from partnerhub.models import IdempotencyKey, Lead, Partner
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
@@ -72,6 +72,8 @@ def take_lead(
     category = category_by_slug(session, slug, field="need.category") if slug else None
     lead = Lead(
         partner_id=partner_id,
+        # Found in the identity map: authenticating the caller loaded its partner.
+        partner=session.get(Partner, partner_id),
         external_id=external_id,
         contact_name=contact.get("name") or "",
         contact_email=contact.get("email"),
@@ -80,6 +82,8 @@ def take_lead(
         contact_email_norm=normalize_email(contact.get("email")),
         contact_phone_norm=normalize_phone(contact.get("phone")),
         need_category=category,
+        # Ids set as well as relationships: routing and the handoff read them before the lead is written.
+        need_category_id=category.id if category else None,
         need_text=need.get("text") or "",
         region=region,
         consent=consent,
@@ -89,18 +93,19 @@ def take_lead(
         # Known to be empty: routing and the response read it without a query.
         handoffs=[],
     )
-    session.add(lead)
     reasons = qualification_reasons(
         email=lead.contact_email, phone=lead.contact_phone, need_category=slug, consent=consent
     )
     if reasons:
         lead.status = "not_qualified"
         lead.reasons = reasons
-        session.flush()
-        return lead
-    session.flush()
-    if route:
+    elif route:
+        # Routing writes the lead with its outcome, after deciding: every read comes before the
+        # first write, so on SQLite the request holds the write lock only while it writes.
         routing.route_lead(session, lead=lead, actor=actor, now=now, new_lead=True)
+        return lead
+    session.add(lead)
+    session.flush()
     return lead
 
 
@@ -123,13 +128,11 @@ def get_lead(session: Session, *, partner_id: int, lead_id: int) -> Lead:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A key claimed for a request: either ours to run, or an earlier response to replay."""
+class Replay:
+    """The response an earlier request with the same key and body got, to send again."""
 
-    key_id: int
-    replay: bool
-    status: int | None = None
-    body: dict | None = None
+    status: int
+    body: dict
 
 
 def request_fingerprint(body: bytes) -> str:
@@ -141,75 +144,100 @@ def request_fingerprint(body: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def claim_idempotency_key(
+def check_idempotency_key(
     session: Session, *, partner_id: int, key: str, fingerprint: str, now: datetime | None = None
-) -> Claim:
-    """Claim `key` for a request, or find the response to replay; refuse a reuse or a request in flight.
+) -> Replay | None:
+    """Before the work: the response to replay, or None when the key is free; refuse a reuse or a
+    request in flight.
 
-    The claim is never committed on its own: it commits with the request's work
-    and the response recorded for it, or rolls back with them. A request that
-    dies half-way (its process killed, its database connection lost) so leaves
-    the key free for the partner's retry instead of "in flight" for 24 hours.
+    Nothing is written here: the key is stored with its response by `keep_response`,
+    in the same transaction as the request's work. A request that dies half-way (its
+    process killed, its database connection lost) so leaves the key free for the
+    partner's retry instead of "in flight" for 24 hours; and on SQLite the request
+    reads everything it needs before it takes the database's write lock.
     """
     now = now or utcnow()
     if not _lock_key(session, partner_id=partner_id, key=key):
-        raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
-    # One statement on the hot path: no savepoint, and a taken key is not an error to recover from.
-    claimed = session.scalar(
-        _CLAIM,
-        {"partner_id": partner_id, "key": key, "request_hash": fingerprint, "created_at": now},
-    )
-    if claimed is not None:
-        return Claim(claimed, replay=False)
-    # Committed, so finished: whoever holds the key's lock has not committed yet.
-    existing = session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.partner_id == partner_id, IdempotencyKey.key == key)
-    )
-    if existing.created_at <= now - IDEMPOTENCY_KEY_TTL:
-        # Past its 24 hours the key is free again, as if never used.
-        existing.request_hash, existing.created_at = fingerprint, now
-        existing.response_status = existing.response_body = None
-        session.flush()
-        return Claim(existing.id, replay=False)
-    if existing.request_hash != fingerprint:
+        raise Conflict(IN_FLIGHT)
+    found = session.execute(_find(session), {"partner_id": partner_id, "key": key}).first()
+    # Past its 24 hours a key is free again, as if never used.
+    if found is None or found.created_at <= now - IDEMPOTENCY_KEY_TTL:
+        return None
+    if found.request_hash != fingerprint:
         raise InvalidInput(
             {"Idempotency-Key": ["already used with a different request body"]},
             "This Idempotency-Key was used with another request body.",
         )
-    return Claim(existing.id, replay=True, status=existing.response_status, body=existing.response_body)
+    return Replay(found.response_status, found.response_body)
 
 
+def keep_response(
+    session: Session,
+    *,
+    partner_id: int,
+    key: str,
+    fingerprint: str,
+    status: int,
+    body: dict,
+    now: datetime | None = None,
+) -> None:
+    """Store the key with the response its request got, to replay for the next 24 hours."""
+    now = now or utcnow()
+    kept = session.scalar(
+        _KEEP,
+        {
+            "partner_id": partner_id,
+            "key": key,
+            "request_hash": fingerprint,
+            "created_at": now,
+            "response_status": status,
+            "response_body": body,
+            "expired_before": now - IDEMPOTENCY_KEY_TTL,
+        },
+    )
+    if kept is None:
+        # A request with the same key committed after our check. On PostgreSQL the key's lock
+        # rules that out; on SQLite it is the one sign that another request was running with it.
+        raise Conflict(IN_FLIGHT)
+
+
+IN_FLIGHT = "A request with this Idempotency-Key is still being processed; retry shortly."
+_COLUMNS = IdempotencyKey.__table__.c
 # Plain SQL that both dialects read alike: SQLAlchemy does not cache its ON CONFLICT constructs.
-_CLAIM = text(
-    'INSERT INTO idempotency_keys (partner_id, "key", request_hash, created_at) '
-    "VALUES (:partner_id, :key, :request_hash, :created_at) "
-    'ON CONFLICT (partner_id, "key") DO NOTHING RETURNING id'
-).bindparams(bindparam("created_at", type_=IdempotencyKey.__table__.c.created_at.type))
+# A live key is left alone (no row returned); one past its 24 hours is taken over.
+_KEEP = text(
+    'INSERT INTO idempotency_keys (partner_id, "key", request_hash, created_at, response_status, '
+    "response_body) VALUES (:partner_id, :key, :request_hash, :created_at, :response_status, "
+    ':response_body) ON CONFLICT (partner_id, "key") DO UPDATE SET '
+    "request_hash = excluded.request_hash, created_at = excluded.created_at, "
+    "response_status = excluded.response_status, response_body = excluded.response_body "
+    "WHERE idempotency_keys.created_at <= :expired_before RETURNING id"
+).bindparams(
+    bindparam("created_at", type_=_COLUMNS.created_at.type),
+    bindparam("expired_before", type_=_COLUMNS.created_at.type),
+    bindparam("response_body", type_=_COLUMNS.response_body.type),
+)
+_find = built_once(
+    lambda dialect: select(
+        IdempotencyKey.request_hash,
+        IdempotencyKey.created_at,
+        IdempotencyKey.response_status,
+        IdempotencyKey.response_body,
+    ).where(IdempotencyKey.partner_id == bindparam("partner_id"), IdempotencyKey.key == bindparam("key"))
+)
 _try_lock = built_once(
     lambda dialect: select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger)))
-)
-_record = built_once(
-    lambda dialect: (
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == bindparam("key_id"))
-        .values(response_status=bindparam("status"), response_body=bindparam("body"))
-    )
 )
 
 
 def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
     """Hold the key until the transaction ends, or say that another transaction holds it."""
     if session.get_bind().dialect.name != "postgresql":
-        # SQLite runs one writing transaction at a time (BEGIN IMMEDIATE): no other can hold the key.
+        # SQLite has one writer at a time: `keep_response` finds a key another request committed.
         return True
     digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
     # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
     return session.scalar(_try_lock(session), {"lock_id": int.from_bytes(digest, "big", signed=True)})
-
-
-def record_idempotent_response(session: Session, *, claim: Claim, status: int, body: dict) -> None:
-    """Keep the response of a claimed key, to replay it for the next 24 hours."""
-    session.execute(_record(session), {"key_id": claim.key_id, "status": status, "body": body})
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:

@@ -490,7 +490,8 @@ def _conflicts(session: Session, lead: Lead, sender_id: int, now: datetime) -> d
         {
             "contact_email_norm": email,
             "contact_phone_norm": phone,
-            "lead_id": lead.id,
+            # A lead not written yet has no id; 0 is none.
+            "lead_id": lead.id or 0,
             "sender_id": sender_id,
             "since": now - timedelta(days=CONFLICT_DAYS),
         },
@@ -507,7 +508,7 @@ def _day(at) -> str:
 
 
 def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = False) -> Decision:
-    # A lead inserted in this transaction is invisible to everyone else: nobody can route or hold it.
+    # A lead not written yet is invisible to everyone else: nobody can route or hold it.
     if not new_lead:
         # The row lock makes two routings of one lead take turns; the second then finds the holder.
         session.refresh(lead, with_for_update=True)
@@ -560,11 +561,12 @@ def route_lead(
 ) -> Handoff | None:
     """Hand the lead to the best-fitting partner, or mark it unrouted with the reasons.
 
-    `new_lead`: the lead was inserted in this transaction, so there is nothing to lock or find held.
+    `new_lead`: the lead is not written yet (this adds it), so there is nothing to lock or find held.
     """
     now = now or utcnow()
     decision = _decide(session, lead=lead, now=now, new_lead=new_lead)
     if decision.winner is None:
+        session.add(lead)
         lead.status = "unrouted"
         lead.reasons = unrouted_reasons(decision, lead)
         session.flush()
@@ -645,7 +647,9 @@ def _hand_to(
             contact_name=lead.contact_name,
             company=lead.contact_company,
         )
-    # Set before the handoff is opened, so the lead's update rides on the handoff's flush.
+    # Added (if new) and set only now, after the last read: the lead is written with its
+    # status in the handoff's flush.
+    session.add(lead)
     lead.status = "routed"
     lead.reasons = []
     handoff = lifecycle.open_handoff(

@@ -9,6 +9,7 @@ from api.extensions import db
 from api.idempotency import idempotent
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
+from api.sqlite import reads_first
 from api.v1.fields import REGION, slug_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
@@ -74,6 +75,7 @@ class Leads(MethodView):
         stmt = intake.leads_of(current_partner().id, args.pop("status", None))
         return paginate(db.session, stmt, Lead.id, **args)
 
+    @reads_first
     @require("leads:write")
     @idempotent
     @blp.arguments(LeadIn)

@@ -103,14 +103,14 @@ def test_the_same_key_with_another_body_is_422(client, build):
 def test_the_same_key_while_the_first_request_runs_is_409(client, build, session):
     from sqlalchemy.orm import Session
 
-    from partnerhub.intake import claim_idempotency_key, request_fingerprint
+    from partnerhub.intake import check_idempotency_key, request_fingerprint
 
     sender, _ = _exchange(build)
     headers = build.headers(sender)
     body = lead_body()
-    # What the first request holds while it is still working: its claim, not yet committed.
+    # What the first request holds while it is still working: the key's lock, nothing committed.
     with Session(session.get_bind()) as first:
-        claim_idempotency_key(
+        check_idempotency_key(
             first,
             partner_id=sender.id,
             key="key-1",

@@ -1,0 +1,102 @@
+"""SQLite's one writer at a time: reads never wait for it, and writers take short, fair turns.
+
+Each test holds SQLite's write lock from a plain connection of its own, as another
+process's request would, and shows what the app can still do meanwhile.
+"""
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from api.extensions import db
+from api.sqlite import READS_FIRST
+from partnerhub import intake
+from partnerhub.errors import Conflict
+from partnerhub.models import IdempotencyKey
+from tests.api.test_leads import _exchange, lead_body, post_lead
+
+pytestmark = pytest.mark.usefixtures("sqlite_only")
+
+
+@pytest.fixture
+def sqlite_only(database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's locking; PostgreSQL locks rows")
+
+
+@contextmanager
+def another_writer(database_url):
+    """SQLite's write lock held by a connection of its own, as a request of another process would."""
+    conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+        conn.close()
+
+
+def test_a_page_or_a_get_reads_while_another_request_writes(client, build, session, database_url):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    session.close()
+
+    with another_writer(database_url):
+        response = client.get("/api/v1/partners", headers=headers)
+
+    # With the write lock taken at BEGIN, this GET would have waited 30 s for the other writer.
+    assert response.status_code == 200
+
+
+def test_a_lead_reads_and_decides_before_it_waits_for_the_write_lock(client, build, session, database_url):
+    sender, fitter = _exchange(build)
+    headers, fitter_id = build.headers(sender), fitter.id
+    session.close()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    result = {}
+    request = threading.Thread(target=lambda: result.update(response=post_lead(client, headers, lead_body())))
+    try:
+        with another_writer(database_url):
+            request.start()
+            # The request reads everything it needs (client, key, routing) while the lock is taken...
+            request.join(timeout=3)
+            assert request.is_alive()
+            # ...routing's candidates included, and has written nothing yet.
+            assert any("FROM handoff_rollups" in sql for sql in statements)
+            assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements)
+        # ...and writes as soon as the other writer is done.
+        request.join(timeout=30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert result["response"].status_code == 201
+    assert result["response"].get_json()["handoffs"][0]["partner"]["id"] == fitter_id
+
+
+def test_a_key_committed_by_another_request_meanwhile_is_in_flight(app, build):
+    """The key is checked before the write lock is taken: another request may commit it first."""
+    sender_id = _exchange(build)[0].id
+    reads_first = READS_FIRST.set(True)
+    try:
+        with app.app_context(), Session(db.engine) as mine, Session(db.engine) as theirs:
+            assert intake.check_idempotency_key(mine, partner_id=sender_id, key="k", fingerprint="f") is None
+            intake.keep_response(theirs, partner_id=sender_id, key="k", fingerprint="f", status=201, body={})
+            theirs.commit()
+
+            with pytest.raises(Conflict, match="still being processed"):
+                intake.keep_response(
+                    mine, partner_id=sender_id, key="k", fingerprint="f", status=201, body={}
+                )
+            mine.rollback()
+
+            assert mine.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
+    finally:
+        READS_FIRST.reset(reads_first)
