@@ -1,6 +1,12 @@
 """The routing decision at 10, 100 and 1,000 active partnerships: `python -m bench.routing`.
 
-Two numbers per size: the pure decision (exclusions, scores, ranking over the
+Two shapes of platform per size:
+- "platform": the partnerships spread as they are in the field, every partner with
+  PARTNERS_EACH partners of its own (a lead's candidates are the sender's partners
+  with a fitting line, a few, whatever the platform's size);
+- "one sender": the worst case, one sender partnered with everyone and every
+  partnership a plausible candidate, so nothing can shrink the work.
+Two numbers each: the pure decision (exclusions, scores, ranking over the
 candidates' facts) and the whole decision from the database (gathering the facts
 with their queries, then deciding), on SQLite and on PostgreSQL.
 """
@@ -14,16 +20,16 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import fresh_database, machine, make_app, median
-from partnerhub import routing
+from partnerhub import rollups, routing
 from partnerhub.db import utcnow
 from partnerhub.models import Category, Complement, Handoff, Lead, Partner, Partnership, ProductLine
 
 SIZES = (10, 100, 1000)
 RUNS = 101
+PARTNERS_EACH = 8
 
 
-def seed(session, partners: int) -> Lead:
-    """A sender with `partners` active partnerships, half exact and half complementary, some history each."""
+def _categories(session) -> tuple[Category, Category]:
     need, other = (
         Category(slug="installation", name="Installation"),
         Category(slug="cleaning", name="Cleaning"),
@@ -31,6 +37,108 @@ def seed(session, partners: int) -> Lead:
     session.add_all([need, other])
     session.flush()
     session.add(Complement(category_id=need.id, complement_id=other.id, weight=0.8))
+    return need, other
+
+
+def _history(session, partnership: Partnership, need: Category, now) -> None:
+    """Three past handoffs from the proposer to the responder: won, lost and one still open."""
+    for j, status in enumerate(("won", "lost", "accepted")):
+        lead = Lead(
+            partner=partnership.proposer,
+            contact_email=f"h{partnership.id}-{j}@x.test",
+            contact_email_norm=f"h{partnership.id}-{j}@x.test",
+            need_category=need,
+            region="DE-BE",
+            consent=True,
+            status="routed",
+        )
+        accepted = now - timedelta(days=j)
+        # The steps' times, which the rollups are rebuilt from.
+        stamps = {"accepted_at": accepted}
+        if status != "accepted":
+            stamps |= {"contacted_at": accepted, f"{status}_at": accepted}
+        session.add(
+            Handoff(
+                lead=lead,
+                from_partner_id=partnership.proposer.id,
+                to_partner_id=partnership.responder.id,
+                partnership=partnership,
+                status=status,
+                sent_at=now - timedelta(days=j + 1),
+                **stamps,
+            )
+        )
+
+
+def _finish(session, lead: Lead) -> Lead:
+    session.add(lead)
+    session.flush()
+    # Routing reads each partner's record from the rollups, kept by the lifecycle; here rebuilt.
+    rollups.rebuild(session)
+    session.commit()
+    # What autovacuum would have done long before a platform had a thousand partnerships:
+    # without statistics the planner takes each table for empty and nests loops over them.
+    session.execute(text("ANALYZE"))
+    session.commit()
+    return lead
+
+
+def _new_lead(sender: Partner, need: Category) -> Lead:
+    return Lead(
+        partner=sender,
+        contact_email="new@x.test",
+        contact_email_norm="new@x.test",
+        need_category=need,
+        region="DE-BE",
+        consent=True,
+    )
+
+
+def seed_platform(session, partnerships: int) -> Lead:
+    """`partnerships` active partnerships among partners that have PARTNERS_EACH partners each."""
+    need, other = _categories(session)
+    now = utcnow()
+    count = max(partnerships * 2 // PARTNERS_EACH, PARTNERS_EACH + 1)
+    partners = [
+        Partner(
+            name=f"P{i}",
+            status="active",
+            regions=["DE"],
+            sales_reps=1 + i % 9,
+            monthly_leads=10 * (1 + i % 7),
+        )
+        for i in range(count)
+    ]
+    session.add_all(partners)
+    for i, partner in enumerate(partners):
+        session.add(
+            ProductLine(partner=partner, category=need if i % 2 else other, regions=["DE"], warmup_script="x")
+        )
+    session.flush()
+    made = 0
+    # Each partner with its next PARTNERS_EACH / 2 along a ring: PARTNERS_EACH partners each.
+    for step in range(1, PARTNERS_EACH // 2 + 1):
+        for i, partner in enumerate(partners):
+            if made == partnerships:
+                break
+            other_side = partners[(i + step) % count]
+            partnership = Partnership(
+                proposer=partner,
+                responder=other_side,
+                pair_key=f"{partner.id}:{other_side.id}",
+                status="active",
+                monthly_cap=100 if made % 3 else None,
+            )
+            session.add(partnership)
+            session.flush()
+            _history(session, partnership, need, now)
+            made += 1
+    return _finish(session, _new_lead(partners[0], need))
+
+
+def seed_one_sender(session, partners: int) -> Lead:
+    """A sender with `partners` active partnerships, half exact and half complementary, some history each."""
+    need, other = _categories(session)
     sender = Partner(name="Sender", status="active", regions=["DE"], sales_reps=5, monthly_leads=50)
     session.add(sender)
     now = utcnow()
@@ -55,44 +163,11 @@ def seed(session, partners: int) -> Lead:
         )
         session.add(partnership)
         session.flush()
-        for j, status in enumerate(("won", "lost", "accepted")):
-            lead = Lead(
-                partner=sender,
-                contact_email=f"h{i}-{j}@x.test",
-                contact_email_norm=f"h{i}-{j}@x.test",
-                need_category=need,
-                region="DE-BE",
-                consent=True,
-                status="routed",
-            )
-            session.add(lead)
-            session.flush()
-            session.add(
-                Handoff(
-                    lead=lead,
-                    from_partner_id=sender.id,
-                    to_partner_id=partner.id,
-                    partnership=partnership,
-                    status=status,
-                    sent_at=now - timedelta(days=j + 1),
-                    accepted_at=now - timedelta(days=j),
-                )
-            )
-    lead = Lead(
-        partner=sender,
-        contact_email="new@x.test",
-        contact_email_norm="new@x.test",
-        need_category=need,
-        region="DE-BE",
-        consent=True,
-    )
-    session.add(lead)
-    session.commit()
-    # What autovacuum would have done long before a real sender had a thousand partnerships:
-    # without statistics the planner takes each table for empty and nests loops over them.
-    session.execute(text("ANALYZE"))
-    session.commit()
-    return lead
+        _history(session, partnership, need, now)
+    return _finish(session, _new_lead(sender, need))
+
+
+SHAPES = (("platform", seed_platform), ("one sender", seed_one_sender))
 
 
 def measure(fn) -> float:
@@ -109,28 +184,29 @@ def main() -> None:
 
     print(f"# routing decision — {machine()}")
     print(
-        "| database | active partnerships | candidates | pure decision, median ms "
+        "| database | shape | active partnerships | candidates | pure decision, median ms "
         "| from the database, median ms |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("sqlite", "postgresql"):
-            for size in SIZES:
-                app = make_app(fresh_database(kind, Path(tmp)), Path(tmp))
-                with app.app_context():
-                    lead = seed(db.session, size)
-                    now = utcnow()
-                    candidates = routing.candidates_for(db.session, lead=lead, now=now)
-                    pure = measure(lambda c=candidates: routing.decide(c))
-                    full = measure(
-                        lambda lead=lead, now=now: routing.decide(
-                            routing.candidates_for(db.session, lead=lead, now=now)
+            for shape, seed in SHAPES:
+                for size in SIZES:
+                    app = make_app(fresh_database(kind, Path(tmp)), Path(tmp))
+                    with app.app_context():
+                        lead = seed(db.session, size)
+                        now = utcnow()
+                        candidates = routing.candidates_for(db.session, lead=lead, now=now)
+                        pure = measure(lambda c=candidates: routing.decide(c))
+                        full = measure(
+                            lambda lead=lead, now=now: routing.decide(
+                                routing.candidates_for(db.session, lead=lead, now=now)
+                            )
                         )
-                    )
-                    print(f"| {kind} | {size} | {len(candidates)} | {pure:.3f} | {full:.2f} |")
-                    sys.stdout.flush()
-                    db.session.remove()
-                    db.engine.dispose()
+                        print(f"| {kind} | {shape} | {size} | {len(candidates)} | {pure:.3f} | {full:.2f} |")
+                        sys.stdout.flush()
+                        db.session.remove()
+                        db.engine.dispose()
 
 
 if __name__ == "__main__":

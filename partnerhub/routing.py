@@ -9,7 +9,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox
@@ -276,44 +276,50 @@ def _partnered():
     ).subquery("partnered")
 
 
-_complements = built_once(
-    lambda dialect: select(Complement.complement_id, Complement.weight).where(
-        Complement.category_id == bindparam("category_id")
-    )
-)
-
-
 @built_once
 def _candidate_rows(dialect: str):
+    """Every line of the sender's partners in the need's category or a complementary one, with
+    what routing weighs about its partner and partnership: one round trip for all of it."""
     partnered = _partnered()
-    record = _receiver_record(select(partnered.c.other_id))
+    record, exchange = _receiver_record(partnered), _exchange(partnered)
+    complement = Complement.__table__.alias("complement")
+    need_id = bindparam("need_id")
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
     return (
         select(
             partnered.c.partnership_id,
             partnered.c.cap,
-            ProductLine.id,
-            ProductLine.name,
+            ProductLine.id.label("line_id"),
+            ProductLine.name.label("line_name"),
             ProductLine.category_id,
-            ProductLine.regions,
-            Partner.id,
+            ProductLine.regions.label("line_regions"),
+            Partner.id.label("partner_id"),
             Partner.name,
             Partner.regions,
             Partner.sales_reps,
             Partner.monthly_leads,
+            complement.c.weight.label("complement_weight"),
             record.c.open,
             record.c.decided,
             record.c.won,
             record.c.accept_seconds,
             record.c.accepted,
+            exchange.c.received,
+            exchange.c.sent_back,
+            exchange.c.this_month,
         )
         .join(ProductLine, ProductLine.partner_id == partnered.c.other_id)
         .join(Partner, Partner.id == ProductLine.partner_id)
+        .outerjoin(
+            complement,
+            and_(complement.c.category_id == need_id, complement.c.complement_id == ProductLine.category_id),
+        )
         .outerjoin(record, record.c.partner_id == Partner.id)
+        .outerjoin(exchange, exchange.c.partnership_id == partnered.c.partnership_id)
         .where(
             Partner.status == "active",
             ProductLine.archived_at.is_(None),
-            ProductLine.category_id.in_(bindparam("categories", expanding=True)),
+            or_(ProductLine.category_id == need_id, complement.c.complement_id.is_not(None)),
         )
         .order_by(ProductLine.id)
     )
@@ -322,58 +328,56 @@ def _candidate_rows(dialect: str):
 def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candidate]:
     """Every partner with an active partnership with the sender and a line fitting the lead's need."""
     sender = lead.partner
-    fits = {lead.need_category_id: 1.0}
-    for complement_id, weight in session.execute(
-        _complements(session), {"category_id": lead.need_category_id}
-    ):
-        fits.setdefault(complement_id, weight)
+    history_start = _history_start(now)
+    month_start = now.date().replace(day=1)
     rows = session.execute(
         _candidate_rows(session),
-        {"sender_id": sender.id, "categories": list(fits), "since_day": _history_start(now)},
+        {
+            "sender_id": sender.id,
+            "need_id": lead.need_category_id,
+            "since_day": history_start,
+            "month_start": month_start,
+            "earliest": min(history_start, month_start),
+        },
     ).all()
     best: dict[int, tuple] = {}
     for row in rows:
-        category_id, line_regions, partner_id, partner_regions = row[4], row[5], row[6], row[8]
-        if not serves(line_regions or partner_regions, lead.region):
+        if not serves(row.line_regions or row.regions, lead.region):
             continue
-        rank = (category_id == lead.need_category_id, fits[category_id])
-        if partner_id not in best or rank > best[partner_id][0]:
-            best[partner_id] = (rank, row)
+        exact = row.category_id == lead.need_category_id
+        rank = (exact, 1.0 if exact else row.complement_weight)
+        if row.partner_id not in best or rank > best[row.partner_id][0]:
+            best[row.partner_id] = (rank, row)
     if not best:
         return []
-    flows, month = _exchanges(session, sender.id, now)
     held = {h.to_partner_id for h in lead.handoffs}
     conflicts = _conflicts(session, lead, sender.id, now)
-    candidates = []
-    for partner_id, ((exact, weight), row) in sorted(best.items()):
-        partnership_id, cap, line_id, line_name = row[:4]
-        name, sales_reps, monthly_leads, open_count, decided, won, accept_seconds, accepted = row[7], *row[9:]
-        candidates.append(
-            Candidate(
-                partner_id=partner_id,
-                partner_name=name,
-                partnership_id=partnership_id,
-                line_id=line_id,
-                line_name=line_name,
-                exact=exact,
-                complement_weight=weight,
-                won=int(won or 0),
-                decided=int(decided or 0),
-                accept_hours=float(accept_seconds) / accepted / 3600 if accepted else None,
-                sent_back=flows.get((partner_id, sender.id), 0),
-                received=flows.get((sender.id, partner_id), 0),
-                open_handoffs=int(open_count or 0),
-                sales_reps=sales_reps,
-                monthly_leads=monthly_leads,
-                sender_sales_reps=sender.sales_reps,
-                sender_monthly_leads=sender.monthly_leads,
-                held_before=partner_id in held,
-                conflict_on=conflicts.get(partner_id),
-                monthly_cap=cap,
-                sent_this_month=month.get(partnership_id, 0),
-            )
+    return [
+        Candidate(
+            partner_id=partner_id,
+            partner_name=row.name,
+            partnership_id=row.partnership_id,
+            line_id=row.line_id,
+            line_name=row.line_name,
+            exact=exact,
+            complement_weight=weight,
+            won=int(row.won or 0),
+            decided=int(row.decided or 0),
+            accept_hours=float(row.accept_seconds) / row.accepted / 3600 if row.accepted else None,
+            sent_back=int(row.sent_back or 0),
+            received=int(row.received or 0),
+            open_handoffs=int(row.open or 0),
+            sales_reps=row.sales_reps,
+            monthly_leads=row.monthly_leads,
+            sender_sales_reps=sender.sales_reps,
+            sender_monthly_leads=sender.monthly_leads,
+            held_before=partner_id in held,
+            conflict_on=conflicts.get(partner_id),
+            monthly_cap=row.cap,
+            sent_this_month=int(row.this_month or 0),
         )
-    return candidates
+        for partner_id, ((exact, weight), row) in sorted(best.items())
+    ]
 
 
 def _history_start(now: datetime):
@@ -381,9 +385,10 @@ def _history_start(now: datetime):
     return (now - timedelta(days=HISTORY_DAYS)).date()
 
 
-def _receiver_record(partner_ids):
-    """Per receiving partner, from the rollups: the handoffs it holds open now, won and decided
-    (won or lost) so far, and the seconds to accept summed over those sent since `since_day`.
+def _receiver_record(partnered):
+    """Per partner the sender is partnered with, from the rollups: the handoffs it holds open now,
+    won and decided (won or lost) so far, and the seconds to accept summed over those sent
+    since `since_day`.
 
     Every handoff ends in exactly one of the exits or in won, and the rollups count each
     step ever reached, so open is sent less those. The rollups keep one row per
@@ -401,53 +406,35 @@ def _receiver_record(partner_ids):
             func.sum(case((recent, r.accept_seconds), else_=0)).label("accept_seconds"),
             func.sum(case((recent, r.accepted), else_=0)).label("accepted"),
         )
-        .where(r.to_partner_id.in_(partner_ids))
+        # A join, not IN (subquery): the planner then walks the index per partner.
+        .join(partnered, partnered.c.other_id == r.to_partner_id)
         .group_by(r.to_partner_id)
         .subquery("receiver_record")
     )
 
 
-@built_once
-def _exchange_rows(dialect: str):
-    partnered = _partnered()
+def _exchange(partnered):
+    """Per partnership, from the rollups: handoffs sent each way since `since_day`, and sent by
+    the sender since `month_start` (its monthly cap)."""
+    r = HandoffRollup
+    sender_id = bindparam("sender_id")
+
+    def sent(condition):
+        return func.sum(case((condition, r.sent), else_=0))
+
+    recent = r.day >= bindparam("since_day")
     return (
         select(
-            HandoffRollup.partnership_id,
-            HandoffRollup.from_partner_id,
-            HandoffRollup.to_partner_id,
-            func.sum(case((HandoffRollup.day >= bindparam("since_day"), HandoffRollup.sent), else_=0)),
-            func.sum(case((HandoffRollup.day >= bindparam("month_start"), HandoffRollup.sent), else_=0)),
+            r.partnership_id,
+            sent(and_(recent, r.from_partner_id == sender_id)).label("received"),
+            sent(and_(recent, r.from_partner_id != sender_id)).label("sent_back"),
+            sent(and_(r.day >= bindparam("month_start"), r.from_partner_id == sender_id)).label("this_month"),
         )
-        .where(
-            HandoffRollup.partnership_id.in_(select(partnered.c.partnership_id)),
-            HandoffRollup.day >= bindparam("earliest"),
-        )
-        .group_by(HandoffRollup.partnership_id, HandoffRollup.from_partner_id, HandoffRollup.to_partner_id)
+        .join(partnered, partnered.c.partnership_id == r.partnership_id)
+        .where(r.day >= bindparam("earliest"))
+        .group_by(r.partnership_id)
+        .subquery("exchange")
     )
-
-
-def _exchanges(
-    session: Session, sender_id: int, now: datetime
-) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
-    """Handoffs sent each way over the partnerships (recent days), and per partnership this month."""
-    since_day = _history_start(now)
-    month_start = now.date().replace(day=1)
-    rows = session.execute(
-        _exchange_rows(session),
-        {
-            "sender_id": sender_id,
-            "since_day": since_day,
-            "month_start": month_start,
-            "earliest": min(since_day, month_start),
-        },
-    )
-    flows: dict[tuple[int, int], int] = {}
-    month: dict[int, int] = {}
-    for partnership_id, from_id, to_id, recent, this_month in rows:
-        flows[(from_id, to_id)] = flows.get((from_id, to_id), 0) + int(recent or 0)
-        if from_id == sender_id:
-            month[partnership_id] = month.get(partnership_id, 0) + int(this_month or 0)
-    return flows, month
 
 
 def _conflict_rows(by_email: bool, by_phone: bool):
