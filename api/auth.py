@@ -89,7 +89,9 @@ def require(*scopes: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            verify_jwt_in_request()
+            # The rate limiter verified the token already when it counted this request.
+            if not g.get("_jwt_extended_jwt"):
+                verify_jwt_in_request()
             claims = get_jwt()
             if not set(scopes) & set(claims.get("scope", "").split()):
                 wanted = " or ".join(repr(s) for s in scopes)

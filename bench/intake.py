@@ -14,6 +14,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP_SECONDS = 1.0
 # Both by default; BENCH_DATABASES=sqlite (or postgresql) measures one while working on it.
 DATABASES = os.environ.get("BENCH_DATABASES", "postgresql sqlite").split()
+# The offered load of the open-loop round: what a busy platform sends, well below saturation.
+RATE = float(os.environ.get("BENCH_RATE", "50"))
 REQUEST_TIMEOUT = 10.0
 # 4 processes x 4 threads = 16 slots for 16 clients; the same for all three targets.
 GUNICORN = [
@@ -126,17 +129,26 @@ def lead_body(key: str) -> bytes:
 
 
 def _client(job: tuple, out: list) -> None:
-    """One client: a keep-alive connection, reopened after any error; latencies after the warm-up."""
-    port, path, token, warm_until, stop_at = job
+    """One client: a keep-alive connection, reopened after any error; latencies after the warm-up.
+
+    With an `interval`, the client sends on a fixed schedule (open loop) and a latency runs
+    from the scheduled time, so a request sent late because the one before was slow counts
+    its wait too; without, it sends again as soon as an answer arrives (closed loop).
+    """
+    port, path, token, warm_until, stop_at, interval = job
     latencies, errors, conn = [], 0, None
+    scheduled = time.perf_counter() + (random.uniform(0, interval) if interval else 0)
     while (now := time.time()) < stop_at:
+        if interval:
+            time.sleep(max(0.0, scheduled - time.perf_counter()))
         key = uuid.uuid4().hex
         headers = {
             "Authorization": f"Bearer {token}",
             "Idempotency-Key": key,
             "Content-Type": "application/json",
         }
-        start = time.perf_counter()
+        start = scheduled if interval else time.perf_counter()
+        scheduled += interval
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
@@ -164,9 +176,9 @@ def _client(job: tuple, out: list) -> None:
 
 
 def _client_process(args: tuple) -> tuple[list[float], int]:
-    port, path, token, threads, warm_until, stop_at = args
+    port, path, token, threads, warm_until, stop_at, interval = args
     out: list = []
-    job = (port, path, token, warm_until, stop_at)
+    job = (port, path, token, warm_until, stop_at, interval)
     workers = [threading.Thread(target=_client, args=(job, out), daemon=True) for _ in range(threads)]
     for t in workers:
         t.start()
@@ -178,11 +190,13 @@ def _client_process(args: tuple) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def load(pool, port: int, path: str, token: str) -> dict:
+def load(pool, port: int, path: str, token: str, rate: float | None = None) -> dict:
+    """16 clients posting for SECONDS: as fast as answers come, or `rate` requests per second in all."""
     warm_until = time.time() + 0.5 + WARMUP_SECONDS
     stop_at = warm_until + SECONDS
     per_process = CLIENTS // PROCESSES
-    jobs = [(port, path, token, per_process, warm_until, stop_at)] * PROCESSES
+    interval = CLIENTS / rate if rate else 0.0
+    jobs = [(port, path, token, per_process, warm_until, stop_at, interval)] * PROCESSES
     results = pool.map_async(_client_process, jobs).get(
         timeout=SECONDS + WARMUP_SECONDS + 2 * REQUEST_TIMEOUT + 10
     )
@@ -218,7 +232,7 @@ def main() -> None:
     sys.stdout.flush()
     with tempfile.TemporaryDirectory() as tmp, multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
         log = Path(tmp) / "gunicorn.log"
-        errors = 0
+        errors, paced = 0, []
         for kind in DATABASES:
             app = make_app(fresh_database(kind, Path(tmp)), Path(tmp))
             ids, token = seed(app)
@@ -232,6 +246,8 @@ def main() -> None:
                 proc, port = serve(target, env, log)
                 try:
                     results[name] = load(pool, port, path, token)
+                    if name != "hello-world":
+                        paced.append((kind, name, load(pool, port, path, token, rate=RATE)))
                 finally:
                     stop(proc)
             intake = results["POST /leads"]
@@ -242,6 +258,15 @@ def main() -> None:
                 print(f"| {kind} | {name} | {numbers} | {tail} |")
                 errors += r["errors"]
             sys.stdout.flush()
+        print(
+            f"\nThe same {CLIENTS} clients on a fixed schedule, {RATE:.0f} requests per second in all "
+            "(open loop: a latency counts from the time the request was due):\n"
+        )
+        print("| database | target | median ms | p99 ms | errors |")
+        print("|---|---|---|---|---|")
+        for kind, name, r in paced:
+            print(f"| {kind} | {name} | {r['median']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+            errors += r["errors"]
         if errors:
             print("\nLast lines of the servers' log:")
             print("\n".join(log.read_text(errors="replace").splitlines()[-10:]))
