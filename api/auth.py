@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
-from api.ratelimit import token_limit, token_request_key
+from api.ratelimit import TOKEN_VERIFIED, token_limit, token_request_key
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.actors import Actor
@@ -90,7 +90,7 @@ def require(*scopes: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             # The rate limiter verified the token already when it counted this request.
-            if not g.get("_jwt_extended_jwt"):
+            if not request.environ.get(TOKEN_VERIFIED):
                 verify_jwt_in_request()
             claims = get_jwt()
             if not set(scopes) & set(claims.get("scope", "").split()):

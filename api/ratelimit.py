@@ -8,6 +8,9 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
+# Set in the WSGI environ once the token of the request was verified.
+TOKEN_VERIFIED = "partnerhub.token_verified"
+
 
 def default_limit() -> str:
     # Read per request, so the limit follows the app's config (env var or test).
@@ -36,8 +39,10 @@ def api_client_key() -> str:
     """
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         try:
-            verify_jwt_in_request(optional=True)
-            return "client:" + get_jwt()["sub"]
+            if verify_jwt_in_request(optional=True) is not None:
+                # Per request, unlike `g`, which a test's shared app context keeps between requests.
+                request.environ[TOKEN_VERIFIED] = True
+                return "client:" + get_jwt()["sub"]
         except (PyJWTError, JWTExtendedException, KeyError):
             pass
     return "addr:" + (request.remote_addr or "unknown")
