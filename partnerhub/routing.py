@@ -273,7 +273,7 @@ def _partnered():
         select(*columns, Partnership.proposer_id.label("other_id")).where(
             Partnership.status == "active", Partnership.responder_id == sender_id
         ),
-    ).subquery("partnered")
+    ).cte("partnered")
 
 
 @built_once
@@ -406,8 +406,7 @@ def _receiver_record(partnered):
             func.sum(case((recent, r.accept_seconds), else_=0)).label("accept_seconds"),
             func.sum(case((recent, r.accepted), else_=0)).label("accepted"),
         )
-        # A join, not IN (subquery): the planner then walks the index per partner.
-        .join(partnered, partnered.c.other_id == r.to_partner_id)
+        .where(r.to_partner_id.in_(select(partnered.c.other_id)))
         .group_by(r.to_partner_id)
         .subquery("receiver_record")
     )
@@ -430,8 +429,7 @@ def _exchange(partnered):
             sent(and_(recent, r.from_partner_id != sender_id)).label("sent_back"),
             sent(and_(r.day >= bindparam("month_start"), r.from_partner_id == sender_id)).label("this_month"),
         )
-        .join(partnered, partnered.c.partnership_id == r.partnership_id)
-        .where(r.day >= bindparam("earliest"))
+        .where(r.partnership_id.in_(select(partnered.c.partnership_id)), r.day >= bindparam("earliest"))
         .group_by(r.partnership_id)
         .subquery("exchange")
     )
