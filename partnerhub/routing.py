@@ -5,11 +5,13 @@ Facts about each candidate are gathered from the database into plain
 them, so every decision can be replayed and explained without a database.
 """
 
+import functools
 import heapq
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox
@@ -43,9 +45,13 @@ HISTORY_DAYS = 90
 RUNNERS_UP = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
-    """What routing knows about one partner that could receive the lead, as plain values."""
+    """What routing knows about one partner that could receive the lead, as plain values.
+
+    Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+    building a thousand of them cost more than deciding between them.
+    """
 
     partner_id: int
     partner_name: str
@@ -292,10 +298,11 @@ def _candidate_rows(dialect: str):
             ProductLine.id.label("line_id"),
             ProductLine.name.label("line_name"),
             ProductLine.category_id,
-            ProductLine.regions.label("line_regions"),
+            # As text, parsed once per distinct value (`_regions`), not once per row.
+            cast(ProductLine.regions, String).label("line_regions"),
             Partner.id.label("partner_id"),
             Partner.name,
-            Partner.regions,
+            cast(Partner.regions, String).label("regions"),
             Partner.sales_reps,
             Partner.monthly_leads,
             complement.c.weight.label("complement_weight"),
@@ -330,7 +337,10 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     sender = lead.partner
     history_start = _history_start(now)
     month_start = now.date().replace(day=1)
-    rows = session.execute(
+    # On the session's connection, as plain Core rows: the ORM's result handling is not needed.
+    # That skips autoflush too, so anything pending (an earlier handoff) is written first.
+    session.flush()
+    rows = session.connection().execute(
         _candidate_rows(session),
         {
             "sender_id": sender.id,
@@ -342,7 +352,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     ).all()
     best: dict[int, tuple] = {}
     for row in rows:
-        if not serves(row.line_regions or row.regions, lead.region):
+        if not serves(_regions(row.line_regions) or _regions(row.regions), lead.region):
             continue
         exact = row.category_id == lead.need_category_id
         rank = (exact, 1.0 if exact else row.complement_weight)
@@ -352,6 +362,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         return []
     held = {h.to_partner_id for h in lead.handoffs}
     conflicts = _conflicts(session, lead, sender.id, now)
+    sender_sales_reps, sender_monthly_leads = sender.sales_reps, sender.monthly_leads
     return [
         Candidate(
             partner_id=partner_id,
@@ -369,8 +380,8 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             open_handoffs=int(row.open or 0),
             sales_reps=row.sales_reps,
             monthly_leads=row.monthly_leads,
-            sender_sales_reps=sender.sales_reps,
-            sender_monthly_leads=sender.monthly_leads,
+            sender_sales_reps=sender_sales_reps,
+            sender_monthly_leads=sender_monthly_leads,
             held_before=partner_id in held,
             conflict_on=conflicts.get(partner_id),
             monthly_cap=row.cap,
@@ -378,6 +389,12 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         )
         for partner_id, ((exact, weight), row) in sorted(best.items())
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _regions(stored: str | None) -> tuple[str, ...]:
+    # Most lines and partners share a handful of region lists: each is parsed once.
+    return tuple(json.loads(stored)) if stored else ()
 
 
 def _history_start(now: datetime):
