@@ -171,7 +171,11 @@ def configure(engine: Engine) -> None:
 
 
 def _writes_or_locks(statement: str, context) -> bool:
-    if statement.lstrip()[:6].upper() != "SELECT":
+    """Whether a statement writes (or locks rows) and so needs the write lock first."""
+    if statement.lstrip().split(None, 1)[0].upper() not in ("SELECT", "WITH"):
+        return True
+    # A WITH ... INSERT/UPDATE/DELETE built with SQLAlchemy says so.
+    if context.isinsert or context.isupdate or context.isdelete:
         return True
     compiled = getattr(context, "compiled", None)
     # SQLite has no SELECT ... FOR UPDATE: a locking read takes the write lock instead.

@@ -340,16 +340,20 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     # On the session's connection, as plain Core rows: the ORM's result handling is not needed.
     # That skips autoflush too, so anything pending (an earlier handoff) is written first.
     session.flush()
-    rows = session.connection().execute(
-        _candidate_rows(session),
-        {
-            "sender_id": sender.id,
-            "need_id": lead.need_category_id,
-            "since_day": history_start,
-            "month_start": month_start,
-            "earliest": min(history_start, month_start),
-        },
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            _candidate_rows(session),
+            {
+                "sender_id": sender.id,
+                "need_id": lead.need_category_id,
+                "since_day": history_start,
+                "month_start": month_start,
+                "earliest": min(history_start, month_start),
+            },
+        )
+        .all()
+    )
     best: dict[int, tuple] = {}
     for row in rows:
         if not serves(_regions(row.line_regions) or _regions(row.regions), lead.region):
