@@ -94,44 +94,45 @@ def _new_lead(sender: Partner, need: Category) -> Lead:
     )
 
 
+def _partner(session, i: int, need: Category, other: Category) -> Partner:
+    """The i-th partner, of varied size, with a line in the need's category or the complementary one."""
+    partner = Partner(
+        name=f"P{i}", status="active", regions=["DE"], sales_reps=1 + i % 9, monthly_leads=10 * (1 + i % 7)
+    )
+    session.add(partner)
+    session.add(
+        ProductLine(partner=partner, category=need if i % 2 else other, regions=["DE"], warmup_script="x")
+    )
+    return partner
+
+
+def _partner_up(session, proposer: Partner, responder: Partner, *, n: int, need: Category, now) -> None:
+    """The n-th active partnership (every third without a monthly cap), with its history."""
+    partnership = Partnership(
+        proposer=proposer,
+        responder=responder,
+        pair_key=f"bench:{n}",
+        status="active",
+        monthly_cap=100 if n % 3 else None,
+    )
+    session.add(partnership)
+    session.flush()
+    _history(session, partnership, need, now)
+
+
 def seed_platform(session, partnerships: int) -> Lead:
     """`partnerships` active partnerships among partners that have PARTNERS_EACH partners each."""
     need, other = _categories(session)
     now = utcnow()
     count = max(partnerships * 2 // PARTNERS_EACH, PARTNERS_EACH + 1)
-    partners = [
-        Partner(
-            name=f"P{i}",
-            status="active",
-            regions=["DE"],
-            sales_reps=1 + i % 9,
-            monthly_leads=10 * (1 + i % 7),
-        )
-        for i in range(count)
-    ]
-    session.add_all(partners)
-    for i, partner in enumerate(partners):
-        session.add(
-            ProductLine(partner=partner, category=need if i % 2 else other, regions=["DE"], warmup_script="x")
-        )
-    session.flush()
+    partners = [_partner(session, i, need, other) for i in range(count)]
     made = 0
     # Each partner with its next PARTNERS_EACH / 2 along a ring: PARTNERS_EACH partners each.
     for step in range(1, PARTNERS_EACH // 2 + 1):
         for i, partner in enumerate(partners):
             if made == partnerships:
                 break
-            other_side = partners[(i + step) % count]
-            partnership = Partnership(
-                proposer=partner,
-                responder=other_side,
-                pair_key=f"{partner.id}:{other_side.id}",
-                status="active",
-                monthly_cap=100 if made % 3 else None,
-            )
-            session.add(partnership)
-            session.flush()
-            _history(session, partnership, need, now)
+            _partner_up(session, partner, partners[(i + step) % count], n=made, need=need, now=now)
             made += 1
     return _finish(session, _new_lead(partners[0], need))
 
@@ -143,27 +144,7 @@ def seed_one_sender(session, partners: int) -> Lead:
     session.add(sender)
     now = utcnow()
     for i in range(partners):
-        partner = Partner(
-            name=f"P{i}",
-            status="active",
-            regions=["DE"],
-            sales_reps=1 + i % 9,
-            monthly_leads=10 * (1 + i % 7),
-        )
-        session.add(partner)
-        session.add(
-            ProductLine(partner=partner, category=need if i % 2 else other, regions=["DE"], warmup_script="x")
-        )
-        partnership = Partnership(
-            proposer=sender,
-            responder=partner,
-            pair_key=f"s:{i}",
-            status="active",
-            monthly_cap=100 if i % 3 else None,
-        )
-        session.add(partnership)
-        session.flush()
-        _history(session, partnership, need, now)
+        _partner_up(session, sender, _partner(session, i, need, other), n=i, need=need, now=now)
     return _finish(session, _new_lead(sender, need))
 
 

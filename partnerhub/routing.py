@@ -287,7 +287,7 @@ def _candidate_rows(dialect: str):
     """Every line of the sender's partners in the need's category or a complementary one, with
     what routing weighs about its partner and partnership: one round trip for all of it."""
     partnered = _partnered()
-    record, exchange = _receiver_record(partnered), _exchange(partnered)
+    record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
     complement = Complement.__table__.alias("complement")
     need_id = bindparam("need_id")
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
@@ -406,7 +406,15 @@ def _history_start(now: datetime):
     return (now - timedelta(days=HISTORY_DAYS)).date()
 
 
-def _receiver_record(partnered):
+def _among(dialect: str, column, ids):
+    """`column IN ids`, which PostgreSQL reads best as `= ANY(ARRAY(...))`: an index scan per id
+    instead of hashing the whole (small, but growing with the platform) table."""
+    if dialect == "postgresql":
+        return column == func.any(func.array(ids.scalar_subquery()))
+    return column.in_(ids)
+
+
+def _receiver_record(dialect: str, partnered):
     """Per partner the sender is partnered with, from the rollups: the handoffs it holds open now,
     won and decided (won or lost) so far, and the seconds to accept summed over those sent
     since `since_day`.
@@ -427,13 +435,13 @@ def _receiver_record(partnered):
             func.sum(case((recent, r.accept_seconds), else_=0)).label("accept_seconds"),
             func.sum(case((recent, r.accepted), else_=0)).label("accepted"),
         )
-        .where(r.to_partner_id.in_(select(partnered.c.other_id)))
+        .where(_among(dialect, r.to_partner_id, select(partnered.c.other_id)))
         .group_by(r.to_partner_id)
         .subquery("receiver_record")
     )
 
 
-def _exchange(partnered):
+def _exchange(dialect: str, partnered):
     """Per partnership, from the rollups: handoffs sent each way since `since_day`, and sent by
     the sender since `month_start` (its monthly cap)."""
     r = HandoffRollup
@@ -450,7 +458,10 @@ def _exchange(partnered):
             sent(and_(recent, r.from_partner_id != sender_id)).label("sent_back"),
             sent(and_(r.day >= bindparam("month_start"), r.from_partner_id == sender_id)).label("this_month"),
         )
-        .where(r.partnership_id.in_(select(partnered.c.partnership_id)), r.day >= bindparam("earliest"))
+        .where(
+            _among(dialect, r.partnership_id, select(partnered.c.partnership_id)),
+            r.day >= bindparam("earliest"),
+        )
         .group_by(r.partnership_id)
         .subquery("exchange")
     )
