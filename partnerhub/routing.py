@@ -285,9 +285,11 @@ def _partnered():
 @built_once
 def _candidate_rows(dialect: str):
     """Every line of the sender's partners in the need's category or a complementary one, with
-    what routing weighs about its partner and partnership: one round trip for all of it."""
+    what routing weighs about its partner and partnership, and its last lead of the same
+    contact: one round trip for all of it."""
     partnered = _partnered()
     record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
+    same_contact = _same_contact(dialect, partnered)
     complement = Complement.__table__.alias("complement")
     need_id = bindparam("need_id")
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
@@ -314,6 +316,7 @@ def _candidate_rows(dialect: str):
             exchange.c.received,
             exchange.c.sent_back,
             exchange.c.this_month,
+            same_contact.c.conflict_at,
         )
         .join(ProductLine, ProductLine.partner_id == partnered.c.other_id)
         .join(Partner, Partner.id == ProductLine.partner_id)
@@ -323,6 +326,7 @@ def _candidate_rows(dialect: str):
         )
         .outerjoin(record, record.c.partner_id == Partner.id)
         .outerjoin(exchange, exchange.c.partnership_id == partnered.c.partnership_id)
+        .outerjoin(same_contact, same_contact.c.partner_id == Partner.id)
         .where(
             Partner.status == "active",
             ProductLine.archived_at.is_(None),
@@ -350,6 +354,11 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
                 "since_day": history_start,
                 "month_start": month_start,
                 "earliest": min(history_start, month_start),
+                "email": lead.contact_email_norm,
+                "phone": lead.contact_phone_norm,
+                # A lead not written yet has no id; 0 is none.
+                "lead_id": lead.id or 0,
+                "conflict_since": now - timedelta(days=CONFLICT_DAYS),
             },
         )
         .all()
@@ -365,7 +374,6 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     if not best:
         return []
     held = {h.to_partner_id for h in lead.handoffs}
-    conflicts = _conflicts(session, lead, sender.id, now)
     sender_sales_reps, sender_monthly_leads = sender.sales_reps, sender.monthly_leads
     return [
         Candidate(
@@ -387,7 +395,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             sender_sales_reps=sender_sales_reps,
             sender_monthly_leads=sender_monthly_leads,
             held_before=partner_id in held,
-            conflict_on=conflicts.get(partner_id),
+            conflict_on=_day(row.conflict_at) if row.conflict_at is not None else None,
             monthly_cap=row.cap,
             sent_this_month=int(row.this_month or 0),
         )
@@ -467,53 +475,22 @@ def _exchange(dialect: str, partnered):
     )
 
 
-def _conflict_rows(by_email: bool, by_phone: bool):
-    """Last handoff per partnered receiver of a lead with the same email or phone (one statement per pair)."""
-    same_contact = [
-        column == bindparam(column.key)
-        for column, wanted in ((Lead.contact_email_norm, by_email), (Lead.contact_phone_norm, by_phone))
-        if wanted
-    ]
-    partnered = _partnered()
-    return built_once(
-        lambda dialect: (
-            select(Handoff.to_partner_id, func.max(Handoff.sent_at))
-            .join(Lead, Lead.id == Handoff.lead_id)
-            .where(
-                or_(*same_contact),
-                Lead.id != bindparam("lead_id"),
-                Handoff.to_partner_id.in_(select(partnered.c.other_id)),
-                Handoff.sent_at >= bindparam("since"),
-            )
-            .group_by(Handoff.to_partner_id)
+def _same_contact(dialect: str, partnered):
+    """Per partner the sender is partnered with, when it last received a lead with the lead's
+    email or phone (binds `email`, `phone`: a NULL matches nothing) since `conflict_since`."""
+    same = or_(Lead.contact_email_norm == bindparam("email"), Lead.contact_phone_norm == bindparam("phone"))
+    return (
+        select(Handoff.to_partner_id.label("partner_id"), func.max(Handoff.sent_at).label("conflict_at"))
+        .join(Lead, Lead.id == Handoff.lead_id)
+        .where(
+            same,
+            Lead.id != bindparam("lead_id"),
+            _among(dialect, Handoff.to_partner_id, select(partnered.c.other_id)),
+            Handoff.sent_at >= bindparam("conflict_since"),
         )
+        .group_by(Handoff.to_partner_id)
+        .subquery("same_contact")
     )
-
-
-_CONFLICT_ROWS = {
-    (by_email, by_phone): _conflict_rows(by_email, by_phone)
-    for by_email in (True, False)
-    for by_phone in (True, False)
-    if by_email or by_phone
-}
-
-
-def _conflicts(session: Session, lead: Lead, sender_id: int, now: datetime) -> dict[int, str]:
-    email, phone = lead.contact_email_norm, lead.contact_phone_norm
-    if not (email or phone):
-        return {}
-    rows = session.execute(
-        _CONFLICT_ROWS[(bool(email), bool(phone))](session),
-        {
-            "contact_email_norm": email,
-            "contact_phone_norm": phone,
-            # A lead not written yet has no id; 0 is none.
-            "lead_id": lead.id or 0,
-            "sender_id": sender_id,
-            "since": now - timedelta(days=CONFLICT_DAYS),
-        },
-    )
-    return {partner_id: _day(at) for partner_id, at in rows}
 
 
 def _day(at) -> str:
