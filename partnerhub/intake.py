@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Select, bindparam, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
@@ -62,12 +63,7 @@ def take_lead(
     """
     now = now or utcnow()
     partner_id = actor.partner_id
-    if external_id is not None:
-        existing = session.scalar(
-            select(Lead.id).where(Lead.partner_id == partner_id, Lead.external_id == external_id)
-        )
-        if existing is not None:
-            raise Conflict(f"Lead {external_id!r} was already received.", lead_id=existing)
+    _refuse_a_second(session, partner_id, external_id)
     slug = need.get("category")
     category = category_by_slug(session, slug, field="need.category") if slug else None
     lead = Lead(
@@ -96,17 +92,36 @@ def take_lead(
     reasons = qualification_reasons(
         email=lead.contact_email, phone=lead.contact_phone, need_category=slug, consent=consent
     )
-    if reasons:
-        lead.status = "not_qualified"
-        lead.reasons = reasons
-    elif route:
-        # Routing writes the lead with its outcome, after deciding: every read comes before the
-        # first write, so on SQLite the request holds the write lock only while it writes.
-        routing.route_lead(session, lead=lead, actor=actor, now=now, new_lead=True)
-        return lead
-    session.add(lead)
-    session.flush()
+    try:
+        if reasons:
+            lead.status = "not_qualified"
+            lead.reasons = reasons
+        elif route:
+            # Routing writes the lead with its outcome, after deciding: every read comes before the
+            # first write, so on SQLite the request holds the write lock only while it writes.
+            routing.route_lead(session, lead=lead, actor=actor, now=now, new_lead=True)
+            return lead
+        session.add(lead)
+        session.flush()
+    except IntegrityError:
+        if external_id is None:
+            raise
+        # Another request stored this external_id after the check above: nothing of this one
+        # stands, and the partner gets the answer API.md promises, with the lead that won.
+        session.rollback()
+        _refuse_a_second(session, partner_id, external_id)
+        raise
     return lead
+
+
+def _refuse_a_second(session: Session, partner_id: int, external_id: str | None) -> None:
+    if external_id is None:
+        return
+    existing = session.scalar(
+        select(Lead.id).where(Lead.partner_id == partner_id, Lead.external_id == external_id)
+    )
+    if existing is not None:
+        raise Conflict(f"Lead {external_id!r} was already received.", lead_id=existing)
 
 
 def leads_of(partner_id: int, status: str | None = None) -> Select:

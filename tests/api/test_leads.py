@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from api.extensions import db
 from partnerhub.models import Delivery, IdempotencyKey, Lead
 
 NEED = "window-installation"
@@ -161,6 +162,34 @@ def test_the_same_external_id_twice_is_409_with_the_existing_lead(client, build)
 
     assert again.status_code == 409
     assert again.get_json()["lead_id"] == first.get_json()["id"]
+
+
+def test_the_same_external_id_stored_by_a_request_running_alongside_is_409_with_its_lead(
+    client, build, session, monkeypatch
+):
+    """The duplicate check reads before the lead is written: a request alongside may store it first."""
+    from sqlalchemy.orm import Session
+
+    from partnerhub import routing
+
+    sender, _ = _exchange(build)
+    headers, sender_id = build.headers(sender), sender.id
+    session.close()
+    route_lead, theirs = routing.route_lead, {}
+
+    def the_other_request_stores_it_first(session, **kwargs):
+        with Session(db.engine) as other:
+            other.add(Lead(partner_id=sender_id, external_id="crm-8812", contact_name="Ada", consent=True))
+            other.commit()
+            theirs["id"] = other.scalar(select(Lead.id).where(Lead.external_id == "crm-8812"))
+        return route_lead(session, **kwargs)
+
+    monkeypatch.setattr(routing, "route_lead", the_other_request_stores_it_first)
+    response = post_lead(client, headers, lead_body())
+
+    assert response.status_code == 409
+    assert response.get_json()["lead_id"] == theirs["id"]
+    assert session.scalar(select(func.count()).select_from(Lead)) == 1
 
 
 def test_another_partner_may_reuse_an_external_id(client, build):
