@@ -1,6 +1,15 @@
+import os
 import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+import requests
+
+ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture
@@ -9,3 +18,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(port: int, **env: str):
+    """gunicorn as in production (gunicorn.conf.py) on `port`, with `env` on top of ours; its base URL."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=os.environ | {"BIND": f"127.0.0.1:{port}"} | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/healthz", timeout=2)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,11 +1,7 @@
 """PostgreSQL lost under gunicorn: 503 problem+json with Retry-After, nothing half-written, recovery."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -13,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from partnerhub.models import Lead, Partner
+from tests.production.conftest import gunicorn
 from tests.production.tcp_proxy import TcpProxy
 
-ROOT = Path(__file__).parent.parent.parent
 pytestmark = pytest.mark.postgres_only
 
 
@@ -24,29 +20,13 @@ def proxied_server(app, database_url, free_port):
     """gunicorn (gunicorn.conf.py) whose only way to the database runs through a TcpProxy."""
     url = sa.engine.make_url(database_url)
     proxy = TcpProxy((url.host, url.port or 5432)).start()
-    env = os.environ | {
-        "DATABASE_URL": url.set(port=proxy.port).render_as_string(hide_password=False),
-        "WEB_CONCURRENCY": "1",
-        "BIND": f"127.0.0.1:{free_port}",
-        "DB_CONNECT_TIMEOUT": "1",
-    }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{free_port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/healthz", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield base, proxy
-    server.terminate()
-    server.wait(timeout=30)
+    with gunicorn(
+        free_port,
+        DATABASE_URL=url.set(port=proxy.port).render_as_string(hide_password=False),
+        WEB_CONCURRENCY="1",
+        DB_CONNECT_TIMEOUT="1",
+    ) as base:
+        yield base, proxy
     proxy.cut()
 
 

@@ -7,40 +7,20 @@ seconds for the client's FIN, and accept nothing else meanwhile: under load,
 requests queued for seconds. gunicorn is pinned below that; this holds it.
 """
 
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).parent.parent.parent
+from tests.production.conftest import gunicorn
 
 
 @pytest.fixture
 def one_worker(app, free_port):
-    """gunicorn as in production (gunicorn.conf.py), with a single worker: one main loop."""
-    env = os.environ | {"WEB_CONCURRENCY": "1", "BIND": f"127.0.0.1:{free_port}"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{free_port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/healthz", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield free_port
-    server.terminate()
-    server.wait(timeout=30)
+    """gunicorn as in production, with a single worker: one main loop."""
+    with gunicorn(free_port, WEB_CONCURRENCY="1"):
+        yield free_port
 
 
 def test_a_client_that_keeps_its_socket_open_does_not_hold_up_the_next(one_worker):
