@@ -157,11 +157,23 @@ def configure(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def commit(conn):
-        end(conn.connection.info, conn.connection.dbapi_connection, "COMMIT")
+        if not conn.invalidated:
+            end(conn.connection.info, conn.connection.dbapi_connection, "COMMIT")
 
     @event.listens_for(engine, "rollback")
     def rollback(conn):
-        end(conn.connection.info, conn.connection.dbapi_connection, "ROLLBACK")
+        # An invalidated connection has no transaction left to end; its turn ended with it (below).
+        if not conn.invalidated:
+            end(conn.connection.info, conn.connection.dbapi_connection, "ROLLBACK")
+
+    @event.listens_for(engine, "invalidate")
+    def invalidated(dbapi_connection, connection_record, exception):
+        # A connection lost mid-transaction (a driver error, a closed database) never reaches
+        # COMMIT or ROLLBACK: without this, its thread kept the turn and every other writer of
+        # the process waited out the turn's timeout.
+        connection_record.info.pop(_READING, None)
+        if connection_record.info.pop(_HOLDS_TURN, False):
+            turn.give_back()
 
     @event.listens_for(engine, "reset")
     def reset(dbapi_connection, connection_record, reset_state):

@@ -100,3 +100,26 @@ def test_a_key_committed_by_another_request_meanwhile_is_in_flight(app, build):
             assert mine.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
     finally:
         READS_FIRST.reset(reads_first)
+
+
+def test_a_connection_lost_mid_transaction_gives_its_turn_back(app):
+    """Invalidated connections (a driver error, a closed database) never reach COMMIT or ROLLBACK."""
+    with app.app_context():
+        engine = db.engine
+        lost = engine.connect()
+        lost.exec_driver_sql("UPDATE categories SET name = name")  # takes this process's turn
+        lost.invalidate()
+        lost.rollback()
+        lost.close()
+        done = threading.Event()
+
+        def write():
+            with engine.begin() as conn:
+                conn.exec_driver_sql("UPDATE categories SET name = name")
+            done.set()
+
+        other = threading.Thread(target=write)
+        other.start()
+        # Not a speed target: a turn never given back kept the next writer waiting 30 s.
+        assert done.wait(timeout=10)
+        other.join()
