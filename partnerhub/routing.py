@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from partnerhub import lifecycle, outbox
+from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor
 from partnerhub.db import built_once, utcnow
 from partnerhub.errors import Conflict, NotFound
@@ -434,10 +434,13 @@ def _receiver_record(dialect: str, partnered):
     """
     r = HandoffRollup
     recent = r.day >= bindparam("since_day")
+    still_open = r.sent - r.won
+    for end in rollups.EXITS:
+        still_open = still_open - getattr(r, end)
     return (
         select(
             r.to_partner_id.label("partner_id"),
-            func.sum(r.sent - r.won - r.lost - r.declined - r.expired - r.recalled).label("open"),
+            func.sum(still_open).label("open"),
             func.sum(r.won + r.lost).label("decided"),
             func.sum(r.won).label("won"),
             func.sum(case((recent, r.accept_seconds), else_=0)).label("accept_seconds"),
