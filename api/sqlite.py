@@ -144,7 +144,7 @@ def configure(engine: Engine) -> None:
             dbapi_connection.execute("BEGIN")
             conn.info[_READING] = True
         else:
-            begin_writing(conn.connection.info, dbapi_connection.cursor())
+            begin_writing(conn.info, dbapi_connection.cursor())
 
     @event.listens_for(engine, "before_cursor_execute", named=True)
     def lock_before_writing(conn, cursor, statement, context, **_):
@@ -153,18 +153,18 @@ def configure(engine: Engine) -> None:
             # Nothing was written yet: ending the read transaction loses nothing. What was read
             # may have changed since, as between statements under PostgreSQL's READ COMMITTED.
             cursor.execute("COMMIT")
-            begin_writing(conn.connection.info, cursor)
+            begin_writing(conn.info, cursor)
 
     @event.listens_for(engine, "commit")
     def commit(conn):
         if not conn.invalidated:
-            end(conn.connection.info, conn.connection.dbapi_connection, "COMMIT")
+            end(conn.info, conn.connection.dbapi_connection, "COMMIT")
 
     @event.listens_for(engine, "rollback")
     def rollback(conn):
         # An invalidated connection has no transaction left to end; its turn ended with it (below).
         if not conn.invalidated:
-            end(conn.connection.info, conn.connection.dbapi_connection, "ROLLBACK")
+            end(conn.info, conn.connection.dbapi_connection, "ROLLBACK")
 
     @event.listens_for(engine, "invalidate")
     def invalidated(dbapi_connection, connection_record, exception):
