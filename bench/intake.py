@@ -5,7 +5,9 @@ request slots (workers x threads) as there are clients, so no keep-alive
 connection ever waits for a free thread. 16 clients (4 processes of 4 threads,
 so the client side is not one GIL) post for a fixed time, each request with a
 timeout, after a short warm-up that is not counted. We report requests per
-second, median and p99 latency, errors, and intake's ratios to the ceilings.
+second, median and p99 latency, errors, and intake's ratios to the ceilings;
+then the bare write and intake again with the same clients on a fixed schedule
+(BENCH_RATE requests per second in all), for the latency below saturation.
 Every run is bounded: per-request timeouts, a time limit per client, and a
 hard limit on the whole load phase.
 """
