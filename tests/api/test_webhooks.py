@@ -10,9 +10,8 @@ URL = "https://hooks.example.test/partnerhub"
 
 
 def _dead_delivery(session, endpoint, partner, *, created_at=None):
-    [delivery] = outbox.emit(
-        session, partner_id=partner.id, event_type="handoff.created", data={"version": 1}
-    )
+    [queued] = outbox.emit(session, partner_id=partner.id, event_type="handoff.created", data={"version": 1})
+    delivery = session.get(Delivery, queued.id)
     delivery.status = "dead"
     delivery.attempts = 10
     if created_at:
