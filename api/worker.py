@@ -7,6 +7,7 @@ the queue in the instance folder (SQLite) or in Redis when REDIS_URL is set.
 """
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -45,12 +46,48 @@ class Queue:
             self.woken.set()
 
         self.wake = wake
+        self.waker = Waker(self)
 
         # Every worker's scheduler ticks; the job leases in the database let one of them do the work.
         @self.huey.periodic_task(crontab(minute="*"), name="tick")
         def tick():
             with app.app_context():
                 run_timed_jobs(app)
+
+
+class Waker:
+    """Asks for a worker's wake-up from a thread of its own, once per burst of commits.
+
+    A commit that wrote deliveries only raises a flag; the thread enqueues one wake for
+    every commit flagged before it began, so a busy web process sends a few wakes a
+    second instead of one per lead, and no request waits on the queue (a SQLite file
+    of its own, or Redis). A flag raised while a wake is being enqueued gets another:
+    no commit is left without a wake that follows it.
+    """
+
+    def __init__(self, queue: "Queue"):
+        self._queue = queue
+        self._asked = threading.Event()
+        self._lock = threading.Lock()
+        self._pid = None
+
+    def ask(self) -> None:
+        self._asked.set()
+        with self._lock:
+            # One thread per process: a forked child does not inherit its parent's.
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="wake-worker", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self._asked.wait()
+            self._asked.clear()
+            try:
+                self._queue.wake()
+            except Exception:
+                # The rows are committed and a worker polls them within a second: a wake is only a shortcut.
+                log.warning("could not enqueue a worker wake-up", exc_info=True)
 
 
 def queue_of(app: Flask) -> Queue:
@@ -64,13 +101,8 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(db.session, "after_commit")
     def wake_after_commit(session):
-        if not session.info.pop(WAKE_AFTER_COMMIT, False):
-            return
-        try:
-            queue_of(current_app._get_current_object()).wake()
-        except Exception:
-            # The rows are committed and a worker polls them within a second: a wake is only a shortcut.
-            log.warning("could not enqueue a worker wake-up", exc_info=True)
+        if session.info.pop(WAKE_AFTER_COMMIT, False):
+            queue_of(current_app._get_current_object()).waker.ask()
 
     @event.listens_for(db.session, "after_rollback")
     def forget_wake(session):

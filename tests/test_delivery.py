@@ -1,5 +1,7 @@
 """Sending the outbox: signed, retried on the Standard Webhooks schedule, never lost."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -303,8 +305,41 @@ def test_a_commit_that_writes_deliveries_wakes_a_worker(session, build, app):
     outbox.emit(session, partner_id=partner.id, event_type="handoff.created", data=HANDOFF)
     before_commit = huey.pending_count()
     session.commit()
+    # The wake is enqueued by a thread of the web process, just after the commit.
+    deadline = time.monotonic() + 5
+    while huey.pending_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
 
     assert (before_commit, huey.pending_count()) == (0, 1)
+
+
+def test_commits_made_while_a_wake_is_being_sent_share_one_more_wake():
+    from api.worker import Waker
+
+    class SlowQueue:
+        """A queue whose first wake takes as long as the test likes."""
+
+        def __init__(self):
+            self.wakes, self.sending, self.done = 0, threading.Event(), threading.Event()
+
+        def wake(self):
+            self.wakes += 1
+            self.sending.set()
+            self.done.wait(5)
+
+    queue = SlowQueue()
+    waker = Waker(queue)
+    waker.ask()
+    assert queue.sending.wait(5)
+    for _ in range(20):
+        waker.ask()
+    queue.done.set()
+    deadline = time.monotonic() + 5
+    while queue.wakes < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+
+    assert queue.wakes == 2
 
 
 def test_a_handoff_is_delivered_once_the_receivers_system_acknowledges_its_webhook(
