@@ -14,12 +14,13 @@ pays, confirms the payment; the sender confirms it paid its own rep.
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, insert, or_, select
+from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from partnerhub import outbox, rollups
 from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partnership, ProductLine
 from partnerhub.models.handoff import HANDOFF_STATUSES
@@ -129,11 +130,11 @@ def open_handoff(
     """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started."""
     now = now or utcnow()
     handoff = Handoff(
-        lead=lead,
+        lead_id=lead.id,
         from_partner_id=lead.partner_id,
         to_partner_id=to_partner_id,
-        partnership=partnership,
-        product_line=product_line,
+        partnership_id=partnership.id,
+        product_line_id=product_line.id if product_line else None,
         passed_by_user_id=actor.user_id,
         warmup_note=warmup_note,
         currency=partnership.currency,
@@ -143,8 +144,13 @@ def open_handoff(
         runners_up=runners_up or [],
         status=None,
     )
-    session.add(handoff)
+    # Known already: the webhook's payload and the response read them without a query.
+    set_committed_value(handoff, "lead", lead)
+    set_committed_value(handoff, "partnership", partnership)
+    set_committed_value(handoff, "product_line", product_line)
     _step(session, handoff, to="sent", actor=actor, note="", now=now)
+    if "handoffs" in inspect(lead).dict:
+        set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
 
 
@@ -220,9 +226,12 @@ def _step(session: Session, handoff: Handoff, *, to: str, actor: Actor, note: st
     handoff.status = to
     setattr(handoff, f"{to}_at", now)
     handoff.version = 1 if from_status is None else handoff.version + 1
-    # The handoff (and a new lead) in one flush; the event as a plain row, since the event
-    # and the webhooks need the handoff's id and nothing in the request reads an event object.
-    session.flush()
+    # A new handoff's row is written at once (its event and webhooks need its id), a move's with
+    # whatever else the request changed. The event is a plain row: nothing reads it back.
+    if from_status is None:
+        insert_now(session, handoff)
+    else:
+        session.flush()
     session.connection().execute(
         _RECORD_EVENT,
         {
