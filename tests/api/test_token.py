@@ -114,6 +114,31 @@ def test_an_expired_token_is_401(app, client, build):
     assert "expired" in response.get_json()["detail"]
 
 
+def test_a_token_that_worked_is_refused_once_it_expires(app, client, build, monkeypatch):
+    import time
+    from datetime import timedelta
+
+    from flask_jwt_extended import create_access_token
+
+    # Without the 5 s of grace the config gives a clock a partner's system may be behind on.
+    monkeypatch.setitem(app.config, "JWT_DECODE_LEEWAY", 0)
+    api_client = build.api_client(build.partner())
+    with app.test_request_context():
+        token = create_access_token(
+            identity=str(api_client.id),
+            additional_claims={"partner_id": api_client.partner_id, "scope": "directory:read"},
+            expires_delta=timedelta(seconds=2),
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    before = client.get("/api/v1/partners/me", headers=headers).status_code
+    time.sleep(2.1)
+
+    response = client.get("/api/v1/partners/me", headers=headers)
+
+    assert (before, response.status_code) == (200, 401)
+    assert "expired" in response.get_json()["detail"]
+
+
 def test_a_token_without_the_scope_is_403(client, build):
     headers = build.headers(build.partner(), scopes=["leads:read"])
 
