@@ -289,7 +289,7 @@ def _candidate_rows(dialect: str):
     contact: one round trip for all of it."""
     partnered = _partnered()
     record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
-    same_contact = _same_contact(dialect, partnered)
+    same_contact = _same_contact()
     complement = Complement.__table__.alias("complement")
     need_id = bindparam("need_id")
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
@@ -478,20 +478,32 @@ def _exchange(dialect: str, partnered):
     )
 
 
-def _same_contact(dialect: str, partnered):
-    """Per partner the sender is partnered with, when it last received a lead with the lead's
-    email or phone (binds `email`, `phone`: a NULL matches nothing) since `conflict_since`."""
-    same = or_(Lead.contact_email_norm == bindparam("email"), Lead.contact_phone_norm == bindparam("phone"))
-    return (
-        select(Handoff.to_partner_id.label("partner_id"), func.max(Handoff.sent_at).label("conflict_at"))
-        .join(Lead, Lead.id == Handoff.lead_id)
-        .where(
-            same,
-            Lead.id != bindparam("lead_id"),
-            _among(dialect, Handoff.to_partner_id, select(partnered.c.other_id)),
-            Handoff.sent_at >= bindparam("conflict_since"),
+def _same_contact():
+    """Per partner, when it last received a lead with the lead's email or phone (binds `email`,
+    `phone`: a NULL matches nothing) since `conflict_since`; the join to the candidates keeps
+    the sender's partners.
+
+    Found from the leads with that contact, by their indexes, then their handoffs by lead.
+    Asked from the receivers' side instead, the database read every handoff a candidate had
+    received (or, on PostgreSQL, every one sent in the last 90 days), once per lead routed.
+    """
+
+    def received(contact, value: str):
+        return (
+            select(Handoff.to_partner_id.label("partner_id"), Handoff.sent_at)
+            .join(Lead, Lead.id == Handoff.lead_id)
+            .where(
+                contact == bindparam(value),
+                Lead.id != bindparam("lead_id"),
+                Handoff.sent_at >= bindparam("conflict_since"),
+            )
         )
-        .group_by(Handoff.to_partner_id)
+
+    both = union_all(received(Lead.contact_email_norm, "email"), received(Lead.contact_phone_norm, "phone"))
+    both = both.subquery("with_contact")
+    return (
+        select(both.c.partner_id, func.max(both.c.sent_at).label("conflict_at"))
+        .group_by(both.c.partner_id)
         .subquery("same_contact")
     )
 
