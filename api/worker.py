@@ -37,7 +37,9 @@ class Queue:
             self.huey = RedisHuey("partnerhub", url=url, results=False)
         else:
             path = Path(app.instance_path) / "queue.db"
-            self.huey = SqliteHuey("partnerhub", filename=str(path), results=False)
+            # No fsync: a wake lost with the machine costs a second's poll, never a delivery,
+            # and syncing the queue's file cost a web process as much as a lead's routing.
+            self.huey = SqliteHuey("partnerhub", filename=str(path), results=False, fsync=False)
         self.woken = threading.Event()
 
         # A wake nobody picked up within a minute is moot: the poll has long found the rows.
