@@ -1,7 +1,8 @@
 """The two ceilings POST /leads is measured against, served by the same gunicorn: bench only, not product.
 
-/hello answers a constant; /bare-write writes what intake writes for a routed
-lead (lead, handoff, event, outbox delivery) with plain SQL in one transaction.
+/hello answers a constant; /bare-write writes the rows intake writes for a routed
+lead (lead, handoff, event, outbox delivery, the count in the handoff rollups and
+the Idempotency-Key with its response) with plain SQL in one transaction.
 """
 
 import json
@@ -58,6 +59,22 @@ def app(environ, start_response):
                     " VALUES (:ep, :r, :m, 'handoff.created', '{}', 'pending', 0, :now, :now)"
                 ),
                 {"ep": IDS["endpoint"], "r": IDS["receiver"], "m": secrets.token_hex(16), "now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO handoff_rollups (partnership_id, from_partner_id, to_partner_id, day,"
+                    " currency, sent) VALUES (:s, :p, :r, :day, 'EUR', 1)"
+                    " ON CONFLICT (partnership_id, from_partner_id, day, currency) DO UPDATE"
+                    " SET sent = handoff_rollups.sent + 1"
+                ),
+                {"s": IDS["partnership"], "p": IDS["sender"], "r": IDS["receiver"], "day": now.date()},
+            )
+            conn.execute(
+                sa.text(
+                    'INSERT INTO idempotency_keys (partner_id, "key", request_hash, created_at,'
+                    " response_status, response_body) VALUES (:p, :k, 'x', :now, 201, '{}')"
+                ),
+                {"p": IDS["sender"], "k": secrets.token_hex(16), "now": now},
             )
         body, status = json.dumps({"id": lead_id}).encode(), "201 Created"
     else:
