@@ -127,8 +127,15 @@ def open_handoff(
     runners_up: list[dict] | None = None,
     now: datetime | None = None,
 ) -> Handoff:
-    """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started."""
+    """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started.
+
+    A lead not written yet (intake's) is written here, just before its handoff.
+    """
     now = now or utcnow()
+    # Every read before the first write: on SQLite the request holds the write lock only while it writes.
+    listening = outbox.listeners(session, partner_id=to_partner_id, event_type="handoff.created")
+    if inspect(lead).transient:
+        insert_now(session, lead)
     handoff = Handoff(
         lead_id=lead.id,
         from_partner_id=lead.partner_id,
@@ -148,7 +155,7 @@ def open_handoff(
     set_committed_value(handoff, "lead", lead)
     set_committed_value(handoff, "partnership", partnership)
     set_committed_value(handoff, "product_line", product_line)
-    _step(session, handoff, to="sent", actor=actor, note="", now=now)
+    _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
@@ -219,7 +226,16 @@ def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None 
     return move_handoff(session, handoff=handoff, to="delivered", actor=Actor.system(), note=note, now=now)
 
 
-def _step(session: Session, handoff: Handoff, *, to: str, actor: Actor, note: str, now: datetime) -> None:
+def _step(
+    session: Session,
+    handoff: Handoff,
+    *,
+    to: str,
+    actor: Actor,
+    note: str,
+    now: datetime,
+    listening: list[int] | None = None,
+) -> None:
     from_status = handoff.status
     if to not in allowed_moves(from_status):
         raise Conflict(f"A {from_status} handoff cannot become {to}.", current_status=from_status)
@@ -255,6 +271,7 @@ def _step(session: Session, handoff: Handoff, *, to: str, actor: Actor, note: st
             event_type="handoff.created",
             data=handoff_payload(handoff, with_contact=True),
             occurred_at=now,
+            endpoint_ids=listening,
         )
     else:
         for partner_id in _listeners(handoff, actor):

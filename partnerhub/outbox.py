@@ -43,6 +43,13 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
+def listeners(session: Session, *, partner_id: int, event_type: str) -> list[int]:
+    """The partner's enabled endpoints that subscribed to `event_type`."""
+    endpoints = session.connection().execute(_listening(session), {"partner_id": partner_id})
+    # An endpoint that names no events hears all of them.
+    return [id for id, events in endpoints if not events or event_type in events]
+
+
 def emit(
     session: Session,
     *,
@@ -50,13 +57,13 @@ def emit(
     event_type: str,
     data: dict,
     occurred_at: datetime | None = None,
+    endpoint_ids: list[int] | None = None,
 ) -> list[Queued]:
-    """Queue `event_type` for every enabled endpoint of the partner that subscribed to it."""
+    """Queue `event_type` for every enabled endpoint of the partner that subscribed to it
+    (`endpoint_ids`, when the caller read them from `listeners` before writing)."""
     occurred_at = occurred_at or utcnow()
-    connection = session.connection()
-    endpoints = connection.execute(_listening(session), {"partner_id": partner_id}).all()
-    # An endpoint that names no events hears all of them.
-    endpoint_ids = [id for id, events in endpoints if not events or event_type in events]
+    if endpoint_ids is None:
+        endpoint_ids = listeners(session, partner_id=partner_id, event_type=event_type)
     if not endpoint_ids:
         return []
     payload = {
@@ -64,6 +71,7 @@ def emit(
         "timestamp": occurred_at.isoformat(),
         "data": {**data, "occurred_at": occurred_at.isoformat()},
     }
+    connection = session.connection()
     queued = []
     for endpoint_id in endpoint_ids:
         message_id = new_message_id()

@@ -11,12 +11,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, inspect, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor
-from partnerhub.db import built_once, insert_now, utcnow
+from partnerhub.db import built_once, utcnow
 from partnerhub.errors import Conflict, NotFound
 from partnerhub.models import Complement, Handoff, HandoffRollup, Lead, Partner, Partnership, ProductLine
 from partnerhub.models.handoff import RELEASED_STATUSES
@@ -656,11 +656,9 @@ def _hand_to(
             contact_name=lead.contact_name,
             company=lead.contact_company,
         )
-    # Set only now, after the last read: a new lead is written here, with its outcome.
+    # Set only now, after the last read: a new lead is written with its handoff, and its outcome.
     lead.status = "routed"
     lead.reasons = []
-    if inspect(lead).transient:
-        insert_now(session, lead)
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,
