@@ -117,11 +117,18 @@ def take_lead(
 def _refuse_a_second(session: Session, partner_id: int, external_id: str | None) -> None:
     if external_id is None:
         return
-    existing = session.scalar(
-        select(Lead.id).where(Lead.partner_id == partner_id, Lead.external_id == external_id)
+    existing = (
+        session.connection()
+        .execute(_received, {"partner_id": partner_id, "external_id": external_id})
+        .scalar()
     )
     if existing is not None:
         raise Conflict(f"Lead {external_id!r} was already received.", lead_id=existing)
+
+
+_received = select(Lead.id).where(
+    Lead.partner_id == bindparam("partner_id"), Lead.external_id == bindparam("external_id")
+)
 
 
 def leads_of(partner_id: int, status: str | None = None) -> Select:
@@ -174,7 +181,7 @@ def check_idempotency_key(
     now = now or utcnow()
     if not _lock_key(session, partner_id=partner_id, key=key):
         raise Conflict(IN_FLIGHT)
-    found = session.execute(_find(session), {"partner_id": partner_id, "key": key}).first()
+    found = session.connection().execute(_find(session), {"partner_id": partner_id, "key": key}).first()
     # Past its 24 hours a key is free again, as if never used.
     if found is None or found.created_at <= now - IDEMPOTENCY_KEY_TTL:
         return None
@@ -198,18 +205,16 @@ def keep_response(
 ) -> None:
     """Store the key with the response its request got, to replay for the next 24 hours."""
     now = now or utcnow()
-    kept = session.scalar(
-        _KEEP,
-        {
-            "partner_id": partner_id,
-            "key": key,
-            "request_hash": fingerprint,
-            "created_at": now,
-            "response_status": status,
-            "response_body": body,
-            "expired_before": now - IDEMPOTENCY_KEY_TTL,
-        },
-    )
+    row = {
+        "partner_id": partner_id,
+        "key": key,
+        "request_hash": fingerprint,
+        "created_at": now,
+        "response_status": status,
+        "response_body": body,
+        "expired_before": now - IDEMPOTENCY_KEY_TTL,
+    }
+    kept = session.connection().execute(_KEEP, row).scalar()
     if kept is None:
         # A request with the same key committed after our check. On PostgreSQL the key's lock
         # rules that out; on SQLite it is the one sign that another request was running with it.
@@ -252,7 +257,8 @@ def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
         return True
     digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
     # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
-    return session.scalar(_try_lock(session), {"lock_id": int.from_bytes(digest, "big", signed=True)})
+    lock_id = int.from_bytes(digest, "big", signed=True)
+    return session.connection().execute(_try_lock(session), {"lock_id": lock_id}).scalar()
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:
