@@ -29,11 +29,15 @@ class ScoreOut(Schema):
     parts = fields.Dict(keys=fields.String(), values=fields.Float(), attribute="score_parts")
 
 
+# One instance for every dump: building a schema costs more than dumping two fields with it.
+_SCORE = ScoreOut()
+
+
 class HandoffSummary(Schema):
     id = fields.Integer()
     partner = fields.Nested(PartnerRef, attribute="to_partner", metadata={"description": "The receiver"})
     status = fields.String()
-    score = fields.Function(lambda h: ScoreOut().dump(h), metadata={"type": "object"})
+    score = fields.Function(_SCORE.dump, metadata={"type": "object"})
 
 
 class EventOut(Schema):
@@ -97,7 +101,7 @@ class HandoffOut(Schema):
     reward = _money("reward_amount")
     rep_share = _money("rep_share_amount")
     reason = fields.String(allow_none=True)
-    score = fields.Function(lambda h: ScoreOut().dump(h), metadata={"type": "object"})
+    score = fields.Function(_SCORE.dump, metadata={"type": "object"})
     runners_up = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" not in r],
         metadata={"type": "array", "description": "Who came next, with their scores"},
