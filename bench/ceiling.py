@@ -7,6 +7,7 @@ the Idempotency-Key with its response) with plain SQL in one transaction.
 
 import json
 import os
+import random
 import secrets
 from datetime import UTC, datetime
 
@@ -27,6 +28,7 @@ def app(environ, start_response):
     if environ["PATH_INFO"] == "/bare-write":
         environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         now = datetime.now(UTC)
+        to = random.choice(IDS["receivers"])
         with engine.begin() as conn:
             lead_id = conn.execute(
                 sa.text(
@@ -43,7 +45,7 @@ def app(environ, start_response):
                     " warmup_note, status, version, sent_at, currency, score_parts, runners_up, updated_at)"
                     " VALUES (:l, :p, :r, :s, 'x', 'sent', 1, :now, 'EUR', '{}', '[]', :now) RETURNING id"
                 ),
-                {"l": lead_id, "p": IDS["sender"], "r": IDS["receiver"], "s": IDS["partnership"], "now": now},
+                {"l": lead_id, "p": IDS["sender"], "r": to["partner"], "s": to["partnership"], "now": now},
             ).scalar()
             conn.execute(
                 sa.text(
@@ -58,7 +60,7 @@ def app(environ, start_response):
                     " status, attempts, next_attempt_at, created_at)"
                     " VALUES (:ep, :r, :m, 'handoff.created', '{}', 'pending', 0, :now, :now)"
                 ),
-                {"ep": IDS["endpoint"], "r": IDS["receiver"], "m": secrets.token_hex(16), "now": now},
+                {"ep": to["endpoint"], "r": to["partner"], "m": secrets.token_hex(16), "now": now},
             )
             conn.execute(
                 sa.text(
@@ -67,7 +69,7 @@ def app(environ, start_response):
                     " ON CONFLICT (partnership_id, from_partner_id, day, currency) DO UPDATE"
                     " SET sent = handoff_rollups.sent + 1"
                 ),
-                {"s": IDS["partnership"], "p": IDS["sender"], "r": IDS["receiver"], "day": now.date()},
+                {"s": to["partnership"], "p": IDS["sender"], "r": to["partner"], "day": now.date()},
             )
             conn.execute(
                 sa.text(

@@ -74,9 +74,11 @@ def seed(app) -> tuple[dict, str]:
         token = mint_token(client, client.scopes)
         ids = {
             "sender": sender.id,
-            "receiver": receivers[0].id,
-            "partnership": partnerships[0].id,
-            "endpoint": endpoints[0].id,
+            # Intake spreads its leads evenly over the four fitters; the bare write does the same.
+            "receivers": [
+                {"partner": r.id, "partnership": p.id, "endpoint": e.id}
+                for r, p, e in zip(receivers, partnerships, endpoints, strict=True)
+            ],
             "category": build.category("window-installation").id,
         }
         db.session.remove()
