@@ -324,7 +324,12 @@ def hammer(url: str, *, threads: int, seconds: float) -> list[float]:
         http, mine = requests.Session(), []
         while time.perf_counter() < stop:
             started = time.perf_counter()
-            if http.get(url, timeout=REQUEST_TIMEOUT).ok:
+            try:
+                ok = http.get(url, timeout=REQUEST_TIMEOUT).ok
+            except requests.ConnectionError:
+                # A worker recycled by gunicorn's max_requests closes its keep-alive connections.
+                ok = False
+            if ok:
                 mine.append((time.perf_counter() - started) * 1000)
         with lock:
             latencies.extend(mine)
