@@ -5,6 +5,7 @@ from functools import wraps
 from flask import current_app, g, jsonify, request
 from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from api.errors import problem
@@ -79,8 +80,11 @@ def current_partner() -> Partner:
     return g.api_client.partner
 
 
-# The client and its partner in one query: every guarded request reads both.
-_WITH_PARTNER = (joinedload(ApiClient.partner),)
+# The client and its partner in one query: every guarded request reads both. Built once, so its
+# cache key is too (`Session.get` with options worked it out again on every request).
+_CLIENT_WITH_PARTNER = (
+    select(ApiClient).options(joinedload(ApiClient.partner)).where(ApiClient.id == bindparam("id"))
+)
 
 
 def require(*scopes: str):
@@ -96,7 +100,7 @@ def require(*scopes: str):
             if not set(scopes) & set(claims.get("scope", "").split()):
                 wanted = " or ".join(repr(s) for s in scopes)
                 return problem(403, "Forbidden", f"This token lacks the {wanted} scope.")
-            client = db.session.get(ApiClient, int(claims["sub"]), options=_WITH_PARTNER)
+            client = db.session.execute(_CLIENT_WITH_PARTNER, {"id": int(claims["sub"])}).scalar()
             if client is None or client.revoked_at is not None:
                 return _unauthorized("This client has been revoked.")
             if client.partner is not None and client.partner.status != "active":
