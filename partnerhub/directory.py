@@ -1,6 +1,6 @@
 """The partner directory: who the partners are, what they sell, and how categories relate."""
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
@@ -104,9 +104,13 @@ def complements_by_category(session: Session) -> dict[int, list[Complement]]:
     return result
 
 
+# Built once: every lead taken in looks its need's category up.
+_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))
+
+
 def category_by_slug(session: Session, slug: str, *, field: str = "category") -> Category:
     """The category a slug names; an unknown slug is a validation error on `field`."""
-    category = session.scalar(select(Category).where(Category.slug == slug))
+    category = session.scalar(_BY_SLUG, {"slug": slug})
     if category is None:
         raise InvalidInput({field: [f"unknown category {slug!r}"]})
     return category

@@ -627,6 +627,15 @@ def hand_off_lead(
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
 
 
+_CHOSEN = (
+    select(ProductLine, Partnership, Partner)
+    .select_from(ProductLine)
+    .join(Partnership, Partnership.id == bindparam("partnership_id"))
+    .join(Partner, Partner.id == ProductLine.partner_id)
+    .where(ProductLine.id == bindparam("line_id"))
+)
+
+
 def _hand_to(
     session: Session,
     *,
@@ -641,11 +650,7 @@ def _hand_to(
     # One round trip for the rows the handoff needs; the receiver, once in the identity map,
     # is found there by the webhook payload instead of by another query.
     line, partnership, _receiver = session.execute(
-        select(ProductLine, Partnership, Partner)
-        .select_from(ProductLine)
-        .join(Partnership, Partnership.id == c.partnership_id)
-        .join(Partner, Partner.id == ProductLine.partner_id)
-        .where(ProductLine.id == c.line_id)
+        _CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id}
     ).one()
     if not (note or "").strip():
         note = warmup_note(
