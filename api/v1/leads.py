@@ -78,7 +78,8 @@ class Leads(MethodView):
     @reads_first
     @require("leads:write")
     @idempotent
-    @blp.arguments(LeadIn)
+    # An instance, not the class: webargs would build the schema and its nested ones per request.
+    @blp.arguments(LeadIn())
     @blp.response(201, LeadOut)
     @blp.alt_response(400, description="No Idempotency-Key header")
     @blp.alt_response(
