@@ -81,8 +81,9 @@ def insert_now(session: Session, obj) -> None:
 
     For intake's hot path: the unit of work costs more than the rest of writing a
     routed lead. Column defaults are filled in here, so the object comes back with
-    every column loaded and nothing is read again. Relationships are not followed:
-    the caller sets the foreign keys.
+    every column loaded and nothing is read again; a column with only a server
+    default would be written NULL, so models written this way give Python defaults.
+    Relationships are not followed: the caller sets the foreign keys.
     """
     state = inspect(obj)
     table = state.mapper.local_table
