@@ -307,3 +307,38 @@ def test_the_winner_and_runners_up_are_the_head_of_the_full_ranking(facts):
 
     assert decision.leaders == decision.ranked[: routing.LEADERS]
     assert [r.total for r in decision.ranked] == [routing.score(r.candidate).total for r in decision.ranked]
+
+
+def test_a_receivers_long_history_does_not_make_routing_read_more(session, build):
+    """A decision reads the sender's partners' records and the lead's own contact, never a
+    receiver's whole history: SQLite's count of VM steps barely moves as that history grows."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("counts SQLite's virtual machine steps")
+    sender = _world(build)
+    receiver = _exact(build, sender)
+
+    def steps_to_decide() -> int:
+        lead = build.lead(sender, category=NEED)
+        steps = 0
+
+        def count():
+            nonlocal steps
+            steps += 1
+            return 0
+
+        sqlite = session.connection().connection.dbapi_connection
+        sqlite.set_progress_handler(count, 10)
+        try:
+            routing.options_for(session, lead=lead)
+        finally:
+            sqlite.set_progress_handler(None, 0)
+        return steps
+
+    for _ in range(20):
+        build.handoff(sender, receiver)
+    short = steps_to_decide()
+    for _ in range(400):
+        build.handoff(sender, receiver)
+    long = steps_to_decide()
+
+    assert long < 1.5 * short, f"{short} steps with 20 past handoffs, {long} with 420"
