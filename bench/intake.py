@@ -36,12 +36,15 @@ DATABASES = os.environ.get("BENCH_DATABASES", "postgresql sqlite").split()
 # The offered load of the open-loop round: what a busy platform sends, well below saturation.
 RATE = float(os.environ.get("BENCH_RATE", "50"))
 REQUEST_TIMEOUT = 10.0
-# 4 processes x 4 threads = 16 slots for 16 clients; the same for all three targets.
+# Workers x threads = 16 slots for 16 clients, the same for all three targets: 4 x 4 by
+# default, BENCH_WORKERS=2 for 2 x 8 (make run's shape on this 2-core machine).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = CLIENTS // WORKERS
 GUNICORN = [
     "--workers",
-    "4",
+    str(WORKERS),
     "--threads",
-    "4",
+    str(THREADS),
     "--worker-class",
     "gthread",
     "--keep-alive",
@@ -49,7 +52,7 @@ GUNICORN = [
     # A gthread worker accepts every connection it can, and keep-alive pins a client to it: without
     # this cap one worker took all 16 clients while three sat idle (one core, one GIL, for everyone).
     "--worker-connections",
-    "4",
+    str(THREADS),
     "--log-level",
     "warning",
 ]
