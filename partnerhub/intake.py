@@ -181,7 +181,7 @@ def check_idempotency_key(
     now = now or utcnow()
     if not _lock_key(session, partner_id=partner_id, key=key):
         raise Conflict(IN_FLIGHT)
-    found = session.connection().execute(_find(session), {"partner_id": partner_id, "key": key}).first()
+    found = session.connection().execute(_find, {"partner_id": partner_id, "key": key}).first()
     # Past its 24 hours a key is free again, as if never used.
     if found is None or found.created_at <= now - IDEMPOTENCY_KEY_TTL:
         return None
@@ -237,14 +237,12 @@ _KEEP = text(
     bindparam("expired_before", type_=_COLUMNS.created_at.type),
     bindparam("response_body", type_=_COLUMNS.response_body.type),
 )
-_find = built_once(
-    lambda dialect: select(
-        IdempotencyKey.request_hash,
-        IdempotencyKey.created_at,
-        IdempotencyKey.response_status,
-        IdempotencyKey.response_body,
-    ).where(IdempotencyKey.partner_id == bindparam("partner_id"), IdempotencyKey.key == bindparam("key"))
-)
+_find = select(
+    IdempotencyKey.request_hash,
+    IdempotencyKey.created_at,
+    IdempotencyKey.response_status,
+    IdempotencyKey.response_body,
+).where(IdempotencyKey.partner_id == bindparam("partner_id"), IdempotencyKey.key == bindparam("key"))
 _try_lock = built_once(
     lambda dialect: select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger)))
 )
