@@ -63,7 +63,6 @@ def take_lead(
     """
     now = now or utcnow()
     partner_id = actor.partner_id
-    _refuse_a_second(session, partner_id, external_id)
     slug = need.get("category")
     category = category_by_slug(session, slug, field="need.category") if slug else None
     lead = Lead(
@@ -106,8 +105,10 @@ def take_lead(
     except IntegrityError:
         if external_id is None:
             raise
-        # Another request stored this external_id after the check above: nothing of this one
-        # stands, and the partner gets the answer API.md promises, with the lead that won.
+        # The unique (partner, external_id) constraint is the check, not a lookup first: a
+        # lookup costs every lead a round trip and still misses a twin committed just after it.
+        # Nothing of this request stands; the partner gets the answer API.md promises, with
+        # the lead that was there first.
         session.rollback()
         _refuse_a_second(session, partner_id, external_id)
         raise

@@ -122,6 +122,7 @@ def open_handoff(
     product_line: ProductLine | None,
     warmup_note: str,
     actor: Actor,
+    listening: list[int],
     score_total: float | None = None,
     score_parts: dict | None = None,
     runners_up: list[dict] | None = None,
@@ -129,11 +130,12 @@ def open_handoff(
 ) -> Handoff:
     """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started.
 
-    A lead not written yet (intake's) is written here, just before its handoff.
+    `listening` are the receiver's endpoints for "handoff.created" (`outbox.subscribed`), read
+    by the caller with its other reads: every read comes before the first write, so on SQLite
+    the request holds the write lock only while it writes. A lead not written yet (intake's)
+    is written here, just before its handoff.
     """
     now = now or utcnow()
-    # Every read before the first write: on SQLite the request holds the write lock only while it writes.
-    listening = outbox.listeners(session, partner_id=to_partner_id, event_type="handoff.created")
     if inspect(lead).transient:
         insert_now(session, lead)
     handoff = Handoff(

@@ -6,10 +6,11 @@ one that never happened; the worker (`delivery.py`) sends what is committed.
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import ColumnElement, and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import built_once, utcnow
@@ -27,11 +28,20 @@ class Queued:
     message_id: str
 
 
-_listening = built_once(
-    lambda dialect: select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-        WebhookEndpoint.partner_id == bindparam("partner_id"),
+def live_endpoint_of(partner_id) -> ColumnElement[bool]:
+    """The SQL condition for an enabled endpoint of `partner_id` (a column or a bound value)."""
+    return and_(
+        WebhookEndpoint.partner_id == partner_id,
         WebhookEndpoint.enabled.is_(True),
         WebhookEndpoint.deleted_at.is_(None),
+    )
+
+
+_listening = built_once(
+    lambda dialect: (
+        select(WebhookEndpoint.id, WebhookEndpoint.events)
+        .where(live_endpoint_of(bindparam("partner_id")))
+        .order_by(WebhookEndpoint.id)
     )
 )
 # Plain rows, not ORM objects: nothing in the request reads a delivery back, and the unit of
@@ -46,8 +56,14 @@ def new_message_id() -> str:
 def listeners(session: Session, *, partner_id: int, event_type: str) -> list[int]:
     """The partner's enabled endpoints that subscribed to `event_type`."""
     endpoints = session.connection().execute(_listening(session), {"partner_id": partner_id})
+    return subscribed(endpoints, event_type)
+
+
+def subscribed(endpoints: Iterable[tuple[int | None, list | None]], event_type: str) -> list[int]:
+    """The ids of the live endpoints, as (id, events) rows, that hear `event_type`; an outer
+    join's (None, None) is no endpoint."""
     # An endpoint that names no events hears all of them.
-    return [id for id, events in endpoints if not events or event_type in events]
+    return [id for id, events in endpoints if id is not None and (not events or event_type in events)]
 
 
 def emit(

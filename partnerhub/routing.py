@@ -18,7 +18,16 @@ from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor
 from partnerhub.db import built_once, utcnow
 from partnerhub.errors import Conflict, NotFound
-from partnerhub.models import Complement, Handoff, HandoffRollup, Lead, Partner, Partnership, ProductLine
+from partnerhub.models import (
+    Complement,
+    Handoff,
+    HandoffRollup,
+    Lead,
+    Partner,
+    Partnership,
+    ProductLine,
+    WebhookEndpoint,
+)
 from partnerhub.models.handoff import RELEASED_STATUSES
 from partnerhub.warmup import warmup_note
 
@@ -627,12 +636,15 @@ def hand_off_lead(
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
 
 
+# The chosen line, partnership and receiver, with one row per live webhook endpoint of the receiver.
 _CHOSEN = (
-    select(ProductLine, Partnership, Partner)
+    select(ProductLine, Partnership, Partner, WebhookEndpoint.id, WebhookEndpoint.events)
     .select_from(ProductLine)
     .join(Partnership, Partnership.id == bindparam("partnership_id"))
     .join(Partner, Partner.id == ProductLine.partner_id)
+    .outerjoin(WebhookEndpoint, outbox.live_endpoint_of(Partner.id))
     .where(ProductLine.id == bindparam("line_id"))
+    .order_by(WebhookEndpoint.id)
 )
 
 
@@ -647,11 +659,11 @@ def _hand_to(
     now: datetime,
 ) -> Handoff:
     c = chosen.candidate
-    # One round trip for the rows the handoff needs; the receiver, once in the identity map,
-    # is found there by the webhook payload instead of by another query.
-    line, partnership, _receiver = session.execute(
-        _CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id}
-    ).one()
+    # One round trip for the rows the handoff needs and the endpoints its webhook goes to; the
+    # receiver, once in the identity map, is found there by the payload instead of by a query.
+    rows = session.execute(_CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id}).all()
+    line, partnership, _receiver = rows[0][:3]
+    listening = outbox.subscribed((row[3:] for row in rows), "handoff.created")
     if not (note or "").strip():
         note = warmup_note(
             script=line.warmup_script,
@@ -672,6 +684,7 @@ def _hand_to(
         product_line=line,
         warmup_note=note,
         actor=actor,
+        listening=listening,
         score_total=chosen.score.total,
         score_parts=chosen.score.parts,
         runners_up=explain(decision, chosen),

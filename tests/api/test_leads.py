@@ -167,7 +167,7 @@ def test_the_same_external_id_twice_is_409_with_the_existing_lead(client, build)
 def test_the_same_external_id_stored_by_a_request_running_alongside_is_409_with_its_lead(
     client, build, session, monkeypatch
 ):
-    """The duplicate check reads before the lead is written: a request alongside may store it first."""
+    """A request alongside may store the external_id while this one is deciding where to route it."""
     from sqlalchemy.orm import Session
 
     from partnerhub import routing
@@ -190,6 +190,18 @@ def test_the_same_external_id_stored_by_a_request_running_alongside_is_409_with_
     assert response.status_code == 409
     assert response.get_json()["lead_id"] == theirs["id"]
     assert session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_the_same_external_id_on_an_unqualified_lead_is_409_too(client, build):
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    first = post_lead(client, headers, lead_body(consent=False), key="a")
+
+    again = post_lead(client, headers, lead_body(consent=False), key="b")
+
+    assert first.get_json()["status"] == "not_qualified"
+    assert again.status_code == 409
+    assert again.get_json()["lead_id"] == first.get_json()["id"]
 
 
 def test_another_partner_may_reuse_an_external_id(client, build):
