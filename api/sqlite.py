@@ -1,6 +1,6 @@
 """How the embedded SQLite database is used by many threads and processes at once.
 
-SQLite has one writer at a time. Three rules keep that writer's turn short and fair:
+SQLite has one writer at a time. Four rules keep that writer's turn short and fair:
 - WAL, so readers never wait for the writer nor the writer for readers;
 - a transaction that only reads first (safe requests, and views marked
   `reads_first`) takes the write lock at its first write or locking read, not
@@ -8,7 +8,10 @@ SQLite has one writer at a time. Three rules keep that writer's turn short and f
 - writers take turns (`WriterTurn`) before asking SQLite, and the next one
   is woken the moment a turn ends. SQLite's own busy handler sleeps 1, 2, 5,
   ... up to 100 ms between tries, so sixteen threads polling it leave the
-  database idle between turns and some waiting for seconds.
+  database idle between turns and some waiting for seconds;
+- a request that will write does its reads already in its process's turn
+  (not yet SQLite's lock): the one thread of the process that writes then
+  never waits for the GIL while the others read and route.
 """
 
 import fcntl
@@ -24,8 +27,11 @@ from sqlalchemy.engine import Engine
 
 # Whether the transactions begun now read before they write.
 READS_FIRST: ContextVar[bool] = ContextVar("sqlite_reads_first", default=False)
+# Whether they are expected to write after reading (a POST), unlike a GET's.
+WRITES_AFTER: ContextVar[bool] = ContextVar("sqlite_writes_after", default=False)
 _READING = "sqlite_reading"
 _HOLDS_TURN = "sqlite_holds_writer_turn"
+_IN_LINE = "sqlite_in_line_to_write"
 # A writer that waited this long for its process's turn asks SQLite anyway (busy timeout 30 s).
 _TURN_TIMEOUT = 30
 
@@ -46,6 +52,7 @@ def init_app(app: Flask) -> None:
         handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
         safe = request.method in ("GET", "HEAD", "OPTIONS")
         READS_FIRST.set(safe or getattr(handler, "reads_first", False))
+        WRITES_AFTER.set(not safe)
 
 
 class WriterTurn:
@@ -63,23 +70,34 @@ class WriterTurn:
         # must reach SQLite (and its busy timeout), not wait on itself.
         self._threads = threading.RLock()
         self._depth = 0
+        self._holds_file = False
         self._file = None
         self._pid = None
 
-    def take(self) -> bool:
+    def enter(self) -> bool:
+        """Take the turn among this process's threads only (given back with `give_back`)."""
         if not self._threads.acquire(timeout=_TURN_TIMEOUT):
             return False
         self._depth += 1
-        if self._depth == 1 and not self._take_file():
-            self._depth -= 1
-            self._threads.release()
+        return True
+
+    def take(self) -> bool:
+        """Take the whole turn: among this process's threads, then among processes."""
+        if not self.enter():
             return False
+        if not self._holds_file:
+            if not self._take_file():
+                self.give_back()
+                return False
+            self._holds_file = True
         return True
 
     def give_back(self) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
+        if self._depth == 0 and self._holds_file:
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._holds_file = False
         self._threads.release()
 
     def _take_file(self) -> bool:
@@ -129,7 +147,11 @@ def configure(engine: Engine) -> None:
         finally:
             # After COMMIT or ROLLBACK has ended the transaction, not before: the next writer
             # in line then finds SQLite's lock free and never enters its busy handler.
-            if info.pop(_HOLDS_TURN, False):
+            give_back(info)
+
+    def give_back(info: dict) -> None:
+        for held in (_HOLDS_TURN, _IN_LINE):
+            if info.pop(held, False):
                 turn.give_back()
 
     @event.listens_for(engine, "begin")
@@ -141,6 +163,11 @@ def configure(engine: Engine) -> None:
         # before its first write or locking read (below), ending its read snapshot there.
         dbapi_connection = conn.connection.dbapi_connection
         if READS_FIRST.get():
+            # A request that will write reads in its process's turn: its process's other threads
+            # then wait on a lock instead of competing for the GIL, which stretched every write
+            # window, the one thing all processes queue for, to three times its length.
+            if WRITES_AFTER.get() and turn.enter():
+                conn.info[_IN_LINE] = True
             dbapi_connection.execute("BEGIN")
             conn.info[_READING] = True
         else:
@@ -172,8 +199,7 @@ def configure(engine: Engine) -> None:
         # COMMIT or ROLLBACK: without this, its thread kept the turn and every other writer of
         # the process waited out the turn's timeout.
         connection_record.info.pop(_READING, None)
-        if connection_record.info.pop(_HOLDS_TURN, False):
-            turn.give_back()
+        give_back(connection_record.info)
 
     @event.listens_for(engine, "reset")
     def reset(dbapi_connection, connection_record, reset_state):

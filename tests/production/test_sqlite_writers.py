@@ -81,6 +81,46 @@ def test_a_lead_reads_and_decides_before_it_waits_for_the_write_lock(client, bui
     assert result["response"].get_json()["handoffs"][0]["partner"]["id"] == fitter_id
 
 
+def test_a_second_lead_of_the_process_reads_only_once_the_first_is_written(
+    client, build, session, database_url
+):
+    """Requests that will write read in their process's turn: the process's other threads wait on
+    a lock instead of competing for the GIL with the one that holds SQLite's write lock."""
+    sender, _ = _exchange(build)
+    headers = build.headers(sender)
+    session.close()
+    by_thread: dict[int, list[str]] = {}
+
+    def record(conn, cursor, statement, *args):
+        by_thread.setdefault(threading.get_ident(), []).append(statement)
+
+    results = {}
+
+    def post(name, external_id):
+        body = lead_body(external_id=external_id, contact={"email": f"{name}@example.test"})
+        results[name] = post_lead(client, headers, body, key=name)
+
+    first = threading.Thread(target=post, args=("first", "crm-1"))
+    second = threading.Thread(target=post, args=("second", "crm-2"))
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with another_writer(database_url):
+            first.start()
+            first.join(timeout=2)
+            second.start()
+            second.join(timeout=1)
+            # The first read everything and waits for SQLite's lock; the second has not read at all.
+            assert first.is_alive()
+            assert second.is_alive()
+            assert any("FROM handoff_rollups" in sql for sql in by_thread[first.ident])
+            assert second.ident not in by_thread
+    finally:
+        first.join(timeout=30)
+        second.join(timeout=30)
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert results["first"].status_code == results["second"].status_code == 201
+
+
 def test_a_key_committed_by_another_request_meanwhile_is_in_flight(app, build):
     """The key is checked before the write lock is taken: another request may commit it first."""
     sender_id = _exchange(build)[0].id
