@@ -99,7 +99,14 @@ def _commit_per_request(app: Flask) -> None:
     @app.after_request
     def commit(response):
         if response.status_code < 400:
-            db.session.commit()
+            session = db.session()
+            # The response is built and the session ends with the request: expiring every object
+            # it loaded (what a commit does by default) would be work nobody reads.
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
         else:
             db.session.rollback()
         return response
