@@ -165,7 +165,7 @@ def configure(engine: Engine) -> None:
         if READS_FIRST.get():
             # A request that will write reads in its process's turn: its process's other threads
             # then wait on a lock instead of competing for the GIL, which stretched every write
-            # window, the one thing all processes queue for, to three times its length.
+            # window, the one thing all processes queue for, to 2.5 times its length.
             if WRITES_AFTER.get() and turn.enter():
                 conn.info[_IN_LINE] = True
             dbapi_connection.execute("BEGIN")
