@@ -4,12 +4,15 @@ Each target runs in its own gunicorn with the same settings, with as many
 request slots (workers x threads) as there are clients, so no keep-alive
 connection ever waits for a free thread. 16 clients (4 processes of 4 threads,
 so the client side is not one GIL) post for a fixed time, each request with a
-timeout, after a short warm-up that is not counted. We report requests per
-second, median and p99 latency, errors, and intake's ratios to the ceilings;
-then the bare write and intake again with the same clients on a fixed schedule
-(BENCH_RATE requests per second in all), for the latency below saturation.
-Every run is bounded: per-request timeouts, a time limit per client, and a
-hard limit on the whole load phase.
+timeout, after a short warm-up that is not counted. The three targets take
+turns, round after round (BENCH_ROUNDS), so each round compares them under the
+same conditions on a machine whose speed drifts from minute to minute; we
+report the median over rounds of requests per second and latency, and intake's
+ratio to the ceilings in each round and their median. Then the bare write and
+intake again with the same clients on a fixed schedule (BENCH_RATE requests per
+second in all), for the latency below saturation. Every run is bounded:
+per-request timeouts, a time limit per client, and a hard limit on each load
+phase.
 """
 
 import http.client
@@ -29,7 +32,8 @@ from bench.common import ROOT, free_port, fresh_database, machine, make_app, med
 
 CLIENTS = 16
 PROCESSES = 4
-SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WARMUP_SECONDS = 1.0
 # Both by default; BENCH_DATABASES=sqlite (or postgresql) measures one while working on it.
 DATABASES = os.environ.get("BENCH_DATABASES", "postgresql sqlite").split()
@@ -39,6 +43,8 @@ REQUEST_TIMEOUT = 10.0
 # Workers x threads = 16 slots for 16 clients, the same for all three targets: 4 x 4 by
 # default, BENCH_WORKERS=2 for 2 x 8 (make run's shape on this 2-core machine).
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+if CLIENTS % WORKERS:
+    raise SystemExit(f"BENCH_WORKERS must divide {CLIENTS}: every client needs a request slot")
 THREADS = CLIENTS // WORKERS
 GUNICORN = [
     "--workers",
@@ -228,14 +234,14 @@ def main() -> None:
     print(f"# POST /leads under gunicorn — {machine()}")
     print(
         f"gunicorn {' '.join(GUNICORN)}; {CLIENTS} clients ({PROCESSES} processes x "
-        f"{CLIENTS // PROCESSES} threads, keep-alive); {SECONDS:.0f} s per target after "
-        f"{WARMUP_SECONDS:.0f} s of warm-up\n"
+        f"{CLIENTS // PROCESSES} threads, keep-alive); {ROUNDS} rounds of the three targets in turn, "
+        f"{SECONDS:.0f} s each after {WARMUP_SECONDS:.0f} s of warm-up; medians over the rounds\n"
     )
     print(
         "| database | target | req/s | median ms | p99 ms | errors "
-        "| intake / hello-world | intake / bare write |"
+        "| intake / hello-world | intake / bare write | intake / bare write, each round |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     sys.stdout.flush()
     with tempfile.TemporaryDirectory() as tmp, multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
         log = Path(tmp) / "gunicorn.log"
@@ -248,22 +254,21 @@ def main() -> None:
 
                 db.engine.dispose()
             env = {**os.environ, **BENCH_ENV, "BENCH_IDS": json.dumps(ids), "PYTHONPATH": str(ROOT)}
-            results = {}
-            for name, target, path in TARGETS:
-                proc, port = serve(target, env, log)
-                try:
-                    results[name] = load(pool, port, path, token)
-                    if name != "hello-world":
-                        paced.append((kind, name, load(pool, port, path, token, rate=RATE)))
-                finally:
+            servers = {}
+            try:
+                for name, target, path in TARGETS:
+                    servers[name] = (*serve(target, env, log), path)
+                rounds = [
+                    {name: load(pool, port, path, token) for name, (_, port, path) in servers.items()}
+                    for _ in range(ROUNDS)
+                ]
+                for name in ("bare write", "POST /leads"):
+                    _, port, path = servers[name]
+                    paced.append((kind, name, load(pool, port, path, token, rate=RATE)))
+            finally:
+                for proc, _, _ in servers.values():
                     stop(proc)
-            intake = results["POST /leads"]
-            ratios = [f"{intake['rps'] / results[c]['rps']:.0%}" for c in ("hello-world", "bare write")]
-            for name, r in results.items():
-                numbers = f"{r['rps']:.0f} | {r['median']:.1f} | {r['p99']:.1f} | {r['errors']}"
-                tail = " | ".join(ratios) if name == "POST /leads" else " | "
-                print(f"| {kind} | {name} | {numbers} | {tail} |")
-                errors += r["errors"]
+            errors += _report(kind, rounds)
             sys.stdout.flush()
         print(
             f"\nThe same {CLIENTS} clients on a fixed schedule, {RATE:.0f} requests per second in all "
@@ -277,6 +282,29 @@ def main() -> None:
         if errors:
             print("\nLast lines of the servers' log:")
             print("\n".join(log.read_text(errors="replace").splitlines()[-10:]))
+
+
+def _report(kind: str, rounds: list[dict]) -> int:
+    """One row per target (medians over the rounds); returns the errors."""
+
+    def ratios(ceiling: str) -> list[float]:
+        return [r["POST /leads"]["rps"] / r[ceiling]["rps"] for r in rounds]
+
+    errors = 0
+    for name, _, _ in TARGETS:
+        runs = [r[name] for r in rounds]
+        numbers = " | ".join(
+            f"{median([run[key] for run in runs]):.{digits}f}"
+            for key, digits in (("rps", 0), ("median", 1), ("p99", 1))
+        )
+        failed = sum(run["errors"] for run in runs)
+        errors += failed
+        tail = " | | "
+        if name == "POST /leads":
+            each = ", ".join(f"{ratio:.0%}" for ratio in ratios("bare write"))
+            tail = f"{median(ratios('hello-world')):.0%} | **{median(ratios('bare write')):.0%}** | {each}"
+        print(f"| {kind} | {name} | {numbers} | {failed} | {tail} |")
+    return errors
 
 
 if __name__ == "__main__":
