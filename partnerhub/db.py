@@ -3,7 +3,7 @@
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, insert, inspect
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -86,23 +86,37 @@ def insert_now(session: Session, obj) -> None:
     Relationships are not followed: the caller sets the foreign keys.
     """
     state = inspect(obj)
-    table = state.mapper.local_table
-    row = {}
-    for prop in state.mapper.column_attrs:
-        column = prop.columns[0]
-        if column.primary_key:
-            continue
-        if prop.key not in state.dict:
-            default = column.default
-            value = None if default is None else default.arg(None) if default.is_callable else default.arg
-            setattr(obj, prop.key, value)
-        row[column.key] = state.dict[prop.key]
-    obj.id = session.connection().execute(_insert_returning_id(table), row).scalar_one()
+    values = state.dict
+    insert_row, columns = _insert_plan(state.mapper)
+    for key, _, default in columns:
+        if key not in values:
+            # Straight into the object's dict: make_transient_to_detached below takes every
+            # value there as loaded, so the attribute events a setattr fires are not needed.
+            values[key] = default()
+    row = {column_key: values[key] for key, column_key, _ in columns}
+    values["id"] = session.connection().execute(insert_row, row).scalar_one()
     # As if just loaded: its attributes are the row's, with no change left for a flush to write.
     make_transient_to_detached(obj)
     session.add(obj)
 
 
 @functools.cache
-def _insert_returning_id(table: Table):
-    return insert(table).returning(table.c.id)
+def _insert_plan(mapper) -> tuple:
+    """The INSERT ... RETURNING id of a model, and (attribute, column, default) for every
+    other column: worked out once per model, not per row."""
+    table = mapper.local_table
+    columns = tuple(
+        (prop.key, prop.columns[0].key, _default_of(prop.columns[0]))
+        for prop in mapper.column_attrs
+        if not prop.columns[0].primary_key
+    )
+    return insert(table).returning(table.c.id), columns
+
+
+def _default_of(column):
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        return functools.partial(default.arg, None)
+    return lambda: default.arg
