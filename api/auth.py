@@ -3,14 +3,14 @@
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
-from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended import create_access_token
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
-from api.ratelimit import TOKEN_VERIFIED, token_limit, token_request_key
+from api.ratelimit import token_claims, token_limit, token_request_key
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.actors import Actor
@@ -93,10 +93,8 @@ def require(*scopes: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            # The rate limiter verified the token already when it counted this request.
-            if not request.environ.get(TOKEN_VERIFIED):
-                verify_jwt_in_request()
-            claims = get_jwt()
+            # Verified once per request: the rate limiter did it already when it counted this one.
+            claims = token_claims()
             if not set(scopes) & set(claims.get("scope", "").split()):
                 wanted = " or ".join(repr(s) for s in scopes)
                 return problem(403, "Forbidden", f"This token lacks the {wanted} scope.")

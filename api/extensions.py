@@ -35,17 +35,28 @@ class RememberingJWTManager(JWTManager):
         super().__init__()
         self._verified: dict[tuple[str, str], dict] = {}
 
+    def remembered(self, encoded_token: str) -> dict | None:
+        """The claims of an access token verified before with this app's key, while it is unexpired.
+
+        Taken as they are by `api.ratelimit.token_claims`, which so skips flask-jwt-extended's
+        per-request checks after decoding: the token type (checked here), freshness and a
+        blocklist, neither of which this app uses (revocation is read by `api.auth.require`).
+        """
+        claims = self._verified.get((encoded_token, current_app.config["JWT_SECRET_KEY"]))
+        if claims is None or claims["exp"] <= time.time() or claims.get("type") != "access":
+            return None
+        return dict(claims)
+
     def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None, allow_expired: bool = False):
         plain = csrf_value is None and not allow_expired
-        key = (encoded_token, current_app.config["JWT_SECRET_KEY"])
-        claims = self._verified.get(key) if plain else None
-        if claims is not None and claims["exp"] > time.time():
-            return dict(claims)
+        claims = self.remembered(encoded_token) if plain else None
+        if claims is not None:
+            return claims
         claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
         if plain and "exp" in claims:
             if len(self._verified) >= self._REMEMBERED:
                 self._verified.clear()
-            self._verified[key] = dict(claims)
+            self._verified[(encoded_token, current_app.config["JWT_SECRET_KEY"])] = dict(claims)
         return claims
 
 

@@ -8,8 +8,8 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
-# Set in the WSGI environ once the token of the request was verified.
-TOKEN_VERIFIED = "partnerhub.token_verified"
+# Set in the WSGI environ to the claims of the request's token once it was verified.
+TOKEN_CLAIMS = "partnerhub.token_claims"
 
 
 def default_limit() -> str:
@@ -30,19 +30,36 @@ def login_key() -> str:
     return "login:" + (request.remote_addr or "unknown")
 
 
+def token_claims() -> dict:
+    """The claims of the request's bearer token, verified once per request.
+
+    A token this process verified before comes from memory
+    (`RememberingJWTManager.remembered`), without flask-jwt-extended parsing it again;
+    any other goes through flask-jwt-extended, and a missing, malformed or expired one
+    raises what it raises there (answered 401 by the loaders in api/auth.py).
+    """
+    # Per request, unlike `g`, which a test's shared app context keeps between requests.
+    claims = request.environ.get(TOKEN_CLAIMS)
+    if claims is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            claims = current_app.extensions["flask-jwt-extended"].remembered(token.strip())
+        if claims is None:
+            verify_jwt_in_request()
+            claims = get_jwt()
+        request.environ[TOKEN_CLAIMS] = claims
+    return claims
+
+
 def api_client_key() -> str:
     """The API client a valid bearer token names; else the caller's address.
 
     Only a verified token counts: a forged or expired one would otherwise let a
-    caller pick a fresh bucket per request. Verified the way `@require` does, which
-    then finds it verified and does not decode it a second time.
+    caller pick a fresh bucket per request. `@require` then finds the claims verified.
     """
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         try:
-            if verify_jwt_in_request(optional=True) is not None:
-                # Per request, unlike `g`, which a test's shared app context keeps between requests.
-                request.environ[TOKEN_VERIFIED] = True
-                return "client:" + get_jwt()["sub"]
+            return "client:" + token_claims()["sub"]
         except (PyJWTError, JWTExtendedException, KeyError):
             pass
     return "addr:" + (request.remote_addr or "unknown")
