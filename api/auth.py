@@ -6,7 +6,6 @@ from flask import current_app, g, jsonify, request
 from flask_jwt_extended import create_access_token
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
@@ -14,6 +13,7 @@ from api.ratelimit import token_claims, token_limit, token_request_key
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.actors import Actor
+from partnerhub.db import adopt, columns_of
 from partnerhub.errors import InvalidCredentials
 from partnerhub.models import ApiClient, Partner
 
@@ -76,14 +76,23 @@ def mint_token(client: ApiClient, scopes: list[str]) -> str:
     )
 
 
-def current_partner() -> Partner:
-    return g.api_client.partner
+def current_partner() -> Partner | None:
+    """The caller's partner (found in the session: `require` put it there); None for a platform client."""
+    partner_id = g.actor.partner_id
+    return None if partner_id is None else db.session.get(Partner, partner_id)
 
 
-# The client and its partner in one query: every guarded request reads both. Built once, so its
-# cache key is too (`Session.get` with options worked it out again on every request).
+# The client and its partner in one query, as a plain row: every guarded request reads both.
+_PARTNER = {column.key: f"partner_{column.key}" for column in columns_of(Partner)}
 _CLIENT_WITH_PARTNER = (
-    select(ApiClient).options(joinedload(ApiClient.partner)).where(ApiClient.id == bindparam("id"))
+    select(
+        ApiClient.id,
+        ApiClient.client_id,
+        ApiClient.revoked_at,
+        *(column.label(_PARTNER[column.key]) for column in columns_of(Partner)),
+    )
+    .outerjoin(Partner, Partner.id == ApiClient.partner_id)
+    .where(ApiClient.id == bindparam("id"))
 )
 
 
@@ -98,16 +107,19 @@ def require(*scopes: str):
             if not set(scopes) & set(claims.get("scope", "").split()):
                 wanted = " or ".join(repr(s) for s in scopes)
                 return problem(403, "Forbidden", f"This token lacks the {wanted} scope.")
-            client = db.session.execute(_CLIENT_WITH_PARTNER, {"id": int(claims["sub"])}).scalar()
-            if client is None or client.revoked_at is not None:
+            row = db.session.connection().execute(_CLIENT_WITH_PARTNER, {"id": int(claims["sub"])}).first()
+            if row is None or row.revoked_at is not None:
                 return _unauthorized("This client has been revoked.")
-            if client.partner is not None and client.partner.status != "active":
-                return _unauthorized(f"The partner behind this token is {client.partner.status}.")
-            g.api_client = client
-            # Plain values for the request log and the domain, which run after a commit or rollback
-            # has expired `client`: reading it there would query again, and fail when the database is gone.
-            g.actor = Actor.client(partner_id=client.partner_id, client_id=client.id)
-            g.client_id = client.client_id
+            # The partner's own id, labelled partner_id; None for a client of no partner.
+            partner_id = row.partner_id
+            if partner_id is not None:
+                values = {key: row._mapping[label] for key, label in _PARTNER.items()}
+                partner = adopt(db.session, Partner, values)
+                if partner.status != "active":
+                    return _unauthorized(f"The partner behind this token is {partner.status}.")
+            # Plain values for the request log and the domain.
+            g.actor = Actor.client(partner_id=partner_id, client_id=row.id)
+            g.client_id = row.client_id
             return view(*args, **kwargs)
 
         # Document the requirement in OpenAPI beside what flask-smorest collected.

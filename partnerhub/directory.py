@@ -3,7 +3,7 @@
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from partnerhub.db import utcnow
+from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Category, Complement, Partner, ProductLine
 
@@ -104,16 +104,18 @@ def complements_by_category(session: Session) -> dict[int, list[Complement]]:
     return result
 
 
-# Built once: every lead taken in looks its need's category up.
-_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))
+# Built once, and read as a plain row: every lead taken in looks its need's category up.
+_BY_SLUG = select(*columns_of(Category)).where(Category.slug == bindparam("slug"))
 
 
 def category_by_slug(session: Session, slug: str, *, field: str = "category") -> Category:
     """The category a slug names; an unknown slug is a validation error on `field`."""
-    category = session.scalar(_BY_SLUG, {"slug": slug})
-    if category is None:
+    # On the connection, which skips autoflush: a category added in this session is written first.
+    session.flush()
+    row = session.connection().execute(_BY_SLUG, {"slug": slug}).first()
+    if row is None:
         raise InvalidInput({field: [f"unknown category {slug!r}"]})
-    return category
+    return adopt(session, Category, row._mapping)
 
 
 def add_category(session: Session, *, slug: str, name: str, parent: str | None = None) -> Category:

@@ -79,7 +79,7 @@ class HandoffOut(Schema):
     lead_id = fields.Integer()
     lead = fields.Nested(LeadOfHandoff)
     direction = fields.Function(
-        lambda h: "outgoing" if h.from_partner_id == g.api_client.partner_id else "incoming",
+        lambda h: "outgoing" if h.from_partner_id == g.actor.partner_id else "incoming",
         metadata={"enum": ["incoming", "outgoing"]},
     )
     from_partner = fields.Nested(PartnerRef)

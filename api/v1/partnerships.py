@@ -38,10 +38,10 @@ class PartnershipOut(Schema):
     id = fields.Integer()
     status = fields.String()
     partner = fields.Function(
-        lambda p: PartnerRef().dump(p.responder if g.api_client.partner_id == p.proposer_id else p.proposer),
+        lambda p: PartnerRef().dump(p.responder if g.actor.partner_id == p.proposer_id else p.proposer),
         metadata={"description": "The other side"},
     )
-    proposed_by_me = fields.Function(lambda p: g.api_client.partner_id == p.proposer_id)
+    proposed_by_me = fields.Function(lambda p: g.actor.partner_id == p.proposer_id)
     terms = fields.Function(lambda p: TermsSchema().dump(p), metadata={"type": "object"})
     created_at = fields.DateTime()
     activated_at = fields.DateTime(allow_none=True)
