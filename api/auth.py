@@ -83,13 +83,12 @@ def current_partner() -> Partner | None:
 
 
 # The client and its partner in one query, as a plain row: every guarded request reads both.
-_PARTNER = {column.key: f"partner_{column.key}" for column in columns_of(Partner)}
 _CLIENT_WITH_PARTNER = (
     select(
         ApiClient.id,
         ApiClient.client_id,
         ApiClient.revoked_at,
-        *(column.label(_PARTNER[column.key]) for column in columns_of(Partner)),
+        *columns_of(Partner, prefix="partner_"),
     )
     .outerjoin(Partner, Partner.id == ApiClient.partner_id)
     .where(ApiClient.id == bindparam("id"))
@@ -113,8 +112,7 @@ def require(*scopes: str):
             # The partner's own id, labelled partner_id; None for a client of no partner.
             partner_id = row.partner_id
             if partner_id is not None:
-                values = {key: row._mapping[label] for key, label in _PARTNER.items()}
-                partner = adopt(db.session, Partner, values)
+                partner = adopt(db.session, Partner, row._mapping, prefix="partner_")
                 if partner.status != "active":
                     return _unauthorized(f"The partner behind this token is {partner.status}.")
             # Plain values for the request log and the domain.

@@ -123,25 +123,25 @@ def _default_of(column):
     return lambda: default.arg
 
 
-def columns_of(model) -> list:
-    """The model's columns labelled with their attribute names, to read a row `adopt` takes."""
-    return [prop.columns[0].label(prop.key) for prop in inspect(model).column_attrs]
+def columns_of(model, prefix: str = "") -> list:
+    """The model's columns labelled `prefix` + attribute name, to read a row `adopt` takes."""
+    return [prop.columns[0].label(prefix + prop.key) for prop in inspect(model).column_attrs]
 
 
-def adopt(session: Session, model, values: Mapping):
-    """The persistent object of `model` a plain row (`columns_of`) describes, without the ORM's
-    loading; the object the session holds already, if it does.
+def adopt(session: Session, model, row: Mapping, prefix: str = ""):
+    """The persistent object of `model` whose columns a plain row holds (`columns_of`, same
+    prefix), without the ORM's loading; the object the session holds already, if it does.
 
     For reads on intake's hot path: the ORM builds its row processing anew on every
     execution, which for a one-row lookup cost more than the query. Every column is set,
     relationships load lazily as usual.
     """
     mapper = inspect(model)
-    held = session.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
+    held = session.identity_map.get(mapper.identity_key_from_primary_key((row[prefix + "id"],)))
     if held is not None:
         return held
     obj = mapper.class_manager.new_instance()
-    inspect(obj).dict.update(values)
+    inspect(obj).dict.update((prop.key, row[prefix + prop.key]) for prop in mapper.column_attrs)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

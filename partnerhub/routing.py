@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor
-from partnerhub.db import built_once, utcnow
+from partnerhub.db import adopt, built_once, columns_of, utcnow
 from partnerhub.errors import Conflict, NotFound
 from partnerhub.models import (
     Complement,
@@ -636,9 +636,16 @@ def hand_off_lead(
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
 
 
-# The chosen line, partnership and receiver, with one row per live webhook endpoint of the receiver.
+# The chosen line, partnership and receiver as a plain row (`db.adopt`), with one row per live
+# webhook endpoint of the receiver.
 _CHOSEN = (
-    select(ProductLine, Partnership, Partner, WebhookEndpoint.id, WebhookEndpoint.events)
+    select(
+        *columns_of(ProductLine, "line_"),
+        *columns_of(Partnership, "partnership_"),
+        *columns_of(Partner, "receiver_"),
+        WebhookEndpoint.id.label("endpoint_id"),
+        WebhookEndpoint.events.label("endpoint_events"),
+    )
     .select_from(ProductLine)
     .join(Partnership, Partnership.id == bindparam("partnership_id"))
     .join(Partner, Partner.id == ProductLine.partner_id)
@@ -661,9 +668,16 @@ def _hand_to(
     c = chosen.candidate
     # One round trip for the rows the handoff needs and the endpoints its webhook goes to; the
     # receiver, once in the identity map, is found there by the payload instead of by a query.
-    rows = session.execute(_CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id}).all()
-    line, partnership, _receiver = rows[0][:3]
-    listening = outbox.subscribed((row[3:] for row in rows), "handoff.created")
+    rows = (
+        session.connection()
+        .execute(_CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id})
+        .mappings()
+        .all()
+    )
+    line = adopt(session, ProductLine, rows[0], "line_")
+    partnership = adopt(session, Partnership, rows[0], "partnership_")
+    adopt(session, Partner, rows[0], "receiver_")
+    listening = outbox.subscribed(((r["endpoint_id"], r["endpoint_events"]) for r in rows), "handoff.created")
     if not (note or "").strip():
         note = warmup_note(
             script=line.warmup_script,
