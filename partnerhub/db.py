@@ -1,4 +1,5 @@
-"""The declarative base every model shares."""
+"""The declarative base every model shares, and the plain-SQL writes and reads (`insert_now`,
+`adopt`) that intake's hot path uses instead of the ORM's unit of work and loading."""
 
 import functools
 from collections.abc import Mapping

@@ -76,7 +76,8 @@ def emit(
     endpoint_ids: list[int] | None = None,
 ) -> list[Queued]:
     """Queue `event_type` for every enabled endpoint of the partner that subscribed to it
-    (`endpoint_ids`, when the caller read them from `listeners` before writing)."""
+    (`endpoint_ids`, when the caller read them before writing, with `listeners` or
+    `subscribed`)."""
     occurred_at = occurred_at or utcnow()
     if endpoint_ids is None:
         endpoint_ids = listeners(session, partner_id=partner_id, event_type=event_type)
