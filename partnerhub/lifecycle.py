@@ -22,7 +22,7 @@ from partnerhub import outbox, rollups
 from partnerhub.actors import Actor
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from partnerhub.models import Handoff, HandoffEvent, Lead, Partnership, ProductLine
+from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, ProductLine
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
@@ -118,7 +118,7 @@ def open_handoff(
     *,
     lead: Lead,
     partnership: Partnership,
-    to_partner_id: int,
+    to_partner: Partner,
     product_line: ProductLine | None,
     warmup_note: str,
     actor: Actor,
@@ -128,7 +128,7 @@ def open_handoff(
     runners_up: list[dict] | None = None,
     now: datetime | None = None,
 ) -> Handoff:
-    """Create the handoff of `lead` to `to_partner_id` in status "sent", with its SLA clock started.
+    """Create the handoff of `lead` to `to_partner` in status "sent", with its SLA clock started.
 
     `listening` are the receiver's endpoints for "handoff.created" (`outbox.subscribed`), read
     by the caller with its other reads: every read comes before the first write, so on SQLite
@@ -141,7 +141,7 @@ def open_handoff(
     handoff = Handoff(
         lead_id=lead.id,
         from_partner_id=lead.partner_id,
-        to_partner_id=to_partner_id,
+        to_partner_id=to_partner.id,
         partnership_id=partnership.id,
         product_line_id=product_line.id if product_line else None,
         passed_by_user_id=actor.user_id,
@@ -156,6 +156,7 @@ def open_handoff(
     # Known already: the webhook's payload and the response read them without a query.
     set_committed_value(handoff, "lead", lead)
     set_committed_value(handoff, "partnership", partnership)
+    set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
     if "handoffs" in inspect(lead).dict:

@@ -666,8 +666,7 @@ def _hand_to(
     now: datetime,
 ) -> Handoff:
     c = chosen.candidate
-    # One round trip for the rows the handoff needs and the endpoints its webhook goes to; the
-    # receiver, once in the identity map, is found there by the payload instead of by a query.
+    # One round trip for the rows the handoff needs and the endpoints its webhook goes to.
     rows = (
         session.connection()
         .execute(_CHOSEN, {"partnership_id": c.partnership_id, "line_id": c.line_id})
@@ -676,7 +675,7 @@ def _hand_to(
     )
     line = adopt(session, ProductLine, rows[0], "line_")
     partnership = adopt(session, Partnership, rows[0], "partnership_")
-    adopt(session, Partner, rows[0], "receiver_")
+    receiver = adopt(session, Partner, rows[0], "receiver_")
     listening = outbox.subscribed(((r["endpoint_id"], r["endpoint_events"]) for r in rows), "handoff.created")
     if not (note or "").strip():
         note = warmup_note(
@@ -694,7 +693,7 @@ def _hand_to(
         session,
         lead=lead,
         partnership=partnership,
-        to_partner_id=c.partner_id,
+        to_partner=receiver,
         product_line=line,
         warmup_note=note,
         actor=actor,

@@ -1,7 +1,7 @@
 """POST /leads: intake, routing, idempotency keys and duplicates; reading one's own leads."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from api.extensions import db
 from partnerhub.models import Delivery, IdempotencyKey, Lead
@@ -65,6 +65,30 @@ def test_the_receiver_hears_of_the_new_handoff_by_webhook_with_the_contact(clien
     assert delivery.event_type == "handoff.created"
     assert delivery.payload["data"]["contact"]["email"] == "ada@example.test"
     assert delivery.payload["data"]["version"] == 1
+
+
+def test_a_routed_lead_reads_everything_before_its_first_write(client, build, session):
+    """Reads first, then writes: on SQLite the write lock is held only while writing, and a read
+    the ORM would make lazily (the receiver's name for the webhook, say) shows up as a late SELECT."""
+    sender, fitter = _exchange(build)
+    build.endpoint(fitter)
+    headers = build.headers(sender)
+    session.close()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.lstrip().upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = post_lead(client, headers, lead_body())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert response.status_code == 201
+    first_write = next(i for i, sql in enumerate(statements) if sql.startswith("INSERT"))
+    assert all(sql.startswith(("SELECT", "WITH")) for sql in statements[:first_write])
+    assert all(sql.startswith("INSERT") for sql in statements[first_write:])
 
 
 def test_posting_without_an_idempotency_key_is_400(client, build):
