@@ -135,7 +135,8 @@ def adopt(session: Session, model, row: Mapping, prefix: str = ""):
 
     For reads on intake's hot path: the ORM builds its row processing anew on every
     execution, which for a one-row lookup cost more than the query. Every column is set,
-    relationships load lazily as usual.
+    relationships load lazily as usual. The session holds its objects weakly: keep the
+    returned object while it is needed, or a later lazy load queries for it again.
     """
     mapper = inspect(model)
     held = session.identity_map.get(mapper.identity_key_from_primary_key((row[prefix + "id"],)))
