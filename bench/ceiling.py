@@ -2,7 +2,10 @@
 
 /hello answers a constant; /bare-write writes the rows intake writes for a routed
 lead (lead, handoff, event, outbox delivery, the count in the handoff rollups and
-the Idempotency-Key with its response) with plain SQL in one transaction.
+the Idempotency-Key with its response) with plain SQL in one transaction. The lead's
+row carries what the request does (external_id, contact, normalized email, need), so
+the same index entries are written: a NULL external_id or email went to the end of
+its index, where a real one lands anywhere in it.
 """
 
 import json
@@ -26,18 +29,30 @@ IDS = json.loads(os.environ.get("BENCH_IDS", "{}"))
 
 def app(environ, start_response):
     if environ["PATH_INFO"] == "/bare-write":
-        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+        contact, need = body["contact"], body["need"]
         now = datetime.now(UTC)
         to = random.choice(IDS["receivers"])
         with engine.begin() as conn:
             lead_id = conn.execute(
                 sa.text(
-                    "INSERT INTO leads (partner_id, contact_name, contact_email, need_category_id,"
-                    " need_text, region, consent, source, status, reasons, created_at, updated_at)"
-                    " VALUES (:p, 'x', :e, :c, '', 'DE-BE', true, 'api', 'routed', '[]', :now, :now)"
+                    "INSERT INTO leads (partner_id, external_id, contact_name, contact_email,"
+                    " contact_email_norm, need_category_id, need_text, region, consent, source, status,"
+                    " reasons, created_at, updated_at)"
+                    " VALUES (:p, :x, :n, :e, :m, :c, :t, :r, true, 'api', 'routed', '[]', :now, :now)"
                     " RETURNING id"
                 ),
-                {"p": IDS["sender"], "e": secrets.token_hex(8) + "@x.test", "c": IDS["category"], "now": now},
+                {
+                    "p": IDS["sender"],
+                    "x": body.get("external_id"),
+                    "n": contact["name"],
+                    "e": contact["email"],
+                    "m": contact["email"].strip().lower(),
+                    "c": IDS["category"],
+                    "t": need["text"],
+                    "r": body["region"],
+                    "now": now,
+                },
             ).scalar()
             handoff_id = conn.execute(
                 sa.text(
