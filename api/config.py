@@ -83,8 +83,9 @@ def default_config(instance_path: str) -> dict:
         # Per client_id and address: secrets must not be guessable at line speed.
         "RATE_LIMIT_TOKEN": os.environ.get("RATE_LIMIT_TOKEN") or "30 per minute",
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per minute",
-        # Shared counters across gunicorn workers need Redis; one process can count in memory.
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Shared counters across gunicorn workers need Redis; one process can count in memory
+        # (api.ratelimit.SweptMemoryStorage).
+        "RATELIMIT_STORAGE_URI": redis_url or "swept-memory://",
         # A Redis outage must not take the API down with it: count in memory meanwhile.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": redis_url is not None,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -1,5 +1,10 @@
 """Rate limits per API client and on the token endpoint: 429 problem+json with Retry-After."""
 
+import threading
+import time
+
+from api.extensions import limiter
+from api.ratelimit import SweptMemoryStorage
 from tests.builders import TEST_SECRET
 
 
@@ -53,3 +58,29 @@ def test_the_token_endpoint_is_limited_per_client_id(app, client, build, monkeyp
     assert guesses == [401, 401, 429]
     assert ask(guessed, TEST_SECRET) == 429
     assert ask(honest, TEST_SECRET) == 200
+
+
+def test_counting_in_memory_starts_no_thread_per_request_and_still_drops_expired_counters(
+    app, client, build, monkeypatch
+):
+    timers = []
+
+    class CountedTimer(threading.Timer):
+        def start(self):
+            timers.append(self)
+            super().start()
+
+    monkeypatch.setattr(threading, "Timer", CountedTimer)
+    storage = limiter.storage
+    headers = build.headers(build.partner())
+    storage.incr("a-caller-gone-quiet", expiry=0.01)
+    # Past the counter's expiry and the next sweep, whenever an earlier test's requests swept.
+    time.sleep(SweptMemoryStorage.SWEEP_SECONDS + 0.05)
+
+    for _ in range(5):
+        assert client.get("/api/v1/partners/me", headers=headers).status_code == 200
+        # Longer than the 10 ms after which limits' own MemoryStorage starts another Timer thread.
+        time.sleep(0.02)
+
+    assert timers == []
+    assert "a-caller-gone-quiet" not in storage.storage
