@@ -61,11 +61,17 @@ class Waker:
     """Asks for a worker's wake-up from a thread of its own, once per burst of commits.
 
     A commit that wrote deliveries only raises a flag; the thread enqueues one wake for
-    every commit flagged before it began, so a busy web process sends a few wakes a
-    second instead of one per lead, and no request waits on the queue (a SQLite file
-    of its own, or Redis). A flag raised while a wake is being enqueued gets another:
-    no commit is left without a wake that follows it.
+    every commit flagged before it began, and no request waits on the queue (a SQLite
+    file of its own, or Redis). A flag raised while a wake is being enqueued gets
+    another: no commit is left without a wake that follows it.
+
+    After a wake the thread lets `GAP` pass before the next, so a busy web process
+    sends at most one wake per gap for all its commits meanwhile. A lead every 15 ms
+    had cost a wake each, about 4% of intake's CPU; a lone commit is still woken for
+    at once, and one in a burst at most a gap later, while the worker is busy anyway.
     """
+
+    GAP = 0.05
 
     def __init__(self, queue: "Queue"):
         self._queue = queue
@@ -90,6 +96,7 @@ class Waker:
             except Exception:
                 # The rows are committed and a worker polls them within a second: a wake is only a shortcut.
                 log.warning("could not enqueue a worker wake-up", exc_info=True)
+            time.sleep(self.GAP)
 
 
 def queue_of(app: Flask) -> Queue:

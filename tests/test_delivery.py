@@ -342,6 +342,34 @@ def test_commits_made_while_a_wake_is_being_sent_share_one_more_wake():
     assert queue.wakes == 2
 
 
+def test_commits_right_after_a_wake_share_one_more_wake_a_gap_later():
+    from api.worker import Waker
+
+    class Queue:
+        def __init__(self):
+            self.woken_at = []
+
+        def wake(self):
+            self.woken_at.append(time.monotonic())
+
+    def wait_for(wakes):
+        deadline = time.monotonic() + 5
+        while len(queue.woken_at) < wakes and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    queue = Queue()
+    waker = Waker(queue)
+    waker.ask()
+    wait_for(1)
+    for _ in range(20):
+        waker.ask()
+    wait_for(2)
+    time.sleep(2 * Waker.GAP)
+
+    assert len(queue.woken_at) == 2
+    assert queue.woken_at[1] - queue.woken_at[0] >= Waker.GAP
+
+
 def test_a_handoff_is_delivered_once_the_receivers_system_acknowledges_its_webhook(
     session, build, client, receiver, http
 ):
