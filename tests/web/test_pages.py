@@ -28,6 +28,21 @@ def test_the_session_cookie_is_httponly_lax_and_secure_except_on_plain_http_loop
     assert "; Secure" not in _session_cookie(local)
 
 
+def test_an_api_call_from_a_signed_in_browser_leaves_the_page_session_alone(build, client, sign_in):
+    partner = build.partner()
+    user = build.user(partner, "manager")
+    sign_in(user)
+
+    api = client.get("/api/v1/partners/me", headers=build.headers(partner))
+    page = client.get("/lines")
+
+    assert api.status_code == 200
+    # The page session is permanent and refreshed on every page; the API neither reads nor sets it.
+    assert not any(c.startswith("partnerhub_session=") for c in api.headers.getlist("Set-Cookie"))
+    assert page.status_code == 200
+    assert _session_cookie(page)
+
+
 def test_signing_in_starts_a_new_session_with_a_new_csrf_token(build, client, sign_in):
     user = build.user(build.partner(), "rep")
     before = csrf_token(client.get("/login").text)
