@@ -34,9 +34,12 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
+        # Here, not at import: api.errors imports the pages, which import us.
+        from api.errors import for_api
+
         # The API authenticates by bearer token and never reads the page session: a browser's
         # cookie is neither decoded nor refreshed there, which cost every API call 55 us.
-        if request.path.startswith("/api/"):
+        if for_api():
             return self.make_null_session(app)
         return super().open_session(app, request)
 
