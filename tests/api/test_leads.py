@@ -1,5 +1,8 @@
 """POST /leads: intake, routing, idempotency keys and duplicates; reading one's own leads."""
 
+import threading
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -39,6 +42,21 @@ def post_lead(client, headers, body, key="key-1"):
     return client.post("/api/v1/leads", json=body, headers={**headers, "Idempotency-Key": key})
 
 
+@contextmanager
+def recorded_statements():
+    """Every SQL statement the app sends while the block runs, as (thread id, statement)."""
+    sent: list[tuple[int, str]] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append((threading.get_ident(), statement))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_a_posted_lead_is_routed_to_the_complementary_partner(client, build):
     sender, fitter = _exchange(build)
 
@@ -74,18 +92,12 @@ def test_a_routed_lead_reads_everything_before_its_first_write(client, build, se
     build.endpoint(fitter)
     headers = build.headers(sender)
     session.close()
-    statements: list[str] = []
 
-    def record(conn, cursor, statement, *args):
-        statements.append(statement.lstrip().upper())
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements() as sent:
         response = post_lead(client, headers, lead_body())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert response.status_code == 201
+    statements = [sql.lstrip().upper() for _, sql in sent]
     first_write = next(i for i, sql in enumerate(statements) if sql.startswith("INSERT"))
     assert all(sql.startswith(("SELECT", "WITH")) for sql in statements[:first_write])
     assert all(sql.startswith("INSERT") for sql in statements[first_write:])

@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.extensions import db
@@ -17,7 +17,7 @@ from api.sqlite import READS_FIRST
 from partnerhub import intake
 from partnerhub.errors import Conflict
 from partnerhub.models import IdempotencyKey
-from tests.api.test_leads import _exchange, lead_body, post_lead
+from tests.api.test_leads import _exchange, lead_body, post_lead, recorded_statements
 
 pytestmark = pytest.mark.usefixtures("sqlite_only")
 
@@ -56,27 +56,22 @@ def test_a_lead_reads_and_decides_before_it_waits_for_the_write_lock(client, bui
     sender, fitter = _exchange(build)
     headers, fitter_id = build.headers(sender), fitter.id
     session.close()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
     result = {}
     request = threading.Thread(target=lambda: result.update(response=post_lead(client, headers, lead_body())))
-    try:
-        with another_writer(database_url):
-            request.start()
-            # The request reads everything it needs (client, key, routing) while the lock is taken...
-            request.join(timeout=3)
-            assert request.is_alive()
-            # ...routing's candidates included, and has written nothing yet.
-            assert any("FROM handoff_rollups" in sql for sql in statements)
-            assert all(sql.lstrip().upper().startswith(("SELECT", "WITH")) for sql in statements)
-    finally:
-        # ...and writes as soon as the other writer is done.
-        request.join(timeout=30)
-        event.remove(db.engine, "before_cursor_execute", record)
+    with recorded_statements() as sent:
+        try:
+            with another_writer(database_url):
+                request.start()
+                # The request reads everything it needs (client, key, routing) while the lock is taken...
+                request.join(timeout=3)
+                assert request.is_alive()
+                # ...routing's candidates included, and has written nothing yet.
+                statements = [sql for _, sql in sent]
+                assert any("FROM handoff_rollups" in sql for sql in statements)
+                assert all(sql.lstrip().upper().startswith(("SELECT", "WITH")) for sql in statements)
+        finally:
+            # ...and writes as soon as the other writer is done.
+            request.join(timeout=30)
     assert result["response"].status_code == 201
     assert result["response"].get_json()["handoffs"][0]["partner"]["id"] == fitter_id
 
@@ -89,11 +84,6 @@ def test_a_second_lead_of_the_process_reads_only_once_the_first_is_written(
     sender, _ = _exchange(build)
     headers = build.headers(sender)
     session.close()
-    by_thread: dict[int, list[str]] = {}
-
-    def record(conn, cursor, statement, *args):
-        by_thread.setdefault(threading.get_ident(), []).append(statement)
-
     results = {}
 
     def post(name, external_id):
@@ -102,22 +92,21 @@ def test_a_second_lead_of_the_process_reads_only_once_the_first_is_written(
 
     first = threading.Thread(target=post, args=("first", "crm-1"))
     second = threading.Thread(target=post, args=("second", "crm-2"))
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with another_writer(database_url):
-            first.start()
-            first.join(timeout=2)
-            second.start()
-            second.join(timeout=1)
-            # The first read everything and waits for SQLite's lock; the second has not read at all.
-            assert first.is_alive()
-            assert second.is_alive()
-            assert any("FROM handoff_rollups" in sql for sql in by_thread[first.ident])
-            assert second.ident not in by_thread
-    finally:
-        first.join(timeout=30)
-        second.join(timeout=30)
-        event.remove(db.engine, "before_cursor_execute", record)
+    with recorded_statements() as sent:
+        try:
+            with another_writer(database_url):
+                first.start()
+                first.join(timeout=2)
+                second.start()
+                second.join(timeout=1)
+                # The first read everything and waits for SQLite's lock; the second has not read at all.
+                assert first.is_alive()
+                assert second.is_alive()
+                assert any("FROM handoff_rollups" in sql for thread, sql in sent if thread == first.ident)
+                assert second.ident not in {thread for thread, _ in sent}
+        finally:
+            first.join(timeout=30)
+            second.join(timeout=30)
     assert results["first"].status_code == results["second"].status_code == 201
 
 
