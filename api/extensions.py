@@ -42,7 +42,7 @@ class RememberingJWTManager(JWTManager):
         per-request checks after decoding: the token type (checked here), freshness and a
         blocklist, neither of which this app uses (revocation is read by `api.auth.require`).
         """
-        claims = self._verified.get((encoded_token, current_app.config["JWT_SECRET_KEY"]))
+        claims = self._verified.get(self._key(encoded_token))
         if claims is None or claims["exp"] <= time.time() or claims.get("type") != "access":
             return None
         return dict(claims)
@@ -56,8 +56,13 @@ class RememberingJWTManager(JWTManager):
         if plain and "exp" in claims:
             if len(self._verified) >= self._REMEMBERED:
                 self._verified.clear()
-            self._verified[(encoded_token, current_app.config["JWT_SECRET_KEY"])] = dict(claims)
+            self._verified[self._key(encoded_token)] = dict(claims)
         return claims
+
+    @staticmethod
+    def _key(encoded_token: str) -> tuple[str, str]:
+        # With the key it was verified with: a token is not taken as verified after a key change.
+        return encoded_token, current_app.config["JWT_SECRET_KEY"]
 
 
 jwt = RememberingJWTManager()
