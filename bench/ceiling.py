@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from api import sqlite
 from api.config import database_url, engine_options
+from partnerhub.intake import normalize_email
 
 URL = database_url("/tmp")
 # The product's pool and, on SQLite, its pragmas and BEGIN IMMEDIATE: the same database handling.
@@ -47,7 +48,7 @@ def app(environ, start_response):
                     "x": body.get("external_id"),
                     "n": contact["name"],
                     "e": contact["email"],
-                    "m": contact["email"].strip().lower(),
+                    "m": normalize_email(contact["email"]),
                     "c": IDS["category"],
                     "t": need["text"],
                     "r": body["region"],
