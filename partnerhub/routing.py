@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor
@@ -431,6 +431,13 @@ def _among(dialect: str, column, ids):
     return column.in_(ids)
 
 
+def _short(model, name: str):
+    # The rollups are named some thirty times in the candidates query. Aliased short, the query
+    # stays within the 4,096 characters psycopg caches its conversion for; above, it parsed the
+    # whole text again for every lead routed.
+    return aliased(model, name=name)
+
+
 def _receiver_record(dialect: str, partnered):
     """Per partner the sender is partnered with, from the rollups: the handoffs it holds open now,
     won and decided (won or lost) so far, and the seconds to accept summed over those sent
@@ -441,7 +448,7 @@ def _receiver_record(dialect: str, partnered):
     partnership, direction and day: this reads a bounded number of rows however many
     handoffs a busy partner has received.
     """
-    r = HandoffRollup
+    r = _short(HandoffRollup, "r")
     recent = r.day >= bindparam("since_day")
     still_open = r.sent - r.won
     for end in rollups.EXITS:
@@ -464,7 +471,7 @@ def _receiver_record(dialect: str, partnered):
 def _exchange(dialect: str, partnered):
     """Per partnership, from the rollups: handoffs sent each way since `since_day`, and sent by
     the sender since `month_start` (its monthly cap)."""
-    r = HandoffRollup
+    r = _short(HandoffRollup, "x")
     sender_id = bindparam("sender_id")
 
     def sent(condition):

@@ -103,6 +103,26 @@ def test_a_routed_lead_reads_everything_before_its_first_write(client, build, se
     assert all(sql.startswith("INSERT") for sql in statements[first_write:])
 
 
+@pytest.mark.postgres_only
+def test_every_statement_of_a_routed_lead_is_short_enough_for_psycopg_to_cache(client, build, session):
+    """psycopg converts a query's placeholders once and caches the result, up to a length; a
+    longer query is parsed again on every execution, as the candidates query once was for
+    every lead routed."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    sender, fitter = _exchange(build)
+    build.endpoint(fitter)
+    headers = build.headers(sender)
+    session.close()
+
+    with recorded_statements() as sent:
+        response = post_lead(client, headers, lead_body())
+
+    assert response.status_code == 201
+    too_long = [sql[:40] for _, sql in sent if len(sql.encode()) > MAX_CACHED_STATEMENT_LENGTH]
+    assert too_long == []
+
+
 def test_posting_without_an_idempotency_key_is_400(client, build):
     sender, _ = _exchange(build)
 
