@@ -135,3 +135,14 @@ def authenticate_user(session: Session, *, email: str, password: str) -> User:
         raise InvalidCredentials("Wrong email or password.")
     user.last_login_at = utcnow()
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: no session cookie issued so far signs anyone in again.
+
+    A signed cookie is valid wherever a copy of it went (a shared computer, a stolen
+    backup) until it expires; the generation it carries is what the server can take back.
+    """
+    # In SQL, so two sign-outs at once both count.
+    user.session_generation = User.session_generation + 1
+    session.flush()

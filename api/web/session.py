@@ -8,6 +8,7 @@ from flask import abort, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from api.extensions import db
+from partnerhub import credentials
 from partnerhub.models import Partner, User
 
 PARTNER_ROLES = ("rep", "manager")
@@ -54,11 +55,16 @@ def log_in(user: User) -> None:
     """Start a fresh session for `user`: nothing from before the login survives, CSRF token included."""
     session.clear()
     session["user_id"] = user.id
+    session["generation"] = user.session_generation
     session.permanent = True
     g.user = user
 
 
 def log_out() -> None:
+    """End the session here and every copy of its cookie (the user's other sessions too)."""
+    user = current_user()
+    if user is not None:
+        credentials.end_sessions(db.session, user)
     session.clear()
     g.user = None
 
@@ -68,7 +74,8 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = db.session.get(User, user_id) if user_id is not None else None
-        g.user = user if user is not None and user.active else None
+        live = user is not None and user.active and session.get("generation") == user.session_generation
+        g.user = user if live else None
     return g.user
 
 

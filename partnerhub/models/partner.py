@@ -59,6 +59,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Raised at every sign-out: a session cookie from an earlier generation signs nobody in,
+    # however long its copy would otherwise stay valid.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     partner: Mapped[Partner | None] = relationship()
 

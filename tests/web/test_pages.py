@@ -5,7 +5,7 @@ from sqlalchemy import select
 from partnerhub import thresholds
 from partnerhub.models import Partner, Partnership
 from tests.builders import TEST_PASSWORD
-from tests.web.conftest import csrf_token
+from tests.web.conftest import OwnContextClient, csrf_token
 
 
 def _session_cookie(response) -> str:
@@ -95,6 +95,23 @@ def test_signing_out_needs_a_post_with_the_csrf_token(build, client, sign_in):
 
     assert by_link.status_code == 405
     assert forged.status_code == 400
+    assert client.get("/lines").status_code == 200
+
+
+def test_signing_out_ends_every_copy_of_the_session_cookie(app, build, client, sign_in):
+    user = build.user(build.partner(), "rep")
+    sign_in(user)
+    copied = client.get_cookie("partnerhub_session").value
+    elsewhere = OwnContextClient(app, app.response_class, use_cookies=True)
+    token = csrf_token(elsewhere.get("/login").text)
+    elsewhere.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/lines").text)})
+    client.set_cookie("partnerhub_session", copied)
+
+    assert client.get("/lines").status_code == 302
+    assert elsewhere.get("/lines").status_code == 302
+    sign_in(user)
     assert client.get("/lines").status_code == 200
 
 
