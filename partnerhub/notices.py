@@ -1,5 +1,6 @@
 """Notices for a partner's people: stored for the API and pages, emailed when SMTP is configured."""
 
+import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
 from partnerhub.models import Notice, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,20 +69,31 @@ def recipients(session: Session, notice: Notice) -> list[str]:
 def email_pending_notices(
     session: Session, *, smtp: SmtpSettings | None, now: datetime | None = None, limit: int = 100
 ) -> int:
-    """Email notices not emailed yet; with no SMTP configured, do nothing and leave them stored."""
+    """Email notices not emailed yet, oldest first; returns how many were sent. With no SMTP
+    configured, do nothing and leave them stored.
+
+    A mail server that refuses or cannot be reached ends the batch: the notices sent
+    before it stay marked sent, so the next run neither loses nor repeats them.
+    """
     if smtp is None:
         return 0
     now = now or utcnow()
     pending = session.scalars(
         select(Notice).where(Notice.emailed_at.is_(None)).order_by(Notice.id).limit(limit)
     ).all()
+    sent = 0
     for notice in pending:
         to = recipients(session, notice)
         if to:
-            send_email(smtp, to=to, subject=notice.subject, body=notice.body)
+            try:
+                send_email(smtp, to=to, subject=notice.subject, body=notice.body)
+            except (smtplib.SMTPException, OSError) as exc:
+                log.warning("notice %s not emailed, retried next run: %s", notice.id, exc)
+                break
         notice.emailed_at = now
+        sent += 1
     session.flush()
-    return len(pending)
+    return sent
 
 
 def send_email(smtp: SmtpSettings, *, to: list[str], subject: str, body: str) -> None:

@@ -1,0 +1,42 @@
+"""A real SMTP server on localhost (aiosmtpd) that keeps what it is sent, for the notice emails."""
+
+import socket
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Mail:
+    recipients: list[str]
+    message: Message
+
+
+class Mailbox:
+    """Accepts every message; with `accept` set, that many more, then refuses with a temporary failure."""
+
+    def __init__(self):
+        self.mails: list[Mail] = []
+        self.accept: int | None = None
+        # A port free now: aiosmtpd checks it is serving by connecting to the port it was given.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.accept is not None:
+            if self.accept == 0:
+                return "451 Requested action aborted: local error in processing"
+            self.accept -= 1
+        self.mails.append(Mail(list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 OK"
+
+    def __enter__(self) -> "Mailbox":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()
