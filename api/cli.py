@@ -159,6 +159,15 @@ def worker(once, interval):
 
 
 CSV_COLUMNS = ("external_id", "name", "email", "phone", "company", "category", "need", "region", "consent")
+# A spreadsheet's consent column says yes or no; POST /leads takes JSON's true or false only.
+CSV_YES = {"yes", "y", "true", "t", "on", "1", "x"}
+CSV_NO = {"no", "n", "false", "f", "off", "0", ""}
+
+
+def _csv_boolean(text: str) -> bool | str:
+    """The cell as a boolean; anything else stays text, for the row's 422-style report."""
+    word = text.lower()
+    return True if word in CSV_YES else False if word in CSV_NO else text
 
 
 def _lead_from_row(row: dict) -> dict:
@@ -174,7 +183,7 @@ def _lead_from_row(row: dict) -> dict:
         },
         "need": {"category": cell["category"] or None, "text": cell["need"]},
         "region": cell["region"] or None,
-        "consent": cell["consent"] or False,
+        "consent": _csv_boolean(cell["consent"]),
         "source": "csv",
     }
 
@@ -186,7 +195,7 @@ def _lead_from_row(row: dict) -> dict:
 def import_leads(file, partner_ref, as_json):
     """Take in leads from a CSV file and route each one, as POST /leads would.
 
-    Columns: external_id, name, email, phone, company, category, need, region, consent.
+    Columns: external_id, name, email, phone, company, category, need, region, consent (yes or no).
     Each row commits on its own, so a bad row is reported and never stops the good ones.
     """
     from marshmallow import ValidationError

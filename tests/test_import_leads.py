@@ -13,6 +13,7 @@ a-3,Cy Buyer,,+49 30 55,,window-installation,Doors too,DE-BE,no
 a-1,Dup Buyer,dup@example.test,,,window-installation,,DE-BE,yes
 a-5,Eve Buyer,eve@example.test,,,no-such-category,,DE-BE,yes
 a-6,Fay Buyer,fay@example.test,,,window-installation,,FR,yes
+a-7,Gus Buyer,gus@example.test,,,window-installation,,DE-BE,maybe
 """
 
 
@@ -29,7 +30,7 @@ def test_import_routes_the_good_rows_and_reports_the_bad_ones(runner, build, ses
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.exit_code == 0
     assert {k: report[k] for k in ("rows", "routed", "unrouted", "not_qualified")} == {
-        "rows": 6,
+        "rows": 7,
         "routed": 1,
         "unrouted": 1,
         "not_qualified": 1,
@@ -38,6 +39,7 @@ def test_import_routes_the_good_rows_and_reports_the_bad_ones(runner, build, ses
         {"row": 3, "errors": {"contact.email": ["Not a valid email address."]}},
         {"row": 5, "errors": {"_row": ["Lead 'a-1' was already received."]}},
         {"row": 6, "errors": {"need.category": ["unknown category 'no-such-category'"]}},
+        {"row": 8, "errors": {"consent": ["Not a valid boolean."]}},
     ]
     stored = session.scalars(select(Lead).order_by(Lead.id)).all()
     assert [(lead.external_id, lead.source) for lead in stored] == [
@@ -55,7 +57,7 @@ def test_import_prints_a_readable_report(runner, build, tmp_path):
 
     result = runner.invoke(args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co"])
 
-    assert "6 rows: 0 routed, 2 unrouted, 1 not qualified, 3 rejected." in result.stdout
+    assert "7 rows: 0 routed, 2 unrouted, 1 not qualified, 4 rejected." in result.stdout
     assert "row 3: contact.email: Not a valid email address." in result.stdout
 
 

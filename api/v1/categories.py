@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
-from api.v1.fields import slug_field
+from api.v1.fields import JsonBoolean, slug_field
 from partnerhub import directory
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Taxonomy")
@@ -38,7 +38,7 @@ class CategoryIn(Schema):
 class ComplementIn(Schema):
     complement = slug_field(required=True)
     weight = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=1))
-    symmetric = fields.Boolean(load_default=True)
+    symmetric = JsonBoolean(load_default=True)
 
 
 class CategoryView:

@@ -19,3 +19,16 @@ SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="must be a lower-case 
 
 def slug_field(**kwargs) -> fields.String:
     return fields.String(validate=[SLUG, validate.Length(max=100)], **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """JSON's true or false, nothing else.
+
+    marshmallow's Boolean also takes "yes", "on", "f" or 1; for a partner system's consent
+    flag that guesses, where the partner should hear its value is not a boolean.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

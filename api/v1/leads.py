@@ -10,7 +10,7 @@ from api.idempotency import idempotent
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
 from api.sqlite import reads_first
-from api.v1.fields import REGION, slug_field
+from api.v1.fields import REGION, JsonBoolean, slug_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
@@ -40,7 +40,7 @@ class LeadIn(Schema):
     contact = fields.Nested(ContactSchema, required=True)
     need = fields.Nested(NeedSchema, required=True)
     region = fields.String(load_default=None, allow_none=True, validate=REGION)
-    consent = fields.Boolean(load_default=False)
+    consent = JsonBoolean(load_default=False)
     source = fields.String(load_default="api", validate=validate.OneOf(LEAD_SOURCES))
 
 

@@ -10,6 +10,7 @@ from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
+from api.v1.fields import JsonBoolean
 from partnerhub import webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
 from partnerhub.models.delivery import DELIVERY_STATUSES, EVENT_TYPES
@@ -27,14 +28,14 @@ class EndpointIn(Schema):
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
     events = _events
     description = fields.String(validate=validate.Length(max=500), load_default="")
-    enabled = fields.Boolean(load_default=True)
+    enabled = JsonBoolean(load_default=True)
 
 
 class EndpointPatch(Schema):
     url = fields.Url(schemes={"http", "https"}, require_tld=False)
     events = _events
     description = fields.String(validate=validate.Length(max=500))
-    enabled = fields.Boolean()
+    enabled = JsonBoolean()
 
 
 class EndpointOut(Schema):

@@ -306,6 +306,28 @@ def test_unknown_fields_are_refused(client, build):
     assert "colour" in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("consent", ["yes", "no", 1, "true"])
+def test_consent_is_a_json_boolean_not_a_guess(client, build, session, consent):
+    sender, _ = _exchange(build)
+
+    response = post_lead(client, build.headers(sender), lead_body(consent=consent))
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"consent": ["Not a valid boolean."]}
+    assert session.scalar(select(func.count()).select_from(Lead)) == 0
+
+
+def test_a_body_that_is_not_json_is_400_saying_where_it_breaks(client, build):
+    sender, _ = _exchange(build)
+    headers = {**build.headers(sender), "Idempotency-Key": "k", "Content-Type": "application/json"}
+
+    response = client.post("/api/v1/leads", data=b'{"contact": {"name": "Ada"', headers=headers)
+
+    assert response.status_code == 400
+    assert response.get_json()["detail"].startswith("The request body is not valid JSON: Expecting")
+    assert "line 1 column" in response.get_json()["detail"]
+
+
 def test_a_partner_lists_and_reads_only_its_own_leads(client, build):
     sender, fitter = _exchange(build)
     mine = post_lead(client, build.headers(sender), lead_body()).get_json()
