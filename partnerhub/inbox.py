@@ -29,9 +29,7 @@ def moves_open_to(handoff: Handoff, actor: Actor) -> list[str]:
     status = handoff.status
     if status == "sent" and side == lifecycle.RECEIVER:
         status = "delivered"
-    return [
-        to for to, sides in lifecycle.allowed_moves(status).items() if side in sides and to != "delivered"
-    ]
+    return [to for to in lifecycle.moves_for(status, side) if to != "delivered"]
 
 
 def time_to_accept(handoff: Handoff, now: datetime) -> timedelta | None:

@@ -63,6 +63,11 @@ def allowed_moves(status: str | None) -> dict[str, frozenset[str]]:
     return MOVES.get(status, {})
 
 
+def moves_for(status: str | None, side: str | None) -> list[str]:
+    """The moves `side` may make from `status`, in the diagram's order."""
+    return [to for to, sides in allowed_moves(status).items() if side in sides]
+
+
 def side_of(handoff: Handoff, actor: Actor) -> str | None:
     """Which side of the handoff the actor stands on; None when it is no party to it."""
     if actor.is_system:
@@ -188,7 +193,13 @@ def move_handoff(
         raise NotFound(f"No handoff {handoff.id}.")
     sides = allowed_moves(handoff.status).get(to)
     if sides is None:
-        raise Conflict(f"A {handoff.status} handoff cannot become {to}.", current_status=handoff.status)
+        raise Conflict(
+            f"A {handoff.status} handoff cannot become {to}.",
+            current_status=handoff.status,
+            # What the caller can do instead: a receiver's system learns that "sent" goes to
+            # "delivered" before "accepted".
+            allowed=moves_for(handoff.status, side),
+        )
     if side not in sides:
         who = " or ".join(sorted(sides))
         raise NotAllowed(f"Only the {who} can move this handoff to {to}.")

@@ -103,6 +103,8 @@ def test_an_impossible_move_is_409_and_changes_nothing(client, build):
     shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(fitter)).get_json()
 
     assert response.status_code == 409
+    assert response.get_json()["current_status"] == "sent"
+    assert response.get_json()["allowed"] == ["delivered", "declined"]
     assert shown["status"] == "sent"
     assert shown["version"] == 1
     assert len(shown["events"]) == 1
