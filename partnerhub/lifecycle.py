@@ -55,6 +55,8 @@ OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 CENT = Decimal("0.01")
+# The most handoffs.deal_value (NUMERIC(14, 2)) holds: PostgreSQL would refuse more, SQLite store it.
+MAX_DEAL_VALUE = Decimal("999999999999.99")
 _RECORD_EVENT = insert(HandoffEvent.__table__)
 
 
@@ -207,6 +209,8 @@ def move_handoff(
         raise Conflict("The handoff is still within its acceptance time.", current_status=handoff.status)
     if to == "won" and deal_value is None:
         raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
+    if to == "won" and not _a_deal_value(deal_value):
+        raise InvalidInput({"deal_value.amount": [f"must be an amount from 0 to {MAX_DEAL_VALUE}"]})
     if to == "won" and currency is not None and currency != handoff.currency:
         raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
     if to in NEEDS_REASON and not (reason or "").strip():
@@ -225,6 +229,11 @@ def move_handoff(
         handoff.reason = reason.strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
     return handoff
+
+
+def _a_deal_value(value) -> bool:
+    amount = Decimal(value)
+    return amount.is_finite() and 0 <= amount <= MAX_DEAL_VALUE
 
 
 def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None = None) -> Handoff | None:

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from api.v1.fields import REGION, SLUG
+from partnerhub.lifecycle import MAX_DEAL_VALUE
 from partnerhub.models.partner import REVENUE_BANDS
 from partnerhub.models.partnership import REWARD_TYPES
 
@@ -192,7 +193,9 @@ class ApiClientForm(FlaskForm):
 class MoveForm(FlaskForm):
     """A move on a handoff: the domain says which moves need a reason or a deal value."""
 
-    deal_value = DecimalField("Deal value", places=2, validators=[Optional(), NumberRange(min=0, max=1e12)])
+    deal_value = DecimalField(
+        "Deal value", places=2, validators=[Optional(), NumberRange(min=0, max=MAX_DEAL_VALUE)]
+    )
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
 
 

@@ -148,6 +148,23 @@ def test_won_needs_the_deal_value_in_the_partnerships_currency(client, build):
     assert lost.status_code == 422
 
 
+@pytest.mark.parametrize("amount", ["-5", "1000000000000", "1e13"])
+def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(client, build, amount):
+    _sender, fitter, handoff_id = _routed(client, build)
+    for to in ("delivered", "accepted", "contacted"):
+        move(client, build.headers(fitter), handoff_id, to)
+
+    response = move(
+        client, build.headers(fitter), handoff_id, "won", deal_value={"amount": amount, "currency": "EUR"}
+    )
+    shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(fitter)).get_json()
+
+    assert response.status_code == 422
+    refused = {"deal_value.amount": ["must be an amount from 0 to 999999999999.99"]}
+    assert response.get_json()["errors"] == refused
+    assert shown["status"] == "contacted"
+
+
 def test_the_sender_recalls_a_handoff_until_it_is_accepted(client, build):
     sender, _fitter, handoff_id = _routed(client, build)
     as_sender = build.headers(sender)
