@@ -105,6 +105,9 @@ def default_config(instance_path: str) -> dict:
         "DELIVERY_LEASE_SECONDS": 60,
         "DELIVERY_CONNECT_TIMEOUT": 3.05,
         "DELIVERY_READ_TIMEOUT": 10,
+        # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and
+        # tests, or partners' systems inside the platform's own network.
+        "WEBHOOK_PRIVATE_NETWORKS": False,
         # No SMTP_HOST: notices are stored and shown, never emailed.
         "SMTP_HOST": None,
         "SMTP_PORT": 25,

@@ -14,13 +14,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import requests
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
 from api.extensions import db
-from partnerhub import delivery, jobs
+from partnerhub import delivery, egress, jobs
 from partnerhub.notices import SmtpSettings
 from partnerhub.outbox import WAKE_AFTER_COMMIT
 
@@ -127,6 +126,10 @@ def _settings(app: Flask) -> dict:
     }
 
 
+def _http(app: Flask):
+    return egress.http_session(private_ok=bool(app.config["WEBHOOK_PRIVATE_NETWORKS"]))
+
+
 def smtp_settings(app: Flask) -> SmtpSettings | None:
     """SMTP from the config, or None (notices stay stored, unsent) when SMTP_HOST is not set."""
     config = app.config
@@ -149,7 +152,7 @@ def run_timed_jobs(app: Flask) -> dict[str, int]:
 def run_once(app: Flask) -> int:
     """Send everything due now and run the due timed jobs; return how many sends were made."""
     total = 0
-    with requests.Session() as http:
+    with _http(app) as http:
         while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
             total += sent
     run_timed_jobs(app)
@@ -170,7 +173,7 @@ def run_forever(app: Flask, *, interval: float) -> None:
     # After consumer.start(), which installs handlers of its own that only its run() loop reads.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    http = requests.Session()
+    http = _http(app)
     settings = _settings(app)
     while not stopping.is_set():
         try:

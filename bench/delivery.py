@@ -55,6 +55,8 @@ class Arrivals:
 
 def _app(instance: str, redis_url: str | None):
     os.environ["PARTNERHUB_INSTANCE_PATH"] = instance
+    # The receiver listens on loopback.
+    os.environ["PARTNERHUB_WEBHOOK_PRIVATE_NETWORKS"] = "true"
     os.environ.pop("REDIS_URL", None)
     if redis_url:
         os.environ["REDIS_URL"] = redis_url

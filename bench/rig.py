@@ -108,6 +108,8 @@ class Stack:
             "RATE_LIMIT_DEFAULT": "100000 per minute",
             "PARTNERHUB_DELIVERY_LEASE_SECONDS": "10",
             "PARTNERHUB_DELIVERY_CONNECT_TIMEOUT": "1",
+            # The partner systems' webhook receiver listens on loopback.
+            "PARTNERHUB_WEBHOOK_PRIVATE_NETWORKS": "true",
             "PARTNERHUB_DELIVERY_READ_TIMEOUT": "2",
             **(env or {}),
         }

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from partnerhub import egress
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Delivery, Partner, WebhookEndpoint
@@ -23,12 +24,14 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _check(url: str | None, events: list[str] | None) -> None:
+def _check(url: str | None, events: list[str] | None, private_ok: bool) -> None:
     errors: dict[str, list[str]] = {}
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             errors["url"] = ["must be an absolute http or https URL"]
+        elif refusal := egress.url_refusal(url, private_ok=private_ok):
+            errors["url"] = [refusal]
     if events is not None:
         unknown = sorted(set(events) - set(EVENT_TYPES))
         if unknown:
@@ -45,9 +48,12 @@ def add_endpoint(
     events: list[str] | None = None,
     description: str = "",
     enabled: bool = True,
+    private_ok: bool = False,
 ) -> WebhookEndpoint:
-    """Register an endpoint; its secret is readable on the returned object this once."""
-    _check(url, events)
+    """Register an endpoint; its secret is readable on the returned object this once.
+
+    `private_ok`: the URL may name a loopback or private address (`egress`)."""
+    _check(url, events, private_ok)
     endpoint = WebhookEndpoint(
         partner_id=partner.id,
         url=url,
@@ -82,9 +88,10 @@ def update_endpoint(
     events: list[str] | None = None,
     description: str | None = None,
     enabled: bool | None = None,
+    private_ok: bool = False,
 ) -> WebhookEndpoint:
     """Change an endpoint; enabling it again forgets why and since when it failed."""
-    _check(url, events)
+    _check(url, events, private_ok)
     if url is not None:
         endpoint.url = url
     if events is not None:

@@ -69,6 +69,8 @@ def app(database_url, tmp_path_factory):
     # Through the environment, so subprocesses the tests start (worker, gunicorn) share them.
     os.environ["DATABASE_URL"] = database_url
     os.environ["PARTNERHUB_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    # The tests' webhook receivers listen on loopback; tests/test_egress.py turns this off.
+    os.environ["PARTNERHUB_WEBHOOK_PRIVATE_NETWORKS"] = "true"
     application = create_app({"TESTING": True})
     with application.app_context():
         upgrade(directory=str(MIGRATIONS))

@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -115,7 +116,7 @@ class Endpoints(MethodView):
     @blp.response(201, EndpointWithSecret)
     def post(self, args):
         """Register an endpoint; the response carries its secret, shown this once."""
-        return webhooks.add_endpoint(db.session, partner=current_partner(), **args)
+        return webhooks.add_endpoint(db.session, partner=current_partner(), private_ok=_private_ok(), **args)
 
 
 @blp.route("/webhook-endpoints/<int:endpoint_id>")
@@ -131,7 +132,9 @@ class EndpointById(MethodView):
     @blp.response(200, EndpointOut)
     def patch(self, args, endpoint_id):
         """Change an endpoint's URL, events, description or enabled state."""
-        return webhooks.update_endpoint(db.session, endpoint=_own_endpoint(endpoint_id), **args)
+        return webhooks.update_endpoint(
+            db.session, endpoint=_own_endpoint(endpoint_id), private_ok=_private_ok(), **args
+        )
 
     @require(SCOPE)
     @blp.response(204)
@@ -185,3 +188,7 @@ def redeliver_since(args):
     """Queue again every failed or dead delivery created since a time."""
     queued = webhooks.redeliver_failed_since(db.session, partner_id=current_partner().id, since=args["since"])
     return {"count": len(queued), "ids": [d.id for d in queued]}
+
+
+def _private_ok() -> bool:
+    return bool(current_app.config["WEBHOOK_PRIVATE_NETWORKS"])
