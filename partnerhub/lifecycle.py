@@ -55,8 +55,15 @@ OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 CENT = Decimal("0.01")
-# The most handoffs.deal_value (NUMERIC(14, 2)) holds: PostgreSQL would refuse more, SQLite store it.
-MAX_DEAL_VALUE = Decimal("999999999999.99")
+
+
+def _largest(column) -> Decimal:
+    # The most a NUMERIC(precision, scale) column holds: PostgreSQL would refuse more, SQLite store it.
+    digits, scale = column.type.precision, column.type.scale
+    return Decimal(10) ** (digits - scale) - Decimal(1).scaleb(-scale)
+
+
+MAX_DEAL_VALUE = _largest(Handoff.__table__.c.deal_value)
 _RECORD_EVENT = insert(HandoffEvent.__table__)
 
 
