@@ -32,9 +32,9 @@ def is_public(address: str) -> bool:
 def url_refusal(url: str, *, private_ok: bool) -> str | None:
     """Why a webhook URL may not be registered, judged by its host alone (no DNS lookup: the
     name may not resolve yet); None when it may."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if private_ok:
         return None
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return REFUSED
     try:

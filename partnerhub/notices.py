@@ -69,8 +69,8 @@ def recipients(session: Session, notice: Notice) -> list[str]:
 def email_pending_notices(
     session: Session, *, smtp: SmtpSettings | None, now: datetime | None = None, limit: int = 100
 ) -> int:
-    """Email notices not emailed yet, oldest first; returns how many were sent. With no SMTP
-    configured, do nothing and leave them stored.
+    """Email notices not emailed yet, oldest first; returns how many were dealt with (emailed, or
+    marked done with nobody to email). With no SMTP configured, do nothing and leave them stored.
 
     A mail server that refuses or cannot be reached ends the batch: the notices sent
     before it stay marked sent, so the next run neither loses nor repeats them.
