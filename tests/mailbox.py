@@ -1,11 +1,12 @@
 """A real SMTP server on localhost (aiosmtpd) that keeps what it is sent, for the notice emails."""
 
-import socket
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+from bench.common import free_port
 
 
 @dataclass
@@ -21,9 +22,7 @@ class Mailbox:
         self.mails: list[Mail] = []
         self.accept: int | None = None
         # A port free now: aiosmtpd checks it is serving by connecting to the port it was given.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):

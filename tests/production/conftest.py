@@ -1,5 +1,4 @@
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -9,15 +8,15 @@ from pathlib import Path
 import pytest
 import requests
 
+import bench.common
+
 ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture
 def free_port() -> int:
     """A TCP port nothing listens on (closed again before the test uses it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return bench.common.free_port()
 
 
 @contextmanager
