@@ -59,6 +59,11 @@ GUNICORN = [
     # this cap one worker took all 16 clients while three sat idle (one core, one GIL, for everyone).
     "--worker-connections",
     str(THREADS),
+    # gunicorn.conf.py in the working directory recycles a worker every 5,000 requests: that would
+    # restart the hello-world's workers every few seconds and the bare write's every 30, intake's
+    # far less often, charging the ceilings for restarts intake rarely pays.
+    "--max-requests",
+    "0",
     "--log-level",
     "warning",
 ]
