@@ -1,5 +1,7 @@
 """Schemas shared by every part of the API: tokens, money, lists."""
 
+from decimal import Decimal
+
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 MAX_PAGE = 200
@@ -14,11 +16,25 @@ def id_field(**kwargs) -> fields.Integer:
 
 
 class DecimalString(fields.Decimal):
-    """A decimal carried as a string ("1250.00"), never a float; documented as such in OpenAPI."""
+    """A decimal carried as a string ("1250.00"), never a float; documented as such in OpenAPI.
+
+    More decimal places than `places` are refused, not rounded: the amount stored, and the
+    reward computed from it, are then always the ones the partner's system sent.
+    """
+
+    default_error_messages = {"too_precise": "Must have at most {places} decimal places."}
 
     def __init__(self, places: int = 2, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("pattern", r"^-?[0-9]+(\.[0-9]+)?$")
+        kwargs.setdefault("metadata", {}).setdefault("pattern", rf"^-?[0-9]+(\.[0-9]{{1,{places}}})?$")
         super().__init__(places=places, as_string=True, **kwargs)
+        self.decimal_places = places
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # The parent has rounded to `places` already; compare with the value as sent.
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number != Decimal(str(value)):
+            raise self.make_error("too_precise", places=self.decimal_places)
+        return number
 
 
 class Problem(Schema):

@@ -217,7 +217,9 @@ def move_handoff(
     if to == "won" and deal_value is None:
         raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
     if to == "won" and not _a_deal_value(deal_value):
-        raise InvalidInput({"deal_value.amount": [f"must be an amount from 0 to {MAX_DEAL_VALUE}"]})
+        raise InvalidInput(
+            {"deal_value.amount": [f"must be an amount from 0 to {MAX_DEAL_VALUE}, in whole cents"]}
+        )
     if to == "won" and currency is not None and currency != handoff.currency:
         raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
     if to in NEEDS_REASON and not (reason or "").strip():
@@ -225,7 +227,7 @@ def move_handoff(
 
     if to == "won":
         terms = handoff.partnership
-        handoff.deal_value = Decimal(deal_value).quantize(CENT, rounding=ROUND_HALF_UP)
+        handoff.deal_value = Decimal(deal_value).quantize(CENT)
         handoff.reward_amount, handoff.rep_share_amount = reward_for(
             deal_value=handoff.deal_value,
             reward_type=terms.reward_type,
@@ -240,7 +242,9 @@ def move_handoff(
 
 def _a_deal_value(value) -> bool:
     amount = Decimal(value)
-    return amount.is_finite() and 0 <= amount <= MAX_DEAL_VALUE
+    # A fraction of a cent is refused, not rounded: the reward is computed from this amount, and
+    # a partner's system should learn that it sent one instead of finding another amount stored.
+    return amount.is_finite() and 0 <= amount <= MAX_DEAL_VALUE and amount == amount.quantize(CENT)
 
 
 def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None = None) -> Handoff | None:

@@ -160,9 +160,27 @@ def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(c
     shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(fitter)).get_json()
 
     assert response.status_code == 422
-    refused = {"deal_value.amount": ["must be an amount from 0 to 999999999999.99"]}
+    refused = {"deal_value.amount": ["must be an amount from 0 to 999999999999.99, in whole cents"]}
     assert response.get_json()["errors"] == refused
     assert shown["status"] == "contacted"
+
+
+def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(client, build):
+    _sender, fitter, handoff_id = _routed(client, build)
+    for to in ("delivered", "accepted", "contacted"):
+        move(client, build.headers(fitter), handoff_id, to)
+
+    refused = move(
+        client, build.headers(fitter), handoff_id, "won", deal_value={"amount": "1000.005", "currency": "EUR"}
+    )
+    won = move(
+        client, build.headers(fitter), handoff_id, "won", deal_value={"amount": "1000.000", "currency": "EUR"}
+    )
+
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"deal_value.amount": ["Must have at most 2 decimal places."]}
+    assert won.status_code == 200
+    assert won.get_json()["deal_value"] == {"amount": "1000.00", "currency": "EUR"}
 
 
 def test_the_sender_recalls_a_handoff_until_it_is_accepted(client, build):

@@ -20,6 +20,19 @@ def test_a_partner_proposes_and_the_other_accepts(client, build):
     assert accepted.get_json()["partner"] == {"id": a.id, "name": "Windows Co"}
 
 
+def test_terms_with_more_decimal_places_than_are_kept_are_422_not_rounded(client, build):
+    a, b = build.partner(), build.partner()
+
+    refused = client.post(
+        "/api/v1/partnerships",
+        json={"partner_id": b.id, "terms": {**TERMS, "reward_value": "10.125"}},
+        headers=build.headers(a),
+    )
+
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"terms.reward_value": ["Must have at most 2 decimal places."]}
+
+
 def test_proposing_the_same_partnership_twice_is_409_either_way_round(client, build):
     a, b = build.partner(), build.partner()
     first = client.post(

@@ -141,6 +141,22 @@ def test_won_without_a_deal_value_is_refused(session, build):
     assert handoff.status == "contacted"
 
 
+def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(session, build):
+    _sender, fitter, handoff = _routed(session, build)
+    receiver = Actor("client", fitter.id)
+    for to in ("delivered", "accepted", "contacted"):
+        lifecycle.move_handoff(session, handoff=handoff, to=to, actor=receiver)
+
+    with pytest.raises(InvalidInput) as refused:
+        lifecycle.move_handoff(
+            session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000.005")
+        )
+
+    assert "in whole cents" in refused.value.errors["deal_value.amount"][0]
+    assert handoff.status == "contacted"
+    assert handoff.deal_value is None
+
+
 MOVE = st.tuples(
     st.sampled_from(HANDOFF_STATUSES),
     st.sampled_from(["sender", "receiver", "system"]),
