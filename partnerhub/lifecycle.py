@@ -240,11 +240,18 @@ def move_handoff(
     return handoff
 
 
+def in_whole_cents(amount: Decimal) -> bool:
+    """Whether `amount` is a finite number with at most two decimal places.
+
+    Amounts with a fraction of a cent are refused, never rounded: rewards are computed from
+    them, and a partner should learn that it sent one instead of finding another amount stored.
+    """
+    return amount.is_finite() and amount.normalize().as_tuple().exponent >= -2
+
+
 def _a_deal_value(value) -> bool:
     amount = Decimal(value)
-    # A fraction of a cent is refused, not rounded: the reward is computed from this amount, and
-    # a partner's system should learn that it sent one instead of finding another amount stored.
-    return amount.is_finite() and 0 <= amount <= MAX_DEAL_VALUE and amount == amount.quantize(CENT)
+    return in_whole_cents(amount) and 0 <= amount <= MAX_DEAL_VALUE
 
 
 def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None = None) -> Handoff | None:

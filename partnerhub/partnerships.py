@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Partner, Partnership
 
 
@@ -81,6 +82,9 @@ def propose_partnership(session: Session, *, proposer: Partner, partner_id: int,
 
 
 def _check_terms(terms: dict) -> None:
+    for name in ("reward_value", "rep_share_percent"):
+        if name in terms and not in_whole_cents(Decimal(terms[name])):
+            raise InvalidInput({f"terms.{name}": ["must have at most 2 decimal places"]})
     if terms.get("reward_type") == "percent" and Decimal(terms.get("reward_value", 0)) > 100:
         raise InvalidInput({"terms.reward_value": ["a percent reward cannot exceed 100"]})
 
