@@ -19,8 +19,8 @@ from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
 from api.extensions import db
-from partnerhub import delivery, egress, jobs
-from partnerhub.notices import SmtpSettings
+from partnerhub import delivery, egress, jobs, mail
+from partnerhub.mail import SmtpSettings
 from partnerhub.outbox import WAKE_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def _http(app: Flask):
 
 
 def smtp_settings(app: Flask) -> SmtpSettings | None:
-    """SMTP from the config, or None (notices stay stored, unsent) when SMTP_HOST is not set."""
+    """SMTP from the config, or None (emails stay stored, unsent) when SMTP_HOST is not set."""
     config = app.config
     if not config.get("SMTP_HOST"):
         return None
@@ -156,6 +156,16 @@ def run_once(app: Flask) -> int:
         while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
             total += sent
     run_timed_jobs(app)
+    send_emails(app)
+    return total
+
+
+def send_emails(app: Flask) -> int:
+    """Send every email due now; return how many went out."""
+    smtp = smtp_settings(app)
+    total = 0
+    while sent := mail.send_due_emails(db.session, smtp=smtp):
+        total += sent
     return total
 
 
@@ -175,9 +185,11 @@ def run_forever(app: Flask, *, interval: float) -> None:
     signal.signal(signal.SIGINT, stop)
     http = _http(app)
     settings = _settings(app)
+    smtp = smtp_settings(app)
     while not stopping.is_set():
         try:
             sent = delivery.deliver_due(db.session, http=http, **settings)
+            sent += mail.send_due_emails(db.session, smtp=smtp)
         except Exception:
             # A database hiccup must not end the worker; the rows wait and the next pass retries.
             log.exception("delivery pass failed")
