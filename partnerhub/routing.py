@@ -351,8 +351,9 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     history_start = _history_start(now)
     month_start = now.date().replace(day=1)
     # On the session's connection, as plain Core rows: the ORM's result handling is not needed.
-    # That skips autoflush too, so anything pending (an earlier handoff) is written first.
+    # That skips autoflush too, so anything pending (an earlier handoff, its counts) is written first.
     session.flush()
+    rollups.write_pending(session)
     rows = (
         session.connection()
         .execute(
