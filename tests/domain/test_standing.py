@@ -1,13 +1,10 @@
 """A pending or suspended partner acts on nothing, whichever door its people or systems come by."""
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from partnerhub import credentials, intake, lifecycle, partnerships, routing
 from partnerhub.actors import Actor
-from partnerhub.db import utcnow
 from partnerhub.errors import NotAllowed
 from partnerhub.models import ApiClient, Handoff, HandoffEvent, Lead
 
@@ -84,31 +81,6 @@ def test_neither_side_of_a_handoff_moves_it_while_its_partner_is_not_active(sess
 
     session.rollback()
     assert (handoff.status, _count(session, HandoffEvent)) == ("sent", 0)
-
-
-def test_a_suspended_receivers_handoff_still_expires_and_its_lead_moves_to_an_active_partner(session, build):
-    start = utcnow()
-    maker = build.partner("Maker", lines=["windows"])
-    fitter = build.partner("Fitter", lines=[NEED])
-    build.partnership(maker, fitter, accept_sla_hours=24)
-    lead = intake.take_lead(
-        session,
-        actor=Actor.system(maker.id),
-        contact={"email": "ada@example.test"},
-        need={"category": NEED},
-        consent=True,
-        now=start,
-    )
-    build.partnership(maker, build.partner("Second", lines=[NEED]))
-    _set_status(session, fitter, "suspended")
-
-    lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
-    session.commit()
-
-    assert [(h.to_partner.name, h.status) for h in lead.handoffs] == [
-        ("Fitter", "expired"),
-        ("Second", "sent"),
-    ]
 
 
 @NOT_ACTIVE
