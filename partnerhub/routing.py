@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, u
 from sqlalchemy.orm import Session, aliased
 
 from partnerhub import lifecycle, outbox, rollups
-from partnerhub.actors import Actor
+from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import adopt, built_once, columns_of, utcnow
 from partnerhub.errors import Conflict, NotFound
 from partnerhub.models import (
@@ -627,6 +627,7 @@ def hand_off_lead(
     now = now or utcnow()
     if not actor.is_system and actor.partner_id != lead.partner_id:
         raise NotFound(f"No lead {lead.id}.")
+    acting_partner(session, actor)
     decision = _decide(session, lead=lead, now=now)
     if partner_id is None:
         chosen = decision.winner
