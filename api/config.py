@@ -141,7 +141,9 @@ def default_config(instance_path: str) -> dict:
         # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and
         # tests, or partners' systems inside the platform's own network.
         "WEBHOOK_PRIVATE_NETWORKS": False,
-        # No SMTP_HOST: notices are stored and shown, never emailed.
+        # Links in emails are absolute: the address people reach the pages at (PARTNERHUB_BASE_URL).
+        "BASE_URL": f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or 5000}",
+        # No SMTP_HOST: emails are kept, unsent, and shown to the admin (Emails page).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
         "SMTP_SENDER": "partnerhub@localhost",

@@ -1,11 +1,12 @@
-"""The operator's pages: partners to approve or suspend, the taxonomy, API clients."""
+"""The operator's pages: partners to approve or suspend, the taxonomy, API clients, the emails sent."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from api.extensions import db
 from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
 from api.web.session import back_to, role_required
-from partnerhub import credentials, directory, thresholds
+from partnerhub import credentials, directory, mail, thresholds
+from partnerhub.models import Email
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -162,3 +163,24 @@ def flag_thresholds():
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)
     return page, 422 if form.errors else 200
+
+
+@bp.get("/emails")
+@role_required("admin")
+def emails():
+    """List the emails the platform wrote, newest first: with no SMTP server, where to read them."""
+    to = request.args.get("to", "").strip()
+    page = db.paginate(mail.emails_newest_first(to=to or None), per_page=50, error_out=False)
+    return render_template(
+        "admin/emails.html", page=page, to=to, smtp_configured=bool(current_app.config.get("SMTP_HOST"))
+    )
+
+
+@bp.get("/emails/<int:email_id>")
+@role_required("admin")
+def email(email_id: int):
+    """Show one email as its recipient reads it, text and HTML."""
+    found = db.session.get(Email, email_id)
+    if found is None:
+        abort(404)
+    return render_template("admin/email.html", email=found)

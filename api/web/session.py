@@ -5,11 +5,12 @@ from functools import wraps
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from api.extensions import db
 from partnerhub import credentials
+from partnerhub.actors import in_good_standing
 from partnerhub.models import Partner, User
 
 PARTNER_ROLES = ("rep", "manager")
@@ -105,7 +106,11 @@ def safe_next(target: str | None) -> str | None:
 
 
 def role_required(*roles: str):
-    """Guard a page: sign-in first, then one of `roles`, else 403."""
+    """Guard a page: sign-in first, then a partner in good standing, then one of `roles`, else 403.
+
+    A pending or suspended partner's people see only a page saying so, on every page at once:
+    the partner's status is read afresh on each request, so an open session loses access too.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -114,6 +119,8 @@ def role_required(*roles: str):
             if user is None:
                 back = request.full_path.rstrip("?") if request.method == "GET" else None
                 return redirect(url_for("web.account.login", next=back))
+            if user.partner is not None and not in_good_standing(user.partner):
+                return render_template("account/standing.html", partner=user.partner), 403
             if user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
