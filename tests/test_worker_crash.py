@@ -24,7 +24,6 @@ def _start_worker() -> subprocess.Popen:
     env = {
         **os.environ,
         "PARTNERHUB_DELIVERY_BATCH": "5",
-        "PARTNERHUB_DELIVERY_LEASE_SECONDS": "4",
         "PARTNERHUB_DELIVERY_CONNECT_TIMEOUT": "1",
         "PARTNERHUB_DELIVERY_READ_TIMEOUT": "2",
     }
