@@ -315,9 +315,7 @@ def test_a_partner_whose_sends_used_up_its_turn_hands_its_other_deliveries_back(
     assert len(black_hole.held) == 1
 
 
-def test_a_failure_shown_to_the_partner_names_no_address_its_host_resolved_to(
-    session, build, http, client
-):
+def test_a_failure_shown_to_the_partner_names_no_address_its_host_resolved_to(session, build, http, client):
     partner = build.partner()
     build.endpoint(partner, "http://no-such-host.invalid/hook")
     queued = _emit(session, partner)
