@@ -20,7 +20,27 @@ class Received:
     at: float = field(default_factory=time.monotonic)
 
 
-class Receiver:
+class _Listening:
+    """A server on a free loopback port, serving from a thread while in a `with` block."""
+
+    server: socketserver.TCPServer
+
+    def _serve(self, server: socketserver.TCPServer) -> None:
+        self.server = server
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Receiver(_Listening):
     """Answers each POST with the next scripted status (200 when the script is used up)."""
 
     def __init__(self, *, delay: float = 0.0):
@@ -51,10 +71,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def _record(self, raw: bytes, headers: dict) -> tuple[int, dict]:
         verified = set()
@@ -84,14 +101,6 @@ class Receiver:
         with self._lock:
             return [r.webhook_id for r in self.received]
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @dataclass
 class Held:
@@ -102,7 +111,7 @@ class Held:
     left: float | None = None
 
 
-class SlowReceiver:
+class SlowReceiver(_Listening):
     """Reads each request, then answers `trickle` one byte every `every` seconds, or, with no
     `trickle`, never: a black hole that holds the connection open until the sender leaves."""
 
@@ -125,10 +134,7 @@ class SlowReceiver:
                 finally:
                     held.left = time.monotonic()
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler))
 
     def _answer(self, connection, trickle: bytes, every: float) -> None:
         """Trickle the answer, or hold the line, until the sender hangs up or the test ends."""
@@ -154,11 +160,6 @@ class SlowReceiver:
     def ids(self) -> list[str]:
         return [h.webhook_id for h in self.held]
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc):
         self._closing.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__(*exc)
