@@ -133,9 +133,9 @@ def default_config(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # The CSRF token lives as long as the session, so a form left open over lunch still posts.
         "WTF_CSRF_TIME_LIMIT": None,
-        # The worker: deliveries claimed per pass, how long a claim keeps other workers off, timeouts.
+        # The worker: deliveries claimed per pass, and the timeouts of a send; their sum is its
+        # deadline, and a claim keeps other workers off for as long as its sends could take.
         "DELIVERY_BATCH": 10,
-        "DELIVERY_LEASE_SECONDS": 60,
         "DELIVERY_CONNECT_TIMEOUT": 3.05,
         "DELIVERY_READ_TIMEOUT": 10,
         # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and
