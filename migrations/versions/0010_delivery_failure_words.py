@@ -6,14 +6,14 @@ The worker used to keep requests' own error text ("connection error: ... resolve
 text is gone for good, so the downgrade leaves the words.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-07 12:40:00
 """
 
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
