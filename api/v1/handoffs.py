@@ -2,12 +2,12 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, page_schema
 from partnerhub import lifecycle
 from partnerhub.models import Handoff

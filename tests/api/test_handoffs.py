@@ -148,8 +148,8 @@ def test_won_needs_the_deal_value_in_the_partnerships_currency(client, build):
     assert lost.status_code == 422
 
 
-@pytest.mark.parametrize("amount", ["-5", "1000000000000", "1e13"])
-def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(client, build, amount):
+@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "1000000000000", "1e13"])
+def test_a_deal_value_of_zero_or_less_or_beyond_what_is_stored_is_422_on_the_amount(client, build, amount):
     _sender, fitter, handoff_id = _routed(client, build)
     for to in ("delivered", "accepted", "contacted"):
         move(client, build.headers(fitter), handoff_id, to)
@@ -160,7 +160,7 @@ def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(c
     shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(fitter)).get_json()
 
     assert response.status_code == 422
-    refused = {"deal_value.amount": ["must be an amount from 0 to 999999999999.99, in whole cents"]}
+    refused = {"deal_value.amount": ["must be an amount over 0 up to 999999999999.99, in whole cents"]}
     assert response.get_json()["errors"] == refused
     assert shown["status"] == "contacted"
 
