@@ -114,7 +114,8 @@ def _body_routes(client):
             url = path.replace("{", "").replace("}", "")
             for name in ("handoff_id", "lead_id", "line_id", "partnership_id", "endpoint_id", "delivery_id"):
                 url = url.replace(name, "1")
-            yield method.upper(), url.replace("slug", "windows"), content["application/json"]["schema"], spec, admin_only
+            schema = content["application/json"]["schema"]
+            yield method.upper(), url.replace("slug", "windows"), schema, spec, admin_only
 
 
 def _resolve(schema, spec):
@@ -140,13 +141,13 @@ def _filled(schema, spec, text, number):
     return text
 
 
-def _send(client, method, url, body, headers):
+def _send(client, method, url, body, *, callers, admin):
     return client.open(
         url,
         method=method,
         data=body,
         content_type="application/json",
-        headers={**headers, "Idempotency-Key": "hostile"},
+        headers={**callers["admin" if admin else "partner"], "Idempotency-Key": "hostile"},
     )
 
 
@@ -162,7 +163,7 @@ def _problem(response) -> bool:
 
 def test_a_body_nested_five_thousand_levels_deep_is_a_400_on_every_route(client, callers):
     answers = {
-        f"{method} {url}": _send(client, method, url, DEEP, callers["admin" if admin else "partner"])
+        f"{method} {url}": _send(client, method, url, DEEP, callers=callers, admin=admin)
         for method, url, _, _, admin in _body_routes(client)
     }
 
@@ -181,7 +182,7 @@ def test_text_that_cannot_be_stored_is_a_422_naming_the_field_on_every_route(cli
     answers = {}
     for method, url, schema, spec, admin in _body_routes(client):
         body = json.dumps(_filled(schema, spec, "__TEXT__", 1)).replace("__TEXT__", text)
-        answers[f"{method} {url}"] = _send(client, method, url, body, callers["admin" if admin else "partner"])
+        answers[f"{method} {url}"] = _send(client, method, url, body, callers=callers, admin=admin)
 
     wrong = {route: r.status_code for route, r in answers.items() if not _problem(r)}
     assert not wrong, wrong
@@ -194,7 +195,7 @@ def test_numbers_out_of_every_bound_are_a_400_or_422_on_every_route(client, call
     answers = {}
     for method, url, schema, spec, admin in _body_routes(client):
         body = json.dumps(_filled(schema, spec, "x", "__NUMBER__")).replace('"__NUMBER__"', number)
-        answers[f"{method} {url}"] = _send(client, method, url, body, callers["admin" if admin else "partner"])
+        answers[f"{method} {url}"] = _send(client, method, url, body, callers=callers, admin=admin)
 
     wrong = {route: r.status_code for route, r in answers.items() if not _problem(r)}
     assert not wrong, wrong
@@ -226,13 +227,16 @@ def test_every_number_a_client_sends_has_a_lower_and_an_upper_bound(client):
     assert not unbounded, unbounded
 
 
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"
+
+
 @pytest.mark.parametrize(
-    "body, content_type",
+    ("body", "content_type"),
     [
-        (DEEP, "application/json"),
-        ('{"grant_type": "client_credentials", "client_id": "\\ud800", "client_secret": "x"}', "application/json"),
-        ('{"grant_type": "client_credentials", "client_id": NaN, "client_secret": "x"}', "application/json"),
-        ("grant_type=client_credentials&client_id=a%00b&client_secret=x", "application/x-www-form-urlencoded"),
+        (DEEP, JSON),
+        ('{"grant_type": "client_credentials", "client_id": "\\ud800", "client_secret": "x"}', JSON),
+        ('{"grant_type": "client_credentials", "client_id": NaN, "client_secret": "x"}', JSON),
+        ("grant_type=client_credentials&client_id=a%00b&client_secret=x", FORM),
     ],
     ids=["deep JSON", "lone surrogate", "NaN", "NUL in a form"],
 )

@@ -301,7 +301,7 @@ def test_the_flags_job_runs_on_the_default_where_a_stored_threshold_is_out_of_bo
 ):
     from partnerhub.models import Setting
 
-    northwind, acme, partnership = pair
+    northwind, _acme, partnership = pair
     _send(build, partnership, northwind, 10)
     session.add_all([Setting(key=key, value=stored) for key in thresholds.DEFAULTS])
     session.commit()
