@@ -380,3 +380,18 @@ def test_handing_off_to_a_partner_that_cannot_take_the_lead_is_409_with_why(clie
 
     assert response.status_code == 409
     assert "no active partnership" in response.get_json()["detail"]
+
+
+def test_a_whitespace_contact_a_malformed_email_and_a_script_for_a_phone_are_422(client, build):
+    sender, _fitter = _exchange(build)
+    contact = {"name": "  ", "email": "not-an-email", "phone": "javascript:alert(1)", "company": "\t"}
+
+    response = post_lead(client, build.headers(sender), lead_body(contact=contact))
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "contact.name": ["must not be blank"],
+        "contact.email": ["must be an email address such as name@example.com"],
+        "contact.phone": ["must be a phone number"],
+        "contact.company": ["must not be blank"],
+    }
