@@ -124,6 +124,15 @@ def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handof
     return handoff
 
 
+def lead_withheld(handoff: Handoff, *, partner_id: int | None) -> bool:
+    """Whether `partner_id` no longer sees who the lead is: the receiver of a recalled handoff.
+
+    It still sees that the handoff existed and was recalled; the buyer's contact, need and the
+    warm-up note written about them went back with the lead.
+    """
+    return handoff.status == "recalled" and partner_id == handoff.to_partner_id
+
+
 # --- moving --------------------------------------------------------------------
 
 

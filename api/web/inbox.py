@@ -60,6 +60,7 @@ def show(handoff_id: int):
             handoff, inbox.moves_open_to(handoff, actor), inbox.time_to_accept(handoff, utcnow())
         ),
         incoming=handoff.to_partner_id == actor.partner_id,
+        withheld=lifecycle.lead_withheld(handoff, partner_id=actor.partner_id),
         labels=MOVE_LABELS,
         form=MoveForm(formdata=None),
     )
