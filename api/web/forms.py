@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from api.extensions import db
+from api.parsing import NOT_TEXT, is_text
 from api.v1.fields import REGION, SLUG
 from partnerhub.errors import InvalidInput
 from partnerhub.models.partner import REVENUE_BANDS
@@ -61,7 +62,19 @@ class RegionsField(StringField):
 T = TypeVar("T")
 
 
-class DomainForm(FlaskForm):
+class PageForm(FlaskForm):
+    """A form that refuses, on its field, text no database can store (as the API's parser does)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and not is_text(field.data):
+                field.errors = [*field.errors, NOT_TEXT[0].upper() + NOT_TEXT[1:] + "."]
+                valid = False
+        return valid
+
+
+class DomainForm(PageForm):
     """A form whose values the domain judges: its refusals land on the fields they name."""
 
     def submitted(self, act: Callable[[], T]) -> T | None:
@@ -96,7 +109,7 @@ def _choices(categories) -> list[tuple[str, str]]:
     return [SelectChoice(c.slug, c.name) for c in categories]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
     next = HiddenField()
@@ -131,7 +144,7 @@ class ProfileForm(DomainForm):
         }
 
 
-class ProductLineForm(FlaskForm):
+class ProductLineForm(PageForm):
     category = SelectField("Category")
     name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
@@ -218,7 +231,7 @@ class ComplementForm(DomainForm):
         return self
 
 
-class ApiClientForm(FlaskForm):
+class ApiClientForm(PageForm):
     name = StringField(
         "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
     )
@@ -231,7 +244,7 @@ class MoveForm(DomainForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
 
 
-class HandOffForm(FlaskForm):
+class HandOffForm(PageForm):
     """The optional choices of a hand-off: another partner, or one's own warm-up note."""
 
     # Any id passes here: the domain says whether that partner may take the lead.

@@ -154,3 +154,16 @@ def test_the_inbox_refuses_a_won_deal_worth_nothing(build, client, sign_in, sess
     assert "Deal value: Must be an amount over 0 up to 999999999999.99, in whole cents." in shown
     session.expire_all()
     assert session.get(Handoff, handoff.id).status == "contacted"
+
+
+def test_a_page_refuses_text_no_database_can_store_on_its_field(build, client, sign_in, session):
+    build.category("windows")
+    sign_in(build.user(build.partner(), "rep"))
+
+    response = _post(
+        client, "/leads/new", {"name": "Ada\x00", "email": "ada@example.test", "category": "windows"}
+    )
+
+    assert response.status_code == 422
+    assert _field_error(response.text, "name").startswith("Contains a character that is not text")
+    assert session.scalar(select(func.count()).select_from(Lead)) == 0
