@@ -18,10 +18,11 @@ from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from partnerhub.validation import NOT_TEXT, is_text
+
 # Our deepest body (a lead's contact) is two levels; this leaves room and stays far from the
 # interpreter's recursion limit, which the json module and marshmallow both walk into.
 MAX_DEPTH = 32
-NOT_TEXT = "contains a character that is not text (NUL or a lone UTF-16 surrogate)"
 
 
 class UnreadableBody(ValueError):
@@ -57,17 +58,6 @@ def loads(data: str | bytes):
     if errors:
         raise UnstorableValues(errors)
     return value
-
-
-def is_text(value: str) -> bool:
-    """Whether a string can be stored as text: no NUL, no lone surrogate."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unstorable(value) -> dict[str, list[str]]:

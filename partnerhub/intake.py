@@ -63,7 +63,7 @@ def take_lead(
     `route=False` keeps a qualified lead "new" with its partner, for a rep to hand off by hand.
     """
     now = now or utcnow()
-    contact = _checked_contact(contact)
+    contact = _checked_contact(contact, need)
     partner_id = actor.partner_id
     slug = need.get("category")
     category = category_by_slug(session, slug, field="need.category") if slug else None
@@ -117,8 +117,9 @@ def take_lead(
     return lead
 
 
-def _checked_contact(contact: dict) -> dict:
-    """The contact as it is kept: trimmed; a blank name, an address or number of the wrong shape refused."""
+def _checked_contact(contact: dict, need: dict) -> dict:
+    """The contact as it is kept: trimmed; a blank name, an address or number of the wrong shape, or
+    text that cannot be stored (in the need's words too) refused."""
     checks = Checks()
     checked = {
         "name": checks.name("contact.name", contact.get("name"), required=False) or "",
@@ -126,6 +127,7 @@ def _checked_contact(contact: dict) -> dict:
         "phone": checks.phone("contact.phone", contact.get("phone")),
         "company": checks.name("contact.company", contact.get("company"), required=False),
     }
+    checks.text("need.text", need.get("text"))
     checks.done()
     return checked
 

@@ -16,6 +16,19 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{3,50}$")
 MAX_EMAIL = 320
 MAX_WEBSITE = 500
+NOT_TEXT = "contains a character that is not text (NUL or a lone UTF-16 surrogate)"
+
+
+def is_text(value: str) -> bool:
+    """Whether a string can be stored as text: SQLite's UTF-8 and PostgreSQL's text hold no NUL
+    and no lone surrogate."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Checks:
@@ -31,8 +44,17 @@ class Checks:
         if self.errors:
             raise InvalidInput(self.errors)
 
+    def text(self, field: str, value: str | None) -> bool:
+        """Whether `value` (None included) can be stored; refuse it on `field` when not."""
+        if value is not None and not is_text(value):
+            self.refuse(field, NOT_TEXT)
+            return False
+        return True
+
     def name(self, field: str, value: str | None, *, required: bool = True) -> str | None:
         """A name with its surrounding spaces removed; blank is refused (or None when not required)."""
+        if not self.text(field, value):
+            return None
         stripped = (value or "").strip()
         if not stripped and (required or value):
             self.refuse(field, "must not be blank")
@@ -40,21 +62,21 @@ class Checks:
 
     def email(self, field: str, value: str | None) -> str | None:
         """An email address such as name@example.com, or None."""
-        value = (value or "").strip() or None
+        value = self._trimmed(field, value)
         if value is not None and (len(value) > MAX_EMAIL or not EMAIL.match(value)):
             self.refuse(field, "must be an email address such as name@example.com")
         return value
 
     def phone(self, field: str, value: str | None) -> str | None:
         """A phone number of digits, spaces and + ( ) . / -, or None."""
-        value = (value or "").strip() or None
+        value = self._trimmed(field, value)
         if value is not None and not PHONE.match(value):
             self.refuse(field, "must be a phone number")
         return value
 
     def website(self, field: str, value: str | None) -> str | None:
         """An http(s) address with a host, or None: anything else could run as a link on a page."""
-        value = (value or "").strip() or None
+        value = self._trimmed(field, value)
         if value is None:
             return None
         parts = urlsplit(value)
@@ -66,6 +88,10 @@ class Checks:
         ):
             self.refuse(field, "must be a web address starting with http:// or https://")
         return value
+
+    def _trimmed(self, field: str, value: str | None) -> str | None:
+        # Empty means not given; text that cannot be stored is refused and judged no further.
+        return (value or "").strip() or None if self.text(field, value) else None
 
     def number(self, field: str, value, low, high, *, above_low: bool = False):
         """A finite number from `low` (or, `above_low`, more than it) to `high`; None passes."""

@@ -69,3 +69,27 @@ def test_import_for_an_unknown_partner_fails_clearly(runner, tmp_path):
 
     assert result.exit_code != 0
     assert "No partner 'Nobody'" in result.output
+
+
+def test_a_row_with_text_no_database_can_store_is_reported_not_a_crash(runner, build, tmp_path):
+    build.partner("Windows Co", lines=["windows"])
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        CSV.splitlines()[0] + "\nb-1,Nul\x00Buyer,nul@example.test,,,window-installation,Fits\x00,DE-BE,yes\n"
+    )
+
+    result = runner.invoke(
+        args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co", "--json"]
+    )
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.exit_code == 0
+    assert report["rejected"] == [
+        {
+            "row": 2,
+            "errors": {
+                "contact.name": ["contains a character that is not text (NUL or a lone UTF-16 surrogate)"],
+                "need.text": ["contains a character that is not text (NUL or a lone UTF-16 surrogate)"],
+            },
+        }
+    ]

@@ -28,11 +28,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from api.extensions import db
-from api.parsing import NOT_TEXT, is_text
 from api.v1.fields import REGION, SLUG
 from partnerhub.errors import InvalidInput
 from partnerhub.models.partner import REVENUE_BANDS
 from partnerhub.models.partnership import REWARD_TYPES
+from partnerhub.validation import NOT_TEXT, is_text
 
 REVENUE_LABELS = {
     "under_1m": "Under 1 million",
