@@ -4,11 +4,11 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from flask_jwt_extended import create_access_token
-from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
+from api.parsing import Blueprint
 from api.ratelimit import token_claims, token_limit, token_request_key
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials

@@ -1,12 +1,11 @@
 """Every error, mapped in one place: RFC 9457 problem+json under /api/, an HTML page elsewhere."""
 
-from json import JSONDecodeError
-
 from flask import Flask, current_app, g, json, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.parsing import UnreadableBody
 from api.ratelimit import seconds_until_reset
 from api.schemas import PROBLEM
 from api.web import errors as pages
@@ -72,9 +71,9 @@ def handle_http_exception(exc: HTTPException):
         for location_messages in messages.values():
             errors.update(flatten_messages(location_messages))
         return _validation_problem(errors)
-    # webargs answers a body it cannot decode with a bare 400, raised while handling the decoder's
-    # error: say what is wrong and where.
-    if exc.code == 400 and isinstance(exc.__context__, (JSONDecodeError, UnicodeDecodeError)):
+    # The parser answers a body it cannot read with a bare 400, raised while handling the reason:
+    # say what is wrong and where.
+    if exc.code == 400 and isinstance(exc.__context__, UnreadableBody):
         return problem(400, exc.name, f"The request body is not valid JSON: {exc.__context__}.")
     response = problem(exc.code or 500, exc.name, exc.description or exc.name)
     for header, value in getattr(exc, "get_headers", lambda: [])():

@@ -1,11 +1,11 @@
 """The product taxonomy and which categories complement which."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
+from api.parsing import Blueprint
 from api.v1.fields import JsonBoolean, slug_field
 from partnerhub import directory
 

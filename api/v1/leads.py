@@ -1,14 +1,14 @@
 """Leads a partner brings: intake with automatic routing, and hand-off by hand."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.idempotency import idempotent
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
+from api.parsing import Blueprint
+from api.schemas import ListArgs, id_field, page_schema
 from api.sqlite import reads_first
 from api.v1.fields import REGION, JsonBoolean, slug_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
@@ -20,13 +20,13 @@ blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Lead
 
 
 class ContactSchema(Schema):
+    """Types and lengths; what a name, an email and a phone must look like is the domain's rule."""
+
     name = fields.String(load_default="", validate=validate.Length(max=200))
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
-    phone = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Regexp(r"^\+?[0-9 ()./-]{3,50}$", error="must be a phone number"),
+    email = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=320), metadata={"format": "email"}
     )
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
@@ -59,7 +59,7 @@ class LeadListArgs(ListArgs):
 
 
 class HandOffIn(Schema):
-    partner_id = fields.Integer(metadata={"description": "Leave out to hand it to the best partner"})
+    partner_id = id_field(metadata={"description": "Leave out to hand it to the best partner"})
     note = fields.String(
         validate=validate.Length(max=5000), metadata={"description": "Warm-up; prefilled otherwise"}
     )

@@ -1,12 +1,12 @@
 """Registration and a partner's own profile."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, page_schema
 from api.v1.fields import regions
 from partnerhub import credentials, directory
@@ -16,10 +16,15 @@ from partnerhub.models.partner import REVENUE_BANDS
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners", description="Partners")
 
 
+def _size_bounds(name: str) -> validate.Range:
+    low, high = directory.SIZE_BOUNDS[name]
+    return validate.Range(min=low, max=high)
+
+
 class SizeSchema(Schema):
-    sales_reps = fields.Integer(validate=validate.Range(min=1, max=100_000), metadata={"example": 4})
+    sales_reps = fields.Integer(validate=_size_bounds("sales_reps"), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
-    monthly_leads = fields.Integer(validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40})
+    monthly_leads = fields.Integer(validate=_size_bounds("monthly_leads"), metadata={"example": 40})
 
 
 class ManagerIn(Schema):
@@ -31,9 +36,12 @@ class ManagerIn(Schema):
 class ProfileIn(Schema):
     name = fields.String(validate=validate.Length(min=2, max=200))
     business = fields.String(validate=validate.Length(max=5000))
-    website = fields.Url(allow_none=True)
+    # Shapes (an http(s) address, an email address) are the domain's rules (partnerhub/validation.py).
+    website = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={"format": "uri"})
     regions = regions()
-    contact_email = fields.Email(allow_none=True)
+    contact_email = fields.String(
+        allow_none=True, validate=validate.Length(max=320), metadata={"format": "email"}
+    )
     size = fields.Nested(SizeSchema)
 
 

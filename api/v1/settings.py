@@ -1,11 +1,11 @@
 """Operator settings: the flag thresholds."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
+from api.parsing import Blueprint
 from partnerhub import thresholds
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Operator settings")
@@ -14,7 +14,10 @@ blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description
 class ThresholdsSchema(Schema):
     thresholds = fields.Dict(
         keys=fields.String(),
-        values=fields.Float(allow_nan=False),
+        # The envelope of every threshold's bounds; each key's own bounds are the domain's.
+        values=fields.Float(
+            allow_nan=False, validate=validate.Range(min=thresholds.LOWEST, max=thresholds.HIGHEST)
+        ),
         required=True,
         metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
     )

@@ -299,3 +299,17 @@ def test_an_admin_tunes_a_flag_threshold(build, client, sign_in, session):
     assert page.status_code == 200
     assert saved.status_code == 303
     assert thresholds.thresholds(session)["flags.one_sided.ratio"] == 4
+
+
+def test_the_receiver_of_a_recalled_handoff_sees_it_was_recalled_but_not_the_buyer(build, client, sign_in):
+    sender, receiver = build.partner("Nordlicht"), build.partner()
+    handoff = build.handoff(sender, receiver, status="recalled", phone="+49 30 5555")
+    lead = handoff.lead
+    sign_in(build.user(receiver, "rep"))
+
+    page = client.get(f"/handoffs/{handoff.id}")
+
+    assert page.status_code == 200
+    assert "Nordlicht recalled this lead" in page.text
+    for detail in (lead.contact_name, lead.contact_email, "+49 30 5555", lead.need_text):
+        assert detail not in page.text
