@@ -69,6 +69,10 @@ class PageForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             if isinstance(field.data, str) and not is_text(field.data):
+                if isinstance(field, HiddenField):
+                    # Nobody typed it and nobody could see an error on it: such a value is dropped.
+                    field.data = ""
+                    continue
                 field.errors = [*field.errors, NOT_TEXT[0].upper() + NOT_TEXT[1:] + "."]
                 valid = False
         return valid
