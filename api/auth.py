@@ -52,7 +52,10 @@ def issue_token(args):
         return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")
     try:
         client = credentials.authenticate_client(
-            db.session, client_id=args["client_id"], client_secret=args["client_secret"]
+            db.session,
+            client_id=args["client_id"],
+            client_secret=args["client_secret"],
+            hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
         )
     except InvalidCredentials as exc:
         return _oauth_error(401, "invalid_client", exc.message)

@@ -1,12 +1,15 @@
 """Configuration from the environment, with secrets generated on first run."""
 
+import fcntl
 import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY")
+# CLIENT_SECRET_HMAC_KEY keys the stored form of API client secrets (partnerhub.credentials):
+# replacing it makes every client's secret stop working.
+_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
 
 
 def database_url(instance_path: str) -> str:
@@ -23,19 +26,22 @@ def load_secrets(instance_path: str) -> dict[str, str]:
     """Secrets from the environment, else from instance/secrets.json, created once."""
     path = Path(instance_path) / "secrets.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
-    missing = [k for k in _GENERATED_SECRETS if k not in stored]
-    if missing:
-        stored.update({k: secrets.token_urlsafe(48) for k in missing})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2))
-        tmp.chmod(0o600)
-        # Atomic, so two processes starting together agree on one set of secrets.
-        if not path.exists():
+    if all(k in stored for k in _GENERATED_SECRETS):
+        return stored
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One process at a time adds what is missing (a new file, or a secret added in a release),
+    # so processes starting together agree on one set of secrets.
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        missing = [k for k in _GENERATED_SECRETS if k not in stored]
+        if missing:
+            stored.update({k: secrets.token_urlsafe(48) for k in missing})
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(stored, indent=2))
+            tmp.chmod(0o600)
+            # Atomic, so a process reading without the lock sees the old file or the new, never half.
             tmp.replace(path)
-            return stored
-        tmp.unlink()
-        return json.loads(path.read_text())
     return stored
 
 

@@ -1,6 +1,6 @@
 """The operator's pages: partners to approve or suspend, the taxonomy, API clients."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
 from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
@@ -72,7 +72,10 @@ def create_client(partner_id: int):
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
     client, secret = credentials.create_api_client(
-        db.session, partner=directory.find_partner(db.session, partner_id), name=form.name.data or ""
+        db.session,
+        partner=directory.find_partner(db.session, partner_id),
+        name=form.name.data or "",
+        hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
     )
     return _partner_page(
         partner_id, form=ApiClientForm(formdata=None), new_client=client, secret=secret, status=201
