@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-delivery bench-balance bench-load bench-faults bench-token clean
+.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-load bench-faults bench-token clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -50,6 +50,10 @@ screenshots: install
 bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.intake
+
+# Intake from one sender to one receiver beside intake spread over 20 receivers (the hot rollup row).
+bench-hotrows: install
+	$(BIN)/python -m bench.hotrows
 
 bench-delivery: install
 	$(BIN)/python -m bench.delivery

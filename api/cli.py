@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from api import worker as worker_loop
 from api.extensions import db
 from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, thresholds
-from partnerhub.actors import Actor
+from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
 
@@ -56,14 +56,26 @@ def create_admin(email, password, name, as_json):
 @json_option
 def approve(partner, as_json):
     """Approve a pending partner (by id or exact name)."""
+    _change_status(partner, as_json, directory.approve_partner)
+
+
+@group.command("suspend")
+@click.argument("partner")
+@json_option
+def suspend(partner, as_json):
+    """Suspend an active partner (by id or exact name): its tokens, clients and page sessions stop at once."""
+    _change_status(partner, as_json, directory.suspend_partner)
+
+
+def _change_status(ref: str, as_json: bool, change) -> None:
     try:
-        approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner))
+        partner = change(db.session, partner=directory.find_partner(db.session, ref))
     except DomainError as exc:
         _fail(exc)
     _done(
         as_json,
-        {"id": approved.id, "name": approved.name, "status": approved.status},
-        f"{approved.name} is active.",
+        {"id": partner.id, "name": partner.name, "status": partner.status},
+        f"{partner.name} is {partner.status}.",
     )
 
 
@@ -209,7 +221,8 @@ def import_leads(file, partner_ref, as_json):
     from api.v1.leads import LeadIn
 
     try:
-        partner = directory.find_partner(db.session, partner_ref)
+        # Refused before the first row: every row would be refused alike.
+        partner = refuse_unless_active(directory.find_partner(db.session, partner_ref))
     except DomainError as exc:
         _fail(exc)
     actor = Actor.system(partner.id)

@@ -4,6 +4,7 @@ import fcntl
 import json
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,27 +23,55 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def private_folder(path: str | Path) -> None:
+    """Create the folder `path` for this user only (0700), or make an existing one so."""
+    Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def private_file(path: str | Path) -> None:
+    """Create the file `path` empty for this user only (0600), or make an existing one so.
+
+    For a SQLite database, before SQLite opens it: SQLite creates its -wal and -shm
+    files with the mode of the database file, whatever the umask.
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def load_secrets(instance_path: str) -> dict[str, str]:
-    """Secrets from the environment, else from instance/secrets.json, created once."""
+    """Secrets from instance/secrets.json, created on the first run: every process gets the same."""
     path = Path(instance_path) / "secrets.json"
-    stored = json.loads(path.read_text()) if path.exists() else {}
-    if all(k in stored for k in _GENERATED_SECRETS):
+    stored = _stored_secrets(path)
+    if all(key in stored for key in _GENERATED_SECRETS):
         return stored
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # One process at a time adds what is missing (a new file, or a secret added in a release),
-    # so processes starting together agree on one set of secrets.
-    with open(path.with_suffix(".lock"), "w") as lock:
+    # Processes starting together take turns: the first writes the file, the others read its secrets.
+    lock = os.open(path.with_name("secrets.lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stored = json.loads(path.read_text()) if path.exists() else {}
-        missing = [k for k in _GENERATED_SECRETS if k not in stored]
+        stored = _stored_secrets(path)
+        missing = [key for key in _GENERATED_SECRETS if key not in stored]
         if missing:
-            stored.update({k: secrets.token_urlsafe(48) for k in missing})
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(stored, indent=2))
-            tmp.chmod(0o600)
-            # Atomic, so a process reading without the lock sees the old file or the new, never half.
-            tmp.replace(path)
-    return stored
+            stored.update({key: secrets.token_urlsafe(48) for key in missing})
+            _replace_privately(path, json.dumps(stored, indent=2))
+        return stored
+    finally:
+        os.close(lock)
+
+
+def _stored_secrets(path: Path) -> dict[str, str]:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def _replace_privately(path: Path, text: str) -> None:
+    """Write `path` whole at once, 0600 from its first byte: a reader sees the old file or the new."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -117,7 +146,9 @@ def default_config(instance_path: str) -> dict:
         # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and
         # tests, or partners' systems inside the platform's own network.
         "WEBHOOK_PRIVATE_NETWORKS": False,
-        # No SMTP_HOST: notices are stored and shown, never emailed.
+        # Links in emails are absolute: the address people reach the pages at (PARTNERHUB_BASE_URL).
+        "BASE_URL": f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or 5000}",
+        # No SMTP_HOST: emails are kept, unsent, and shown to the admin (Emails page).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
         "SMTP_SENDER": "partnerhub@localhost",

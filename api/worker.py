@@ -18,9 +18,10 @@ from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
+from api.config import private_file
 from api.extensions import db
-from partnerhub import delivery, egress, jobs
-from partnerhub.notices import SmtpSettings
+from partnerhub import delivery, egress, jobs, mail
+from partnerhub.mail import SmtpSettings
 from partnerhub.outbox import WAKE_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Queue:
             self.huey = RedisHuey("partnerhub", url=url, results=False)
         else:
             path = Path(app.instance_path) / "queue.db"
+            private_file(path)
             # No fsync: a wake lost with the machine costs a second's poll, never a delivery,
             # and syncing the queue's file cost a web process as much as a lead's routing.
             self.huey = SqliteHuey("partnerhub", filename=str(path), results=False, fsync=False)
@@ -131,7 +133,7 @@ def _http(app: Flask):
 
 
 def smtp_settings(app: Flask) -> SmtpSettings | None:
-    """SMTP from the config, or None (notices stay stored, unsent) when SMTP_HOST is not set."""
+    """SMTP from the config, or None (emails stay stored, unsent) when SMTP_HOST is not set."""
     config = app.config
     if not config.get("SMTP_HOST"):
         return None
@@ -156,6 +158,16 @@ def run_once(app: Flask) -> int:
         while sent := delivery.deliver_due(db.session, http=http, **_settings(app)):
             total += sent
     run_timed_jobs(app)
+    send_emails(app)
+    return total
+
+
+def send_emails(app: Flask) -> int:
+    """Send every email due now; return how many went out."""
+    smtp = smtp_settings(app)
+    total = 0
+    while sent := mail.send_due_emails(db.session, smtp=smtp):
+        total += sent
     return total
 
 
@@ -175,9 +187,11 @@ def run_forever(app: Flask, *, interval: float) -> None:
     signal.signal(signal.SIGINT, stop)
     http = _http(app)
     settings = _settings(app)
+    smtp = smtp_settings(app)
     while not stopping.is_set():
         try:
             sent = delivery.deliver_due(db.session, http=http, **settings)
+            sent += mail.send_due_emails(db.session, smtp=smtp)
         except Exception:
             # A database hiccup must not end the worker; the rows wait and the next pass retries.
             log.exception("delivery pass failed")

@@ -1,7 +1,11 @@
-"""Who makes a change: a rep user, a partner's API client, or the platform itself."""
+"""Who makes a change: a rep user, a partner's API client, or the platform itself; and who may."""
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from partnerhub.errors import NotAllowed
+from partnerhub.models import Partner
 from partnerhub.models.handoff import ACTOR_TYPES
 
 
@@ -34,3 +38,33 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.type == "system"
+
+
+def in_good_standing(partner: Partner) -> bool:
+    """Whether the partner may act on the exchange: approved, and not suspended since."""
+    return partner.status == "active"
+
+
+def refuse_unless_active(partner: Partner) -> Partner:
+    """Refuse anything done for a pending or suspended partner; return the partner when it is active.
+
+    The one rule every door meets: the pages and the API turn such a partner's people and
+    clients away first, and the domain refuses their acts again whichever door they came by.
+    """
+    if in_good_standing(partner):
+        return partner
+    if partner.status == "pending":
+        raise NotAllowed(f"{partner.name} awaits approval; it cannot act on the exchange until then.")
+    raise NotAllowed(f"{partner.name} is {partner.status}; it cannot act on the exchange.")
+
+
+def acting_partner(session: Session, actor: Actor) -> Partner | None:
+    """The partner the actor acts for, refused unless active; None for the platform acting for no one.
+
+    The platform's own jobs (expiry, delivery receipts) act for no partner and are never refused,
+    so a suspended partner's received handoffs still expire and their leads move on.
+    """
+    if actor.partner_id is None:
+        return None
+    # Usually in the identity map already: authenticating the caller loaded its partner.
+    return refuse_unless_active(session.get(Partner, actor.partner_id))

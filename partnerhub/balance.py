@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from partnerhub.models import HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
-from partnerhub.rollups import COUNTERS, FUNNEL
+from partnerhub.rollups import COUNTERS, FUNNEL, write_pending
 
 MONEY_COLUMNS = ("deal_value", "rewards_invoiced", "rewards_paid", "rep_shares_paid")
 DEFAULT_PERIOD_DAYS = 90
@@ -166,6 +166,7 @@ def direction_totals(
     session: Session, *, start: date, partnership_ids: list[int] | None = None
 ) -> dict[tuple[int, int], Direction]:
     """Sum the rollups from `start` on, per (partnership id, sender id); all partnerships when none given."""
+    write_pending(session)
     stmt = select(*_KEYS, *_SUMS).where(HandoffRollup.day >= start).group_by(*_KEYS)
     if partnership_ids is not None:
         stmt = stmt.where(HandoffRollup.partnership_id.in_(partnership_ids))

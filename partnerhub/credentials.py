@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from partnerhub.actors import refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound
 from partnerhub.models import ApiClient, Partner, User
@@ -68,8 +69,11 @@ def create_api_client(
     """Issue credentials for a partner (or, with no partner, for an operator).
 
     Returns the client and its secret in clear: the only time it exists outside a hash.
+    A pending or suspended partner gets none: its clients would be refused a token anyway.
     `hmac_key` is the server's key for client secrets (`hash_client_secret`).
     """
+    if partner is not None:
+        refuse_unless_active(partner)
     allowed = ALL_PARTNER_SCOPES if partner is not None else (ADMIN_SCOPE,)
     scopes = list(scopes) if scopes else list(allowed)
     unknown = sorted(set(scopes) - set(allowed))

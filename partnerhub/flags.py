@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub import outbox
+from partnerhub import outbox, rollups
 from partnerhub.balance import direction_totals, period_start
 from partnerhub.models import Flag, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -333,6 +333,7 @@ def gather_facts(session: Session, *, now: datetime, period_days: int) -> Facts:
 def _last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int, date]:
     if not partnership_ids:
         return {}
+    rollups.write_pending(session)
     rows = session.execute(
         select(HandoffRollup.partnership_id, func.max(HandoffRollup.day))
         .where(HandoffRollup.partnership_id.in_(partnership_ids), HandoffRollup.sent > 0)

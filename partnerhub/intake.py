@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerhub import routing
-from partnerhub.actors import Actor
+from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import built_once, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.models import IdempotencyKey, Lead, Partner
+from partnerhub.models import IdempotencyKey, Lead
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
@@ -62,13 +62,13 @@ def take_lead(
     `route=False` keeps a qualified lead "new" with its partner, for a rep to hand off by hand.
     """
     now = now or utcnow()
+    partner = acting_partner(session, actor)
     partner_id = actor.partner_id
     slug = need.get("category")
     category = category_by_slug(session, slug, field="need.category") if slug else None
     lead = Lead(
         partner_id=partner_id,
-        # Found in the identity map: authenticating the caller loaded its partner.
-        partner=session.get(Partner, partner_id),
+        partner=partner,
         external_id=external_id,
         contact_name=contact.get("name") or "",
         contact_email=contact.get("email"),

@@ -19,8 +19,9 @@ from partnerhub.db import dialect_insert, utcnow
 from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
 from partnerhub.lifecycle import expire_overdue_handoffs
+from partnerhub.mail import SmtpSettings
 from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
-from partnerhub.notices import SmtpSettings, email_pending_notices, notify
+from partnerhub.notices import email_pending_notices, notify
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,8 @@ def send_weekly_digests(session: Session, *, now: datetime, smtp: SmtpSettings |
 
 
 def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
-    return email_pending_notices(session, smtp=smtp, now=now)
+    """Hand new notices to the mail outbox; the worker's loop sends them."""
+    return email_pending_notices(session, now=now)
 
 
 JOBS = (

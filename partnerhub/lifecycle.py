@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from partnerhub import outbox, rollups
-from partnerhub.actors import Actor
+from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, ProductLine
@@ -200,6 +200,7 @@ def move_handoff(
     side = side_of(handoff, actor)
     if side is None:
         raise NotFound(f"No handoff {handoff.id}.")
+    acting_partner(session, actor)
     sides = allowed_moves(handoff.status).get(to)
     if sides is None:
         raise Conflict(

@@ -1,28 +1,13 @@
-"""Notices for a partner's people: stored for the API and pages, emailed when SMTP is configured."""
+"""Notices for a partner's people: stored for the API and pages, and emailed through the mail outbox."""
 
-import logging
-import smtplib
-from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from partnerhub.db import utcnow
+from partnerhub.mail import queue_email
 from partnerhub.models import Notice, User
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    sender: str = "partnerhub@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
 
 
 def notify(
@@ -66,46 +51,26 @@ def recipients(session: Session, notice: Notice) -> list[str]:
     )
 
 
-def email_pending_notices(
-    session: Session, *, smtp: SmtpSettings | None, now: datetime | None = None, limit: int = 100
-) -> int:
-    """Email notices not emailed yet, oldest first; returns how many were dealt with (emailed, or
-    marked done with nobody to email). With no SMTP configured, do nothing and leave them stored.
+def email_pending_notices(session: Session, *, now: datetime | None = None, limit: int = 500) -> int:
+    """Write an email for each recipient of every notice not emailed yet; return how many notices.
 
-    A mail server that refuses or cannot be reached ends the batch: the notices sent
-    before it stay marked sent, so the next run neither loses nor repeats them.
+    The emails join the mail outbox in this transaction, so a notice is handed on
+    exactly once and the worker's retries carry it through a mail server's outage.
     """
-    if smtp is None:
-        return 0
     now = now or utcnow()
     pending = session.scalars(
         select(Notice).where(Notice.emailed_at.is_(None)).order_by(Notice.id).limit(limit)
     ).all()
-    sent = 0
     for notice in pending:
-        to = recipients(session, notice)
-        if to:
-            try:
-                send_email(smtp, to=to, subject=notice.subject, body=notice.body)
-            except (smtplib.SMTPException, OSError) as exc:
-                log.warning("notice %s not emailed, retried next run: %s", notice.id, exc)
-                break
+        for address in recipients(session, notice):
+            queue_email(
+                session,
+                to=address,
+                kind="notice",
+                context={"notice_subject": notice.subject, "notice_body": notice.body, "link": None},
+                partner_id=notice.partner_id,
+                now=now,
+            )
         notice.emailed_at = now
-        sent += 1
     session.flush()
-    return sent
-
-
-def send_email(smtp: SmtpSettings, *, to: list[str], subject: str, body: str) -> None:
-    """The one place mail leaves the platform."""
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=10) as server:
-        if smtp.starttls:
-            server.starttls()
-        if smtp.username:
-            server.login(smtp.username, smtp.password or "")
-        server.send_message(message)
+    return len(pending)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from partnerhub.actors import refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from partnerhub.lifecycle import in_whole_cents
@@ -56,8 +57,7 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
 
 def propose_partnership(session: Session, *, proposer: Partner, partner_id: int, terms: dict) -> Partnership:
     """Propose a partnership; the other side accepts or declines it."""
-    if proposer.status != "active":
-        raise NotAllowed(f"{proposer.name} is {proposer.status}; only an active partner can propose.")
+    refuse_unless_active(proposer)
     if partner_id == proposer.id:
         raise InvalidInput({"partner_id": ["a partner cannot partner with itself"]})
     other = session.get(Partner, partner_id)
@@ -110,6 +110,8 @@ def change_partnership(
     session: Session, *, partnership: Partnership, partner_id: int, move: str
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
+    side = partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
+    refuse_unless_active(side)
     refusal = _refusal(partnership, partner_id=partner_id, move=move)
     if refusal is not None:
         raise refusal

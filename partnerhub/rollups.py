@@ -14,8 +14,21 @@ import math
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Integer, bindparam, case, cast, delete, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session, object_session
 
 from partnerhub.models import Handoff, HandoffRollup
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
@@ -32,6 +45,9 @@ MONEY = {
     "rep_paid": ("rep_shares_paid", "rep_share_amount"),
 }
 _KEY = ("partnership_id", "from_partner_id", "day", "currency")
+_ROW_KEY = ("partnership_id", "from_partner_id", "to_partner_id", "day", "currency")
+# Where a transaction's increments wait until its commit (session.info).
+_PENDING = "rollups_pending"
 
 
 def steps_reached(from_status: str | None, to_status: str) -> tuple[str, ...]:
@@ -57,8 +73,12 @@ def record_move(
 
     The lifecycle calls this for every state change, creation included
     (`from_status=None, to_status="sent"`), after setting the step's timestamp
-    and amounts on the handoff. One atomic INSERT ... ON CONFLICT DO UPDATE with
-    increments, so concurrent moves of the same cohort never lose a count.
+    and amounts on the handoff. The increments wait in the session and are
+    written just before the commit (`write_pending`): every lead from one sender
+    to one receiver on one day updates the same row, and its row lock is held
+    from that write to the end of the transaction, so the later the write the
+    shorter the queue of transactions behind it. Inside a savepoint they are
+    written at once, so the savepoint's rollback takes them back with it.
     """
     increments: dict[str, int | Decimal] = {}
     for step in steps_reached(from_status, to_status):
@@ -74,15 +94,48 @@ def record_move(
     if not increments:
         return
     session.flush()
-    row = {
-        "partnership_id": handoff.partnership_id,
-        "from_partner_id": handoff.from_partner_id,
-        "to_partner_id": handoff.to_partner_id,
-        "day": handoff.sent_at.date(),
-        "currency": handoff.currency,
-        **increments,
-    }
-    session.execute(_upsert(tuple(increments)), row)
+    key = (
+        handoff.partnership_id,
+        handoff.from_partner_id,
+        handoff.to_partner_id,
+        handoff.sent_at.date(),
+        handoff.currency,
+    )
+    # The handoff's own session: a scoped_session proxy does not tell whether a savepoint is open.
+    if object_session(handoff).in_nested_transaction():
+        _write(session, key, increments)
+        return
+    pending = session.info.setdefault(_PENDING, {}).setdefault(key, {})
+    for column, amount in increments.items():
+        pending[column] = pending.get(column, 0) + amount
+
+
+def write_pending(session: Session) -> None:
+    """Write the increments recorded in this transaction; readers of the rollups call it first.
+
+    One atomic INSERT ... ON CONFLICT DO UPDATE per row, so concurrent moves of the
+    same cohort never lose a count; rows in key order, so two transactions touching
+    the same rows lock them in the same order and cannot deadlock.
+    """
+    pending = session.info.pop(_PENDING, None)
+    for key in sorted(pending or ()):
+        _write(session, key, pending[key])
+
+
+def _write(session: Session, key: tuple, increments: dict) -> None:
+    session.execute(_upsert(tuple(increments)), dict(zip(_ROW_KEY, key, strict=True)) | increments)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    # A savepoint's rollback keeps the enclosing transaction's counts; its own were written at once.
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 @functools.cache
@@ -90,7 +143,7 @@ def _upsert(increments: tuple[str, ...]):
     # Plain SQL that both dialects read alike, one per set of counters (a handful): SQLAlchemy
     # does not cache its ON CONFLICT constructs, so building one per move compiled it every time.
     table = HandoffRollup.__table__
-    columns = ["partnership_id", "from_partner_id", "to_partner_id", "day", "currency", *increments]
+    columns = [*_ROW_KEY, *increments]
     return text(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
         f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
@@ -132,6 +185,8 @@ def rebuild(session: Session) -> int:
     amount is not changed after its step.
     """
     session.flush()
+    # Recomputed from the handoffs below: increments still waiting would count twice.
+    session.info.pop(_PENDING, None)
     accept_seconds = _seconds_between(session, Handoff.sent_at, _first_reached_at("accepted"))
     accepted = _reached("accepted")
 

@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, u
 from sqlalchemy.orm import Session, aliased
 
 from partnerhub import lifecycle, outbox, rollups
-from partnerhub.actors import Actor
+from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import adopt, built_once, columns_of, utcnow
 from partnerhub.errors import Conflict, NotFound
 from partnerhub.models import (
@@ -351,8 +351,9 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     history_start = _history_start(now)
     month_start = now.date().replace(day=1)
     # On the session's connection, as plain Core rows: the ORM's result handling is not needed.
-    # That skips autoflush too, so anything pending (an earlier handoff) is written first.
+    # That skips autoflush too, so anything pending (an earlier handoff, its counts) is written first.
     session.flush()
+    rollups.write_pending(session)
     rows = (
         session.connection()
         .execute(
@@ -626,6 +627,7 @@ def hand_off_lead(
     now = now or utcnow()
     if not actor.is_system and actor.partner_id != lead.partner_id:
         raise NotFound(f"No lead {lead.id}.")
+    acting_partner(session, actor)
     decision = _decide(session, lead=lead, now=now)
     if partner_id is None:
         chosen = decision.winner

@@ -1,4 +1,4 @@
-"""A real SMTP server on localhost (aiosmtpd) that keeps what it is sent, for the notice emails."""
+"""A real SMTP server on localhost (aiosmtpd) that keeps what it is sent, for the platform's emails."""
 
 from dataclasses import dataclass
 from email import message_from_bytes
@@ -21,11 +21,15 @@ class Mailbox:
     def __init__(self):
         self.mails: list[Mail] = []
         self.accept: int | None = None
+        # Refuse every message as a mail server does an address that does not exist.
+        self.refuse_permanently = False
         # A port free now: aiosmtpd checks it is serving by connecting to the port it was given.
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_permanently:
+            return "550 No such user here"
         if self.accept is not None:
             if self.accept == 0:
                 return "451 Requested action aborted: local error in processing"

@@ -3,10 +3,13 @@
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from partnerhub.db import utcnow
-from partnerhub.models import ApiClient, Flag, Handoff, Partner
+from partnerhub.models import ApiClient, Flag, Handoff, Lead, Partner
+from tests.builders import TEST_PASSWORD
+from tests.web.conftest import OwnContextClient, csrf_token
 
 
 def test_an_operator_approves_a_partner_and_issues_its_credentials(runner, build, session):
@@ -105,3 +108,55 @@ def test_simulate_holds_no_transaction_while_it_waits(build, session, database_u
         loop.terminate()
         loop.wait(timeout=10)
         loop.stdout.close()
+
+
+def test_an_operator_suspends_a_partner_and_its_tokens_and_page_sessions_stop_at_once(
+    runner, build, session, client
+):
+    partner = build.partner("Acme")
+    headers = build.headers(partner)
+    user = build.user(partner, "rep")
+    pages = OwnContextClient(client.application, client.application.response_class, use_cookies=True)
+    pages.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(pages.get("/login").text),
+        },
+    )
+    assert pages.get("/inbox").status_code == 200
+
+    result = runner.invoke(args=["partnerhub", "suspend", "Acme", "--json"])
+
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {"id": partner.id, "name": "Acme", "status": "suspended"}
+    assert client.get("/api/v1/partners/me", headers=headers).status_code == 401
+    assert pages.get("/inbox").status_code == 403
+
+
+def test_suspending_a_partner_that_is_not_active_fails_clearly(runner, build):
+    build.partner("Acme", status="pending")
+
+    result = runner.invoke(args=["partnerhub", "suspend", "Acme"])
+
+    assert result.exit_code != 0
+    assert "Acme is pending; only an active partner can be suspended." in result.output
+
+
+@pytest.mark.parametrize("status", ["pending", "suspended"])
+def test_no_credentials_and_no_leads_for_a_partner_that_is_not_active(
+    runner, build, session, tmp_path, status
+):
+    build.partner("Acme", status=status)
+    path = tmp_path / "leads.csv"
+    path.write_text("external_id,name,email,category,consent\na-1,Ada,ada@example.test,windows,yes\n")
+
+    created = runner.invoke(args=["partnerhub", "create-client", "Acme", "--json"])
+    imported = runner.invoke(args=["partnerhub", "import-leads", str(path), "--partner", "Acme", "--json"])
+
+    assert [created.exit_code, imported.exit_code] == [1, 1]
+    assert "Error: Acme " in created.output
+    assert imported.output == created.output
+    assert session.scalar(select(func.count()).select_from(ApiClient)) == 0
+    assert session.scalar(select(func.count()).select_from(Lead)) == 0

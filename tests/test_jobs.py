@@ -4,10 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import jobs, notices
+from partnerhub import jobs
 from partnerhub.db import utcnow
 from partnerhub.models import Notice
-from tests.mailbox import Mailbox
 
 
 def _notices(session, kind):
@@ -99,59 +98,6 @@ def test_a_failing_job_does_not_stop_the_others(session):
     )
 
     assert results == {"working": 3}
-
-
-def test_with_no_smtp_configured_notices_stay_unsent(session, build):
-    partner = build.partner()
-    session.add(Notice(partner_id=partner.id, kind="dormant", subject="Quiet"))
-    session.commit()
-
-    assert jobs.email_notices(session, now=utcnow(), smtp=None) == 0
-    assert session.scalar(select(Notice.emailed_at)) is None
-
-
-def test_a_notice_reaches_the_partners_active_managers_by_email_once(session, build):
-    partner = build.partner()
-    managers = [build.user(partner, "manager"), build.user(partner, "manager")]
-    build.user(partner, "rep")
-    build.user(partner, "manager").active = False
-    build.user(build.partner(), "manager")
-    notices.notify(session, partner_id=partner.id, kind="dormant", subject="Quiet", body="Nothing in 31 days")
-    session.commit()
-
-    with Mailbox() as mailbox:
-        smtp = notices.SmtpSettings(host="127.0.0.1", port=mailbox.port, sender="hub@example.test")
-        first = jobs.email_notices(session, now=utcnow(), smtp=smtp)
-        session.commit()
-        again = jobs.email_notices(session, now=utcnow(), smtp=smtp)
-
-    assert (first, again) == (1, 0)
-    [mail] = mailbox.mails
-    assert sorted(mail.recipients) == sorted(m.email for m in managers)
-    assert mail.message["Subject"] == "Quiet"
-    assert mail.message["From"] == "hub@example.test"
-    assert mail.message.get_payload().strip() == "Nothing in 31 days"
-
-
-def test_a_mail_server_refusing_mid_batch_neither_loses_nor_repeats_a_notice(session, build):
-    partner = build.partner()
-    build.user(partner, "manager")
-    for subject in ("First", "Second", "Third"):
-        notices.notify(session, partner_id=partner.id, kind="dormant", subject=subject)
-    session.commit()
-
-    with Mailbox() as mailbox:
-        smtp = notices.SmtpSettings(host="127.0.0.1", port=mailbox.port)
-        mailbox.accept = 1
-        before_refusal = jobs.email_notices(session, now=utcnow(), smtp=smtp)
-        session.commit()
-        mailbox.accept = None
-        next_run = jobs.email_notices(session, now=utcnow(), smtp=smtp)
-        session.commit()
-
-    assert (before_refusal, next_run) == (1, 2)
-    assert [m.message["Subject"] for m in mailbox.mails] == ["First", "Second", "Third"]
-    assert session.scalars(select(Notice.emailed_at).where(Notice.emailed_at.is_(None))).all() == []
 
 
 def test_the_worker_expires_an_unanswered_handoff_and_the_next_partner_hears_of_the_lead(

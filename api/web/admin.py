@@ -1,14 +1,16 @@
-"""The operator's pages: partners to approve or suspend, the taxonomy, API clients."""
+"""The operator's pages: partners to approve or suspend, the taxonomy, API clients, the emails sent."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from api.extensions import db
 from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
 from api.web.session import back_to, role_required
-from partnerhub import credentials, directory, thresholds
+from partnerhub import credentials, directory, mail, thresholds
+from partnerhub.models import Email
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+NEW_CLIENT_SECRET = "new_api_client_secret"
 
 
 @bp.get("/partners")
@@ -25,7 +27,7 @@ def partners():
     )
 
 
-def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secret=None, status=200):
+def _partner_page(partner_id: int, *, form: ApiClientForm, new_secret: dict | None = None, status=200):
     partner = directory.find_partner(db.session, partner_id)
     clients = db.session.scalars(credentials.api_clients_of(partner.id)).all()
     page = render_template(
@@ -33,8 +35,7 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secr
         partner=partner,
         clients=clients,
         form=form,
-        new_client=new_client,
-        secret=secret,
+        new_secret=new_secret if new_secret and new_secret["partner_id"] == partner.id else None,
     )
     return page, status
 
@@ -42,8 +43,9 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secr
 @bp.get("/partners/<int:partner_id>")
 @role_required("admin")
 def partner(partner_id: int):
-    """Show a partner with its profile and API clients."""
-    return _partner_page(partner_id, form=ApiClientForm())
+    """Show a partner with its profile and API clients, and a new client's secret this once."""
+    # Taken out of the session as it is shown: a reload of the page shows it no more.
+    return _partner_page(partner_id, form=ApiClientForm(), new_secret=session.pop(NEW_CLIENT_SECRET, None))
 
 
 @bp.post("/partners/<int:partner_id>/approve")
@@ -67,7 +69,7 @@ def suspend(partner_id: int):
 @bp.post("/partners/<int:partner_id>/clients")
 @role_required("admin")
 def create_client(partner_id: int):
-    """Issue API credentials; the secret is shown on this one response and never again."""
+    """Issue API credentials; the partner's page shows the secret once, and never again."""
     form = ApiClientForm()
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
@@ -77,9 +79,10 @@ def create_client(partner_id: int):
         name=form.name.data or "",
         hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
     )
-    return _partner_page(
-        partner_id, form=ApiClientForm(formdata=None), new_client=client, secret=secret, status=201
-    )
+    # Shown by the page this redirects to, not on this response: reloading a POST's
+    # response posts again, which created a second client.
+    session[NEW_CLIENT_SECRET] = {"partner_id": partner_id, "client_id": client.client_id, "secret": secret}
+    return redirect(url_for("web.admin.partner", partner_id=partner_id), 303)
 
 
 @bp.post("/clients/<client_id>/revoke")
@@ -163,3 +166,24 @@ def flag_thresholds():
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)
     return page, 422 if form.errors else 200
+
+
+@bp.get("/emails")
+@role_required("admin")
+def emails():
+    """List the emails the platform wrote, newest first: with no SMTP server, where to read them."""
+    to = request.args.get("to", "").strip()
+    page = db.paginate(mail.emails_newest_first(to=to or None), per_page=50, error_out=False)
+    return render_template(
+        "admin/emails.html", page=page, to=to, smtp_configured=bool(current_app.config.get("SMTP_HOST"))
+    )
+
+
+@bp.get("/emails/<int:email_id>")
+@role_required("admin")
+def email(email_id: int):
+    """Show one email as its recipient reads it, text and HTML."""
+    found = db.session.get(Email, email_id)
+    if found is None:
+        abort(404)
+    return render_template("admin/email.html", email=found)

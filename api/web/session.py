@@ -1,14 +1,16 @@
 """Who is signed in: the session cookie, the current user and partner, and the role guard."""
 
+import unicodedata
 from functools import wraps
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from api.extensions import db
 from partnerhub import credentials
+from partnerhub.actors import in_good_standing
 from partnerhub.models import Partner, User
 
 PARTNER_ROLES = ("rep", "manager")
@@ -88,14 +90,27 @@ def current_partner() -> Partner:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A local path to go back to after login, or None: never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A path of this site to go back to, or None: never another site.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash,
+    so `/<tab>/evil.example` is `//evil.example` to them, another site; a line break
+    cannot go into a header at all. A target holding any of them, or any other control
+    character or space, is refused outright rather than cleaned. What is left must be
+    a path: one slash first, so no scheme and no host.
+    """
+    if not target or any(c.isspace() or c == "\\" or unicodedata.category(c) == "Cc" for c in target):
+        return None
+    if target.startswith("/") and not target.startswith("//"):
         return target
     return None
 
 
 def role_required(*roles: str):
-    """Guard a page: sign-in first, then one of `roles`, else 403."""
+    """Guard a page: sign-in first, then a partner in good standing, then one of `roles`, else 403.
+
+    A pending or suspended partner's people see only a page saying so, on every page at once:
+    the partner's status is read afresh on each request, so an open session loses access too.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -104,6 +119,8 @@ def role_required(*roles: str):
             if user is None:
                 back = request.full_path.rstrip("?") if request.method == "GET" else None
                 return redirect(url_for("web.account.login", next=back))
+            if user.partner is not None and not in_good_standing(user.partner):
+                return render_template("account/standing.html", partner=user.partner), 403
             if user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -116,6 +133,7 @@ def role_required(*roles: str):
 def back_to(default: str) -> str:
     """The page the form was posted from, when it is one of ours; else `default`."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and safe_next(referrer.path):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.netloc == request.host and safe_next(path):
+        return path
     return default

@@ -1,7 +1,9 @@
 """Every model, importable from one place so the metadata is complete."""
 
+from partnerhub.models.audit import AuditEntry
 from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
+from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, Setting
 from partnerhub.models.handoff import Handoff, HandoffEvent
 from partnerhub.models.job import JobRun
@@ -13,10 +15,12 @@ from partnerhub.models.rollup import HandoffRollup
 
 __all__ = [
     "ApiClient",
+    "AuditEntry",
     "Category",
     "Complement",
     "Delivery",
     "DeliveryAttempt",
+    "Email",
     "Flag",
     "Handoff",
     "HandoffEvent",

@@ -129,6 +129,22 @@ def test_a_lead_expired_everywhere_ends_unrouted(session, build):
     assert handoff.lead.reasons == ["Fitter: already held this lead"]
 
 
+def test_a_suspended_receivers_handoff_still_expires_and_its_lead_goes_to_an_active_partner(session, build):
+    start = utcnow()
+    sender, fitter, handoff = _routed(session, build, sla_hours=24, now=start)
+    build.partnership(sender, build.partner("Second", lines=[NEED]))
+    fitter.status = "suspended"
+    session.commit()
+
+    lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
+    session.commit()
+
+    assert [(h.to_partner.name, h.status) for h in handoff.lead.handoffs] == [
+        ("Fitter", "expired"),
+        ("Second", "sent"),
+    ]
+
+
 def test_won_without_a_deal_value_is_refused(session, build):
     _sender, fitter, handoff = _routed(session, build)
     receiver = Actor("client", fitter.id)

@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,3 +52,58 @@ def test_concurrent_moves_of_one_cohort_lose_no_count(app, build, session):
 
     assert errors == []
     assert session.scalars(select(HandoffRollup.sent)).all() == [workers]
+
+
+@pytest.mark.postgres_only
+def test_a_move_locks_its_rollup_row_only_when_its_transaction_commits(app, build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT)])
+
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT)], commit=False)
+    with db.engine.connect() as other:
+        other.exec_driver_sql("SET lock_timeout = '200ms'")
+        # Another lead of the same cohort, committing while the first transaction is still open.
+        other.exec_driver_sql("UPDATE handoff_rollups SET sent = sent + 1")
+        other.commit()
+    session.commit()
+
+    assert session.scalars(select(HandoffRollup.sent)).all() == [3]
+
+
+def test_a_rolled_back_move_leaves_no_count(build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT)])
+
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT), ("delivered", SENT_AT)], commit=False)
+    session.rollback()
+    session.commit()
+
+    assert session.scalars(select(HandoffRollup.sent)).all() == [1]
+    assert session.scalars(select(HandoffRollup.delivered)).all() == [0]
+
+
+def test_a_move_inside_a_rolled_back_savepoint_leaves_no_count_and_the_rest_stays(build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT)], commit=False)
+    savepoint = session.begin_nested()
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT)], commit=False)
+    savepoint.rollback()
+    session.commit()
+
+    assert session.scalars(select(HandoffRollup.sent)).all() == [1]
+
+
+def test_readers_in_the_same_transaction_see_the_moves_not_yet_committed(build, session):
+    from partnerhub.balance import direction_totals
+
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+
+    build.handoff_through(partnership, northwind, [("sent", SENT_AT), ("accepted", SENT_AT)], commit=False)
+    totals = direction_totals(session, start=SENT_AT.date())
+
+    assert totals[(partnership.id, northwind.id)].counts["accepted"] == 1

@@ -78,11 +78,14 @@ def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(app, bu
     page.get_by_role("button", name="Create client").click()
     secret = page.get_by_label("Client secret").input_value()
     screenshot(page, "admin-api-client")
+    page.reload()
+    reloaded_secret_fields = page.get_by_label("Client secret").count()
     page.goto("/admin/taxonomy")
     screenshot(page, "admin-taxonomy")
 
     session.expire_all()
     assert session.get(Partner, pending.id).status == "active"
+    assert reloaded_secret_fields == 0
     client = session.scalars(credentials.api_clients_of(pending.id)).one()
     signed_in = credentials.authenticate_client(
         session,
@@ -177,3 +180,20 @@ def test_every_page_fits_a_375_px_wide_phone_without_sideways_scrolling(build, o
             screenshot(page, "phone-inbox")
 
     assert overflowing == []
+
+
+def test_an_open_page_shows_that_the_company_is_suspended_the_moment_an_admin_suspends_it(
+    build, open_as, session
+):
+    nordlicht = build.partner("Nordlicht Fenster")
+    rep_page = open_as(build.user(nordlicht, "rep"))
+    rep_page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+    admin_page = open_as(build.user(None, "admin"))
+
+    admin_page.goto(f"/admin/partners/{nordlicht.id}")
+    admin_page.get_by_role("button", name="Suspend Nordlicht Fenster").click()
+    admin_page.get_by_text("Nordlicht Fenster is suspended.").wait_for()
+    rep_page.reload()
+
+    assert rep_page.get_by_role("heading", level=1).inner_text() == "Your company is suspended"
+    assert rep_page.get_by_role("navigation", name="Main").count() == 0
