@@ -119,20 +119,23 @@ def handle_database_down(exc: OperationalError):
 
 
 def handle_rate_limited(exc: RateLimitExceeded):
+    retry_after = seconds_until_reset()
+    # The sign-in and token limits say whom they count (an account, a client_id, an address);
+    # the default one counts the API client, or else the address.
+    reason = exc.limit.error_message
     if not for_api():
+        wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
         response = pages.error_page(
             429,
             "Too many attempts",
-            "Too many tries from your address in a short time. Wait a minute, then try again.",
+            f"{reason or 'Too many tries from your address'} in a short time. Try again in {wait}.",
         )
-        response.headers["Retry-After"] = str(seconds_until_reset())
-        return response
-    response = problem(
-        429,
-        "Too Many Requests",
-        f"Rate limit of {exc.description} exceeded; retry later.",
-    )
-    response.headers["Retry-After"] = str(seconds_until_reset())
+    else:
+        detail = (
+            f"{reason}: at most {exc.limit.limit}" if reason else f"Rate limit of {exc.description} exceeded"
+        )
+        response = problem(429, "Too Many Requests", f"{detail}; retry later.")
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

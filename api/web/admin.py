@@ -74,7 +74,10 @@ def create_client(partner_id: int):
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
     client, secret = credentials.create_api_client(
-        db.session, partner=directory.find_partner(db.session, partner_id), name=form.name.data or ""
+        db.session,
+        partner=directory.find_partner(db.session, partner_id),
+        name=form.name.data or "",
+        hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
     )
     # Shown by the page this redirects to, not on this response: reloading a POST's
     # response posts again, which created a second client.
