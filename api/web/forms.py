@@ -15,12 +15,13 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from api.v1.fields import REGION, SLUG
 from partnerhub.lifecycle import MAX_DEAL_VALUE
-from partnerhub.models.partner import REVENUE_BANDS
+from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
+from partnerhub.team import ROLE_WORDS
 
 REVENUE_LABELS = {
     "under_1m": "Under 1 million",
@@ -187,6 +188,27 @@ class ComplementForm(FlaskForm):
 class ApiClientForm(FlaskForm):
     name = StringField(
         "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    name = StringField(
+        "Name", validators=[Length(max=200)], description="Optional: they can choose it themselves"
+    )
+    role = SelectField(
+        "Role", choices=[SelectChoice(role, ROLE_WORDS[role].capitalize()) for role in TEAM_ROLES]
+    )
+
+
+class JoinForm(FlaskForm):
+    """An invited person's name and password; the domain holds the password rule."""
+
+    name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    confirm = PasswordField(
+        "Password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
     )
 
 
