@@ -16,10 +16,11 @@ from flask.cli import AppGroup
 
 from api import worker as worker_loop
 from api.extensions import db
-from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, thresholds
+from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, team, thresholds
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
+from partnerhub.models.partner import TEAM_ROLES
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -32,7 +33,9 @@ def _done(as_json: bool, payload: dict, text: str) -> None:
 
 def _fail(exc: DomainError):
     db.session.rollback()
-    raise click.ClickException(exc.message)
+    # An InvalidInput's message is generic: the reasons per field are what the operator must read.
+    reasons = [f"{field}: {'; '.join(why)}." for field, why in getattr(exc, "errors", {}).items()]
+    raise click.ClickException(" ".join([exc.message, *reasons]))
 
 
 @group.command("create-admin")
@@ -103,6 +106,36 @@ def revoke_client(client_id, as_json):
     except DomainError as exc:
         _fail(exc)
     _done(as_json, {"client_id": client.client_id, "revoked_at": client.revoked_at.isoformat()}, "Revoked.")
+
+
+@group.command("invite")
+@click.argument("partner")
+@click.argument("email")
+@click.option("--role", type=click.Choice(TEAM_ROLES), default="rep", show_default=True)
+@click.option("--name", default="")
+@json_option
+def invite(partner, email, role, name, as_json):
+    """Invite a person to a partner; prints the link too, for a platform without SMTP."""
+    try:
+        owner = directory.find_partner(db.session, partner)
+        invitation = team.invite(
+            db.session,
+            partner=owner,
+            email=email,
+            role=role,
+            name=name,
+            actor=Actor.system(owner.id),
+            base_url=current_app.config["BASE_URL"],
+            origin="cli",
+        )
+    except DomainError as exc:
+        _fail(exc)
+    user = invitation.user
+    _done(
+        as_json,
+        {"user_id": user.id, "email": user.email, "invite_url": invitation.url},
+        f"Invited {user.email} to {owner.name}; the link, valid seven days:\n{invitation.url}",
+    )
 
 
 @group.command("seed-demo")
