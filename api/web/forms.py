@@ -11,14 +11,18 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.v1.fields import REGION, SLUG
+from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.lifecycle import MAX_DEAL_VALUE
+from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
 from partnerhub.team import ROLE_WORDS
@@ -46,6 +50,19 @@ class RegionsField(StringField):
         wrong = [code for code in self.data or [] if not REGION.regex.match(code)]
         if wrong:
             raise ValidationError(f"Not ISO 3166 codes such as DE or DE-BE: {', '.join(wrong)}.")
+
+
+def refusal_into(form: FlaskForm, exc: DomainError) -> None:
+    """Put the domain's reasons beside the fields they concern, so the page keeps what was typed."""
+    if not isinstance(exc, InvalidInput):
+        form.form_errors.append(exc.message)
+        return
+    for name, reasons in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is None:
+            form.form_errors.extend(f"{name}: {r}." for r in reasons)
+        else:
+            field.errors = [*field.errors, *(f"{field.label.text}: {r}." for r in reasons)]
 
 
 def _choices(categories) -> list[tuple[str, str]]:
@@ -210,6 +227,26 @@ class JoinForm(FlaskForm):
         "Password again",
         validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+EVENT_WORDS = {
+    "handoff.created": "A partner hands you a lead",
+    "handoff.updated": "A handoff moves on (accepted, won, paid...)",
+    "lead.unrouted": "One of your leads found no partner",
+    "flag.raised": "One of your partnerships is flagged",
+}
+
+
+class WebhookEndpointForm(FlaskForm):
+    url = URLField("Address (URL)", validators=[InputRequired(), Length(max=2000)])
+    events = SelectMultipleField(
+        "Events",
+        choices=[SelectChoice(event, EVENT_WORDS[event]) for event in EVENT_TYPES],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description="None ticked: every event.",
+    )
+    description = StringField("Description", validators=[Length(max=500)])
 
 
 class MoveForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from api.extensions import db
 from partnerhub import credentials
+from partnerhub.actors import Actor
 from partnerhub.models import Partner, User
 
 PARTNER_ROLES = ("rep", "manager")
@@ -119,3 +120,14 @@ def back_to(default: str) -> str:
     if referrer.netloc == request.host and safe_next(referrer.path):
         return referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return default
+
+
+def current_actor() -> Actor:
+    """The signed-in partner user as the domain's Actor."""
+    user = current_user()
+    return Actor.user(partner_id=user.partner_id, user_id=user.id)
+
+
+def request_origin() -> str:
+    """Where the request came from, for the audit log."""
+    return request.remote_addr or ""

@@ -1,26 +1,16 @@
 """The manager's team page, and the page where an invited person joins."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from api.extensions import db
-from api.web.forms import InviteForm, JoinForm
-from api.web.session import current_partner, current_user, role_required
+from api.web.forms import InviteForm, JoinForm, refusal_into
+from api.web.session import current_actor, current_partner, current_user, request_origin, role_required
 from partnerhub import team
-from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import User
 
 bp = Blueprint("team", __name__)
-
-
-def _actor() -> Actor:
-    user = current_user()
-    return Actor.user(partner_id=user.partner_id, user_id=user.id)
-
-
-def _origin() -> str:
-    return request.remote_addr or ""
 
 
 def _base_url() -> str:
@@ -29,16 +19,6 @@ def _base_url() -> str:
 
 def _person(user_id: int) -> User:
     return team.get_person(db.session, partner_id=current_partner().id, user_id=user_id)
-
-
-def _refused_into(form, exc: InvalidInput) -> None:
-    """The domain's reasons beside the fields they concern, the typed values kept."""
-    for name, reasons in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.extend(reasons)
-        else:
-            field.errors = [*field.errors, *(f"{field.label.text}: {r}." for r in reasons)]
 
 
 def _team_page(form: InviteForm, status: int = 200):
@@ -75,12 +55,12 @@ def invite():
                 email=form.email.data,
                 name=form.name.data or "",
                 role=form.role.data,
-                actor=_actor(),
+                actor=current_actor(),
                 base_url=_base_url(),
-                origin=_origin(),
+                origin=request_origin(),
             )
         except InvalidInput as exc:
-            _refused_into(form, exc)
+            refusal_into(form, exc)
         else:
             flash(f"Invitation sent to {invitation.user.email}; the link works for seven days.", "success")
             return redirect(url_for("web.team.index"), 303)
@@ -92,7 +72,11 @@ def invite():
 def resend(user_id: int):
     """Send a new link; the one sent before stops working."""
     invitation = team.resend_invitation(
-        db.session, person=_person(user_id), actor=_actor(), base_url=_base_url(), origin=_origin()
+        db.session,
+        person=_person(user_id),
+        actor=current_actor(),
+        base_url=_base_url(),
+        origin=request_origin(),
     )
     flash(f"A new invitation went to {invitation.user.email}; the earlier link no longer works.", "success")
     return redirect(url_for("web.team.index"), 303)
@@ -104,7 +88,7 @@ def revoke(user_id: int):
     """Withdraw an invitation."""
     person = _person(user_id)
     email = person.email
-    team.revoke_invitation(db.session, person=person, actor=_actor(), origin=_origin())
+    team.revoke_invitation(db.session, person=person, actor=current_actor(), origin=request_origin())
     flash(f"The invitation to {email} is withdrawn; its link no longer works.", "success")
     return redirect(url_for("web.team.index"), 303)
 
@@ -125,7 +109,7 @@ def change(user_id: int, change: str):
     """Change a person's role, away mark or whether they may sign in."""
     person = _person(user_id)
     values, done = _CHANGES[change]
-    team.change_person(db.session, person=person, actor=_actor(), origin=_origin(), **values)
+    team.change_person(db.session, person=person, actor=current_actor(), origin=request_origin(), **values)
     flash(done.format(who=person.name or person.email), "success")
     return redirect(url_for("web.team.index"), 303)
 
@@ -145,7 +129,7 @@ def join(token: str):
                 db.session, token=token, name=form.name.data, password=form.password.data
             )
         except InvalidInput as exc:
-            _refused_into(form, exc)
+            refusal_into(form, exc)
         else:
             flash(f"Welcome to {joined.partner.name}. Sign in with your email and new password.", "success")
             return redirect(url_for("web.account.login"), 303)
