@@ -148,7 +148,7 @@ def seed_demo(if_empty, as_json):
             click.echo(json.dumps({"seeded": False}) if as_json else "Database not empty; demo not seeded.")
             return
         raise click.ClickException("The database already has partners; seed-demo wants an empty one.")
-    result = demo.seed(db.session)
+    result = demo.seed(db.session, base_url=current_app.config["BASE_URL"])
     _done(as_json, {"seeded": True, **result}, demo.describe(result))
 
 

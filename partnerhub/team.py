@@ -33,6 +33,7 @@ class Invitation:
     """An invited person and the link that lets them in: the one moment the link exists in clear."""
 
     user: User
+    token: str
     url: str
 
 
@@ -101,7 +102,7 @@ def _send_link(
         partner_id=partner.id,
         now=now,
     )
-    return Invitation(user, url)
+    return Invitation(user, token, url)
 
 
 def invite(

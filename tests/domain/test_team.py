@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerhub import credentials, team
+from partnerhub import credentials, demo, team
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
@@ -35,7 +35,7 @@ def _invite(session, manager, email="new@example.test", role="rep", **kwargs):
 
 
 def _token(invitation: team.Invitation) -> str:
-    return invitation.url.rsplit("/", 1)[1]
+    return invitation.token
 
 
 def test_an_invitation_emails_a_link_and_stores_only_the_hash_of_its_token(session, build):
@@ -211,3 +211,15 @@ def test_another_partners_person_is_not_found(session, build):
 
     with pytest.raises(NotFound):
         team.get_person(session, partner_id=build.partner().id, user_id=rep.id)
+
+
+def test_the_demo_seeds_colleagues_through_invitations_beside_the_published_logins(session):
+    demo.seed(session, base_url=BASE, history=False)
+    session.commit()
+
+    colleague = session.scalar(select(User).where(User.email == "jonas@nordlicht.example"))
+    assert (colleague.status, colleague.role, colleague.name) == ("active", "rep", "Jonas Becker")
+    assert colleague.invite_accepted_at is not None
+    assert session.scalar(select(Email).where(Email.to_address == "mira@montagewerk.example")) is not None
+    for email in ("rep@nordlicht.example", "manager@nordlicht.example", "mira@nordlicht.example"):
+        assert credentials.authenticate_user(session, email=email, password=demo.DEMO_PASSWORD).email == email
