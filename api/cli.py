@@ -16,7 +16,18 @@ from flask.cli import AppGroup
 
 from api import worker as worker_loop
 from api.extensions import db
-from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, team, thresholds
+from partnerhub import (
+    credentials,
+    demo,
+    directory,
+    flags,
+    intake,
+    integrations,
+    rollups,
+    simulation,
+    team,
+    thresholds,
+)
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
@@ -83,8 +94,13 @@ def create_client(partner, scopes, name, admin, as_json):
             raise click.UsageError("Name a PARTNER, or pass --admin for an operator client.")
         owner = None if admin else directory.find_partner(db.session, partner)
         scope_list = [s for s in scopes.replace(",", " ").split() if s]
-        client, secret = credentials.create_api_client(
-            db.session, partner=owner, scopes=scope_list, name=name
+        client, secret = integrations.create_client(
+            db.session,
+            partner=owner,
+            scopes=scope_list,
+            name=name,
+            actor=Actor.system(owner.id if owner else None),
+            origin="cli",
         )
     except DomainError as exc:
         _fail(exc)
@@ -102,7 +118,9 @@ def create_client(partner, scopes, name, admin, as_json):
 def revoke_client(client_id, as_json):
     """Revoke API credentials; tokens already issued stop working at once."""
     try:
-        client = credentials.revoke_api_client(db.session, client_id=client_id)
+        client = integrations.revoke_client(
+            db.session, client_id=client_id, of_partner=None, actor=Actor.system(), origin="cli"
+        )
     except DomainError as exc:
         _fail(exc)
     _done(as_json, {"client_id": client.client_id, "revoked_at": client.revoked_at.isoformat()}, "Revoked.")

@@ -77,3 +77,8 @@ def init_request_logging(app: Flask) -> None:
             },
         )
         return response
+
+
+def request_origin() -> str:
+    """Where the request came from, as the audit log records it."""
+    return request.remote_addr or ""

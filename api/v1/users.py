@@ -1,12 +1,13 @@
 """A partner's people, for partner systems that keep their staff in step."""
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
+from api.observability import request_origin
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
 from api.v1.fields import JsonBoolean
@@ -65,7 +66,7 @@ class Users(MethodView):
             partner=current_partner(),
             actor=current_actor(),
             base_url=current_app.config["BASE_URL"],
-            origin=request.remote_addr or "",
+            origin=request_origin(),
             **args,
         )
         return invitation.user
@@ -86,5 +87,5 @@ class UserById(MethodView):
         """Change a person's role, whether they may sign in, or whether they are away."""
         person = team.get_person(db.session, partner_id=current_partner().id, user_id=user_id)
         return team.change_person(
-            db.session, person=person, actor=current_actor(), origin=request.remote_addr or "", **args
+            db.session, person=person, actor=current_actor(), origin=request_origin(), **args
         )

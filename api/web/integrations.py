@@ -3,8 +3,9 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 
 from api.extensions import db
+from api.observability import request_origin
 from api.web.forms import EVENT_WORDS, ApiClientForm, WebhookEndpointForm, refusal_into
-from api.web.session import current_actor, current_partner, request_origin, role_required
+from api.web.session import current_actor, current_partner, role_required
 from partnerhub import credentials, integrations, webhooks
 from partnerhub.errors import DomainError
 from partnerhub.models import WebhookEndpoint
@@ -73,7 +74,7 @@ def revoke_client(client_id: str):
     """Revoke a client: its tokens stop working at once."""
     integrations.revoke_client(
         db.session,
-        partner_id=current_partner().id,
+        of_partner=current_partner().id,
         client_id=client_id,
         actor=current_actor(),
         origin=request_origin(),
@@ -125,7 +126,7 @@ def rotate(endpoint_id: int):
 @role_required("manager")
 def enable(endpoint_id: int, move: str):
     """Start or stop sending to an endpoint."""
-    endpoint = integrations.set_enabled(
+    endpoint = integrations.update_endpoint(
         db.session,
         endpoint=_endpoint(endpoint_id),
         enabled=move == "enable",

@@ -126,8 +126,3 @@ def current_actor() -> Actor:
     """The signed-in partner user as the domain's Actor."""
     user = current_user()
     return Actor.user(partner_id=user.partner_id, user_id=user.id)
-
-
-def request_origin() -> str:
-    """Where the request came from, for the audit log."""
-    return request.remote_addr or ""

@@ -1,10 +1,11 @@
 """The manager's team page, and the page where an invited person joins."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 
 from api.extensions import db
+from api.observability import request_origin
 from api.web.forms import InviteForm, JoinForm, refusal_into
-from api.web.session import current_actor, current_partner, current_user, request_origin, role_required
+from api.web.session import current_actor, current_partner, current_user, role_required
 from partnerhub import team
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
@@ -131,6 +132,8 @@ def join(token: str):
         except InvalidInput as exc:
             refusal_into(form, exc)
         else:
+            # Whoever was signed in on this browser is not the person who just joined.
+            session.clear()
             flash(f"Welcome to {joined.partner.name}. Sign in with your email and new password.", "success")
             return redirect(url_for("web.account.login"), 303)
     page = render_template("team/join.html", form=form, person=person, role=team.ROLE_WORDS[person.role])

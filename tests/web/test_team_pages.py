@@ -139,3 +139,22 @@ def test_a_refused_password_keeps_the_name_typed(build, client, session):
     assert response.status_code == 422
     assert "Password: " in response.text
     assert 'value="Ada Lovelace"' in response.text
+
+
+def test_joining_on_a_browser_where_someone_is_signed_in_signs_them_out_here(build, client, sign_in, session):
+    manager = build.user(build.partner(), "manager")
+    path = _invitation(session, manager)
+    sign_in(manager)
+    token = csrf_token(client.get(path).text)
+
+    client.post(
+        path,
+        data={
+            "name": "Ada",
+            "password": "a long password",
+            "confirm": "a long password",
+            "csrf_token": token,
+        },
+    )
+
+    assert client.get("/team").headers["Location"].startswith("/login")
