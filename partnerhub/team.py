@@ -72,6 +72,28 @@ def _lock_team(session: Session, partner_id: int) -> None:
     session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
 
 
+def _note(
+    session: Session,
+    actor: Actor,
+    action: str,
+    person: User,
+    *,
+    origin: str,
+    now: datetime | None = None,
+    **details,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        partner_id=person.partner_id,
+        target=person.email,
+        details={"user_id": person.id, **details},
+        origin=origin,
+        now=now,
+    )
+
+
 def _check_role(role: str) -> None:
     if role not in TEAM_ROLES:
         raise InvalidInput({"role": [f"must be one of: {', '.join(TEAM_ROLES)}"]})
@@ -143,16 +165,7 @@ def invite(
     )
     session.add(user)
     invitation = _send_link(session, user, partner=partner, actor=actor, base_url=base_url, now=now)
-    audit.record(
-        session,
-        actor=actor,
-        action="team.invited",
-        partner_id=partner.id,
-        target=email,
-        details={"user_id": user.id, "role": role},
-        origin=origin,
-        now=now,
-    )
+    _note(session, actor, "team.invited", user, origin=origin, now=now, role=role)
     return invitation
 
 
@@ -174,31 +187,14 @@ def resend_invitation(
     now = now or utcnow()
     _pending(person)
     invitation = _send_link(session, person, partner=person.partner, actor=actor, base_url=base_url, now=now)
-    audit.record(
-        session,
-        actor=actor,
-        action="team.invitation_resent",
-        partner_id=person.partner_id,
-        target=person.email,
-        details={"user_id": person.id},
-        origin=origin,
-        now=now,
-    )
+    _note(session, actor, "team.invitation_resent", person, origin=origin, now=now)
     return invitation
 
 
 def revoke_invitation(session: Session, *, person: User, actor: Actor, origin: str = "") -> None:
     """Withdraw an invitation: its link stops working and the address is free again."""
     _pending(person)
-    audit.record(
-        session,
-        actor=actor,
-        action="team.invitation_revoked",
-        partner_id=person.partner_id,
-        target=person.email,
-        details={"user_id": person.id},
-        origin=origin,
-    )
+    _note(session, actor, "team.invitation_revoked", person, origin=origin)
     session.delete(person)
     session.flush()
 
@@ -243,15 +239,8 @@ def accept_invitation(
     user.invite_accepted_at = now
     user.invite_expires_at = None
     session.flush()
-    audit.record(
-        session,
-        actor=Actor.user(partner_id=user.partner_id, user_id=user.id),
-        action="team.joined",
-        partner_id=user.partner_id,
-        target=user.email,
-        details={"user_id": user.id, "role": user.role},
-        now=now,
-    )
+    joined = Actor.user(partner_id=user.partner_id, user_id=user.id)
+    _note(session, joined, "team.joined", user, origin="", now=now, role=user.role)
     return user
 
 
@@ -307,15 +296,7 @@ def change_person(
         )
 
     def note(action: str, **details) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            partner_id=person.partner_id,
-            target=person.email,
-            details={"user_id": person.id, **details},
-            origin=origin,
-        )
+        _note(session, actor, action, person, origin=origin, **details)
 
     if role is not None and role != person.role:
         note("team.role_changed", before=person.role, after=role)

@@ -25,6 +25,19 @@ def _invitation(session, manager, email="new@example.test", now=None) -> str:
     return invitation.url.removeprefix("http://hub.test")
 
 
+def _join(client, path: str):
+    token = csrf_token(client.get(path).text)
+    return client.post(
+        path,
+        data={
+            "name": "Ada",
+            "password": "a long password",
+            "confirm": "a long password",
+            "csrf_token": token,
+        },
+    )
+
+
 def test_only_managers_see_the_team_page(build, client, sign_in):
     sign_in(build.user(build.partner(), "rep"))
 
@@ -78,16 +91,7 @@ def test_a_manager_cannot_touch_another_partners_people(build, client, sign_in):
 
 def test_a_used_link_says_so_and_points_to_sign_in(build, client, session):
     path = _invitation(session, build.user(build.partner(), "manager"))
-    token = csrf_token(client.get(path).text)
-    joined = client.post(
-        path,
-        data={
-            "name": "Ada",
-            "password": "a long password",
-            "confirm": "a long password",
-            "csrf_token": token,
-        },
-    )
+    joined = _join(client, path)
 
     again = client.get(path)
 
@@ -145,16 +149,7 @@ def test_joining_on_a_browser_where_someone_is_signed_in_signs_them_out_here(bui
     manager = build.user(build.partner(), "manager")
     path = _invitation(session, manager)
     sign_in(manager)
-    token = csrf_token(client.get(path).text)
 
-    client.post(
-        path,
-        data={
-            "name": "Ada",
-            "password": "a long password",
-            "confirm": "a long password",
-            "csrf_token": token,
-        },
-    )
+    _join(client, path)
 
     assert client.get("/team").headers["Location"].startswith("/login")
