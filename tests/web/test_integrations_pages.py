@@ -141,3 +141,44 @@ def test_a_failed_delivery_is_listed_and_sent_again_from_the_page(build, client,
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Delivery, failed.id).status == "pending"
+
+
+def test_every_team_and_integrations_action_on_another_partners_object_is_404(
+    build, client, sign_in, session, app
+):
+    stranger = build.partner()
+    ids = {
+        "user_id": build.user(stranger, "rep").id,
+        "endpoint_id": build.endpoint(stranger).id,
+        "delivery_id": outbox.emit(session, partner_id=stranger.id, event_type="flag.raised", data={})[0].id,
+    }
+    session.commit()
+    sign_in(build.user(build.partner(), "manager"))
+    token = _token(client)
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("web.team.", "web.integrations.")) and set(rule.arguments) & set(ids)
+    ]
+
+    answers = {}
+    for rule in rules:
+        for values in _expand(rule, ids):
+            url = rule.build(values)[1]
+            answers[url] = client.post(url, data={"csrf_token": token}).status_code
+
+    assert len(answers) >= 14
+    assert {url: status for url, status in answers.items() if status != 404} == {}
+    session.expire_all()
+    assert session.get(WebhookEndpoint, ids["endpoint_id"]).enabled
+    assert session.get(Delivery, ids["delivery_id"]).status == "pending"
+
+
+def _expand(rule, ids):
+    """The rule's values with each choice of its `any(...)` part."""
+    values = {name: ids[name] for name in rule.arguments if name in ids}
+    choices = [name for name in rule.arguments if name not in ids]
+    if not choices:
+        return [values]
+    [name] = choices
+    return [{**values, name: choice} for choice in rule._converters[name].items]
