@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from partnerhub import mail
-from partnerhub.models import User
+from partnerhub.models import ApiClient, User
 from tests.mailbox import Mailbox
 from tests.web.conftest import screenshot
 
@@ -79,3 +79,24 @@ def test_a_deactivated_rep_is_signed_out_at_their_next_page_load(build, open_as,
     rep_page.goto("/inbox")
 
     assert rep_page.url.startswith(f"{live_server}/login")
+
+
+def test_a_new_clients_secret_survives_no_reload_and_the_reload_creates_no_second_client(
+    build, open_as, session
+):
+    partner = build.partner("Pipeline CRM")
+    page = open_as(build.user(partner, "manager"))
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
+    page.get_by_label("Name").fill("CRM sync")
+    page.get_by_role("button", name="Create client").click()
+    secret = page.get_by_label("Client secret").input_value()
+    screenshot(page, "manager-integrations")
+    page.reload()
+    after_reload = page.get_by_label("Client secret").count()
+
+    assert secret.startswith("phs_")
+    assert after_reload == 0
+    assert session.scalars(select(ApiClient.name).where(ApiClient.partner_id == partner.id)).all() == [
+        "CRM sync"
+    ]
