@@ -153,3 +153,15 @@ def test_joining_on_a_browser_where_someone_is_signed_in_signs_them_out_here(bui
     _join(client, path)
 
     assert client.get("/team").headers["Location"].startswith("/login")
+
+
+def test_the_request_log_keeps_no_invitation_token(build, client, session, caplog):
+    path = _invitation(session, build.user(build.partner(), "manager"))
+    token = path.rsplit("/", 1)[1]
+
+    with caplog.at_level("INFO", logger="api.request"):
+        client.get(path)
+
+    [line] = [r for r in caplog.records if r.name == "api.request"]
+    assert line.getMessage() == "GET /invitations/[token] 200"
+    assert token not in caplog.text
