@@ -234,7 +234,7 @@ def accept_invitation(
         raise InvalidInput({"name": ["tell your colleagues who you are"]})
     credentials.check_password(password)
     user.name = name
-    user.password_hash = password_hash or credentials.hash_secret(password)
+    user.password_hash = password_hash or credentials.hash_password(password)
     user.active = True
     user.invite_accepted_at = now
     user.invite_expires_at = None

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from api.extensions import db
-from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
 from api.observability import request_origin
+from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
 from api.web.session import back_to, current_actor, role_required
 from partnerhub import credentials, directory, integrations, mail, thresholds
 from partnerhub.models import Email
