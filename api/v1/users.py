@@ -2,13 +2,13 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.observability import request_origin
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, page_schema
 from api.v1.fields import JsonBoolean
 from partnerhub import team
