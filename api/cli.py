@@ -23,6 +23,8 @@ from partnerhub.errors import DomainError
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+# Where an operator's command came from, in the audit log.
+CLI_ORIGIN = "cli"
 
 
 def _done(as_json: bool, payload: dict, text: str) -> None:
@@ -32,7 +34,8 @@ def _done(as_json: bool, payload: dict, text: str) -> None:
 
 def _fail(exc: DomainError):
     db.session.rollback()
-    raise click.ClickException(exc.message)
+    reasons = [f"{field} {'; '.join(why)}." for field, why in getattr(exc, "errors", {}).items()]
+    raise click.ClickException(" ".join([exc.message, *reasons]))
 
 
 @group.command("create-admin")
@@ -57,13 +60,63 @@ def create_admin(email, password, name, as_json):
 def approve(partner, as_json):
     """Approve a pending partner (by id or exact name)."""
     try:
-        approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner))
+        approved = directory.approve_partner(
+            db.session,
+            partner=directory.find_partner(db.session, partner),
+            actor=Actor.system(),
+            origin=CLI_ORIGIN,
+            base_url=current_app.config["BASE_URL"],
+        )
     except DomainError as exc:
         _fail(exc)
     _done(
         as_json,
         {"id": approved.id, "name": approved.name, "status": approved.status},
         f"{approved.name} is active.",
+    )
+
+
+@group.command("reject")
+@click.argument("partner")
+@click.option("--reason", required=True, help="Why, in a sentence the company reads in its email.")
+@json_option
+def reject(partner, reason, as_json):
+    """Reject a pending registration (by id or exact name), with the reason its managers are emailed."""
+    try:
+        rejected = directory.reject_partner(
+            db.session,
+            partner=directory.find_partner(db.session, partner),
+            reason=reason,
+            actor=Actor.system(),
+            origin=CLI_ORIGIN,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    _done(
+        as_json,
+        {"id": rejected.id, "name": rejected.name, "status": rejected.status},
+        f"{rejected.name} is rejected.",
+    )
+
+
+@group.command("suspend")
+@click.argument("partner")
+@json_option
+def suspend(partner, as_json):
+    """Suspend an active partner (by id or exact name): its tokens, pages and leads stop."""
+    try:
+        suspended = directory.suspend_partner(
+            db.session,
+            partner=directory.find_partner(db.session, partner),
+            actor=Actor.system(),
+            origin=CLI_ORIGIN,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    _done(
+        as_json,
+        {"id": suspended.id, "name": suspended.name, "status": suspended.status},
+        f"{suspended.name} is suspended.",
     )
 
 

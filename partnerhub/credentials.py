@@ -1,15 +1,17 @@
 """Passwords and client secrets: hashing, checking and issuing them."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
+from partnerhub import mail
 from partnerhub.db import utcnow
-from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound
+from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound, SignInPaused
 from partnerhub.models import ApiClient, Partner, User
 
 ALL_PARTNER_SCOPES = (
@@ -98,6 +100,48 @@ def revoke_api_client(session: Session, *, client_id: str, at: datetime | None =
     return client
 
 
+# --- people: passwords and signing in ----------------------------------------
+
+# NIST SP 800-63B: a length floor and a list of passwords attackers try first; no rules on
+# character classes and no forced rotation, which only push people to predictable patterns.
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 passwords most often found in breaches, as ranked and shipped by zxcvbn.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str) -> list[str]:
+    """Why `password` may not be used, in words; empty when it may."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [f"must be at least {MIN_PASSWORD_LENGTH} characters"]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"must be at most {MAX_PASSWORD_LENGTH} characters"]
+    if password.lower() in _common_passwords() or len(set(password)) == 1:
+        return ["is one of the most common passwords, which are tried first; choose another"]
+    return []
+
+
+def check_password(password: str, *, field: str = "password") -> None:
+    """The one password rule, at every place a password is set."""
+    problems = password_problems(password)
+    if problems:
+        raise InvalidInput({field: problems})
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normal_email(email)))
+
+
 def create_user(
     session: Session,
     *,
@@ -109,11 +153,10 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Create a user; `password_hash`, when given, is `password` hashed already (users sharing one)."""
-    email = email.strip().lower()
+    email = normal_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput({"email": ["a user with this email already exists"]})
-    if len(password) < 8:
-        raise InvalidInput({"password": ["must be at least 8 characters"]})
+    check_password(password)
     user = User(
         email=email,
         password_hash=password_hash or hash_secret(password),
@@ -126,15 +169,111 @@ def create_user(
     return user
 
 
-def authenticate_user(session: Session, *, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Give `user` a new password (the rule checked) and lift any sign-in slow-down."""
+    check_password(password)
+    user.password_hash = hash_secret(password)
+    _forget_failures(user)
+    session.flush()
+
+
+# The sign-in slow-down: after this many wrong passwords in one burst, sign-in to the account
+# pauses, the first time for a minute, doubling with each further wrong password, never longer
+# than an hour. A burst ends at a right password, a reset, or a quarter of an hour of quiet after
+# its last pause: a guesser gets a handful of tries an hour, the owner is never locked out for good.
+FAILURES_BEFORE_PAUSE = 5
+FIRST_PAUSE = timedelta(minutes=1)
+LONGEST_PAUSE = timedelta(hours=1)
+BURST_QUIET = timedelta(minutes=15)
+
+
+_PAUSED = "Sign-in to this account is paused after too many wrong passwords."
+
+
+def pause_after(failures: int) -> timedelta | None:
+    """How long sign-in pauses after the `failures`-th wrong password of a burst; None: not at all."""
+    if failures < FAILURES_BEFORE_PAUSE:
+        return None
+    # The exponent stops where the cap is reached anyway.
+    return min(FIRST_PAUSE * 2 ** min(failures - FAILURES_BEFORE_PAUSE, 10), LONGEST_PAUSE)
+
+
+def authenticate_user(
+    session: Session, *, email: str, password: str, base_url: str = "", now: datetime | None = None
+) -> User:
+    """The user these credentials sign in, or InvalidCredentials (SignInPaused while slowed down).
+
+    A refusal changes the account's failure count: the caller commits it, although it refuses.
+    """
+    now = now or utcnow()
+    user = user_by_email(session, email)
     if user is None:
         secret_matches(_DUMMY_HASH, password)
         raise InvalidCredentials("Wrong email or password.")
-    if not secret_matches(user.password_hash, password) or not user.active:
+    if user.login_paused_until is not None and now < user.login_paused_until:
+        # Not even checked, and not counted: the pause cannot be stretched by trying through it.
+        raise SignInPaused(_PAUSED, until=user.login_paused_until)
+    if not secret_matches(user.password_hash, password):
+        paused_until = _count_failure(session, user, base_url=base_url, now=now)
+        if paused_until is not None:
+            raise SignInPaused(_PAUSED, until=paused_until)
         raise InvalidCredentials("Wrong email or password.")
-    user.last_login_at = utcnow()
+    if not user.active:
+        raise InvalidCredentials("Wrong email or password.")
+    _forget_failures(user)
+    user.last_login_at = now
     return user
+
+
+def _count_failure(session: Session, user: User, *, base_url: str, now: datetime) -> datetime | None:
+    """Count a wrong password; return until when sign-in now pauses, if it does."""
+    # A pause ends later than the failure that set it: quiet is counted from whichever is set.
+    burst_over = func.coalesce(User.login_paused_until, User.last_failed_login_at) < now - BURST_QUIET
+    # In SQL, so two processes counting at once both count, and exactly one of them reaches the pause.
+    failures = session.scalar(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_logins=case((burst_over, 1), else_=User.failed_logins + 1),
+            last_failed_login_at=now,
+            login_paused_until=case((burst_over, None), else_=User.login_paused_until),
+        )
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    pause = pause_after(failures)
+    if pause:
+        until = now + pause
+        # The longer of two pauses set at once.
+        longer = case((User.login_paused_until > until, User.login_paused_until), else_=until)
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(login_paused_until=longer)
+            .execution_options(synchronize_session=False)
+        )
+    session.expire(user, ["failed_logins", "last_failed_login_at", "login_paused_until"])
+    if failures == FAILURES_BEFORE_PAUSE:
+        # One notice per burst: the owner learns of the guessing and how to end it.
+        mail.queue_email(
+            session,
+            to=user.email,
+            kind="sign_in_paused",
+            context={
+                "name": user.name,
+                "failures": failures,
+                "reset_link": f"{base_url}/password-reset",
+            },
+            partner_id=user.partner_id,
+            now=now,
+        )
+    return user.login_paused_until if pause else None
+
+
+def _forget_failures(user: User) -> None:
+    user.failed_logins = 0
+    user.last_failed_login_at = None
+    user.login_paused_until = None
 
 
 def end_sessions(session: Session, user: User) -> None:

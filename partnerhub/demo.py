@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from partnerhub import credentials, directory, flags, intake, lifecycle, partnerships, routing, simulation
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict
 from partnerhub.models import ApiClient, Partner
@@ -306,7 +307,7 @@ def seed(session: Session, *, now: datetime | None = None, history: bool = True)
             contact_email=f"partners@{slug}.example",
             size={"sales_reps": reps, "revenue_band": band, "monthly_leads": leads},
         )
-        directory.approve_partner(session, partner=partner)
+        directory.approve_partner(session, partner=partner, actor=Actor.system(), origin="cli")
         for category, line_name, script in lines:
             directory.add_product_line(
                 session,

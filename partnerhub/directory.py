@@ -3,9 +3,11 @@
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from partnerhub import audit, mail
+from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.models import Category, Complement, Partner, ProductLine
+from partnerhub.models import Category, Complement, Partner, ProductLine, User
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email")
 SIZE_FIELDS = ("sales_reps", "revenue_band", "monthly_leads")
@@ -58,21 +60,87 @@ def find_partner(session: Session, ref: str | int) -> Partner:
     return partner
 
 
-def approve_partner(session: Session, *, partner: Partner) -> Partner:
+def approve_partner(
+    session: Session, *, partner: Partner, actor: Actor, origin: str = "", base_url: str = ""
+) -> Partner:
+    """Let a pending, suspended or rejected partner in; the first approval emails its managers."""
     if partner.status == "active":
         raise Conflict(f"{partner.name} is already active.")
+    first = partner.approved_at is None
+    before = partner.status
     partner.status = "active"
     partner.approved_at = partner.approved_at or utcnow()
+    partner.rejection_reason = None
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.approved",
+        partner_id=partner.id,
+        target=partner.name,
+        details={"from": before},
+        origin=origin,
+    )
+    if first:
+        _email_managers(session, partner, kind="partner_approved", login_link=f"{base_url}/login")
     session.flush()
     return partner
 
 
-def suspend_partner(session: Session, *, partner: Partner) -> Partner:
+def reject_partner(
+    session: Session, *, partner: Partner, reason: str, actor: Actor, origin: str = ""
+) -> Partner:
+    """Turn a pending registration down, with the reason its managers are emailed."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput({"reason": ["say why, in a sentence the company will read"]})
+    if partner.status != "pending":
+        raise Conflict(f"{partner.name} is {partner.status}; only a pending registration can be rejected.")
+    partner.status = "rejected"
+    partner.rejection_reason = reason
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.rejected",
+        partner_id=partner.id,
+        target=partner.name,
+        details={"reason": reason},
+        origin=origin,
+    )
+    _email_managers(session, partner, kind="partner_rejected", reason=reason)
+    session.flush()
+    return partner
+
+
+def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin: str = "") -> Partner:
     if partner.status != "active":
         raise Conflict(f"{partner.name} is {partner.status}; only an active partner can be suspended.")
     partner.status = "suspended"
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.suspended",
+        partner_id=partner.id,
+        target=partner.name,
+        origin=origin,
+    )
     session.flush()
     return partner
+
+
+def _email_managers(session: Session, partner: Partner, *, kind: str, **context) -> None:
+    managers = session.scalars(
+        select(User)
+        .where(User.partner_id == partner.id, User.role == "manager", User.active)
+        .order_by(User.id)
+    )
+    for manager in managers:
+        mail.queue_email(
+            session,
+            to=manager.email,
+            kind=kind,
+            context={"company": partner.name, "name": manager.name, **context},
+            partner_id=partner.id,
+        )
 
 
 def active_partners() -> Select:

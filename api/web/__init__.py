@@ -15,7 +15,19 @@ def init_app(app: Flask) -> None:
     """Register the pages, the session cookie and the headers every page carries."""
     # Here, not at import: the views import the API's fields, which import api.errors, which imports us.
     from api.errors import for_api
-    from api.web import account, admin, balance, inbox, leads, lines, partnerships, profile
+    from api.web import (
+        account,
+        admin,
+        audit,
+        balance,
+        inbox,
+        leads,
+        lines,
+        partnerships,
+        passwords,
+        profile,
+        signup,
+    )
 
     app.session_interface = CookieSessionInterface()
     # The parent of every page blueprint (endpoints read "web.lines.index"), holding the
@@ -32,6 +44,9 @@ def init_app(app: Flask) -> None:
         lines.bp,
         partnerships.bp,
         admin.bp,
+        audit.bp,
+        signup.bp,
+        passwords.bp,
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)

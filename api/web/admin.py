@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
-from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
+from api.web.audit import acting, base_url
+from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, RejectForm, thresholds_form
 from api.web.session import back_to, role_required
 from partnerhub import credentials, directory, mail, thresholds
 from partnerhub.models import Email
@@ -36,6 +37,8 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secr
         form=form,
         new_client=new_client,
         secret=secret,
+        reject_form=RejectForm(formdata=None),
+        managers=db.session.scalars(directory.managers_of(partner.id)).all(),
     )
     return page, status
 
@@ -50,8 +53,10 @@ def partner(partner_id: int):
 @bp.post("/partners/<int:partner_id>/approve")
 @role_required("admin")
 def approve(partner_id: int):
-    """Approve a pending (or suspended) partner."""
-    approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    """Approve a pending (or suspended, or rejected) partner; the first approval emails its managers."""
+    approved = directory.approve_partner(
+        db.session, partner=directory.find_partner(db.session, partner_id), base_url=base_url(), **acting()
+    )
     flash(f"{approved.name} is active.", "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
@@ -60,8 +65,24 @@ def approve(partner_id: int):
 @role_required("admin")
 def suspend(partner_id: int):
     """Suspend an active partner: its tokens and leads stop."""
-    suspended = directory.suspend_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    suspended = directory.suspend_partner(
+        db.session, partner=directory.find_partner(db.session, partner_id), **acting()
+    )
     flash(f"{suspended.name} is suspended.", "success")
+    return redirect(back_to(url_for("web.admin.partners")), 303)
+
+
+@bp.post("/partners/<int:partner_id>/reject")
+@role_required("admin")
+def reject(partner_id: int):
+    """Turn a pending registration down; its managers are emailed the reason."""
+    partner = directory.find_partner(db.session, partner_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(f"Say why {partner.name} is rejected: the company reads the reason in its email.", "error")
+        return redirect(back_to(url_for("web.admin.partner", partner_id=partner_id)), 303)
+    rejected = directory.reject_partner(db.session, partner=partner, reason=form.reason.data, **acting())
+    flash(f"{rejected.name} is rejected; its managers are told why by email.", "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
-PARTNER_STATUSES = ("pending", "active", "suspended")
+# A rejected registration stays, with its reason, so the manager is told why and the name stays known.
+PARTNER_STATUSES = ("pending", "active", "suspended", "rejected")
 REVENUE_BANDS = ("under_1m", "1m_10m", "10m_50m", "50m_250m", "over_250m")
 USER_ROLES = ("rep", "manager", "admin")
 
@@ -33,6 +34,7 @@ class Partner(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     product_lines: Mapped[list["ProductLine"]] = relationship(  # noqa: F821
         back_populates="partner", order_by="ProductLine.id"
@@ -62,6 +64,12 @@ class User(Base):
     # Raised at every sign-out: a session cookie from an earlier generation signs nobody in,
     # however long its copy would otherwise stay valid.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The sign-in slow-down (partnerhub/credentials.py): wrong passwords in the current burst, the
+    # last one's time, and until when sign-in to this account is refused. In the database, so every
+    # process sees the same count.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None]
+    login_paused_until: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
 
@@ -83,3 +91,18 @@ class ApiClient(Base):
     revoked_at: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
+
+
+class PasswordReset(Base):
+    """A single-use link to set a new password; only the token's hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

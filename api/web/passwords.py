@@ -1,0 +1,91 @@
+"""Forgotten passwords (a single-use link by email) and one's own account: name and password."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from api.extensions import db
+from api.web.audit import base_url
+from api.web.forms import ChangePasswordForm, NameForm, NewPasswordForm, ResetRequestForm
+from api.web.session import current_user, log_in, role_required
+from partnerhub import accounts
+from partnerhub.errors import Conflict, InvalidInput
+
+bp = Blueprint("passwords", __name__)
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def request_reset():
+    """Ask for a reset link; the answer never tells whether the address has a login."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(db.session, email=form.email.data, base_url=base_url())
+        return render_template("account/reset_sent.html", email=form.email.data.strip())
+    return render_template("account/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password through the emailed link; every other session of the person ends."""
+    try:
+        accounts.usable_reset(db.session, token=token)
+    except Conflict as unusable:
+        # 410: the link is gone for good; the page offers a new one.
+        return render_template("account/reset_unusable.html", reason=unusable.message), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(db.session, token=token, password=form.password.data)
+        flash(
+            "Your new password is set, and every other session of yours has ended. Sign in with it.",
+            "success",
+        )
+        return redirect(url_for("web.account.login"), 303)
+    return render_template("account/reset.html", form=form, token=token), 422 if form.errors else 200
+
+
+def _account_page(name_form=None, password_form=None, status=200):
+    user = current_user()
+    page = render_template(
+        "account/account.html",
+        name_form=name_form or NameForm(formdata=None, obj=user),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+    )
+    return page, status
+
+
+@bp.get("/account")
+@role_required("admin", "manager", "rep")
+def account():
+    """One's own name and password."""
+    return _account_page()
+
+
+@bp.post("/account/name")
+@role_required("admin", "manager", "rep")
+def rename():
+    form = NameForm()
+    if not form.validate_on_submit():
+        return _account_page(name_form=form, status=422)
+    accounts.rename(db.session, user=current_user(), name=form.name.data)
+    flash("Your name is saved.", "success")
+    return redirect(url_for("web.passwords.account"), 303)
+
+
+@bp.post("/account/password")
+@role_required("admin", "manager", "rep")
+def change_password():
+    """A new password, the current one asked first; other sessions end, this one goes on."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(password_form=form, status=422)
+    user = current_user()
+    try:
+        accounts.change_password(
+            db.session, user=user, current=form.current_password.data, new=form.password.data
+        )
+    except InvalidInput as refused:
+        db.session.rollback()
+        for name, reasons in refused.errors.items():
+            form[name].errors = [f"This {'; '.join(reasons)}."]
+        return _account_page(password_form=form, status=422)
+    log_in(user)
+    flash("Your new password is set; every other session of yours has ended.", "success")
+    return redirect(url_for("web.passwords.account"), 303)
