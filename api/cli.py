@@ -325,7 +325,9 @@ def show_thresholds(as_json):
 def set_threshold(key, value, as_json):
     """Tune one flag threshold, e.g. flags.one_sided.ratio 4."""
     try:
-        values = thresholds.set_thresholds(db.session, values={key: value})
+        values = thresholds.set_thresholds(
+            db.session, values={key: value}, actor=Actor.system(), origin=CLI_ORIGIN
+        )
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(f"{key}: {', '.join(exc.errors.get(key, [exc.message]))}") from None

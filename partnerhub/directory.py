@@ -31,12 +31,37 @@ def register_partner(session: Session, *, name: str, size: dict | None = None, *
     return partner
 
 
-def update_profile(session: Session, *, partner: Partner, size: dict | None = None, **profile) -> Partner:
+def update_profile(
+    session: Session, *, partner: Partner, actor: Actor, origin: str = "", size: dict | None = None, **profile
+) -> Partner:
     if "name" in profile:
         _ensure_name_free(session, profile["name"], except_id=partner.id)
+    fields = [*PROFILE_FIELDS, *SIZE_FIELDS]
+    before = {field: getattr(partner, field) for field in fields}
     _apply_profile(partner, profile, size or {})
+    changed = {
+        field: f"{_shown(before[field])} to {_shown(getattr(partner, field))}"
+        for field in fields
+        if before[field] != getattr(partner, field)
+    }
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="profile.changed",
+            partner_id=partner.id,
+            target=partner.name,
+            details=changed,
+            origin=origin,
+        )
     session.flush()
     return partner
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return "none" if value in (None, "") else str(value)
 
 
 def _apply_profile(partner: Partner, profile: dict, size: dict) -> None:
@@ -127,13 +152,17 @@ def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin:
     return partner
 
 
-def _email_managers(session: Session, partner: Partner, *, kind: str, **context) -> None:
-    managers = session.scalars(
+def managers_of(partner_id: int) -> Select:
+    """A partner's active managers, first registered first."""
+    return (
         select(User)
-        .where(User.partner_id == partner.id, User.role == "manager", User.active)
+        .where(User.partner_id == partner_id, User.role == "manager", User.active)
         .order_by(User.id)
     )
-    for manager in managers:
+
+
+def _email_managers(session: Session, partner: Partner, *, kind: str, **context) -> None:
+    for manager in session.scalars(managers_of(partner.id)):
         mail.queue_email(
             session,
             to=manager.email,
@@ -186,19 +215,37 @@ def category_by_slug(session: Session, slug: str, *, field: str = "category") ->
     return adopt(session, Category, row._mapping)
 
 
-def add_category(session: Session, *, slug: str, name: str, parent: str | None = None) -> Category:
+def add_category(
+    session: Session, *, slug: str, name: str, actor: Actor, origin: str = "", parent: str | None = None
+) -> Category:
     if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict(f"Category {slug!r} already exists.")
     category = Category(slug=slug, name=name)
     if parent:
         category.parent = category_by_slug(session, parent, field="parent")
     session.add(category)
+    audit.record(
+        session,
+        actor=actor,
+        action="category.added",
+        partner_id=None,
+        target=f"{name} ({slug})",
+        details={"parent": parent} if parent else None,
+        origin=origin,
+    )
     session.flush()
     return category
 
 
 def declare_complement(
-    session: Session, *, category: str, complement: str, weight: float = 1.0, symmetric: bool = True
+    session: Session,
+    *,
+    category: str,
+    complement: str,
+    actor: Actor,
+    origin: str = "",
+    weight: float = 1.0,
+    symmetric: bool = True,
 ) -> list[Complement]:
     """Declare that lines in `complement` help sell `category` (and back, when symmetric)."""
     first = category_by_slug(session, category, field="category")
@@ -216,11 +263,22 @@ def declare_complement(
             session.add(row)
         row.weight = weight
         rows.append(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="complement.declared",
+        partner_id=None,
+        target=f"{complement} helps sell {category}",
+        details={"weight": weight, "both_ways": symmetric},
+        origin=origin,
+    )
     session.flush()
     return rows
 
 
-def remove_complement(session: Session, *, category: str, complement: str) -> None:
+def remove_complement(
+    session: Session, *, category: str, complement: str, actor: Actor, origin: str = ""
+) -> None:
     first = category_by_slug(session, category, field="category")
     second = category_by_slug(session, complement, field="complement")
     for a, b in ((first, second), (second, first)):
@@ -229,6 +287,14 @@ def remove_complement(session: Session, *, category: str, complement: str) -> No
         )
         if row is not None:
             session.delete(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="complement.removed",
+        partner_id=None,
+        target=f"{complement} and {category}",
+        origin=origin,
+    )
     session.flush()
 
 

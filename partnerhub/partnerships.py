@@ -6,6 +6,8 @@ from decimal import Decimal
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from partnerhub import audit
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from partnerhub.lifecycle import in_whole_cents
@@ -26,6 +28,14 @@ MOVES = {
     "pause": Move(("active",), "paused", "either"),
     "resume": Move(("paused",), "active", "pauser"),
     "end": Move(("proposed", "active", "paused"), "ended", "either"),
+}
+# Each move as done, for the pages and the audit log.
+MOVE_DONE = {
+    "accept": "accepted",
+    "decline": "declined",
+    "pause": "paused",
+    "resume": "resumed",
+    "end": "ended",
 }
 
 
@@ -54,7 +64,9 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
     return partnership
 
 
-def propose_partnership(session: Session, *, proposer: Partner, partner_id: int, terms: dict) -> Partnership:
+def propose_partnership(
+    session: Session, *, proposer: Partner, partner_id: int, terms: dict, actor: Actor, origin: str = ""
+) -> Partnership:
     """Propose a partnership; the other side accepts or declines it."""
     if proposer.status != "active":
         raise NotAllowed(f"{proposer.name} is {proposer.status}; only an active partner can propose.")
@@ -78,6 +90,15 @@ def propose_partnership(session: Session, *, proposer: Partner, partner_id: int,
     partnership = Partnership(proposer=proposer, responder=other, pair_key=key, **terms)
     session.add(partnership)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="partnership.proposed",
+        partner_id=proposer.id,
+        target=f"partnership {partnership.id} with {other.name}",
+        details={name: str(value) for name, value in terms.items() if value is not None},
+        origin=origin,
+    )
     return partnership
 
 
@@ -107,7 +128,7 @@ def moves_open_to(partnership: Partnership, *, partner_id: int) -> list[str]:
 
 
 def change_partnership(
-    session: Session, *, partnership: Partnership, partner_id: int, move: str
+    session: Session, *, partnership: Partnership, partner_id: int, move: str, actor: Actor, origin: str = ""
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
     refusal = _refusal(partnership, partner_id=partner_id, move=move)
@@ -123,5 +144,14 @@ def change_partnership(
         partnership.paused_by_id = partner_id
     elif rule.target in ("ended", "declined"):
         partnership.ended_at = now
+    other = partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
+    audit.record(
+        session,
+        actor=actor,
+        action=f"partnership.{MOVE_DONE[move]}",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {other.name}",
+        origin=origin,
+    )
     session.flush()
     return partnership

@@ -3,6 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from partnerhub import audit
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidInput
 from partnerhub.models import Setting
@@ -34,12 +36,22 @@ def thresholds(session: Session) -> dict[str, float]:
     return {key: float(stored.get(key, default)) for key, default in DEFAULTS.items()}
 
 
-def set_thresholds(session: Session, *, values: dict[str, float]) -> dict[str, float]:
+def set_thresholds(
+    session: Session, *, values: dict[str, float], actor: Actor, origin: str = ""
+) -> dict[str, float]:
     """Store new values for known thresholds; refuse unknown keys and negative numbers."""
     errors = {key: ["not a flag threshold"] for key in values if key not in DEFAULTS}
     errors |= {key: ["must be zero or more"] for key, value in values.items() if value < 0}
     if errors:
         raise InvalidInput(errors)
+    before = thresholds(session)
+    changed = {
+        key: f"{before[key]:g} to {float(value):g}" for key, value in values.items() if before[key] != value
+    }
+    if changed:
+        audit.record(
+            session, actor=actor, action="thresholds.changed", partner_id=None, details=changed, origin=origin
+        )
     for key, value in values.items():
         setting = session.get(Setting, key)
         if setting is None:

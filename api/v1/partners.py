@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_partner, require
+from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.schemas import ListArgs, page_schema
@@ -116,4 +116,4 @@ class Me(MethodView):
     @blp.response(200, PartnerOut)
     def patch(self, args):
         """Change the caller's own profile or size."""
-        return directory.update_profile(db.session, partner=current_partner(), **args)
+        return directory.update_profile(db.session, partner=current_partner(), **args, **acting())

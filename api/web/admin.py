@@ -137,7 +137,11 @@ def add_category():
     if not form.validate_on_submit():
         return _taxonomy_page(category_form=form, status=422)
     category = directory.add_category(
-        db.session, slug=form.slug.data, name=form.name.data.strip(), parent=form.parent.data or None
+        db.session,
+        slug=form.slug.data,
+        name=form.name.data.strip(),
+        parent=form.parent.data or None,
+        **acting(),
     )
     flash(f"Category {category.slug} added.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
@@ -156,6 +160,7 @@ def declare_complement():
         complement=form.complement.data,
         weight=form.weight.data,
         symmetric=form.symmetric.data,
+        **acting(),
     )
     flash(f"{form.complement.data} now helps sell {form.category.data}.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
@@ -166,7 +171,7 @@ def declare_complement():
 def remove_complement():
     """Remove a complement, both directions."""
     category, complement = request.form.get("category", ""), request.form.get("complement", "")
-    directory.remove_complement(db.session, category=category, complement=complement)
+    directory.remove_complement(db.session, category=category, complement=complement, **acting())
     flash(f"{complement} no longer complements {category}.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
 
@@ -177,7 +182,7 @@ def flag_thresholds():
     """Read and tune the numbers the flags compare against."""
     form = thresholds_form(thresholds.thresholds(db.session))
     if form.validate_on_submit():
-        thresholds.set_thresholds(db.session, values=form.values())
+        thresholds.set_thresholds(db.session, values=form.values(), **acting())
         flash("Thresholds saved; flags follow them on the next refresh.", "success")
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)
