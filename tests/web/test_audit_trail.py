@@ -106,9 +106,7 @@ def test_taxonomy_and_threshold_changes_are_recorded_platform_wide(client, build
     client.post("/api/v1/categories", json={"slug": "windows", "name": "Windows"}, headers=headers)
     client.post("/api/v1/categories", json={"slug": "fitting", "name": "Fitting"}, headers=headers)
     client.post("/api/v1/categories/windows/complements", json={"complement": "fitting"}, headers=headers)
-    client.put(
-        "/api/v1/settings/flags", json={"thresholds": {"flags.one_sided.ratio": 4}}, headers=headers
-    )
+    client.put("/api/v1/settings/flags", json={"thresholds": {"flags.one_sided.ratio": 4}}, headers=headers)
 
     entries = _entries(session)
     assert [(e.action, e.target) for e in entries] == [
