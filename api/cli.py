@@ -54,26 +54,31 @@ def create_admin(email, password, name, as_json):
     _done(as_json, {"id": user.id, "email": user.email, "role": user.role}, f"Admin {user.email} created.")
 
 
-@group.command("approve")
-@click.argument("partner")
-@json_option
-def approve(partner, as_json):
-    """Approve a pending partner (by id or exact name)."""
+def _change_status(ref: str, as_json: bool, change, **kwargs) -> None:
+    """Find partner `ref`, apply the domain's status `change` on the record as the platform, report it."""
     try:
-        approved = directory.approve_partner(
+        partner = change(
             db.session,
-            partner=directory.find_partner(db.session, partner),
+            partner=directory.find_partner(db.session, ref),
             actor=Actor.system(),
             origin=CLI_ORIGIN,
-            base_url=current_app.config["BASE_URL"],
+            **kwargs,
         )
     except DomainError as exc:
         _fail(exc)
     _done(
         as_json,
-        {"id": approved.id, "name": approved.name, "status": approved.status},
-        f"{approved.name} is active.",
+        {"id": partner.id, "name": partner.name, "status": partner.status},
+        f"{partner.name} is {partner.status}.",
     )
+
+
+@group.command("approve")
+@click.argument("partner")
+@json_option
+def approve(partner, as_json):
+    """Approve a pending partner (by id or exact name); the first approval emails its managers."""
+    _change_status(partner, as_json, directory.approve_partner, base_url=current_app.config["BASE_URL"])
 
 
 @group.command("reject")
@@ -82,21 +87,7 @@ def approve(partner, as_json):
 @json_option
 def reject(partner, reason, as_json):
     """Reject a pending registration (by id or exact name), with the reason its managers are emailed."""
-    try:
-        rejected = directory.reject_partner(
-            db.session,
-            partner=directory.find_partner(db.session, partner),
-            reason=reason,
-            actor=Actor.system(),
-            origin=CLI_ORIGIN,
-        )
-    except DomainError as exc:
-        _fail(exc)
-    _done(
-        as_json,
-        {"id": rejected.id, "name": rejected.name, "status": rejected.status},
-        f"{rejected.name} is rejected.",
-    )
+    _change_status(partner, as_json, directory.reject_partner, reason=reason)
 
 
 @group.command("suspend")
@@ -104,20 +95,7 @@ def reject(partner, reason, as_json):
 @json_option
 def suspend(partner, as_json):
     """Suspend an active partner (by id or exact name): its tokens, pages and leads stop."""
-    try:
-        suspended = directory.suspend_partner(
-            db.session,
-            partner=directory.find_partner(db.session, partner),
-            actor=Actor.system(),
-            origin=CLI_ORIGIN,
-        )
-    except DomainError as exc:
-        _fail(exc)
-    _done(
-        as_json,
-        {"id": suspended.id, "name": suspended.name, "status": suspended.status},
-        f"{suspended.name} is suspended.",
-    )
+    _change_status(partner, as_json, directory.suspend_partner)
 
 
 @group.command("create-client")
