@@ -18,6 +18,8 @@ from partnerhub.errors import Conflict, InvalidInput
 from partnerhub.models import Partner, PasswordReset, User
 
 RESET_VALID_FOR = timedelta(hours=1)
+# One new link a minute at most per person: asking again and again fills nobody's inbox.
+RESET_AGAIN_AFTER = timedelta(minutes=1)
 
 
 def register_company(
@@ -79,6 +81,11 @@ def request_password_reset(
     if user is None or not user.active:
         return
     now = now or utcnow()
+    just_sent = select(PasswordReset.id).where(
+        PasswordReset.user_id == user.id, PasswordReset.created_at > now - RESET_AGAIN_AFTER
+    )
+    if session.scalar(just_sent) is not None:
+        return
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(

@@ -1,8 +1,9 @@
 """Forgotten passwords (a single-use link by email) and one's own account: name and password."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.extensions import db
+from api.extensions import db, limiter
+from api.ratelimit import login_limit
 from api.web.audit import base_url
 from api.web.forms import ChangePasswordForm, NameForm, NewPasswordForm, ResetRequestForm
 from api.web.session import current_user, log_in, role_required
@@ -12,7 +13,14 @@ from partnerhub.errors import Conflict, InvalidInput
 bp = Blueprint("passwords", __name__)
 
 
+def mail_sending_key() -> str:
+    """Forms that email whatever address is typed count per address of the sender, as sign-in does:
+    nobody fills strangers' inboxes from one machine."""
+    return "mailing:" + (request.remote_addr or "unknown")
+
+
 @bp.route("/password-reset", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=mail_sending_key, methods=["POST"])
 def request_reset():
     """Ask for a reset link; the answer never tells whether the address has a login."""
     form = ResetRequestForm()

@@ -2,9 +2,11 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from api.extensions import db
+from api.extensions import db, limiter
+from api.ratelimit import login_limit
 from api.web.audit import base_url
 from api.web.forms import SignupForm
+from api.web.passwords import mail_sending_key
 from api.web.session import current_user
 from partnerhub import accounts
 
@@ -12,6 +14,7 @@ bp = Blueprint("signup", __name__)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=mail_sending_key, methods=["POST"])
 def signup():
     """Register a company; the answer is the same whether or not the manager's address has a login."""
     if current_user() is not None:

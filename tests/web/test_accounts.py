@@ -139,6 +139,24 @@ def test_the_reset_request_answers_alike_for_a_known_and_an_unknown_address(clie
     assert session.scalar(select(PasswordReset.token_hash)) not in email.text_body
 
 
+def test_asking_again_within_a_minute_sends_no_second_link(client, build, session):
+    user = build.user(build.partner(), "rep")
+
+    first = _post(client, "/password-reset", {"email": user.email})
+    again = _post(client, "/password-reset", {"email": user.email})
+
+    assert first.status_code == again.status_code == 200
+    assert len(_emails(session, "password_reset")) == 1
+
+
+def test_one_address_asking_for_links_for_many_people_is_stopped_after_ten_a_minute(client):
+    answers = [_post(client, "/password-reset", {"email": f"person{i}@example.test"}) for i in range(11)]
+
+    assert [a.status_code for a in answers[:10]] == [200] * 10
+    assert answers[10].status_code == 429
+    assert "Wait a minute" in answers[10].text
+
+
 def test_a_reset_link_sets_a_new_password_once_and_ends_every_other_session(app, client, build, session):
     user = build.user(build.partner(), "rep")
     elsewhere = OwnContextClient(app, app.response_class, use_cookies=True)

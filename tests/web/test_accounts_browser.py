@@ -69,6 +69,11 @@ def test_a_company_signs_up_is_approved_by_email_and_its_manager_signs_in(
     operator.get_by_role("button", name="Approve Fensterbau Ost").click()
     approved_message = operator.get_by_role("status").inner_text()
     [_, approval] = _deliver(session, mailbox)
+    operator.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").click()
+    operator.get_by_label("Action").select_option(label="Partner approved")
+    operator.get_by_role("button", name="Show").click()
+    screenshot(operator, "admin-audit")
+    logged = operator.get_by_role("table").inner_text()
 
     visitor.goto(_link(approval.message, "/login"))
     visitor.get_by_label("Email").fill("mia@fensterbau.example")
@@ -83,6 +88,8 @@ def test_a_company_signs_up_is_approved_by_email_and_its_manager_signs_in(
     assert "Fensterbau Ost" in queue
     assert approved_message == "Fensterbau Ost is active."
     assert approval.recipients == ["mia@fensterbau.example"]
+    assert "Fensterbau Ost" in logged
+    assert admin.email in logged
     assert approval.message["Subject"] == "Fensterbau Ost is approved on PartnerHub"
     assert "Mia Manager" in visitor.locator(".who").inner_text()
 
