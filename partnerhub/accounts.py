@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub import credentials, directory, mail
 from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidInput
+from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, SignInPaused
 from partnerhub.models import Partner, PasswordReset, User
 
 RESET_VALID_FOR = timedelta(hours=1)
@@ -137,10 +137,19 @@ def reset_password(session: Session, *, token: str, password: str, now: datetime
 # --- one's own account --------------------------------------------------------
 
 
-def change_password(session: Session, *, user: User, current: str, new: str) -> None:
-    """Change one's password, knowing the current one; every other session of the person ends."""
-    if not credentials.secret_matches(user.password_hash, current):
-        raise InvalidInput({"current_password": ["is not your current password"]})
+def change_password(session: Session, *, user: User, current: str, new: str, base_url: str = "") -> None:
+    """Change one's password, knowing the current one; every other session of the person ends.
+
+    A wrong current password counts towards the sign-in slow-down: the caller commits that refusal.
+    """
+    try:
+        credentials.check_own_password(session, user=user, password=current, base_url=base_url)
+    except SignInPaused as paused:
+        raise InvalidInput(
+            {"current_password": ["was wrong too often: wait a few minutes, or reset your password"]}
+        ) from paused
+    except InvalidCredentials as wrong:
+        raise InvalidInput({"current_password": ["is not your current password"]}) from wrong
     credentials.set_password(session, user=user, password=new)
     credentials.end_sessions(session, user)
 

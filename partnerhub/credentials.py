@@ -210,6 +210,23 @@ def authenticate_user(
     if user is None:
         secret_matches(_DUMMY_HASH, password)
         raise InvalidCredentials("Wrong email or password.")
+    check_own_password(session, user=user, password=password, base_url=base_url, now=now)
+    if not user.active:
+        raise InvalidCredentials("Wrong email or password.")
+    _forget_failures(user)
+    user.last_login_at = now
+    return user
+
+
+def check_own_password(
+    session: Session, *, user: User, password: str, base_url: str = "", now: datetime | None = None
+) -> None:
+    """Raise InvalidCredentials (SignInPaused while slowed down) unless `password` is `user`'s.
+
+    Wherever a password is asked, a wrong one counts towards the same slow-down: a borrowed
+    session guessing its owner's password on the account page gets no more tries than a sign-in.
+    """
+    now = now or utcnow()
     if user.login_paused_until is not None and now < user.login_paused_until:
         # Not even checked, and not counted: the pause cannot be stretched by trying through it.
         raise SignInPaused(_PAUSED, until=user.login_paused_until)
@@ -218,11 +235,6 @@ def authenticate_user(
         if paused_until is not None:
             raise SignInPaused(_PAUSED, until=paused_until)
         raise InvalidCredentials("Wrong email or password.")
-    if not user.active:
-        raise InvalidCredentials("Wrong email or password.")
-    _forget_failures(user)
-    user.last_login_at = now
-    return user
 
 
 def _count_failure(session: Session, user: User, *, base_url: str, now: datetime) -> datetime | None:

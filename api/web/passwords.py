@@ -87,10 +87,15 @@ def change_password():
     user = current_user()
     try:
         accounts.change_password(
-            db.session, user=user, current=form.current_password.data, new=form.password.data
+            db.session,
+            user=user,
+            current=form.current_password.data,
+            new=form.password.data,
+            base_url=base_url(),
         )
     except InvalidInput as refused:
-        db.session.rollback()
+        # Nothing changed but the count of wrong passwords, which must stay.
+        db.session.commit()
         for name, reasons in refused.errors.items():
             form[name].errors = [f"This {'; '.join(reasons)}."]
         return _account_page(password_form=form, status=422)

@@ -238,6 +238,24 @@ def test_changing_ones_password_asks_the_current_one_and_ends_other_sessions(app
     assert elsewhere.get("/account").status_code == 302
 
 
+def test_wrong_current_passwords_on_the_account_page_count_towards_the_slow_down(
+    client, sign_in, build, session
+):
+    user = build.user(build.partner(), "rep")
+    sign_in(user)
+    guess = {"current_password": "a guess", "password": "new and long enough"}
+
+    answers = [_post(client, "/account/password", guess, form_from="/account") for _ in range(6)]
+    right_meanwhile = _post(
+        client, "/account/password", {**guess, "current_password": TEST_PASSWORD}, form_from="/account"
+    )
+
+    assert [a.status_code for a in answers] == [422] * 6
+    assert "This was wrong too often: wait a few minutes, or reset your password." in answers[5].text
+    assert right_meanwhile.status_code == 422
+    assert len(_emails(session, "sign_in_paused")) == 1
+
+
 def test_a_person_renames_themselves(client, sign_in, build, session):
     user = build.user(build.partner(), "manager")
     sign_in(user)
