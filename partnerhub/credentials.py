@@ -1,18 +1,21 @@
 """Passwords and client secrets: hashing, checking and issuing them."""
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub import mail
-from partnerhub.db import utcnow
+from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound, SignInPaused
-from partnerhub.models import ApiClient, Partner, User
+from partnerhub.models import ApiClient, Partner, UnknownSignIn, User
+from partnerhub.models.partner import SignInFailures
 
 ALL_PARTNER_SCOPES = (
     "directory:read",
@@ -203,13 +206,13 @@ def authenticate_user(
 ) -> User:
     """The user these credentials sign in, or InvalidCredentials (SignInPaused while slowed down).
 
-    A refusal changes the account's failure count: the caller commits it, although it refuses.
+    A refusal changes a failure count: the caller commits it, although it refuses. An address
+    with no login is slowed down alike, so neither the answers nor their timing tell the two apart.
     """
     now = now or utcnow()
     user = user_by_email(session, email)
     if user is None:
-        secret_matches(_DUMMY_HASH, password)
-        raise InvalidCredentials("Wrong email or password.")
+        _refuse_unknown(session, email=email, password=password, now=now)
     check_own_password(session, user=user, password=password, base_url=base_url, now=now)
     if not user.active:
         raise InvalidCredentials("Wrong email or password.")
@@ -227,43 +230,10 @@ def check_own_password(
     session guessing its owner's password on the account page gets no more tries than a sign-in.
     """
     now = now or utcnow()
-    if user.login_paused_until is not None and now < user.login_paused_until:
-        # Not even checked, and not counted: the pause cannot be stretched by trying through it.
-        raise SignInPaused(_PAUSED, until=user.login_paused_until)
-    if not secret_matches(user.password_hash, password):
-        paused_until = _count_failure(session, user, base_url=base_url, now=now)
-        if paused_until is not None:
-            raise SignInPaused(_PAUSED, until=paused_until)
-        raise InvalidCredentials("Wrong email or password.")
-
-
-def _count_failure(session: Session, user: User, *, base_url: str, now: datetime) -> datetime | None:
-    """Count a wrong password; return until when sign-in now pauses, if it does."""
-    # A pause ends later than the failure that set it: quiet is counted from whichever is set.
-    burst_over = func.coalesce(User.login_paused_until, User.last_failed_login_at) < now - BURST_QUIET
-    # In SQL, so two processes counting at once both count, and exactly one of them reaches the pause.
-    failures = session.scalar(
-        update(User)
-        .where(User.id == user.id)
-        .values(
-            failed_logins=case((burst_over, 1), else_=User.failed_logins + 1),
-            last_failed_login_at=now,
-            login_paused_until=case((burst_over, None), else_=User.login_paused_until),
-        )
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)
-    )
-    pause = pause_after(failures)
-    if pause:
-        until = now + pause
-        # The longer of two pauses set at once.
-        longer = case((User.login_paused_until > until, User.login_paused_until), else_=until)
-        session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(login_paused_until=longer)
-            .execution_options(synchronize_session=False)
-        )
+    _refuse_while_paused(user.login_paused_until, now)
+    if secret_matches(user.password_hash, password):
+        return
+    failures, until = _count_failure(session, User, User.id == user.id, now=now)
     session.expire(user, ["failed_logins", "last_failed_login_at", "login_paused_until"])
     if failures == FAILURES_BEFORE_PAUSE:
         # One notice per burst: the owner learns of the guessing and how to end it.
@@ -271,15 +241,77 @@ def _count_failure(session: Session, user: User, *, base_url: str, now: datetime
             session,
             to=user.email,
             kind="sign_in_paused",
-            context={
-                "name": user.name,
-                "failures": failures,
-                "reset_link": f"{base_url}/password-reset",
-            },
+            context={"name": user.name, "failures": failures, "reset_link": f"{base_url}/password-reset"},
             partner_id=user.partner_id,
             now=now,
         )
-    return user.login_paused_until if pause else None
+    _refuse(until)
+
+
+def _refuse_unknown(session: Session, *, email: str, password: str, now: datetime) -> NoReturn:
+    key = hashlib.sha256(normal_email(email).encode()).hexdigest()
+    where = UnknownSignIn.email_hash == key
+    _refuse_while_paused(session.scalar(select(UnknownSignIn.login_paused_until).where(where)), now)
+    # As long as checking a real password takes.
+    secret_matches(_DUMMY_HASH, password)
+    # Addresses whose burst is over are forgotten here, so guessers cannot grow the table for good.
+    session.execute(delete(UnknownSignIn).where(_burst_over(UnknownSignIn, now)))
+    session.execute(
+        dialect_insert(session, UnknownSignIn)
+        .values(email_hash=key)
+        .on_conflict_do_nothing(index_elements=["email_hash"])
+    )
+    _failures, until = _count_failure(session, UnknownSignIn, where, now=now)
+    _refuse(until)
+
+
+def _refuse_while_paused(paused_until: datetime | None, now: datetime) -> None:
+    if paused_until is not None and now < paused_until:
+        # Not even checked, and not counted: the pause cannot be stretched by trying through it.
+        raise SignInPaused(_PAUSED, until=paused_until)
+
+
+def _refuse(paused_until: datetime | None) -> NoReturn:
+    if paused_until is not None:
+        raise SignInPaused(_PAUSED, until=paused_until)
+    raise InvalidCredentials("Wrong email or password.")
+
+
+def _burst_over(model: type[SignInFailures], now: datetime):
+    # A pause ends later than the failure that set it: quiet is counted from whichever is set.
+    return func.coalesce(model.login_paused_until, model.last_failed_login_at) < now - BURST_QUIET
+
+
+def _count_failure(
+    session: Session, model: type[SignInFailures], where, *, now: datetime
+) -> tuple[int, datetime | None]:
+    """Count a wrong password on the row `where` names: the failures in its burst, and the pause's end."""
+    burst_over = _burst_over(model, now)
+    # In SQL, so two processes counting at once both count, and exactly one of them reaches the pause.
+    failures = session.scalar(
+        update(model)
+        .where(where)
+        .values(
+            failed_logins=case((burst_over, 1), else_=model.failed_logins + 1),
+            last_failed_login_at=now,
+            login_paused_until=case((burst_over, None), else_=model.login_paused_until),
+        )
+        .returning(model.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    pause = pause_after(failures)
+    if pause is None:
+        return failures, None
+    until = now + pause
+    # The longer of two pauses set at once.
+    longer = case((model.login_paused_until > until, model.login_paused_until), else_=until)
+    session.execute(
+        update(model)
+        .where(where)
+        .values(login_paused_until=longer)
+        .execution_options(synchronize_session=False)
+    )
+    return failures, until
 
 
 def _forget_failures(user: User) -> None:

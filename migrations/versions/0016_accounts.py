@@ -1,4 +1,4 @@
-"""accounts: rejected registrations, the sign-in slow-down on users, password reset links
+"""accounts: rejected registrations, the sign-in slow-down (users, unknown addresses), password reset links
 
 Revision ID: 0016
 Revises: 0007
@@ -30,6 +30,14 @@ def upgrade():
             sa.Column("login_paused_until", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_table(
+        "unknown_sign_ins",
+        sa.Column("email_hash", sa.String(length=64), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_failed_login_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("login_paused_until", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("email_hash", name=op.f("pk_unknown_sign_ins")),
+    )
+    op.create_table(
         "password_resets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -46,6 +54,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("password_resets")
+    op.drop_table("unknown_sign_ins")
     with op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("login_paused_until")
         batch_op.drop_column("last_failed_login_at")

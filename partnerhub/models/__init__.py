@@ -9,7 +9,7 @@ from partnerhub.models.handoff import Handoff, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
-from partnerhub.models.partner import ApiClient, Partner, PasswordReset, User
+from partnerhub.models.partner import ApiClient, Partner, PasswordReset, UnknownSignIn, User
 from partnerhub.models.partnership import Partnership
 from partnerhub.models.rollup import HandoffRollup
 
@@ -34,6 +34,7 @@ __all__ = [
     "PasswordReset",
     "ProductLine",
     "Setting",
+    "UnknownSignIn",
     "User",
     "WebhookEndpoint",
 ]

@@ -44,7 +44,17 @@ class Partner(Base):
         return f"<Partner {self.id} {self.name!r} {self.status}>"
 
 
-class User(Base):
+class SignInFailures:
+    """The sign-in slow-down's state (partnerhub/credentials.py): wrong passwords in the current
+    burst, the last one's time, and until when sign-in is refused. In the database, so every
+    process sees the same count."""
+
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None]
+    login_paused_until: Mapped[datetime | None]
+
+
+class User(SignInFailures, Base):
     __tablename__ = "users"
     __table_args__ = (
         one_of("role", USER_ROLES, "role"),
@@ -64,12 +74,6 @@ class User(Base):
     # Raised at every sign-out: a session cookie from an earlier generation signs nobody in,
     # however long its copy would otherwise stay valid.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
-    # The sign-in slow-down (partnerhub/credentials.py): wrong passwords in the current burst, the
-    # last one's time, and until when sign-in to this account is refused. In the database, so every
-    # process sees the same count.
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    last_failed_login_at: Mapped[datetime | None]
-    login_paused_until: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
 
@@ -91,6 +95,15 @@ class ApiClient(Base):
     revoked_at: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
+
+
+class UnknownSignIn(SignInFailures, Base):
+    """Wrong sign-ins to an address that has no login, slowed down like an account's, so that
+    a pause does not tell which addresses have one. Only a hash of the address is kept."""
+
+    __tablename__ = "unknown_sign_ins"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class PasswordReset(Base):

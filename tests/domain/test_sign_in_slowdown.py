@@ -8,7 +8,7 @@ from sqlalchemy import select
 from partnerhub import accounts, credentials
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidCredentials, SignInPaused
-from partnerhub.models import Email
+from partnerhub.models import Email, UnknownSignIn, User
 from tests.builders import TEST_PASSWORD
 
 
@@ -113,8 +113,28 @@ def test_a_password_reset_lifts_the_pause_at_once(session, build):
     )
 
 
-def test_an_unknown_address_is_refused_like_a_wrong_password(session):
-    with pytest.raises(InvalidCredentials) as refused:
-        credentials.authenticate_user(session, email="nobody@example.test", password="whatever it is")
+def test_an_address_with_no_login_is_slowed_down_alike_so_a_pause_tells_nothing(session, build):
+    user = build.user(build.partner(), "rep", email="someone@example.test")
+    nobody = User(email="Nobody@Example.test")
+    start = utcnow()
 
-    assert refused.value.message == "Wrong email or password."
+    def refusals(person):
+        return [
+            (type(refusal).__name__, refusal.message, getattr(refusal, "until", start) - start)
+            for refusal in (_guess(session, person, start + timedelta(seconds=i)) for i in range(7))
+        ]
+
+    assert refusals(user) == refusals(nobody)
+    stored = session.scalars(select(UnknownSignIn)).one()
+    assert "nobody" not in stored.email_hash
+    assert stored.failed_logins == 5
+
+
+def test_an_unknown_address_is_forgotten_once_its_burst_is_over(session):
+    nobody, other = User(email="nobody@example.test"), User(email="other@example.test")
+    start = utcnow()
+    _guess(session, nobody, start)
+
+    _guess(session, other, start + timedelta(minutes=16))
+
+    assert session.scalars(select(UnknownSignIn.failed_logins)).all() == [1]

@@ -110,6 +110,23 @@ def test_five_wrong_passwords_pause_sign_in_with_a_page_in_words_and_one_email(c
     assert "http://" in notice.text_body
 
 
+def test_the_sign_in_page_answers_alike_for_an_address_without_a_login(app, client, build):
+    user = build.user(build.partner(), "rep", email="someone@example.test")
+    # From another address, so the per-address limit on sign-in stays out of the comparison.
+    elsewhere = OwnContextClient(app, app.response_class, use_cookies=True)
+    elsewhere.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+
+    def answers(browser, email):
+        return [_post(browser, "/login", {"email": email, "password": "not the password"}) for _ in range(6)]
+
+    known, unknown = answers(client, user.email), answers(elsewhere, "nobody@example.test")
+
+    assert [a.status_code for a in known] == [a.status_code for a in unknown] == [303] * 4 + [429] * 2
+    assert known[5].text.replace(csrf_token(known[5].text), "").replace(user.email, "?") == unknown[
+        5
+    ].text.replace(csrf_token(unknown[5].text), "").replace("nobody@example.test", "?")
+
+
 def test_once_the_pause_is_over_the_right_password_signs_in(client, build, session):
     user = build.user(build.partner(), "rep")
     for _ in range(5):
