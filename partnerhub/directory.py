@@ -152,11 +152,11 @@ def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin:
     return partner
 
 
-def managers_of(partner_id: int) -> Select:
-    """A partner's active managers, first registered first."""
+def managers_of(*partner_ids: int) -> Select:
+    """The partners' active managers, first registered first."""
     return (
         select(User)
-        .where(User.partner_id == partner_id, User.role == "manager", User.active)
+        .where(User.partner_id.in_(partner_ids), User.role == "manager", User.active)
         .order_by(User.id)
     )
 

@@ -59,10 +59,15 @@ def home():
     """The start page of the signed-in role."""
     user = current_user()
     if user.role == "admin":
+        pending = db.session.scalars(directory.partners_by_status("pending")).all()
+        managers: dict[int, list] = {}
+        for manager in db.session.scalars(directory.managers_of(*(p.id for p in pending))):
+            managers.setdefault(manager.partner_id, []).append(manager)
         return render_template(
             "account/home_admin.html",
             counts=directory.count_partners_by_status(db.session),
-            pending=db.session.scalars(directory.partners_by_status("pending")).all(),
+            pending=pending,
+            managers=managers,
         )
     partner = user.partner
     return render_template(

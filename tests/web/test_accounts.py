@@ -316,7 +316,8 @@ def test_the_admin_rejects_a_registration_with_a_reason_the_manager_is_emailed(
 
 
 def test_the_admins_home_lists_pending_companies_to_approve_or_reject(client, sign_in, build):
-    build.partner("Waiting Windows", status="pending")
+    waiting = build.partner("Waiting Windows", status="pending")
+    build.user(waiting, "manager", email="boss@waiting.example")
     build.partner("Already Active")
     sign_in(build.user(None, "admin"))
 
@@ -324,6 +325,7 @@ def test_the_admins_home_lists_pending_companies_to_approve_or_reject(client, si
 
     assert "Waiting Windows" in home
     assert "Reject Waiting Windows" in home
+    assert "&lt;boss@waiting.example&gt;" in home
     assert "Already Active" not in home.split("Waiting for approval")[1]
 
 
