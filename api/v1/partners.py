@@ -7,9 +7,10 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
+from api.schemas import ListArgs, Money, page_schema
 from api.v1.fields import regions
 from partnerhub import credentials, directory
+from partnerhub.flags import DECLARED_CURRENCY
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
 
@@ -20,6 +21,14 @@ class SizeSchema(Schema):
     sales_reps = fields.Integer(validate=validate.Range(min=1, max=100_000), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
     monthly_leads = fields.Integer(validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40})
+    monthly_won_value = fields.Nested(
+        Money,
+        allow_none=True,
+        metadata={
+            "description": "Deal value won a month, all channels, in EUR (optional): the agent_like flag "
+            "divides by it when it is larger than what the partner reports here"
+        },
+    )
 
 
 class ManagerIn(Schema):
@@ -55,6 +64,9 @@ class PartnerOut(Schema):
             "sales_reps": p.sales_reps,
             "revenue_band": p.revenue_band,
             "monthly_leads": p.monthly_leads,
+            "monthly_won_value": None
+            if p.monthly_won_value is None
+            else {"amount": f"{p.monthly_won_value:.2f}", "currency": DECLARED_CURRENCY},
         },
         metadata={"type": "object"},
     )

@@ -70,6 +70,12 @@ class ProfileForm(FlaskForm):
     monthly_leads = IntegerField(
         "Expected leads per month", validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
     )
+    monthly_won_value = DecimalField(
+        "Deal value won per month, EUR",
+        places=2,
+        validators=[Optional(), NumberRange(min=0)],
+        description="All your sales, not only through PartnerHub. Leave empty to go by the revenue band.",
+    )
 
     def profile(self) -> dict:
         return {
@@ -85,6 +91,9 @@ class ProfileForm(FlaskForm):
             "sales_reps": self.sales_reps.data,
             "revenue_band": self.revenue_band.data,
             "monthly_leads": self.monthly_leads.data,
+            "monthly_won_value": None
+            if self.monthly_won_value.data is None
+            else {"amount": self.monthly_won_value.data, "currency": "EUR"},
         }
 
 
@@ -276,3 +285,23 @@ def thresholds_form(current: dict[str, float]) -> ThresholdsForm:
         )
         setattr(Form, key.replace(".", "__"), field)
     return Form()
+
+
+SNOOZE_CHOICES = [
+    SelectChoice("", "until its numbers change"),
+    SelectChoice("7", "for 7 days"),
+    SelectChoice("30", "for 30 days"),
+    SelectChoice("90", "for 90 days"),
+]
+
+
+class AcknowledgeFlagForm(FlaskForm):
+    note = TextAreaField(
+        "Note for your team",
+        validators=[Length(max=2000)],
+        description="What you did or decided, for whoever looks at this flag next.",
+    )
+    snooze_days = SelectField("Show it as seen", choices=SNOOZE_CHOICES, default="")
+
+    def snooze(self) -> int | None:
+        return int(self.snooze_days.data) if self.snooze_days.data else None

@@ -2,13 +2,13 @@
 
 from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
-from partnerhub.models.flag import Flag, Setting
+from partnerhub.models.flag import Flag, FlagEvent, Setting
 from partnerhub.models.handoff import Handoff, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
 from partnerhub.models.partner import ApiClient, Partner, User
-from partnerhub.models.partnership import Partnership
+from partnerhub.models.partnership import Partnership, PartnershipTerms
 from partnerhub.models.rollup import HandoffRollup
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "Flag",
+    "FlagEvent",
     "Handoff",
     "HandoffEvent",
     "HandoffRollup",
@@ -27,6 +28,7 @@ __all__ = [
     "Notice",
     "Partner",
     "Partnership",
+    "PartnershipTerms",
     "ProductLine",
     "Setting",
     "User",

@@ -50,6 +50,8 @@ class Handoff(Base):
         Index("ix_handoffs_to_status", "to_partner_id", "status"),
         Index("ix_handoffs_from_status", "from_partner_id", "status"),
         Index("ix_handoffs_partnership_sent", "partnership_id", "sent_at"),
+        # A month's payout statement reads one partnership's handoffs won in the month.
+        Index("ix_handoffs_partnership_won", "partnership_id", "won_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
     )
 
@@ -58,6 +60,8 @@ class Handoff(Base):
     from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    # The version of the terms in force when it was sent: its reward follows them, not later amendments.
+    terms_id: Mapped[int | None] = mapped_column(ForeignKey("partnership_terms.id"))
     product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
     passed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     warmup_note: Mapped[str] = mapped_column(Text, default="")
@@ -96,6 +100,7 @@ class Handoff(Base):
     from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
     to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
     partnership: Mapped["Partnership"] = relationship()  # noqa: F821
+    terms: Mapped["PartnershipTerms | None"] = relationship()  # noqa: F821
     product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
 
