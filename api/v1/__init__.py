@@ -10,6 +10,7 @@ from api.v1 import (
     product_lines,
     reports,
     settings,
+    statements,
     suggestions,
     webhooks,
 )
@@ -25,5 +26,6 @@ BLUEPRINTS = [
     notices.blp,
     reports.blp,
     settings.blp,
+    statements.blp,
     suggestions.blp,
 ]

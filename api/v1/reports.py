@@ -1,10 +1,9 @@
 """What partner managers read: the balance with its funnel, the flags, and exports of a period."""
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import Response, g, stream_with_context
 from flask.views import MethodView
@@ -13,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api.auth import current_partner, require
+from api.csvfile import cell, csv_response
 from api.extensions import db
 from api.schemas import PartnerRef
 from partnerhub import balance, exports, flags
@@ -320,56 +320,44 @@ class FlagHistory(MethodView):
         return {"id": flag.id, "kind": flag.kind, "period_days": flag.period_days, "items": events}
 
 
-def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for line in _chain(header, rows):
-            writer.writerow(line)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _iso(value) -> str:
-    return "" if value is None else value.isoformat()
-
-
-def _chain(header: list[str], rows: Iterable[list]) -> Iterator[list]:
-    yield header
-    yield from rows
-
-
-def _money_cell(direction: balance.Direction, name: str) -> str:
-    return "; ".join(f"{m['amount']} {m['currency']}" for m in _money(direction, name))
-
-
 BALANCE_COLUMNS = [
     "partnership_id",
     "partner_id",
     "partner",
     "direction",
+    "period_days",
     *COUNTERS,
+    "currency",
     *MONEY_FIELDS,
     *RATE_FIELDS,
 ]
 
 
+def _amount_of(direction: balance.Direction, name: str, currency: str) -> Decimal:
+    amounts = direction.rewards_owed if name == "rewards_owed" else direction.money[name]
+    return amounts.get(currency, Decimal(0))
+
+
 def balance_csv(balances: list[balance.PartnershipBalance]) -> Response:
-    """The balance as a CSV download, one line per partnership and direction (the pages export it too)."""
+    """The balance as a CSV download, one line per partnership and direction (the pages export it too).
+
+    Amounts are plain decimals in the line's `currency`; a direction with amounts
+    in a second currency has a further line for them, its counters left empty.
+    """
     rows = []
     for row in balances:
         for name, d in (("outgoing", row.outgoing), ("incoming", row.incoming)):
-            rows.append(
-                [row.partnership.id, row.other.id, row.other.name, name]
-                + [d.counts[c] for c in COUNTERS]
-                + [_money_cell(d, m) for m in MONEY_FIELDS]
-                + ["" if getattr(d, r) is None else getattr(d, r) for r in RATE_FIELDS]
-            )
+            currencies = sorted(set().union(*d.money.values())) or [row.partnership.currency]
+            for i, currency in enumerate(currencies):
+                counters = [d.counts[c] for c in COUNTERS] if i == 0 else [None] * len(COUNTERS)
+                rates = [getattr(d, r) for r in RATE_FIELDS] if i == 0 else [None] * len(RATE_FIELDS)
+                rows.append(
+                    [row.partnership.id, row.other.id, row.other.name, name, row.period_days]
+                    + counters
+                    + [currency]
+                    + [_amount_of(d, m, currency) for m in MONEY_FIELDS]
+                    + rates
+                )
     return csv_response(BALANCE_COLUMNS, rows, "balance.csv")
 
 
@@ -417,8 +405,8 @@ class FlagsCsv(MethodView):
                     s.action,
                     json.dumps(f.numbers),
                     f.period_days,
-                    _iso(s.as_of),
-                    _iso(f.raised_at),
+                    s.as_of,
+                    f.raised_at,
                     "yes" if s.seen else "no",
                 ]
             )
@@ -442,15 +430,8 @@ HANDOFF_COLUMNS = [
 
 
 def _handoff_values(handoff) -> list:
-    values = []
-    for column in HANDOFF_COLUMNS:
-        value = getattr(handoff, column)
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        elif value is not None and column in ("deal_value", "reward_amount", "rep_share_amount"):
-            value = f"{value:.2f}"
-        values.append(value)
-    return values
+    # None stays null in JSON; the CSV writer turns it into an empty cell.
+    return [None if (v := getattr(handoff, column)) is None else cell(v) for column in HANDOFF_COLUMNS]
 
 
 def _export(args) -> Iterator:
@@ -465,7 +446,7 @@ class HandoffsCsv(MethodView):
     @blp.response(200, content_type="text/csv")
     def get(self, args):
         """Every handoff the caller sent or received in the period, as streamed CSV."""
-        rows = (["" if v is None else v for v in _handoff_values(h)] for h in _export(args))
+        rows = (_handoff_values(h) for h in _export(args))
         return csv_response(HANDOFF_COLUMNS, rows, "handoffs.csv")
 
 

@@ -85,10 +85,11 @@ def test_the_balance_as_csv_has_a_line_per_partnership_and_direction(client, bui
 
     assert response.mimetype == "text/csv"
     lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(line["direction"], line["sent"], line["deal_value"]) for line in lines] == [
-        ("outgoing", "2", "1250.00 EUR"),
-        ("incoming", "1", "0.00 EUR"),
+    assert [(line["direction"], line["sent"], line["currency"], line["deal_value"]) for line in lines] == [
+        ("outgoing", "2", "EUR", "1250.00"),
+        ("incoming", "1", "EUR", "0.00"),
     ]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def test_flags_touching_the_caller_are_listed_with_partners_numbers_and_sentence(client, build, session):
