@@ -123,8 +123,21 @@ class ProductLineForm(FlaskForm):
         }
 
 
-class PartnershipForm(FlaskForm):
-    partner_id = SelectField("Partner", coerce=int)
+class RefusableForm(FlaskForm):
+    def refuse(self, errors: dict[str, list[str]], *, prefix: str = "") -> None:
+        """Show the domain's reasons beside the fields they name."""
+        for name, reasons in errors.items():
+            field = self._fields.get(name.removeprefix(prefix))
+            if field is not None:
+                field.errors = [*field.errors, *reasons]
+        self.form_errors = [
+            *self.form_errors,
+            *(r for n, rs in errors.items() if n.removeprefix(prefix) not in self._fields for r in rs),
+        ]
+        self._errors = None
+
+
+class TermsForm(RefusableForm):
     reward_type = SelectField(
         "Reward",
         choices=[
@@ -155,10 +168,6 @@ class PartnershipForm(FlaskForm):
         description="Leave empty for no cap.",
     )
 
-    def with_partners(self, partners) -> "PartnershipForm":
-        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
-        return self
-
     def terms(self) -> dict:
         return {
             "reward_type": self.reward_type.data,
@@ -168,6 +177,28 @@ class PartnershipForm(FlaskForm):
             "accept_sla_hours": self.accept_sla_hours.data,
             "monthly_cap": self.monthly_cap.data,
         }
+
+
+class PartnershipForm(TermsForm):
+    partner_id = SelectField("Partner", coerce=int)
+
+    def with_partners(self, partners) -> "PartnershipForm":
+        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
+        return self
+
+
+class AmendTermsForm(TermsForm):
+    note = TextAreaField(
+        "Why", validators=[Length(max=2000)], description="A line for the other side, such as what changed."
+    )
+
+
+class HandoffSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Buyer, company or e-mail", validators=[Length(max=200)])
+    status = SelectField("Status", default="")
 
 
 class CategoryForm(FlaskForm):

@@ -102,16 +102,12 @@ def upgrade():
             sqlite_where=_RAISED,
         )
 
+    with op.batch_alter_table("partnerships") as batch_op:
+        batch_op.add_column(sa.Column("terms_version", sa.Integer(), server_default="1", nullable=False))
+    # Existing handoffs keep NULL: they were all made under their partnership's first terms.
     with op.batch_alter_table("handoffs") as batch_op:
-        batch_op.add_column(sa.Column("terms_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("terms_version", sa.Integer(), nullable=True))
         batch_op.create_index("ix_handoffs_partnership_won", ["partnership_id", "won_at"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_handoffs_terms_id_partnership_terms"), "partnership_terms", ["terms_id"], ["id"]
-        )
-    op.execute(
-        "UPDATE handoffs SET terms_id = (SELECT t.id FROM partnership_terms t"
-        " WHERE t.partnership_id = handoffs.partnership_id AND t.version = 1)"
-    )
 
     with op.batch_alter_table("partners") as batch_op:
         batch_op.add_column(sa.Column("monthly_won_value", sa.Numeric(precision=14, scale=2), nullable=True))
@@ -126,9 +122,10 @@ def downgrade():
         batch_op.drop_column("monthly_won_value")
 
     with op.batch_alter_table("handoffs") as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_handoffs_terms_id_partnership_terms"), type_="foreignkey")
         batch_op.drop_index("ix_handoffs_partnership_won")
-        batch_op.drop_column("terms_id")
+        batch_op.drop_column("terms_version")
+    with op.batch_alter_table("partnerships") as batch_op:
+        batch_op.drop_column("terms_version")
 
     op.execute("DELETE FROM flag_events")
     # Only one raised flag per kind and subject fits the old index: keep the default period's.

@@ -60,8 +60,9 @@ class Handoff(Base):
     from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
-    # The version of the terms in force when it was sent: its reward follows them, not later amendments.
-    terms_id: Mapped[int | None] = mapped_column(ForeignKey("partnership_terms.id"))
+    # The version of the partnership's terms in force when it was sent (None: the first): its reward
+    # follows them, not later amendments.
+    terms_version: Mapped[int | None]
     product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
     passed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     warmup_note: Mapped[str] = mapped_column(Text, default="")
@@ -100,7 +101,6 @@ class Handoff(Base):
     from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
     to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
     partnership: Mapped["Partnership"] = relationship()  # noqa: F821
-    terms: Mapped["PartnershipTerms | None"] = relationship()  # noqa: F821
     product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
 

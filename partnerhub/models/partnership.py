@@ -61,6 +61,8 @@ class Partnership(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # The version of the terms in force (PartnershipTerms.version); amendments raise it.
+    terms_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
 

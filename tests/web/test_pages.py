@@ -299,3 +299,67 @@ def test_an_admin_tunes_a_flag_threshold(build, client, sign_in, session):
     assert page.status_code == 200
     assert saved.status_code == 303
     assert thresholds.thresholds(session)["flags.one_sided.ratio"] == 4
+
+
+def test_a_partnership_page_tells_its_story_and_amends_its_terms(build, client, sign_in, app, session):
+    from datetime import timedelta
+
+    from partnerhub.db import utcnow
+
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+    sent = utcnow() - timedelta(days=3)
+    for name in ("Greta Wolf", "Jonas Brandt"):
+        handoff = build.handoff_through(partnership, northwind, [("sent", sent)], commit=False)
+        handoff.lead.contact_name = name
+    session.commit()
+    sign_in(build.user(northwind, "manager"))
+    path = f"/partnerships/{partnership.id}"
+
+    page = client.get(path)
+    searched = client.get(f"{path}?q=greta")
+    refused = client.post(
+        f"{path}/terms",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "reward_type": "percent",
+            "reward_value": "150",
+            "currency": "EUR",
+            "rep_share_percent": "25",
+            "accept_sla_hours": "48",
+            "note": "Bigger jobs",
+        },
+    )
+    proposed = client.post(
+        f"{path}/terms",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "reward_type": "percent",
+            "reward_value": "15",
+            "currency": "EUR",
+            "rep_share_percent": "25",
+            "accept_sla_hours": "48",
+        },
+    )
+    other = OwnContextClient(app, app.response_class, use_cookies=True)
+    token = csrf_token(other.get("/login").text)
+    other.post(
+        "/login",
+        data={"email": build.user(acme, "manager").email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    seen_by_acme = other.get(path)
+    accepted = other.post(f"{path}/terms/2/accept", data={"csrf_token": csrf_token(seen_by_acme.text)})
+    after = client.get(path)
+
+    assert "Month by month" in page.text
+    assert "Greta Wolf" in searched.text
+    assert "Jonas Brandt" not in searched.text
+    assert refused.status_code == 422
+    assert "Bigger jobs</textarea>" in refused.text
+    assert 'value="150' in refused.text
+    assert "a percent reward cannot exceed 100" in refused.text
+    assert proposed.status_code == 303
+    assert "Northwind proposes new terms" in seen_by_acme.text
+    assert accepted.status_code == 303
+    assert "15% of the deal value" in after.text
+    assert "in force" in after.text
