@@ -246,6 +246,11 @@ class MonthNumbers:
     rewards_paid_to_you: dict[str, Decimal] = field(default_factory=dict)
     rewards_paid_by_you: dict[str, Decimal] = field(default_factory=dict)
 
+    @property
+    def title(self) -> str:
+        """The month in words: "Nov 2026"."""
+        return date.fromisoformat(self.month + "-01").strftime("%b %Y")
+
 
 def _months_back(today: date, months: int) -> list[str]:
     year, month = today.year, today.month
