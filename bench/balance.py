@@ -1,11 +1,12 @@
-"""Bench the balance and flags requests at 10,000 and 1,000,000 handoffs on PostgreSQL.
+"""Bench GET /balance (with its net position) and GET /flags per period at 10,000 and 1,000,000 handoffs.
 
     .venv/bin/python -m bench.balance [--sizes 10000,1000000] [--requests 300]
 
 For each size: recreate the database partnerhub_bench_balance, load partners,
 partnerships, leads and handoffs with COPY, `rollups.rebuild`, `refresh_flags`,
 then start gunicorn on a free port and time GET /balance and GET /flags for
-one partner manager through HTTP. The partners and partnerships are the same
+each period the page offers (computed per request) for one partner manager
+through HTTP. The partners and partnerships are the same
 at every size, so only the handoff volume changes between runs.
 """
 
@@ -178,6 +179,12 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
     conn.commit()
 
 
+TIMED = (
+    ("balance", "/api/v1/balance?period_days=90"),
+    *((f"flags_{days}", f"/api/v1/flags?period_days={days}") for days in (30, 90, 180, 365)),
+)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -259,7 +266,7 @@ def run_size(handoffs: int, count: int) -> dict:
             data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for name, path in (("balance", "/api/v1/balance?period_days=90"), ("flags", "/api/v1/flags")):
+        for name, path in TIMED:
             timings = time_requests(base, path, headers, count)
             result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
             result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
@@ -306,8 +313,7 @@ def main() -> None:
     if len(results) > 1:
         small, large = results[0], results[-1]
         report["ratios"] = {
-            name: round(large[f"{name}_median_ms"] / small[f"{name}_median_ms"], 2)
-            for name in ("balance", "flags")
+            name: round(large[f"{name}_median_ms"] / small[f"{name}_median_ms"], 2) for name, _path in TIMED
         }
     print(json.dumps(report, indent=2))
     out = ROOT / "bench" / "results"
