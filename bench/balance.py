@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 import psycopg
 import requests
 
+from bench.common import bearer, gunicorn
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,12 +185,6 @@ TIMED = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def time_requests(base: str, path: str, headers: dict, count: int) -> list[float]:
     session = requests.Session()
     for _ in range(20):
@@ -245,35 +239,13 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
 
 def run_size(handoffs: int, count: int) -> dict:
     result, client_id, secret = prepare(handoffs)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        token = requests.post(
-            base + "/api/v1/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+    with gunicorn() as base:
+        headers = bearer(base, client_id, secret)
         for name, path in TIMED:
             timings = time_requests(base, path, headers, count)
             result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
             result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
         result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return result
 
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import requests
 
-from bench.common import ROOT, free_port, load_average, machine
+from bench.common import ROOT, bearer, gunicorn, load_average, machine
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "partnerhub_bench_statements"
@@ -175,27 +175,8 @@ def main() -> None:
     result: dict = {"won_in_month": args.won, "handoffs": 2 * args.won}
     result["load_s"] = round(time.perf_counter() - started, 1)
     client_id, secret = credentials_for_partner_1()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        token = requests.post(
-            base + "/api/v1/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+    with gunicorn() as base:
+        headers = bearer(base, client_id, secret)
         http = requests.Session()
         for name, path in (
             ("csv", f"/api/v1/statements/1/{month}.csv"),
@@ -207,9 +188,6 @@ def main() -> None:
             result[f"{name}_max_s"] = round(max(timings), 3)
             result[f"{name}_bytes"] = size
         result["load_average"] = load_average()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     report = {"machine": machine(), "result": result}
     print(json.dumps(report, indent=2))
     out = ROOT / "bench" / "results"

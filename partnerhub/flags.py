@@ -495,8 +495,15 @@ def compute_flags(
     For a partner, the flags that name it; for None, every flag.
     """
     t = thresholds(session)
-    days = int(period_days or t["flags.period_days"])
-    findings = evaluate(gather_facts(session, now=now, period_days=days, partner_id=partner_id), t)
+    return _findings(
+        session, t, now=now, period_days=int(period_days or t["flags.period_days"]), partner_id=partner_id
+    )
+
+
+def _findings(
+    session: Session, t: dict[str, float], *, now: datetime, period_days: int, partner_id: int | None
+) -> list[Finding]:
+    findings = evaluate(gather_facts(session, now=now, period_days=period_days, partner_id=partner_id), t)
     if partner_id is None:
         return findings
     return [f for f in findings if partner_id in (f.partner_id, f.other_partner_id)]
@@ -529,9 +536,13 @@ def flags_for_period(
     every flag shown has an id, a history and an acknowledgement that belong to it.
     Newest first, those already seen last.
     """
-    days = period_days or default_period_days(session)
-    findings = compute_flags(session, now=now, period_days=days, partner_id=partner_id)
-    kept = _keep(session, findings, now=now, period_days=days, partner_id=partner_id)
+    t = thresholds(session)
+    default = int(t["flags.period_days"])
+    days = period_days or default
+    findings = _findings(session, t, now=now, period_days=days, partner_id=partner_id)
+    kept = _keep(
+        session, findings, now=now, period_days=days, partner_id=partner_id, announce=days == default
+    )
     acks = _acknowledgements(session, [flag.id for flag, _ in kept], partner_id=partner_id)
     shown = [
         ShownFlag(flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now))
@@ -547,19 +558,29 @@ def refresh_flags(session: Session, *, now: datetime) -> list[Flag]:
     The worker runs this on a schedule for every partnership and commits;
     pages and the API bring the flags of the period they show in step the same way.
     """
-    days = default_period_days(session)
-    findings = compute_flags(session, now=now, period_days=days)
-    return [flag for flag, _ in _keep(session, findings, now=now, period_days=days, partner_id=None)]
+    t = thresholds(session)
+    days = int(t["flags.period_days"])
+    findings = _findings(session, t, now=now, period_days=days, partner_id=None)
+    return [
+        flag
+        for flag, _ in _keep(session, findings, now=now, period_days=days, partner_id=None, announce=True)
+    ]
 
 
 def _keep(
-    session: Session, findings: list[Finding], *, now: datetime, period_days: int, partner_id: int | None
+    session: Session,
+    findings: list[Finding],
+    *,
+    now: datetime,
+    period_days: int,
+    partner_id: int | None,
+    announce: bool,
 ) -> list[tuple[Flag, Finding]]:
     """Make the raised Flag rows of the period those of `findings`, recording each change in the history.
 
-    A finding without a raised row is raised (and, in the admins' default period,
-    announced with `flag.raised` to each partner it names, so they hear of it
-    once); one whose numbers changed gets them and a `changed` event; a raised
+    A finding without a raised row is raised (and, when `announce` (the admins'
+    default period), announced with `flag.raised` to each partner it names, so
+    they hear of it once); one whose numbers changed gets them and a `changed` event; a raised
     row the findings no longer hold is cleared. Only the rows naming
     `partner_id` are touched when one is given.
     """
@@ -583,7 +604,7 @@ def _keep(
         session.add(_event(stale, "cleared", now))
     # One flush for all new flags, so the events below can carry their ids.
     session.flush()
-    if period_days == default_period_days(session):
+    if announce:
         for flag in new:
             for named in (flag.partner_id, flag.other_partner_id):
                 if named is not None:

@@ -318,29 +318,16 @@ def test_a_partnership_page_tells_its_story_and_amends_its_terms(build, client, 
 
     page = client.get(path)
     searched = client.get(f"{path}?q=greta")
-    refused = client.post(
-        f"{path}/terms",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "reward_type": "percent",
-            "reward_value": "150",
-            "currency": "EUR",
-            "rep_share_percent": "25",
-            "accept_sla_hours": "48",
-            "note": "Bigger jobs",
-        },
-    )
-    proposed = client.post(
-        f"{path}/terms",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "reward_type": "percent",
-            "reward_value": "15",
-            "currency": "EUR",
-            "rep_share_percent": "25",
-            "accept_sla_hours": "48",
-        },
-    )
+    terms = {
+        "csrf_token": csrf_token(page.text),
+        "reward_type": "percent",
+        "reward_value": "15",
+        "currency": "EUR",
+        "rep_share_percent": "25",
+        "accept_sla_hours": "48",
+    }
+    refused = client.post(f"{path}/terms", data={**terms, "reward_value": "150", "note": "Bigger jobs"})
+    proposed = client.post(f"{path}/terms", data=terms)
     other = OwnContextClient(app, app.response_class, use_cookies=True)
     token = csrf_token(other.get("/login").text)
     other.post(
