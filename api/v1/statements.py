@@ -142,20 +142,29 @@ def statement_file(statement: statements.Statement, lines, name: str, fmt: str) 
     return FILES[fmt](statement, lines, f"{name}.{fmt}")
 
 
-@blp.route("/statements/<int:partnership_id>/<month>.<any(csv, pdf):fmt>")
-class StatementFile(MethodView):
-    @require("reports:read")
-    @blp.response(
-        200,
-        content_type="text/csv",
-        description="`.csv`: one line per won handoff, then the totals; `.pdf`: the same, to file",
+def _statement_file(partnership_id: int, month: str, fmt: str) -> Response:
+    statement, lines = statements.statement_of(
+        db.session,
+        partner_id=current_partner().id,
+        partnership_id=partnership_id,
+        month=statements.Month.parse(month),
     )
-    def get(self, partnership_id, month, fmt):
-        """A partnership's payout statement of a month as CSV or PDF, for either side."""
-        statement, lines = statements.statement_of(
-            db.session,
-            partner_id=current_partner().id,
-            partnership_id=partnership_id,
-            month=statements.Month.parse(month),
-        )
-        return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
+    return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
+
+
+@blp.route("/statements/<int:partnership_id>/<month>.csv")
+class StatementCsv(MethodView):
+    @require("reports:read")
+    @blp.response(200, content_type="text/csv", description="One line per won handoff, then the totals")
+    def get(self, partnership_id, month):
+        """A partnership's payout statement of a month as CSV, for either side."""
+        return _statement_file(partnership_id, month, "csv")
+
+
+@blp.route("/statements/<int:partnership_id>/<month>.pdf")
+class StatementPdf(MethodView):
+    @require("reports:read")
+    @blp.response(200, content_type="application/pdf", description="The statement as a document to file")
+    def get(self, partnership_id, month):
+        """A partnership's payout statement of a month as PDF, for either side."""
+        return _statement_file(partnership_id, month, "pdf")
