@@ -578,23 +578,23 @@ def _keep(
 ) -> list[tuple[Flag, Finding]]:
     """Make the raised Flag rows of the period those of `findings`, recording each change in the history.
 
-    A finding without a raised row is raised (and, when `announce` (the admins'
-    default period), announced with `flag.raised` to each partner it names, so
-    they hear of it once); one whose numbers changed gets them and a `changed` event; a raised
-    row the findings no longer hold is cleared. Only the rows naming
-    `partner_id` are touched when one is given.
+    A finding without a raised row is raised (and, with `announce`, for the
+    admins' default period, announced with `flag.raised` to each partner it
+    names, so they hear of it once); one whose numbers changed gets them and a
+    `changed` event; a raised row the findings no longer hold is cleared. Only
+    the rows naming `partner_id` are touched when one is given.
     """
     stmt = select(Flag).where(Flag.cleared_at.is_(None), Flag.period_days == period_days)
     if partner_id is not None:
         stmt = stmt.where(or_(Flag.partner_id == partner_id, Flag.other_partner_id == partner_id))
     raised = {(f.kind, f.subject_key): f for f in session.scalars(stmt)}
-    kept, new = [], []
+    fresh = [f for f in findings if (f.kind, f.subject_key) not in raised]
+    new = _raise_all(session, fresh, now=now, period_days=period_days)
+    raised |= {(f.kind, f.subject_key): f for f in new}
+    new = [f for f in new if f.raised_at == now]
+    kept = []
     for finding in findings:
-        flag = raised.pop((finding.kind, finding.subject_key), None)
-        if flag is None:
-            flag = _raise(session, finding, now=now, period_days=period_days)
-            if flag.raised_at == now:
-                new.append(flag)
+        flag = raised.pop((finding.kind, finding.subject_key))
         if flag.numbers != finding.numbers or flag.sentence != finding.sentence:
             _apply(flag, finding)
             session.add(_event(flag, "changed", now))
@@ -602,7 +602,6 @@ def _keep(
     for stale in raised.values():
         stale.cleared_at = now
         session.add(_event(stale, "cleared", now))
-    # One flush for all new flags, so the events below can carry their ids.
     session.flush()
     if announce:
         for flag in new:
@@ -618,10 +617,30 @@ def _keep(
     return kept
 
 
-def _raise(session: Session, finding: Finding, *, now: datetime, period_days: int) -> Flag:
-    """A new raised flag; when a concurrent request raised the same one first, that one."""
+def _raise_all(session: Session, findings: list[Finding], *, now: datetime, period_days: int) -> list[Flag]:
+    """New raised flags for `findings`, written in one flush; one by one when another request raced us."""
+    if not findings:
+        return []
+    flags = [_new_flag(finding, now=now, period_days=period_days) for finding in findings]
+    try:
+        with session.begin_nested():
+            session.add_all(flags)
+            session.flush()
+    except IntegrityError:
+        return [_raise(session, finding, now=now, period_days=period_days) for finding in findings]
+    session.add_all([_event(flag, "raised", now) for flag in flags])
+    return flags
+
+
+def _new_flag(finding: Finding, *, now: datetime, period_days: int) -> Flag:
     flag = Flag(kind=finding.kind, subject_key=finding.subject_key, period_days=period_days, raised_at=now)
     _apply(flag, finding)
+    return flag
+
+
+def _raise(session: Session, finding: Finding, *, now: datetime, period_days: int) -> Flag:
+    """A new raised flag; when a concurrent request raised the same one first, that one."""
+    flag = _new_flag(finding, now=now, period_days=period_days)
     try:
         with session.begin_nested():
             session.add(flag)

@@ -119,3 +119,17 @@ def test_a_cleared_flag_cannot_be_acknowledged(build, session):
         flags.acknowledge_flag(
             session, partner_id=acme.id, flag_id=flag.id, note="", snooze_days=None, user_id=None, now=NOW
         )
+
+
+def test_a_flag_another_request_raised_first_is_used_not_raised_twice(build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    _one_sided(build, build.partnership(northwind, acme), northwind, 10)
+    [finding] = [
+        f for f in flags.compute_flags(session, now=NOW, partner_id=acme.id) if f.kind == "one_sided"
+    ]
+    first = flags._raise_all(session, [finding], now=NOW, period_days=90)
+    session.commit()
+
+    again = flags._raise_all(session, [finding], now=NOW + DAY, period_days=90)
+
+    assert [f.id for f in again] == [f.id for f in first]
