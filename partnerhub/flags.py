@@ -407,9 +407,18 @@ def gather_facts(
         candidates = {partner_id} | {x for pair in every_pair for x in pair}
         received = _received_totals(session, start=start, receivers=candidates)
     named = candidates | {sender for _receiver, sender, _currency in received}
+    # Only the columns the rules read: a partner's whole row (JSON regions, text) costs more to load.
+    facts_columns = (
+        Partner.id,
+        Partner.name,
+        Partner.sales_reps,
+        Partner.monthly_leads,
+        Partner.revenue_band,
+        Partner.monthly_won_value,
+    )
     partners = {
-        p.id: PartnerFacts(p.id, p.name, p.sales_reps, p.monthly_leads, p.revenue_band, p.monthly_won_value)
-        for p in session.scalars(select(Partner).where(Partner.id.in_(named)))
+        row.id: PartnerFacts(*row)
+        for row in session.execute(select(*facts_columns).where(Partner.id.in_(named)))
     }
     for (receiver_id, sender_id, currency), (sent, expired, won, deal_value) in received.items():
         receiver = partners[receiver_id]
