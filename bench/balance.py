@@ -27,7 +27,7 @@ from pathlib import Path
 import psycopg
 import requests
 
-from bench.common import bearer, gunicorn
+from bench.common import bearer, gunicorn, reset_sequences
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,10 +172,7 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
                         now,
                     )
                 )
-        for table in ("partners", "partnerships", "leads", "handoffs"):
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-            )
+        reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
     conn.commit()
 
 

@@ -118,3 +118,9 @@ def bearer(base: str, client_id: str, secret: str) -> dict[str, str]:
         data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
     ).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def reset_sequences(cur, tables) -> None:
+    """After COPY with explicit ids: each table's id sequence continues after its largest id."""
+    for table in tables:
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

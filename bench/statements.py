@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import requests
 
-from bench.common import ROOT, bearer, gunicorn, load_average, machine
+from bench.common import ROOT, bearer, gunicorn, load_average, machine, reset_sequences
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "partnerhub_bench_statements"
@@ -122,10 +122,7 @@ def load(won: int, month_start: datetime, now: datetime) -> None:
                         1,
                     )
                 )
-        for table in ("partners", "partnerships", "leads", "handoffs"):
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-            )
+        reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
         conn.commit()
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

@@ -142,12 +142,10 @@ def statement_file(statement: statements.Statement, lines, name: str, fmt: str) 
     return FILES[fmt](statement, lines, f"{name}.{fmt}")
 
 
-def _statement_file(partnership_id: int, month: str, fmt: str) -> Response:
+def partnership_statement_file(partner_id: int, partnership_id: int, month: str, fmt: str) -> Response:
+    """A partnership's statement of `month` (YYYY-MM) as CSV or PDF, for either side (the pages' too)."""
     statement, lines = statements.statement_of(
-        db.session,
-        partner_id=current_partner().id,
-        partnership_id=partnership_id,
-        month=statements.Month.parse(month),
+        db.session, partner_id=partner_id, partnership_id=partnership_id, month=statements.Month.parse(month)
     )
     return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
 
@@ -158,7 +156,7 @@ class StatementCsv(MethodView):
     @blp.response(200, content_type="text/csv", description="One line per won handoff, then the totals")
     def get(self, partnership_id, month):
         """A partnership's payout statement of a month as CSV, for either side."""
-        return _statement_file(partnership_id, month, "csv")
+        return partnership_statement_file(current_partner().id, partnership_id, month, "csv")
 
 
 @blp.route("/statements/<int:partnership_id>/<month>.pdf")
@@ -167,4 +165,4 @@ class StatementPdf(MethodView):
     @blp.response(200, content_type="application/pdf", description="The statement as a document to file")
     def get(self, partnership_id, month):
         """A partnership's payout statement of a month as PDF, for either side."""
-        return _statement_file(partnership_id, month, "pdf")
+        return partnership_statement_file(current_partner().id, partnership_id, month, "pdf")

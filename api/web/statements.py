@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template, request
 
 from api.extensions import db
-from api.v1.statements import statement_file
+from api.v1.statements import partnership_statement_file, statement_file
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub import statements
 from partnerhub.db import utcnow
@@ -40,13 +40,7 @@ def index():
 @role_required("manager")
 def partnership_file(partnership_id: int, month: str, fmt: str):
     """A partnership's statement of the month as CSV or PDF, the same file the API gives."""
-    statement, lines = statements.statement_of(
-        db.session,
-        partner_id=current_partner().id,
-        partnership_id=partnership_id,
-        month=statements.Month.parse(month),
-    )
-    return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
+    return partnership_statement_file(current_partner().id, partnership_id, month, fmt)
 
 
 @bp.get("/mine/<month>.<any(csv, pdf):fmt>")
