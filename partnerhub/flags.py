@@ -115,6 +115,8 @@ class Facts:
     pairs: list[PairFacts]
     # The partners the partner-level rules (overloaded, agent_like) look at.
     candidates: set[int] = field(default_factory=set)
+    # Those whose load (overloaded) is checked; None: every candidate.
+    loaded: set[int] | None = None
 
 
 def _pair_key(a: int, b: int) -> str:
@@ -368,7 +370,8 @@ def evaluate(facts: Facts, t: dict[str, float]) -> list[Finding]:
         findings.append(leaky(b, a, pair.direction(b.id, a.id), days, t))
     for partner_id in sorted(facts.candidates or facts.partners):
         partner = facts.partners[partner_id]
-        findings.append(overloaded(partner, days, t))
+        if facts.loaded is None or partner_id in facts.loaded:
+            findings.append(overloaded(partner, days, t))
         findings.append(agent_like(partner, facts.partners, days, t))
     return [f for f in findings if f is not None]
 
@@ -405,7 +408,9 @@ def gather_facts(
             )
         ).all()
         candidates = {partner_id} | {x for pair in every_pair for x in pair}
-        received = _received_totals(session, start=start, receivers=candidates)
+        # Only the partner's own load can name it (overloaded names no one else), so of the
+        # others only what they won is read: agent_like may name the partner as their main source.
+        received = _received_totals(session, start=start, receivers=candidates, whole=partner_id)
     named = candidates | {sender for _receiver, sender, _currency in received}
     # Only the columns the rules read: a partner's whole row (JSON regions, text) costs more to load.
     facts_columns = (
@@ -432,7 +437,10 @@ def gather_facts(
     # make one hot row that every move to a busy receiver has to lock.
     open_counts = session.execute(
         select(Handoff.to_partner_id, func.count())
-        .where(Handoff.status.in_(OPEN_STATUSES), Handoff.to_partner_id.in_(candidates))
+        .where(
+            Handoff.status.in_(OPEN_STATUSES),
+            Handoff.to_partner_id.in_(candidates if partner_id is None else [partner_id]),
+        )
         .group_by(Handoff.to_partner_id)
     )
     for receiver_id, count in open_counts:
@@ -460,15 +468,16 @@ def gather_facts(
         )
         for p in pairs_rows
     ]
-    return Facts(period_days, partners, pairs, candidates)
+    return Facts(period_days, partners, pairs, candidates, None if partner_id is None else {partner_id})
 
 
 def _received_totals(
-    session: Session, *, start: date, receivers: set[int] | None
+    session: Session, *, start: date, receivers: set[int] | None, whole: int | None = None
 ) -> dict[tuple[int, int, str], tuple[int, int, int, Decimal]]:
     """(receiver, sender, currency) -> handoffs sent, expired, won and won deal value, from `start` on.
 
-    Every receiver's for None; a few receivers' read on the (to_partner_id, day) index.
+    Every receiver's for None; a few receivers' read on the (to_partner_id, day) index, and
+    of receivers other than `whole` only the cohorts with a won deal (their other counts stay short).
     """
     r = HandoffRollup
     stmt = (
@@ -486,6 +495,8 @@ def _received_totals(
     )
     if receivers is not None:
         stmt = stmt.where(r.to_partner_id.in_(receivers))
+    if whole is not None:
+        stmt = stmt.where(or_(r.to_partner_id == whole, r.won > 0))
     return {
         (receiver, sender, currency): (int(sent), int(expired), int(won), Decimal(value))
         for receiver, sender, currency, sent, expired, won, value in session.execute(stmt)

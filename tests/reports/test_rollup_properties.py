@@ -223,5 +223,9 @@ def test_balance_and_flags_equal_a_brute_force_count_and_rebuild_equals_the_incr
     assert _as_set(found) == _as_set(
         flags.evaluate(_brute_facts(session, period_days), thresholds.thresholds(session))
     )
+    # What one partner's request computes is what the whole refresh finds naming it.
+    for partner in partners:
+        mine = flags.compute_flags(session, now=NOW, partner_id=partner.id)
+        assert _as_set(mine) == _as_set(f for f in found if partner.id in (f.partner_id, f.other_partner_id))
     assert rebuilt == incremental
     _empty(session)
