@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         passwords,
         profile,
         signup,
+        statements,
         team,
     )
 
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
         integrations.bp,
         lines.bp,
         partnerships.bp,
+        statements.bp,
         admin.bp,
         audit.bp,
         signup.bp,
