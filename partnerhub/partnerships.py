@@ -30,6 +30,9 @@ MOVES = {
 }
 
 
+# A percent reward is a share of the deal value: all of it at most.
+MAX_PERCENT = 100
+
 def partnerships_of(partner_id: int, status: str | None = None) -> Select:
     stmt = select(Partnership).where(
         or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)
@@ -59,7 +62,8 @@ def propose_partnership(session: Session, *, proposer: Partner, partner_id: int,
     """Propose a partnership; the other side accepts or declines it."""
     refuse_unless_active(proposer)
     if partner_id == proposer.id:
-        raise InvalidInput({"partner_id": ["a partner cannot partner with itself"]})
+        # The id is a valid one, the caller's own: who is asking refuses it, not the input.
+        raise Conflict("A partner cannot partner with itself.")
     other = session.get(Partner, partner_id)
     if other is None or other.status != "active":
         raise NotFound(f"No active partner {partner_id}.")
@@ -85,8 +89,8 @@ def _check_terms(terms: dict) -> None:
     for name in ("reward_value", "rep_share_percent"):
         if name in terms and not in_whole_cents(Decimal(terms[name])):
             raise InvalidInput({f"terms.{name}": ["must have at most 2 decimal places"]})
-    if terms.get("reward_type") == "percent" and Decimal(terms.get("reward_value", 0)) > 100:
-        raise InvalidInput({"terms.reward_value": ["a percent reward cannot exceed 100"]})
+    if terms.get("reward_type") == "percent" and Decimal(terms.get("reward_value", 0)) > MAX_PERCENT:
+        raise InvalidInput({"terms.reward_value": [f"a percent reward cannot exceed {MAX_PERCENT}"]})
 
 
 def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainError | None:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
-from api.v1.fields import JsonBoolean, slug_field
+from api.v1.fields import JsonBoolean, category_field, slug_field
 from partnerhub import directory
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Taxonomy")
@@ -32,11 +32,11 @@ class CategoryList(Schema):
 class CategoryIn(Schema):
     slug = slug_field(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    parent = slug_field(load_default=None)
+    parent = category_field(load_default=None)
 
 
 class ComplementIn(Schema):
-    complement = slug_field(required=True)
+    complement = category_field(required=True)
     weight = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=1))
     symmetric = JsonBoolean(load_default=True)
 

@@ -8,9 +8,9 @@ from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.idempotency import idempotent
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
+from api.schemas import ListArgs, id_field, page_schema
 from api.sqlite import reads_first
-from api.v1.fields import REGION, JsonBoolean, slug_field
+from api.v1.fields import REGION, JsonBoolean, category_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
@@ -31,7 +31,7 @@ class ContactSchema(Schema):
 
 
 class NeedSchema(Schema):
-    category = slug_field(load_default=None, allow_none=True, metadata={"example": "window-installation"})
+    category = category_field(load_default=None, allow_none=True, metadata={"example": "window-installation"})
     text = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
@@ -59,7 +59,7 @@ class LeadListArgs(ListArgs):
 
 
 class HandOffIn(Schema):
-    partner_id = fields.Integer(metadata={"description": "Leave out to hand it to the best partner"})
+    partner_id = id_field(metadata={"description": "Leave out to hand it to the best partner"})
     note = fields.String(
         validate=validate.Length(max=5000), metadata={"description": "Warm-up; prefilled otherwise"}
     )
@@ -103,6 +103,7 @@ class LeadById(MethodView):
 @require("leads:write")
 @blp.arguments(HandOffIn)
 @blp.response(201, HandoffOut)
+@blp.alt_response(404, description="No such lead of the caller's, or no such partner")
 @blp.alt_response(409, description="The lead is held already, not qualified, or nobody can take it")
 def hand_off(args, lead_id):
     """Hand a lead off by hand: to a chosen partner or the best one, warm-up prefilled."""

@@ -7,8 +7,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import regions
+from api.schemas import ListArgs, PatchSchema, page_schema
+from api.v1.fields import regions, url_field
 from partnerhub import credentials, directory
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
@@ -17,27 +17,33 @@ blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners", description
 
 
 class SizeSchema(Schema):
-    sales_reps = fields.Integer(validate=validate.Range(min=1, max=100_000), metadata={"example": 4})
+    sales_reps = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
-    monthly_leads = fields.Integer(validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40})
+    monthly_leads = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40}
+    )
 
 
 class ManagerIn(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=320))
     name = fields.String(validate=validate.Length(max=200), load_default="")
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
 
 
-class ProfileIn(Schema):
+class ProfileFields(Schema):
     name = fields.String(validate=validate.Length(min=2, max=200))
     business = fields.String(validate=validate.Length(max=5000))
-    website = fields.Url(allow_none=True)
+    website = url_field(Partner.website, allow_none=True)
     regions = regions()
-    contact_email = fields.Email(allow_none=True)
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=320))
     size = fields.Nested(SizeSchema)
 
 
-class RegistrationIn(ProfileIn):
+class ProfileIn(ProfileFields, PatchSchema):
+    pass
+
+
+class RegistrationIn(ProfileFields):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     size = fields.Nested(SizeSchema, required=True)
     manager = fields.Nested(ManagerIn, metadata={"description": "A first manager login for the web pages"})

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import DecimalString, ListArgs, PartnerRef, id_field, page_schema
+from api.schemas import MAX_ID, DecimalString, ListArgs, NarrowingSchema, PartnerRef, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
@@ -16,7 +16,13 @@ from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
 blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", description="Partnerships")
 
 
-class TermsSchema(Schema):
+class TermsSchema(NarrowingSchema):
+    narrowed_when = {
+        "reward_type": {
+            "percent": {"reward_value": DecimalString(validate=validate.Range(min=0, max=partnerships.MAX_PERCENT))}
+        }
+    }
+
     reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
     reward_value = DecimalString(
         required=True,
@@ -25,8 +31,10 @@ class TermsSchema(Schema):
     )
     currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
     rep_share_percent = DecimalString(load_default="20", validate=validate.Range(min=0, max=100))
-    accept_sla_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 30))
-    monthly_cap = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30))
+    monthly_cap = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
 
 
 class PartnershipIn(Schema):
@@ -65,6 +73,7 @@ class Partnerships(MethodView):
     @require("directory:write")
     @blp.arguments(PartnershipIn)
     @blp.response(201, PartnershipOut)
+    @blp.alt_response(404, description="No active partner with that id")
     @blp.alt_response(409, description="The pair already has a living partnership")
     def post(self, args):
         """Propose a partnership with terms; the other side accepts or declines."""

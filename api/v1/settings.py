@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
@@ -13,8 +13,8 @@ blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description
 
 class ThresholdsSchema(Schema):
     thresholds = fields.Dict(
-        keys=fields.String(),
-        values=fields.Float(allow_nan=False),
+        keys=fields.String(validate=validate.OneOf(thresholds.DEFAULTS)),
+        values=fields.Float(allow_nan=False, validate=validate.Range(min=0)),
         required=True,
         metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
     )
@@ -31,7 +31,6 @@ class FlagThresholds(MethodView):
     @require("admin")
     @blp.arguments(ThresholdsSchema)
     @blp.response(200, ThresholdsSchema)
-    @blp.alt_response(422, description="An unknown key or a negative value")
     def put(self, args):
         """Tune some thresholds; the keys left out keep their values."""
         return {"thresholds": thresholds.set_thresholds(db.session, values=args["thresholds"])}

@@ -10,8 +10,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import JsonBoolean
+from api.schemas import ListArgs, PatchSchema, page_schema
+from api.v1.fields import JsonBoolean, url_field
 from partnerhub import webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
 from partnerhub.models.delivery import DELIVERY_STATUSES, EVENT_TYPES
@@ -26,14 +26,14 @@ _events = fields.List(
 
 
 class EndpointIn(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = url_field(WebhookEndpoint.url, required=True)
     events = _events
     description = fields.String(validate=validate.Length(max=500), load_default="")
     enabled = JsonBoolean(load_default=True)
 
 
-class EndpointPatch(Schema):
-    url = fields.Url(schemes={"http", "https"}, require_tld=False)
+class EndpointPatch(PatchSchema):
+    url = url_field(WebhookEndpoint.url)
     events = _events
     description = fields.String(validate=validate.Length(max=500))
     enabled = JsonBoolean()

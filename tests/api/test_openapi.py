@@ -1,0 +1,149 @@
+"""The OpenAPI document says exactly what the API takes and answers.
+
+Schemathesis runs every phase (examples, coverage, fuzzing, and the stateful phase that follows the
+document's links) with every check it has, authenticated as a real partner, against the app in-process.
+A check fails when the API refuses what the document allows, takes what it forbids, or answers with a
+status, a header or a body the document does not declare.
+"""
+
+import re
+import uuid
+
+import pytest
+import schemathesis
+from openapi_spec_validator import validate
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from api.idempotency import HEADER, KEY_PATTERN
+
+SEED = 20261207
+MAX_EXAMPLES = 5
+MAX_STEPS = 5
+TIME_BUDGET_SECONDS = 150
+
+
+def test_the_document_is_valid_openapi_3(client):
+    document = client.get("/api/v1/openapi.json").json
+
+    validate(document)
+
+    assert document["openapi"].startswith("3.")
+
+
+def test_every_request_body_refuses_unknown_fields_and_every_patch_an_empty_body(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    request_bodies = {name: schema for name, schema in schemas.items() if name.endswith(("In", "Patch"))}
+
+    assert request_bodies
+    assert all(schema["additionalProperties"] is False for schema in request_bodies.values())
+    assert all(schemas[name]["minProperties"] == 1 for name in ("ProfileIn", "ProductLinePatch", "EndpointPatch"))
+
+
+@pytest.fixture
+def exchange(build):
+    """A small live exchange, so generated requests sometimes name real objects."""
+    build.complement("windows", "window-installation")
+    acme = build.partner("Acme", lines=["windows"])
+    fitters = build.partner("Fitters", lines=["window-installation"])
+    build.partnership(acme, fitters)
+    build.partnership(fitters, build.partner("Pending Co"), status="proposed")
+    return {"partner": build.headers(acme), "admin": build.headers(None)}
+
+
+def with_values_resolved(document: dict, client, headers: dict[str, str]) -> dict:
+    """The document with each `x-values-from` pointer turned into the enumeration it points at, as a client does."""
+    cache: dict[str, list] = {}
+
+    def values(source: dict) -> list:
+        if source["path"] not in cache:
+            body = client.get(source["path"], headers=headers).json
+            key = source["pointer"].rsplit("/", 1)[-1]
+            cache[source["path"]] = sorted({item[key] for item in body["items"]})
+        return cache[source["path"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "x-values-from" in node:
+                node["enum"] = values(node["x-values-from"]) + ([None] if node.get("nullable") else [])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return document
+
+
+def fresh_idempotency_keys(ctx, headers):
+    """A real client sends a fresh key per request: a valid key drawn twice would be a replay or a 422."""
+    if headers and re.match(KEY_PATTERN, str(headers.get(HEADER, ""))):
+        headers[HEADER] = str(uuid.uuid4())
+    return headers
+
+
+def test_schemathesis_finds_no_difference_between_the_document_and_the_api(app, client, exchange, monkeypatch):
+    # The run is one client hammering every route; its limits are another test's business.
+    monkeypatch.setitem(app.config, "RATE_LIMIT_DEFAULT", "1000000 per minute")
+    monkeypatch.setitem(app.config, "RATE_LIMIT_TOKEN", "1000000 per minute")
+    document = with_values_resolved(client.get("/api/v1/openapi.json").json, client, exchange["partner"])
+    admin_only = [
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and operation.get("security") == [{"bearerAuth": ["admin"]}]
+    ]
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "max-time": TIME_BUDGET_SECONDS,
+            "headers": exchange["partner"],
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "checks": {"enabled": True},
+            "phases": {"stateful": {"max-steps": MAX_STEPS}},
+            "operations": [{"include-operation-id": admin_only, "headers": exchange["admin"]}],
+        }
+    )
+    schema = schemathesis.openapi.from_dict(document, config=config)
+    schema.app = app
+    schema.location = "/api/v1/openapi.json"
+    schema.hook("map_headers")(fresh_idempotency_keys)
+
+    operations, cases, failures, errors, phases = set(), 0, [], [], set()
+    stop_reason = None
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            phases.add(event.phase.value)
+            operations.update(node.value.operation.label for node in event.recorder.cases.values())
+            cases += len(event.recorder.cases)
+            for case_id, checks in event.recorder.checks.items():
+                failures.extend(
+                    _describe(check.failure_info, event.recorder.interactions.get(case_id))
+                    for check in checks
+                    if check.failure_info is not None
+                )
+        elif isinstance(event, events.NonFatalError):
+            errors.append(f"{event.label}: {event.info.format()}")
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+        elif isinstance(event, events.EngineFinished):
+            stop_reason = event.stop_reason
+            failures.extend(str(failure) for failure in event.failures)
+
+    print(f"schemathesis: {len(operations)} operations, {cases} cases, phases {sorted(phases)}, "
+          f"{len(failures)} failures, stopped: {stop_reason}")
+    unique = sorted(set(failures))
+    assert not unique, f"{len(unique)} failures:\n\n" + "\n\n".join(unique)
+    assert not errors, "\n\n".join(errors)
+    assert stop_reason == "completed", f"the run stopped early: {stop_reason}"
+    assert "stateful" in phases
+    assert len(operations) >= 45
+
+
+def _describe(info, interaction) -> str:
+    failure = info.failure
+    answer = ""
+    if interaction is not None and interaction.response is not None:
+        answer = f"\n-> {interaction.response.status_code} {interaction.response.content[:300]!r}"
+    return f"{failure.operation}: {failure.title}\n{failure.message}\n{info.code_sample}{answer}"
