@@ -40,7 +40,7 @@ ERRORS = {
     "429": "Too many requests from this client; retry after Retry-After seconds",
     "503": "The database is unavailable; retry after Retry-After seconds",
 }
-SUCCESS = ("200", "201", "202")
+SUCCESS = ("200", "201", "202", "204")
 
 
 class Converter(OpenAPIConverter):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.actors import refuse_unless_active
 from partnerhub.db import utcnow
-from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound
+from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 from partnerhub.models import ApiClient, Partner, User
 
 ALL_PARTNER_SCOPES = (
@@ -115,7 +115,8 @@ def create_user(
     """Create a user; `password_hash`, when given, is `password` hashed already (users sharing one)."""
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise InvalidInput({"email": ["a user with this email already exists"]})
+        # A duplicate, like a partner's name taken: the current state refuses it, not the input.
+        raise Conflict(f"A user with the email {email} already exists.")
     if len(password) < 8:
         raise InvalidInput({"password": ["must be at least 8 characters"]})
     user = User(

@@ -20,7 +20,8 @@ from api.idempotency import HEADER, KEY_PATTERN
 SEED = 20261207
 MAX_EXAMPLES = 5
 MAX_STEPS = 5
-TIME_BUDGET_SECONDS = 150
+# A safety net: the run takes about 40 s of CPU; a loaded machine stretches it.
+TIME_BUDGET_SECONDS = 300
 
 
 def test_the_document_is_valid_openapi_3(client):
