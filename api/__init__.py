@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter
 
-from api.config import default_config, load_secrets
+from api.config import default_config, load_secrets, private_folder
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,7 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("PARTNERHUB_INSTANCE_PATH") or None,
     )
     app.json.sort_keys = False
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # It holds the SQLite database and the generated secrets: this user's alone.
+    private_folder(app.instance_path)
     app.config.update(default_config(app.instance_path))
     app.config.from_prefixed_env("PARTNERHUB")
     if test_config:

@@ -1,8 +1,10 @@
 """Configuration from the environment, with secrets generated on first run."""
 
+import fcntl
 import json
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,24 +21,55 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def private_folder(path: str | Path) -> None:
+    """Create the folder `path` for this user only (0700), or make an existing one so."""
+    Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def private_file(path: str | Path) -> None:
+    """Create the file `path` empty for this user only (0600), or make an existing one so.
+
+    For a SQLite database, before SQLite opens it: SQLite creates its -wal and -shm
+    files with the mode of the database file, whatever the umask.
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def load_secrets(instance_path: str) -> dict[str, str]:
-    """Secrets from the environment, else from instance/secrets.json, created once."""
+    """Secrets from instance/secrets.json, created on the first run: every process gets the same."""
     path = Path(instance_path) / "secrets.json"
-    stored = json.loads(path.read_text()) if path.exists() else {}
-    missing = [k for k in _GENERATED_SECRETS if k not in stored]
-    if missing:
-        stored.update({k: secrets.token_urlsafe(48) for k in missing})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2))
-        tmp.chmod(0o600)
-        # Atomic, so two processes starting together agree on one set of secrets.
-        if not path.exists():
-            tmp.replace(path)
-            return stored
-        tmp.unlink()
+    stored = _stored_secrets(path)
+    if all(key in stored for key in _GENERATED_SECRETS):
+        return stored
+    # Processes starting together take turns: the first writes the file, the others read its secrets.
+    lock = os.open(path.with_name("secrets.lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = _stored_secrets(path)
+        missing = [key for key in _GENERATED_SECRETS if key not in stored]
+        if missing:
+            stored.update({key: secrets.token_urlsafe(48) for key in missing})
+            _replace_privately(path, json.dumps(stored, indent=2))
+        return stored
+    finally:
+        os.close(lock)
+
+
+def _stored_secrets(path: Path) -> dict[str, str]:
+    try:
         return json.loads(path.read_text())
-    return stored
+    except FileNotFoundError:
+        return {}
+
+
+def _replace_privately(path: Path, text: str) -> None:
+    """Write `path` whole at once, 0600 from its first byte: a reader sees the old file or the new."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
 
 
 def _env_int(name: str, default: int) -> int:

@@ -25,6 +25,8 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from api.config import private_file
+
 # Whether the transactions begun now read before they write.
 READS_FIRST: ContextVar[bool] = ContextVar("sqlite_reads_first", default=False)
 # Whether they are expected to write after reading (a POST), unlike a GET's.
@@ -121,7 +123,8 @@ class WriterTurn:
 
 
 def configure(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, and the write lock taken in turn before the first write."""
+    """A file of this user's only; WAL, a busy timeout, foreign keys, and the write lock taken in turn."""
+    _keep_private(engine.url.database)
     turn = WriterTurn(engine.url.database)
 
     @event.listens_for(engine, "connect")
@@ -206,6 +209,12 @@ def configure(engine: Engine) -> None:
         # A connection returned to the pool mid-transaction is rolled back by the pool, not by a
         # Connection: its turn ends here.
         end(connection_record.info, dbapi_connection, "ROLLBACK")
+
+
+def _keep_private(database: str | None) -> None:
+    # Before SQLite would create it 0644: it holds contacts, webhook secrets and password hashes.
+    if database and database != ":memory:":
+        private_file(database)
 
 
 def _writes_or_locks(statement: str, context) -> bool:

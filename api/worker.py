@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
+from api.config import private_file
 from api.extensions import db
 from partnerhub import delivery, egress, jobs, mail
 from partnerhub.mail import SmtpSettings
@@ -36,6 +37,7 @@ class Queue:
             self.huey = RedisHuey("partnerhub", url=url, results=False)
         else:
             path = Path(app.instance_path) / "queue.db"
+            private_file(path)
             # No fsync: a wake lost with the machine costs a second's poll, never a delivery,
             # and syncing the queue's file cost a web process as much as a lead's routing.
             self.huey = SqliteHuey("partnerhub", filename=str(path), results=False, fsync=False)

@@ -1,7 +1,13 @@
-"""Handoffs of a period, read in batches for a streamed export."""
+"""Exports: the handoffs of a period, read in batches, and the one way every CSV file is written."""
 
-from collections.abc import Iterator
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
+from itertools import chain
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +17,11 @@ from partnerhub.models.handoff import HANDOFF_STATUSES
 
 STEP_TIMESTAMPS = tuple(f"{status}_at" for status in HANDOFF_STATUSES)
 BATCH = 500
+
+# A spreadsheet runs a cell that starts with one of these as a formula (tab and carriage
+# return let one hide behind them); a partner's name or a decline reason must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 def handoffs_for_export(session: Session, *, partner_id: int, since: datetime) -> Iterator[Handoff]:
@@ -25,3 +36,29 @@ def handoffs_for_export(session: Session, *, partner_id: int, since: datetime) -
         .execution_options(yield_per=BATCH)
     )
     yield from session.scalars(stmt)
+
+
+def csv_cell(value: object) -> object:
+    """`value` as a CSV cell no spreadsheet takes for a formula: such text gets a leading `'`.
+
+    Numbers stay numbers, a negative one and a numeric text such as "-12.50" too: a
+    spreadsheet reads them as values, and a `'` would turn them into text. Infinity and
+    NaN are no values to a spreadsheet ("-inf" would be a formula) and go as text.
+    """
+    if value is None or (isinstance(value, int | float | Decimal) and math.isfinite(value)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The header, then each row, as CSV lines one at a time (None is an empty cell)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in chain([header], rows):
+        writer.writerow([csv_cell(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -1,7 +1,5 @@
 """What partner managers read: the balance with its funnel, the flags, and exports of a period."""
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -154,23 +152,10 @@ class FlagsView(MethodView):
 
 
 def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for line in _chain(header, rows):
-            writer.writerow(line)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    """A streamed CSV download, written by the one CSV writer (exports.csv_lines)."""
+    response = Response(stream_with_context(exports.csv_lines(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _chain(header: list[str], rows: Iterable[list]) -> Iterator[list]:
-    yield header
-    yield from rows
 
 
 def _money_cell(direction: balance.Direction, name: str) -> str:
@@ -267,7 +252,7 @@ class HandoffsCsv(MethodView):
     @blp.response(200, content_type="text/csv")
     def get(self, args):
         """Every handoff the caller sent or received in the period, as streamed CSV."""
-        rows = (["" if v is None else v for v in _handoff_values(h)] for h in _export(args))
+        rows = (_handoff_values(h) for h in _export(args))
         return csv_response(HANDOFF_COLUMNS, rows, "handoffs.csv")
 
 

@@ -1,6 +1,6 @@
 """The operator's pages: partners to approve or suspend, the taxonomy, API clients, the emails sent."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from api.extensions import db
 from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
@@ -10,6 +10,7 @@ from partnerhub.models import Email
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+NEW_CLIENT_SECRET = "new_api_client_secret"
 
 
 @bp.get("/partners")
@@ -26,7 +27,7 @@ def partners():
     )
 
 
-def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secret=None, status=200):
+def _partner_page(partner_id: int, *, form: ApiClientForm, new_secret: dict | None = None, status=200):
     partner = directory.find_partner(db.session, partner_id)
     clients = db.session.scalars(credentials.api_clients_of(partner.id)).all()
     page = render_template(
@@ -34,8 +35,7 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secr
         partner=partner,
         clients=clients,
         form=form,
-        new_client=new_client,
-        secret=secret,
+        new_secret=new_secret if new_secret and new_secret["partner_id"] == partner.id else None,
     )
     return page, status
 
@@ -43,8 +43,9 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_client=None, secr
 @bp.get("/partners/<int:partner_id>")
 @role_required("admin")
 def partner(partner_id: int):
-    """Show a partner with its profile and API clients."""
-    return _partner_page(partner_id, form=ApiClientForm())
+    """Show a partner with its profile and API clients, and a new client's secret this once."""
+    # Taken out of the session as it is shown: a reload of the page shows it no more.
+    return _partner_page(partner_id, form=ApiClientForm(), new_secret=session.pop(NEW_CLIENT_SECRET, None))
 
 
 @bp.post("/partners/<int:partner_id>/approve")
@@ -68,16 +69,17 @@ def suspend(partner_id: int):
 @bp.post("/partners/<int:partner_id>/clients")
 @role_required("admin")
 def create_client(partner_id: int):
-    """Issue API credentials; the secret is shown on this one response and never again."""
+    """Issue API credentials; the partner's page shows the secret once, and never again."""
     form = ApiClientForm()
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
     client, secret = credentials.create_api_client(
         db.session, partner=directory.find_partner(db.session, partner_id), name=form.name.data or ""
     )
-    return _partner_page(
-        partner_id, form=ApiClientForm(formdata=None), new_client=client, secret=secret, status=201
-    )
+    # Shown by the page this redirects to, not on this response: reloading a POST's
+    # response posts again, which created a second client.
+    session[NEW_CLIENT_SECRET] = {"partner_id": partner_id, "client_id": client.client_id, "secret": secret}
+    return redirect(url_for("web.admin.partner", partner_id=partner_id), 303)
 
 
 @bp.post("/clients/<client_id>/revoke")

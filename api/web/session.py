@@ -1,5 +1,6 @@
 """Who is signed in: the session cookie, the current user and partner, and the role guard."""
 
+import unicodedata
 from functools import wraps
 from ipaddress import ip_address
 from urllib.parse import urlsplit
@@ -89,8 +90,17 @@ def current_partner() -> Partner:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A local path to go back to after login, or None: never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A path of this site to go back to, or None: never another site.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash,
+    so `/<tab>/evil.example` is `//evil.example` to them, another site; a line break
+    cannot go into a header at all. A target holding any of them, or any other control
+    character or space, is refused outright rather than cleaned. What is left must be
+    a path: one slash first, so no scheme and no host.
+    """
+    if not target or any(c.isspace() or c == "\\" or unicodedata.category(c) == "Cc" for c in target):
+        return None
+    if target.startswith("/") and not target.startswith("//"):
         return target
     return None
 
@@ -123,6 +133,7 @@ def role_required(*roles: str):
 def back_to(default: str) -> str:
     """The page the form was posted from, when it is one of ours; else `default`."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and safe_next(referrer.path):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.netloc == request.host and safe_next(path):
+        return path
     return default

@@ -78,11 +78,14 @@ def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(build, 
     page.get_by_role("button", name="Create client").click()
     secret = page.get_by_label("Client secret").input_value()
     screenshot(page, "admin-api-client")
+    page.reload()
+    reloaded_secret_fields = page.get_by_label("Client secret").count()
     page.goto("/admin/taxonomy")
     screenshot(page, "admin-taxonomy")
 
     session.expire_all()
     assert session.get(Partner, pending.id).status == "active"
+    assert reloaded_secret_fields == 0
     client = session.scalars(credentials.api_clients_of(pending.id)).one()
     assert (
         credentials.authenticate_client(session, client_id=client.client_id, client_secret=secret) == client
