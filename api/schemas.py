@@ -27,7 +27,8 @@ def decimal_pattern(places: int, minimum: Decimal | None = None, maximum: Decima
     bounds a client must keep to, and the API refuses exactly what the pattern refuses. Bounds other
     than none or zero below, and none, a whole number or a number of only nines above, raise.
     """
-    fraction = rf"(\.[0-9]{{1,{places}}})?"
+    # Zeros past the last place change nothing ("1000.000" is 1000.00): any number of them.
+    fraction = rf"(\.[0-9]{{1,{places}}}0*)?"
     if minimum is None:
         sign = "-?"
     elif Decimal(minimum) == 0:
@@ -39,7 +40,7 @@ def decimal_pattern(places: int, minimum: Decimal | None = None, maximum: Decima
     maximum = Decimal(maximum)
     whole = int(maximum)
     if maximum == whole:
-        top = rf"|{whole}(\.0{{1,{places}}})?"
+        top = rf"|{whole}(\.0+)?"
     elif maximum == whole + 1 - Decimal(1).scaleb(-places):
         whole, top = whole + 1, ""
     else:
@@ -67,17 +68,20 @@ class DecimalString(fields.Decimal):
     """A decimal carried as a string ("1250.00"), never a float; documented as such in OpenAPI.
 
     The string must match `pattern`, built from the field's Range validator: more decimal places
-    than `places` are refused, not rounded, so the amount stored, and the reward computed from it,
+    than `places` (bar trailing zeros) are refused, not rounded, so the amount stored, and the reward computed from it,
     are always the ones the partner's system sent.
     """
 
-    default_error_messages = {"pattern": "Must be a decimal string such as {example}, from {bounds}."}
+    default_error_messages = {
+        "pattern": "must be a decimal string with at most {places} decimal places, from {minimum} to {maximum}"
+    }
 
     def __init__(self, places: int = 2, **kwargs):
         super().__init__(places=places, as_string=True, **kwargs)
         bounds = [v for v in self.validators if isinstance(v, validate.Range)]
         self.minimum = bounds[0].min if bounds else None
         self.maximum = bounds[0].max if bounds else None
+        self.decimal_places = places
         self.pattern = decimal_pattern(places, self.minimum, self.maximum)
         self._regex = re.compile(self.pattern)
 
@@ -85,9 +89,9 @@ class DecimalString(fields.Decimal):
         if not isinstance(value, str) or not self._regex.match(value):
             raise self.make_error(
                 "pattern",
-                example=f"{Decimal(100).quantize(Decimal(1).scaleb(-self.places))!s}",
-                bounds=f"{self.minimum if self.minimum is not None else 'any'} "
-                f"to {self.maximum if self.maximum is not None else 'any'}",
+                places=self.decimal_places,
+                minimum="any" if self.minimum is None else self.minimum,
+                maximum="any" if self.maximum is None else self.maximum,
             )
         return super()._deserialize(value, attr, data, **kwargs)
 

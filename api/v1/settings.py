@@ -13,7 +13,7 @@ blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description
 
 class ThresholdsSchema(Schema):
     thresholds = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(thresholds.DEFAULTS)),
+        keys=fields.String(validate=validate.OneOf(thresholds.DEFAULTS, error="not a flag threshold")),
         values=fields.Float(allow_nan=False, validate=validate.Range(min=0)),
         required=True,
         metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
