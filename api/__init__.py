@@ -91,7 +91,7 @@ def _serve_swagger_assets(app: Flask) -> None:
 
 
 def _no_content_no_type(app: Flask) -> None:
-    """A 204 has no body, so no Content-Type: flask-smorest's says application/json, which no client can read."""
+    """A 204 has no body, so no Content-Type (flask-smorest's says application/json: nothing to read)."""
 
     @app.after_request
     def drop_content_type(response):

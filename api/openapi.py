@@ -15,7 +15,6 @@ import re
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
-
 from marshmallow import fields, validate
 
 from api.schemas import PROBLEM, DecimalString, NarrowingSchema, PatchSchema
@@ -46,11 +45,31 @@ SUCCESS = ("200", "201", "202", "204")
 class Converter(OpenAPIConverter):
     def init_attribute_functions(self):
         super().init_attribute_functions()
-        self.attribute_functions += [self.decimal2pattern, self.dict_keys2properties]
+        self.attribute_functions += [self.decimal2pattern, self.range2exclusive, self.dict_keys2properties]
 
     def decimal2pattern(self, field, **kwargs) -> dict:
         """A DecimalString's bounds as its pattern (JSON Schema's minimum applies to numbers only)."""
         return {"pattern": field.pattern} if isinstance(field, DecimalString) else {}
+
+    def range2exclusive(self, field, ret, **kwargs) -> dict:
+        """A Range that leaves out its bounds (apispec writes minimum and maximum as if it kept them)."""
+        exclusive = {}
+        for v in field.validators:
+            if (
+                isinstance(v, validate.Range)
+                and "minimum" in ret
+                and v.min is not None
+                and not v.min_inclusive
+            ):
+                exclusive["exclusiveMinimum"] = True
+            if (
+                isinstance(v, validate.Range)
+                and "maximum" in ret
+                and v.max is not None
+                and not v.max_inclusive
+            ):
+                exclusive["exclusiveMaximum"] = True
+        return exclusive
 
     def dict_keys2properties(self, field, **kwargs) -> dict:
         """A Dict whose keys are one of a set: one property per key (OpenAPI 3.0 has no propertyNames)."""
@@ -123,7 +142,10 @@ def _form_or_json_body(operation: dict) -> None:
     body = {"type": "object", "properties": properties, "required": required}
     operation["requestBody"] = {
         "required": True,
-        "content": {"application/x-www-form-urlencoded": {"schema": body}, "application/json": {"schema": body}},
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": body},
+            "application/json": {"schema": body},
+        },
     }
 
 
@@ -200,7 +222,7 @@ class LinksPlugin(BasePlugin):
                 }
 
     def _pointers(self, schema, prefix: str = "") -> tuple[dict[str, str], str | None]:
-        """The path parameters this body names by name, each with the JSON pointer to its value; its own id."""
+        """The path parameters this body names, each with the JSON pointer to its value; its own id."""
         properties = self._properties(schema)
         if "items" in properties and "next_cursor" in properties:
             return self._pointers(properties["items"].get("items"), prefix="/items/0")

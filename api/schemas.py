@@ -2,10 +2,18 @@
 
 import re
 from decimal import Decimal
-
 from typing import ClassVar
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from partnerhub.lifecycle import MAX_DEAL_VALUE
 
@@ -68,12 +76,14 @@ class DecimalString(fields.Decimal):
     """A decimal carried as a string ("1250.00"), never a float; documented as such in OpenAPI.
 
     The string must match `pattern`, built from the field's Range validator: more decimal places
-    than `places` (bar trailing zeros) are refused, not rounded, so the amount stored, and the reward computed from it,
-    are always the ones the partner's system sent.
+    than `places` (bar trailing zeros) are refused, not rounded, so the amount stored, and the reward
+    computed from it, are always the ones the partner's system sent.
     """
 
     default_error_messages = {
-        "pattern": "must be a decimal string with at most {places} decimal places, from {minimum} to {maximum}"
+        "pattern": (
+            "must be a decimal string with at most {places} decimal places, from {minimum} to {maximum}"
+        )
     }
 
     def __init__(self, places: int = 2, **kwargs):
@@ -182,7 +192,9 @@ class Cursor(fields.String):
 
 class ListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
-    cursor = Cursor(metadata={"description": "next_cursor of the previous page; empty or left out: the first"})
+    cursor = Cursor(
+        metadata={"description": "next_cursor of the previous page; empty or left out: the first"}
+    )
 
 
 class NarrowingSchema(Schema):

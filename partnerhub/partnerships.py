@@ -33,6 +33,7 @@ MOVES = {
 # A percent reward is a share of the deal value: all of it at most.
 MAX_PERCENT = 100
 
+
 def partnerships_of(partner_id: int, status: str | None = None) -> Select:
     stmt = select(Partnership).where(
         or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)

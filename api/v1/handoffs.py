@@ -104,7 +104,11 @@ class HandoffOut(Schema):
     score = fields.Function(_SCORE.dump, metadata={"type": "object"})
     runners_up = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" not in r],
-        metadata={"type": "array", "items": {"type": "object"}, "description": "Who came next, with their scores"},
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Who came next, with their scores",
+        },
     )
     excluded = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" in r],

@@ -17,7 +17,9 @@ blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners", description
 
 
 class SizeSchema(Schema):
-    sales_reps = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000), metadata={"example": 4})
+    sales_reps = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=100_000), metadata={"example": 4}
+    )
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
     monthly_leads = fields.Integer(
         strict=True, validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40}

@@ -19,7 +19,9 @@ blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", des
 class TermsSchema(NarrowingSchema):
     narrowed_when = {
         "reward_type": {
-            "percent": {"reward_value": DecimalString(validate=validate.Range(min=0, max=partnerships.MAX_PERCENT))}
+            "percent": {
+                "reward_value": DecimalString(validate=validate.Range(min=0, max=partnerships.MAX_PERCENT))
+            }
         }
     }
 
@@ -31,7 +33,9 @@ class TermsSchema(NarrowingSchema):
     )
     currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
     rep_share_percent = DecimalString(load_default="20", validate=validate.Range(min=0, max=100))
-    accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30))
+    accept_sla_hours = fields.Integer(
+        strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30)
+    )
     monthly_cap = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
     )

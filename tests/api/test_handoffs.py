@@ -161,7 +161,9 @@ def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(c
 
     assert response.status_code == 422
     refused = {
-        "deal_value.amount": ["must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"]
+        "deal_value.amount": [
+            "must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"
+        ]
     }
     assert response.get_json()["errors"] == refused
     assert shown["status"] == "contacted"
@@ -181,7 +183,9 @@ def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(client, buil
 
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == {
-        "deal_value.amount": ["must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"]
+        "deal_value.amount": [
+            "must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"
+        ]
     }
     assert won.status_code == 200
     assert won.get_json()["deal_value"] == {"amount": "1000.00", "currency": "EUR"}

@@ -27,9 +27,17 @@ def generated(live_server, tmp_path, monkeypatch):
     config.write_text('{"post_hooks": []}')
     subprocess.run(
         [
-            str(Path(sys.executable).parent / "openapi-python-client"), "generate",
-            "--path", str(document), "--config", str(config), "--meta", "none",
-            "--output-path", str(tmp_path / PACKAGE), "--fail-on-warning",
+            str(Path(sys.executable).parent / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(document),
+            "--config",
+            str(config),
+            "--meta",
+            "none",
+            "--output-path",
+            str(tmp_path / PACKAGE),
+            "--fail-on-warning",
         ],
         check=True,
         capture_output=True,
@@ -40,7 +48,9 @@ def generated(live_server, tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-def test_a_generated_client_posts_a_lead_reads_its_handoff_and_moves_it(build, session, live_server, generated):
+def test_a_generated_client_posts_a_lead_reads_its_handoff_and_moves_it(
+    build, session, live_server, generated
+):
     build.complement("windows", "window-installation")
     acme = build.partner("Acme", lines=["windows"])
     fitters = build.partner("Fitters", lines=["window-installation"])
@@ -53,7 +63,9 @@ def test_a_generated_client_posts_a_lead_reads_its_handoff_and_moves_it(build, s
     handoff_by_id = generated("api.handoffs.get_handoffs_by_handoff_id")
     transitions = generated("api.handoffs.post_handoffs_by_handoff_id_transitions")
 
-    sender = client_module.AuthenticatedClient(base_url=live_server, token=as_acme, raise_on_unexpected_status=True)
+    sender = client_module.AuthenticatedClient(
+        base_url=live_server, token=as_acme, raise_on_unexpected_status=True
+    )
     receiver = client_module.AuthenticatedClient(
         base_url=live_server, token=as_fitters, raise_on_unexpected_status=True
     )
