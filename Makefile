@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-load bench-faults clean
+.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-load bench-faults bench-token clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-load: install
 
 bench-faults: install
 	$(BIN)/python -m bench.faults
+
+# The token endpoint's cost per request, and a flood's cost to other requests (SQLite, gunicorn).
+bench-token: install
+	$(BIN)/python -m bench.token
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -16,6 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         instance_path=os.environ.get("PARTNERHUB_INSTANCE_PATH") or None,
     )
+    from api.parsing import StrictJSONProvider
+
+    # request.get_json() reads a body as the API's parser does (api/parsing.py).
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     # It holds the SQLite database and the generated secrets: this user's alone.
     private_folder(app.instance_path)

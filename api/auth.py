@@ -4,12 +4,12 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from flask_jwt_extended import create_access_token
-from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 
 from api.errors import problem
 from api.extensions import db, jwt, limiter
-from api.ratelimit import token_claims, token_limit, token_request_key
+from api.parsing import Blueprint
+from api.ratelimit import address_key, token_address_limit, token_claims, token_client_key, token_limit
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
 from partnerhub import credentials
 from partnerhub.actors import Actor
@@ -36,9 +36,18 @@ def _oauth_error(status: int, error: str, description: str):
 @blp.alt_response(400, schema=OAuthError, description="unsupported_grant_type")
 @blp.alt_response(401, schema=OAuthError, description="invalid_client")
 @blp.alt_response(
-    429, schema=Problem, content_type=PROBLEM, description="Too many token requests from this client"
+    429,
+    schema=Problem,
+    content_type=PROBLEM,
+    description="Too many token requests for this client_id, or from this address",
 )
-@limiter.limit(token_limit, key_func=token_request_key)
+# Both: random client ids from one address, and one client id from many, each reach a limit.
+@limiter.limit(
+    token_limit, key_func=token_client_key, error_message="Too many token requests for this client_id"
+)
+@limiter.limit(
+    token_address_limit, key_func=address_key, error_message="Too many token requests from your address"
+)
 def issue_token(args):
     """Trade a client id and secret for a short-lived access token."""
     if request.authorization and request.authorization.type == "basic":
@@ -52,7 +61,10 @@ def issue_token(args):
         return _oauth_error(401, "invalid_client", "client_id and client_secret are required.")
     try:
         client = credentials.authenticate_client(
-            db.session, client_id=args["client_id"], client_secret=args["client_secret"]
+            db.session,
+            client_id=args["client_id"],
+            client_secret=args["client_secret"],
+            hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
         )
     except InvalidCredentials as exc:
         return _oauth_error(401, "invalid_client", exc.message)

@@ -93,7 +93,11 @@ def create_client(partner, scopes, name, admin, as_json):
         owner = None if admin else directory.find_partner(db.session, partner)
         scope_list = [s for s in scopes.replace(",", " ").split() if s]
         client, secret = credentials.create_api_client(
-            db.session, partner=owner, scopes=scope_list, name=name
+            db.session,
+            partner=owner,
+            scopes=scope_list,
+            name=name,
+            hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
         )
     except DomainError as exc:
         _fail(exc)
@@ -127,7 +131,7 @@ def seed_demo(if_empty, as_json):
             click.echo(json.dumps({"seeded": False}) if as_json else "Database not empty; demo not seeded.")
             return
         raise click.ClickException("The database already has partners; seed-demo wants an empty one.")
-    result = demo.seed(db.session)
+    result = demo.seed(db.session, hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"])
     _done(as_json, {"seeded": True, **result}, demo.describe(result))
 
 

@@ -8,7 +8,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY")
+# CLIENT_SECRET_HMAC_KEY keys the stored form of API client secrets (partnerhub.credentials):
+# replacing it makes every client's secret stop working.
+_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
 
 
 def database_url(instance_path: str) -> str:
@@ -113,9 +115,12 @@ def default_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Per API client (or per address without a valid token), on every route.
         "RATE_LIMIT_DEFAULT": os.environ.get("RATE_LIMIT_DEFAULT") or "1200 per minute",
-        # Per client_id and address: secrets must not be guessable at line speed.
+        # The token endpoint per client_id, and per address whatever client_ids it names.
         "RATE_LIMIT_TOKEN": os.environ.get("RATE_LIMIT_TOKEN") or "30 per minute",
+        "RATE_LIMIT_TOKEN_ADDRESS": os.environ.get("RATE_LIMIT_TOKEN_ADDRESS") or "60 per minute",
+        # Sign-in per account (email), and per address whatever accounts it names.
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per minute",
+        "RATE_LIMIT_LOGIN_ADDRESS": os.environ.get("RATE_LIMIT_LOGIN_ADDRESS") or "20 per minute",
         # Shared counters across gunicorn workers need Redis; one process can count in memory
         # (api.ratelimit.SweptMemoryStorage).
         "RATELIMIT_STORAGE_URI": redis_url or "swept-memory://",
@@ -133,9 +138,9 @@ def default_config(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # The CSRF token lives as long as the session, so a form left open over lunch still posts.
         "WTF_CSRF_TIME_LIMIT": None,
-        # The worker: deliveries claimed per pass, how long a claim keeps other workers off, timeouts.
+        # The worker: deliveries claimed per pass, and the timeouts of a send; their sum is its
+        # deadline, and a claim keeps other workers off for as long as its sends could take.
         "DELIVERY_BATCH": 10,
-        "DELIVERY_LEASE_SECONDS": 60,
         "DELIVERY_CONNECT_TIMEOUT": 3.05,
         "DELIVERY_READ_TIMEOUT": 10,
         # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and

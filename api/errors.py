@@ -1,12 +1,11 @@
 """Every error, mapped in one place: RFC 9457 problem+json under /api/, an HTML page elsewhere."""
 
-from json import JSONDecodeError
-
 from flask import Flask, current_app, g, json, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.parsing import UnreadableBody
 from api.ratelimit import seconds_until_reset
 from api.schemas import PROBLEM
 from api.web import errors as pages
@@ -72,9 +71,9 @@ def handle_http_exception(exc: HTTPException):
         for location_messages in messages.values():
             errors.update(flatten_messages(location_messages))
         return _validation_problem(errors)
-    # webargs answers a body it cannot decode with a bare 400, raised while handling the decoder's
-    # error: say what is wrong and where.
-    if exc.code == 400 and isinstance(exc.__context__, (JSONDecodeError, UnicodeDecodeError)):
+    # The parser answers a body it cannot read with a bare 400, raised while handling the reason:
+    # say what is wrong and where.
+    if exc.code == 400 and isinstance(exc.__context__, UnreadableBody):
         return problem(400, exc.name, f"The request body is not valid JSON: {exc.__context__}.")
     response = problem(exc.code or 500, exc.name, exc.description or exc.name)
     for header, value in getattr(exc, "get_headers", lambda: [])():
@@ -120,20 +119,23 @@ def handle_database_down(exc: OperationalError):
 
 
 def handle_rate_limited(exc: RateLimitExceeded):
+    retry_after = seconds_until_reset()
+    # The sign-in and token limits say whom they count (an account, a client_id, an address);
+    # the default one counts the API client, or else the address.
+    reason = exc.limit.error_message
     if not for_api():
+        wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
         response = pages.error_page(
             429,
             "Too many attempts",
-            "Too many tries from your address in a short time. Wait a minute, then try again.",
+            f"{reason or 'Too many tries from your address'} in a short time. Try again in {wait}.",
         )
-        response.headers["Retry-After"] = str(seconds_until_reset())
-        return response
-    response = problem(
-        429,
-        "Too Many Requests",
-        f"Rate limit of {exc.description} exceeded; retry later.",
-    )
-    response.headers["Retry-After"] = str(seconds_until_reset())
+    else:
+        detail = (
+            f"{reason}: at most {exc.limit.limit}" if reason else f"Rate limit of {exc.description} exceeded"
+        )
+        response = problem(429, "Too Many Requests", f"{detail}; retry later.")
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

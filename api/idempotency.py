@@ -30,7 +30,7 @@ def idempotent(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         key = request.headers.get(HEADER, "")
-        if not _KEY.match(key):
+        if not _KEY.fullmatch(key):
             return problem(
                 400,
                 "Bad Request",

@@ -17,7 +17,7 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import fields, validate
 
-from api.schemas import PROBLEM, DecimalString, NarrowingSchema, PatchSchema
+from api.schemas import PROBLEM, DecimalString, KeyedDict, NarrowingSchema, PatchSchema
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 RETRY_AFTER = {
@@ -73,6 +73,11 @@ class Converter(OpenAPIConverter):
 
     def dict_keys2properties(self, field, **kwargs) -> dict:
         """A Dict whose keys are one of a set: one property per key (OpenAPI 3.0 has no propertyNames)."""
+        if isinstance(field, KeyedDict):
+            return {
+                "properties": {key: self.field2property(value) for key, value in field.value_fields.items()},
+                "additionalProperties": False,
+            }
         if not isinstance(field, fields.Dict) or field.key_field is None:
             return {}
         choices = [v.choices for v in field.key_field.validators if isinstance(v, validate.OneOf)]

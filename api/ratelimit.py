@@ -1,5 +1,6 @@
 """Whom a rate limit counts against, and the 429 a caller gets when over it."""
 
+import ipaddress
 import math
 import threading
 import time
@@ -51,13 +52,41 @@ def token_limit() -> str:
     return current_app.config["RATE_LIMIT_TOKEN"]
 
 
+def token_address_limit() -> str:
+    return current_app.config["RATE_LIMIT_TOKEN_ADDRESS"]
+
+
 def login_limit() -> str:
     return current_app.config["RATE_LIMIT_LOGIN"]
 
 
-def login_key() -> str:
-    """Password guesses count per address, whichever account they aim at."""
-    return "login:" + (request.remote_addr or "unknown")
+def login_address_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN_ADDRESS"]
+
+
+def caller_address() -> str:
+    """The caller's address as limits count it; an IPv6 caller by its /64.
+
+    Behind a reverse proxy this is the address the proxy saw, once PROXY_COUNT says how many
+    to trust (api.security). One IPv6 host is usually handed a whole /64, and could take a
+    fresh address from it for every request.
+    """
+    address = request.remote_addr or "unknown"
+    if ":" in address:
+        try:
+            return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+        except ValueError:
+            pass
+    return address
+
+
+def address_key() -> str:
+    return "addr:" + caller_address()
+
+
+def login_account_key() -> str:
+    """Password guesses count per account too, from however many addresses they come."""
+    return "account:" + request.form.get("email", "").strip().lower()[:320]
 
 
 def token_claims() -> dict:
@@ -92,16 +121,16 @@ def api_client_key() -> str:
             return "client:" + token_claims()["sub"]
         except (PyJWTError, JWTExtendedException, KeyError):
             pass
-    return "addr:" + (request.remote_addr or "unknown")
+    return address_key()
 
 
-def token_request_key() -> str:
-    """The client_id asking for a token (form, JSON or HTTP Basic) together with its address."""
+def token_client_key() -> str:
+    """The client_id asking for a token (form, JSON or HTTP Basic), from whichever address."""
     client_id = request.authorization.username if request.authorization else None
     if not client_id:
         body = request.get_json(silent=True)
         client_id = body.get("client_id") if isinstance(body, dict) else request.form.get("client_id")
-    return f"token:{str(client_id or '')[:100]}:{request.remote_addr or 'unknown'}"
+    return f"token:{str(client_id or '')[:100]}"
 
 
 def seconds_until_reset() -> int:

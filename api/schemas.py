@@ -28,8 +28,15 @@ def id_field(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-def decimal_pattern(places: int, minimum: Decimal | None = None, maximum: Decimal | None = None) -> str:
-    """The regular expression of the decimal strings from `minimum` to `maximum` with up to `places` places.
+def decimal_pattern(
+    places: int,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+    *,
+    above_minimum: bool = False,
+) -> str:
+    """The regular expression of the decimal strings from `minimum` (or, `above_minimum`, more than it)
+    to `maximum` with up to `places` places.
 
     Written out in full (no leading zeros, no sign or exponent), so the OpenAPI document states the
     bounds a client must keep to, and the API refuses exactly what the pattern refuses. Bounds other
@@ -37,27 +44,35 @@ def decimal_pattern(places: int, minimum: Decimal | None = None, maximum: Decima
     """
     # Zeros past the last place change nothing ("1000.000" is 1000.00): any number of them.
     fraction = rf"(\.[0-9]{{1,{places}}}0*)?"
-    if minimum is None:
+    if minimum is None and not above_minimum:
         sign = "-?"
-    elif Decimal(minimum) == 0:
+    elif minimum is not None and Decimal(minimum) == 0:
         sign = ""
     else:
         raise ValueError(f"no pattern for a lower bound of {minimum}")
     if maximum is None:
-        return rf"^{sign}(0|[1-9][0-9]*){fraction}$"
-    maximum = Decimal(maximum)
-    whole = int(maximum)
-    if maximum == whole:
-        top = rf"|{whole}(\.0+)?"
-    elif maximum == whole + 1 - Decimal(1).scaleb(-places):
-        whole, top = whole + 1, ""
+        wholes, top = ["0", "[1-9][0-9]*"], ""
     else:
-        raise ValueError(f"no pattern for an upper bound of {maximum} with {places} places")
-    return rf"^{sign}(({_below(whole)}){fraction}{top})$"
+        maximum = Decimal(maximum)
+        whole = int(maximum)
+        if maximum == whole:
+            top = rf"|{whole}(\.0+)?"
+        elif maximum == whole + 1 - Decimal(1).scaleb(-places):
+            whole, top = whole + 1, ""
+        else:
+            raise ValueError(f"no pattern for an upper bound of {maximum} with {places} places")
+        wholes = _below(whole)
+    zero = ""
+    if above_minimum:
+        # Zero itself is out: a whole part of 0 needs a digit other than 0 among the places.
+        wholes = wholes[1:]
+        nonzero = "|".join(f"{'0' * i}[1-9][0-9]{{0,{places - i - 1}}}" for i in range(places))
+        zero = rf"|0\.({nonzero})0*"
+    return rf"^{sign}(({'|'.join(wholes)}){fraction}{zero}{top})$"
 
 
-def _below(number: int) -> str:
-    """An alternation matching the whole numbers from 0 to `number` - 1, without leading zeros."""
+def _below(number: int) -> list[str]:
+    """Alternatives matching the whole numbers from 0 to `number` - 1, without leading zeros; "0" first."""
     digits = str(number)
     # Fewer digits than `number`: any of them.
     alternatives = ["0"]
@@ -69,7 +84,17 @@ def _below(number: int) -> str:
         if int(digit) > lowest:
             rest = len(digits) - i - 1
             alternatives.append(f"{digits[:i]}[{lowest}-{int(digit) - 1}]" + "[0-9]" * rest)
-    return "|".join(alternatives)
+    return alternatives
+
+
+class Pattern(validate.Regexp):
+    """A Regexp the whole string must match, as the document's pattern says (Python's `$` would also
+    let a final newline through, which JSON Schema's does not)."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class DecimalString(fields.Decimal):
@@ -81,9 +106,7 @@ class DecimalString(fields.Decimal):
     """
 
     default_error_messages = {
-        "pattern": (
-            "must be a decimal string with at most {places} decimal places, from {minimum} to {maximum}"
-        )
+        "pattern": ("must be a decimal string with at most {places} decimal places, {minimum} to {maximum}")
     }
 
     def __init__(self, places: int = 2, **kwargs):
@@ -91,16 +114,17 @@ class DecimalString(fields.Decimal):
         bounds = [v for v in self.validators if isinstance(v, validate.Range)]
         self.minimum = bounds[0].min if bounds else None
         self.maximum = bounds[0].max if bounds else None
+        self.above_minimum = bool(bounds) and not bounds[0].min_inclusive
         self.decimal_places = places
-        self.pattern = decimal_pattern(places, self.minimum, self.maximum)
+        self.pattern = decimal_pattern(places, self.minimum, self.maximum, above_minimum=self.above_minimum)
         self._regex = re.compile(self.pattern)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not self._regex.match(value):
+        if not isinstance(value, str) or not self._regex.fullmatch(value):
             raise self.make_error(
                 "pattern",
                 places=self.decimal_places,
-                minimum="any" if self.minimum is None else self.minimum,
+                minimum=f"{'more than' if self.above_minimum else 'from'} {self.minimum}",
                 maximum="any" if self.maximum is None else self.maximum,
             )
         return super()._deserialize(value, attr, data, **kwargs)
@@ -152,7 +176,9 @@ class TokenOut(Schema):
 
 class Money(Schema):
     amount = DecimalString(
-        required=True, validate=validate.Range(min=0, max=MAX_DEAL_VALUE), metadata={"example": "1250.00"}
+        required=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=MAX_DEAL_VALUE),
+        metadata={"example": "1250.00"},
     )
     currency = fields.String(required=True, validate=validate.Length(equal=3), metadata={"example": "EUR"})
 
@@ -183,7 +209,7 @@ class Cursor(fields.String):
                 return out
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not self._regex.match(value):
+        if not isinstance(value, str) or not self._regex.fullmatch(value):
             raise self.make_error("invalid")
         # Above every id there is: the same as starting from the top, and no number SQL cannot hold.
         cursor = int(value, 36) if value else None
@@ -195,6 +221,27 @@ class ListArgs(Schema):
     cursor = Cursor(
         metadata={"description": "next_cursor of the previous page; empty or left out: the first"}
     )
+
+
+class KeyedDict(fields.Dict):
+    """A JSON object of a fixed set of keys, each value checked by its own field (one property each
+    in the document)."""
+
+    def __init__(self, value_fields: dict[str, fields.Field], *, error: str = "not a known key", **kwargs):
+        super().__init__(keys=fields.String(validate=validate.OneOf(value_fields, error=error)), **kwargs)
+        self.value_fields = value_fields
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        errors = {}
+        for key, item in result.items():
+            try:
+                result[key] = self.value_fields[key].deserialize(item)
+            except ValidationError as exc:
+                errors[key] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return result
 
 
 class NarrowingSchema(Schema):

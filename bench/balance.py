@@ -229,7 +229,9 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
         result["flags_raised"] = len(flags.refresh_flags(db.session, now=now))
         db.session.commit()
         result["refresh_flags_s"] = round(time.perf_counter() - started, 1)
-        client, secret = credentials.create_api_client(db.session, partner=db.session.get(Partner, 1))
+        client, secret = credentials.create_api_client(
+            db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
+        )
         client_id = client.client_id
         db.session.commit()
         db.engine.dispose()

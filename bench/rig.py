@@ -106,7 +106,6 @@ class Stack:
             "DB_CONNECT_TIMEOUT": "1",
             # Partner systems here post faster than the production default allows one client.
             "RATE_LIMIT_DEFAULT": "100000 per minute",
-            "PARTNERHUB_DELIVERY_LEASE_SECONDS": "10",
             "PARTNERHUB_DELIVERY_CONNECT_TIMEOUT": "1",
             # The partner systems' webhook receiver listens on loopback.
             "PARTNERHUB_WEBHOOK_PRIVATE_NETWORKS": "true",

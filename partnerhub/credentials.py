@@ -1,5 +1,7 @@
 """Passwords and client secrets: hashing, checking and issuing them."""
 
+import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
@@ -25,29 +27,50 @@ ALL_PARTNER_SCOPES = (
 )
 ADMIN_SCOPE = "admin"
 
+# Marks a client secret's stored form as an HMAC; anything else stored there is an older argon2 hash.
+CLIENT_SECRET_HMAC = "hmac-sha256$"
+
 _hasher = PasswordHasher()
-# Verified against when the client id is unknown, so a wrong id costs as long as a wrong secret.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_PASSWORD_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret)
+def hash_password(password: str) -> str:
+    """A person's password, stored the slow way: people choose guessable ones."""
+    return _hasher.hash(password)
 
 
-def secret_matches(secret_hash: str, secret: str) -> bool:
+def password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(secret_hash, secret)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
+def hash_client_secret(secret: str, *, key: str) -> str:
+    """A client secret's stored form: HMAC-SHA256 under the server's key.
+
+    The secrets we issue are 256 random bits, beyond guessing however fast each guess is,
+    so they need no slow hash; argon2 (64 MiB, a quarter second) would be paid on every
+    token request, by anyone who sends one. The key keeps a leaked table from being checked
+    offline against secrets seen elsewhere.
+    """
+    return CLIENT_SECRET_HMAC + hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
 def create_api_client(
-    session: Session, *, partner: Partner | None, scopes: list[str] | None = None, name: str = ""
+    session: Session,
+    *,
+    partner: Partner | None,
+    hmac_key: str,
+    scopes: list[str] | None = None,
+    name: str = "",
 ) -> tuple[ApiClient, str]:
     """Issue credentials for a partner (or, with no partner, for an operator).
 
     Returns the client and its secret in clear: the only time it exists outside a hash.
     A pending or suspended partner gets none: its clients would be refused a token anyway.
+    `hmac_key` is the server's key for client secrets (`hash_client_secret`).
     """
     if partner is not None:
         refuse_unless_active(partner)
@@ -60,7 +83,7 @@ def create_api_client(
     client = ApiClient(
         partner=partner,
         client_id="phc_" + secrets.token_hex(12),
-        secret_hash=hash_secret(secret),
+        secret_hash=hash_client_secret(secret, key=hmac_key),
         scopes=scopes,
         name=name,
     )
@@ -69,18 +92,30 @@ def create_api_client(
     return client, secret
 
 
-def authenticate_client(session: Session, *, client_id: str, client_secret: str) -> ApiClient:
-    """Return the live client these credentials name, or raise InvalidCredentials."""
+def authenticate_client(session: Session, *, client_id: str, client_secret: str, hmac_key: str) -> ApiClient:
+    """Return the live client these credentials name, or raise InvalidCredentials.
+
+    A known and an unknown client id cost the same one HMAC, so neither the time nor the
+    memory of a refusal tells them apart. A secret still stored as argon2 (issued before
+    client secrets were HMACs) is checked the slow way once and stored as an HMAC from then on.
+    """
+    offered = hash_client_secret(client_secret, key=hmac_key)
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
-        secret_matches(_DUMMY_HASH, client_secret)
         raise InvalidCredentials("Unknown client or wrong secret.")
-    if not secret_matches(client.secret_hash, client_secret):
+    stored = client.secret_hash
+    if stored.startswith(CLIENT_SECRET_HMAC):
+        matches = hmac.compare_digest(stored, offered)
+    else:
+        matches = password_matches(stored, client_secret)
+    if not matches:
         raise InvalidCredentials("Unknown client or wrong secret.")
     if client.revoked_at is not None:
         raise InvalidCredentials("This client has been revoked.")
     if client.partner is not None and client.partner.status != "active":
         raise InvalidCredentials(f"Partner is {client.partner.status}, not active.")
+    # An argon2 hash becomes the HMAC in the transaction that proved the secret; an HMAC stays as it is.
+    client.secret_hash = offered
     client.last_used_at = utcnow()
     return client
 
@@ -121,7 +156,7 @@ def create_user(
         raise InvalidInput({"password": ["must be at least 8 characters"]})
     user = User(
         email=email,
-        password_hash=password_hash or hash_secret(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         partner=partner,
         name=name,
@@ -134,9 +169,9 @@ def create_user(
 def authenticate_user(session: Session, *, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        secret_matches(_DUMMY_HASH, password)
+        password_matches(_DUMMY_PASSWORD_HASH, password)
         raise InvalidCredentials("Wrong email or password.")
-    if not secret_matches(user.password_hash, password) or not user.active:
+    if not password_matches(user.password_hash, password) or not user.active:
         raise InvalidCredentials("Wrong email or password.")
     user.last_login_at = utcnow()
     return user

@@ -5,20 +5,31 @@ lease on them and commits; it then sends with no transaction open, and
 records each outcome in its own short transaction. A worker that dies
 mid-send leaves its rows leased; when the lease ends another worker takes
 them, so every delivery goes out at least once.
+
+No send outlives its lease: each has a deadline (its connect and read timeouts
+together, enforced by `egress.deadline`), and the lease is derived from it.
+
+No partner's receivers hold up another's. A claim takes every partner's oldest
+due row before any partner's second, partners with the fewest rows due first;
+and once a partner's sends in a batch have taken `PARTNER_TURN` in all, its other
+rows go back to the queue for the next claim. A partner with slow endpoints
+therefore costs any other partner at most one slow send per batch.
 """
 
 import json
 import random
 import time
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from standardwebhooks.webhooks import Webhook
 
+from partnerhub import egress
 from partnerhub.db import utcnow
 from partnerhub.lifecycle import confirm_delivery
 from partnerhub.models import Delivery, DeliveryAttempt, WebhookEndpoint
@@ -32,8 +43,26 @@ JITTER = 0.1
 FAILING_LIMIT = timedelta(days=5)
 RESPONSE_EXCERPT = 1000
 DEFAULT_TIMEOUT = (3.05, 10.0)
-DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_BATCH = 10
+# Beyond the sends themselves: workers' clocks that disagree, and name resolution, which no
+# deadline can cut short.
+LEASE_MARGIN = timedelta(seconds=10)
+# How long one partner's sends may run in a batch before the other partners' come first.
+PARTNER_TURN = 1.0
 USER_AGENT = "PartnerHub-Webhooks/1"
+
+
+def send_deadline(timeout: tuple[float, float]) -> float:
+    """The most seconds one send may take, connecting and reading the answer."""
+    return sum(timeout)
+
+
+def lease_for(*, limit: int, timeout: tuple[float, float]) -> timedelta:
+    """A claim's lease: long enough for each of its rows to be sent until its deadline."""
+    return timedelta(seconds=limit * send_deadline(timeout)) + LEASE_MARGIN
+
+
+DEFAULT_LEASE = lease_for(limit=DEFAULT_BATCH, timeout=DEFAULT_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,7 @@ class Claim:
 
     delivery_id: int
     endpoint_id: int
+    partner_id: int
     url: str
     message_id: str
     body: str
@@ -106,20 +136,45 @@ def _due(now: datetime):
     )
 
 
+def _in_turn(now: datetime):
+    """Due rows, numbered within their partner (oldest first), with the size of its queue."""
+    per_partner = {"partition_by": Delivery.partner_id}
+    return (
+        select(
+            Delivery.id,
+            Delivery.next_attempt_at,
+            func.row_number()
+            .over(**per_partner, order_by=(Delivery.next_attempt_at, Delivery.id))
+            .label("turn"),
+            func.count().over(**per_partner).label("queued"),
+        )
+        .where(*_due(now))
+        .subquery()
+    )
+
+
 def claim_due(
-    session: Session, *, now: datetime | None = None, limit: int = 10, lease: timedelta = DEFAULT_LEASE
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = DEFAULT_BATCH,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> list[Claim]:
-    """Lease up to `limit` due deliveries to the caller; no other worker takes them until the lease ends."""
+    """Lease up to `limit` due deliveries to the caller, in turns across partners; no other worker
+    takes them until the lease ends."""
     now = now or utcnow()
-    oldest_first = (Delivery.next_attempt_at, Delivery.id)
+    ranked = _in_turn(now)
+    fair = (ranked.c.turn, ranked.c.queued, ranked.c.next_attempt_at, ranked.c.id)
     if session.get_bind().dialect.name == "postgresql":
-        # Rows another worker is claiming right now are skipped, not waited for.
+        # Rows another worker is claiming right now are skipped, not waited for; the due
+        # conditions are checked again on the rows as locked.
         ids = session.scalars(
             select(Delivery.id)
+            .join(ranked, ranked.c.id == Delivery.id)
             .where(*_due(now))
-            .order_by(*oldest_first)
+            .order_by(*fair)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=Delivery)
         ).all()
         if ids:
             session.execute(
@@ -130,7 +185,7 @@ def claim_due(
             )
     else:
         # One statement: SQLite serialises writers, so the check and the lease cannot interleave.
-        due_ids = select(Delivery.id).where(*_due(now)).order_by(*oldest_first).limit(limit)
+        due_ids = select(ranked.c.id).order_by(*fair).limit(limit)
         ids = session.scalars(
             update(Delivery)
             .where(Delivery.id.in_(due_ids.scalar_subquery()))
@@ -140,13 +195,15 @@ def claim_due(
         ).all()
     if not ids:
         return []
-    deliveries = session.scalars(
-        select(Delivery)
-        .where(Delivery.id.in_(ids))
-        .options(joinedload(Delivery.endpoint))
-        .order_by(*oldest_first)
-        .execution_options(populate_existing=True)
-    ).all()
+    deliveries = _in_turns(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.id.in_(ids))
+            .options(joinedload(Delivery.endpoint))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
     claims = []
     for delivery in deliveries:
         endpoint = delivery.endpoint
@@ -160,6 +217,7 @@ def claim_due(
             Claim(
                 delivery_id=delivery.id,
                 endpoint_id=endpoint.id,
+                partner_id=delivery.partner_id,
                 url=endpoint.url,
                 message_id=delivery.message_id,
                 body=json.dumps(delivery.payload, separators=(",", ":")),
@@ -168,6 +226,18 @@ def claim_due(
         )
     session.flush()
     return claims
+
+
+def _in_turns(oldest_first: list[Delivery]) -> list[Delivery]:
+    """The claimed rows in the order to send them: each partner's first, then each one's second,
+    and so on; within a turn, partners with fewer rows first."""
+    claimed = Counter(d.partner_id for d in oldest_first)
+    turn: dict[int, int] = defaultdict(int)
+    keyed = []
+    for position, delivery in enumerate(oldest_first):
+        turn[delivery.partner_id] += 1
+        keyed.append(((turn[delivery.partner_id], claimed[delivery.partner_id], position), delivery))
+    return [delivery for _, delivery in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def release(session: Session, *, delivery_ids: list[int]) -> None:
@@ -187,7 +257,9 @@ def sign(claim: Claim, *, timestamp: datetime) -> str:
 
 
 def send(claim: Claim, *, http: requests.Session, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> Outcome:
-    """POST one signed delivery and report what happened; never raises for network trouble."""
+    """POST one signed delivery and report what happened; never raises for network trouble.
+
+    `http` comes from `egress.http_session`: its connections are the ones a deadline can cut."""
     # The signature time is the wall clock of the send: receivers reject old timestamps.
     timestamp = datetime.now(UTC)
     headers = {
@@ -198,39 +270,57 @@ def send(claim: Claim, *, http: requests.Session, timeout: tuple[float, float] =
         "webhook-signature": sign(claim, timestamp=timestamp),
     }
     started = time.perf_counter()
-    try:
-        # Redirects are not followed: a receiver answers 2xx where it was registered.
-        with http.post(
-            claim.url,
-            data=claim.body.encode(),
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            excerpt = _excerpt(response)
-            return Outcome(
-                status_code=response.status_code,
-                duration_ms=_ms_since(started),
-                response_excerpt=excerpt,
-                retry_after=parse_retry_after(response.headers.get("retry-after"), now=timestamp),
-            )
-    except requests.Timeout as exc:
-        return Outcome(status_code=None, duration_ms=_ms_since(started), error=f"timeout: {exc}")
-    except requests.ConnectionError as exc:
-        return Outcome(status_code=None, duration_ms=_ms_since(started), error=f"connection error: {exc}")
-    except requests.RequestException as exc:
-        return Outcome(status_code=None, duration_ms=_ms_since(started), error=f"request failed: {exc}")
+    with egress.deadline(send_deadline(timeout)) as deadline:
+        try:
+            # Redirects are not followed: a receiver answers 2xx where it was registered.
+            with http.post(
+                claim.url,
+                data=claim.body.encode(),
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                excerpt = _excerpt(response)
+                return Outcome(
+                    status_code=response.status_code,
+                    duration_ms=_ms_since(started),
+                    response_excerpt=excerpt,
+                    retry_after=parse_retry_after(response.headers.get("retry-after"), now=timestamp),
+                )
+        except (requests.RequestException, OSError) as exc:
+            error = failure(exc, timeout=timeout, deadline=deadline)
+            return Outcome(status_code=None, duration_ms=_ms_since(started), error=error)
+
+
+def failure(exc: BaseException, *, timeout: tuple[float, float], deadline: egress.Deadline) -> str:
+    """What went wrong, in words the partner reads (GET /deliveries): never the addresses its
+    host resolved to, nor the platform's own error text."""
+    if deadline.expired:
+        return f"timed out after {deadline.seconds:g} s"
+    if egress.refused(exc):
+        return "address not allowed"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"could not connect within {timeout[0]:g} s"
+    if isinstance(exc, requests.Timeout):
+        return f"timed out after {timeout[1]:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not connect"
+    return "request failed"
 
 
 def _excerpt(response: requests.Response) -> str:
     # Read no more than we keep: a receiver may answer with megabytes.
     chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=RESPONSE_EXCERPT):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= RESPONSE_EXCERPT:
-            break
+    try:
+        for chunk in response.iter_content(chunk_size=RESPONSE_EXCERPT):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= RESPONSE_EXCERPT:
+                break
+    except (requests.RequestException, OSError):
+        # The status is the answer; a body cut short (by the deadline, say) is kept as far as it came.
+        pass
     return b"".join(chunks)[:RESPONSE_EXCERPT].decode("utf-8", errors="replace")
 
 
@@ -312,8 +402,7 @@ def deliver_due(
     *,
     http: requests.Session,
     now: datetime | None = None,
-    limit: int = 10,
-    lease: timedelta = DEFAULT_LEASE,
+    limit: int = DEFAULT_BATCH,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> int:
     """Claim one batch, send it, record every outcome; return how many were sent.
@@ -322,25 +411,34 @@ def deliver_due(
     that none stays open across an HTTP call, and each outcome is kept the
     moment it is known.
     """
+    lease = lease_for(limit=limit, timeout=timeout)
     claims = claim_due(session, now=now, limit=limit, lease=lease)
     session.commit()
     started = time.monotonic()
-    longest_send = sum(timeout)
+    # The lease covers every send to its deadline; this holds even if one ran over.
+    last_start = (lease - LEASE_MARGIN).total_seconds() - send_deadline(timeout)
     # Rows of an endpoint disabled during this batch were failed with it: not sent.
     disabled: set[int] = set()
+    spent: dict[int, float] = defaultdict(float)
     sent = 0
     for index, claim in enumerate(claims):
-        if time.monotonic() - started + longest_send > lease.total_seconds():
+        if time.monotonic() - started > last_start:
             # Never start a send the lease might not cover: another worker could take the row meanwhile.
             release(session, delivery_ids=[c.delivery_id for c in claims[index:]])
             session.commit()
             break
-        if claim.endpoint_id in disabled:
+        if claim.endpoint_id in disabled or spent[claim.partner_id] >= PARTNER_TURN:
             continue
+        sending = time.monotonic()
         outcome = send(claim, http=http, timeout=timeout)
         recorded = record_outcome(session, claim=claim, outcome=outcome, now=now)
         if not recorded.endpoint.enabled:
             disabled.add(claim.endpoint_id)
+        spent[claim.partner_id] += time.monotonic() - sending
+        if spent[claim.partner_id] >= PARTNER_TURN:
+            # The partner's turn is over: its other rows go back now, for another worker or the next claim.
+            rest = [c.delivery_id for c in claims[index + 1 :] if c.partner_id == claim.partner_id]
+            release(session, delivery_ids=rest)
         session.commit()
         sent += 1
     return sent

@@ -273,8 +273,11 @@ def has_data(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Partner)) > 0
 
 
-def seed(session: Session, *, now: datetime | None = None, history: bool = True) -> dict:
-    """Create the demo exchange with months of history; returns the logins and API clients it made."""
+def seed(session: Session, *, hmac_key: str, now: datetime | None = None, history: bool = True) -> dict:
+    """Create the demo exchange with months of history; returns the logins and API clients it made.
+
+    `hmac_key` is the server's key for client secrets (`credentials.hash_client_secret`).
+    """
     now = now or utcnow()
     began = now - timedelta(days=HISTORY_DAYS + 10)
     for slug, name in CATEGORIES:
@@ -286,7 +289,7 @@ def seed(session: Session, *, now: datetime | None = None, history: bool = True)
     logins, clients = [], []
     admin_email = "admin@partnerhub.example"
     # Every demo login shares the published password: hashing it once saves seconds of argon2.
-    password_hash = credentials.hash_secret(DEMO_PASSWORD)
+    password_hash = credentials.hash_password(DEMO_PASSWORD)
     credentials.create_user(
         session,
         email=admin_email,
@@ -334,7 +337,7 @@ def seed(session: Session, *, now: datetime | None = None, history: bool = True)
             ApiClient(
                 partner=partner,
                 client_id=client_id,
-                secret_hash=credentials.hash_secret(secret),
+                secret_hash=credentials.hash_client_secret(secret, key=hmac_key),
                 scopes=list(credentials.ALL_PARTNER_SCOPES),
                 name="demo",
             )

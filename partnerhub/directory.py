@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Category, Complement, Partner, ProductLine
+from partnerhub.validation import Checks
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email")
 SIZE_FIELDS = ("sales_reps", "revenue_band", "monthly_leads")
@@ -19,20 +20,42 @@ def _ensure_name_free(session: Session, name: str, *, except_id: int | None = No
         raise Conflict(f"A partner named {name!r} already exists.")
 
 
+# (lowest, highest) of a partner's size figures.
+SIZE_BOUNDS = {"sales_reps": (1, 100_000), "monthly_leads": (0, 10_000_000)}
+
+
+def _checked(profile: dict, size: dict) -> tuple[dict, dict]:
+    """The profile and size as they are kept (names and addresses trimmed), or InvalidInput."""
+    checks = Checks()
+    profile = dict(profile)
+    if "name" in profile:
+        profile["name"] = checks.name("name", profile["name"])
+    if "website" in profile:
+        profile["website"] = checks.website("website", profile["website"])
+    if "contact_email" in profile:
+        profile["contact_email"] = checks.email("contact_email", profile["contact_email"])
+    for field, (low, high) in SIZE_BOUNDS.items():
+        checks.number(f"size.{field}", size.get(field), low, high)
+    checks.done()
+    return profile, size
+
+
 def register_partner(session: Session, *, name: str, size: dict | None = None, **profile) -> Partner:
     """Register a partner; it stays pending until an admin approves it."""
-    _ensure_name_free(session, name)
-    partner = Partner(name=name, status="pending")
-    _apply_profile(partner, profile, size or {})
+    profile, size = _checked({**profile, "name": name}, size or {})
+    _ensure_name_free(session, profile["name"])
+    partner = Partner(status="pending")
+    _apply_profile(partner, profile, size)
     session.add(partner)
     session.flush()
     return partner
 
 
 def update_profile(session: Session, *, partner: Partner, size: dict | None = None, **profile) -> Partner:
+    profile, size = _checked(profile, size or {})
     if "name" in profile:
         _ensure_name_free(session, profile["name"], except_id=partner.id)
-    _apply_profile(partner, profile, size or {})
+    _apply_profile(partner, profile, size)
     session.flush()
     return partner
 
@@ -122,6 +145,9 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
 
 
 def add_category(session: Session, *, slug: str, name: str, parent: str | None = None) -> Category:
+    checks = Checks()
+    name = checks.name("name", name)
+    checks.done()
     if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict(f"Category {slug!r} already exists.")
     category = Category(slug=slug, name=name)
@@ -136,6 +162,9 @@ def declare_complement(
     session: Session, *, category: str, complement: str, weight: float = 1.0, symmetric: bool = True
 ) -> list[Complement]:
     """Declare that lines in `complement` help sell `category` (and back, when symmetric)."""
+    checks = Checks()
+    checks.number("weight", weight, 0, 1, above_low=True)
+    checks.done()
     first = category_by_slug(session, category, field=None)
     second = category_by_slug(session, complement, field="complement")
     if first.id == second.id:

@@ -10,17 +10,29 @@ the check and the connection) to a private address is refused too.
 
 `private_ok` allows them all: for development and the tests, whose receivers listen on
 loopback, and for a platform whose partners' systems sit in its own network.
+
+Every send has a deadline as well (`deadline`): requests' timeouts bound each read, not
+the answer, so a receiver trickling a byte now and then would hold a worker, and the
+lease on its delivery, for as long as it liked. One thread per process shuts the
+connections of a send down when its time is up.
 """
 
+import heapq
 import ipaddress
+import itertools
+import os
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 REFUSED = "must reach a public address, not a loopback, private, link-local or reserved one"
 
@@ -43,6 +55,138 @@ def url_refusal(url: str, *, private_ok: bool) -> str | None:
         return None  # a name, not an address: checked when the worker connects
 
 
+class NotPublic(NewConnectionError):
+    """A connection refused because it would reach an internal address."""
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether a failed request was stopped here, for reaching an internal address."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, NotPublic):
+            return True
+        seen.add(id(exc))
+        # requests wraps urllib3's MaxRetryError, which keeps the cause as `reason`.
+        exc = getattr(exc, "reason", None) or (exc.args[0] if exc.args else None)
+        if not isinstance(exc, BaseException):
+            return False
+    return False
+
+
+class Deadline:
+    """The wall-clock limit of one send, and the connections it is using."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+        self.expired = False
+        self.over = False
+        self.connections: list[HTTPConnection] = []
+
+
+class _Watchdog:
+    """One thread per process that shuts the connections of sends past their deadline.
+
+    Shut down, not closed: the sending thread may be blocked reading the socket, and
+    shutdown wakes it with an end of stream while its file descriptor stays its own.
+    """
+
+    def __init__(self):
+        self._lock = threading.Condition()
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._pid = None
+
+    def arm(self, deadline: Deadline) -> None:
+        with self._lock:
+            # One thread per process: a forked child does not inherit its parent's.
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._due = []
+                threading.Thread(target=self._run, name="send-deadlines", daemon=True).start()
+            heapq.heappush(self._due, (deadline.until, next(self._order), deadline))
+            if self._due[0][2] is deadline:
+                self._lock.notify()
+
+    def watch(self, deadline: Deadline, connection: HTTPConnection) -> bool:
+        """Cut `connection` with the send; True when the send's time is already up."""
+        with self._lock:
+            if connection not in deadline.connections:
+                deadline.connections.append(connection)
+            return deadline.expired
+
+    def disarm(self, deadline: Deadline) -> None:
+        with self._lock:
+            # Left in the heap: it is dropped when it comes to the top.
+            deadline.over = True
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                while self._due and self._due[0][2].over:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._lock.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._lock.wait(left)
+                    continue
+                _, _, deadline = heapq.heappop(self._due)
+                deadline.expired = True
+                for connection in deadline.connections:
+                    _shut(connection.sock)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    # Already closed, or never connected: nothing to cut.
+    if sock is not None:
+        with suppress(OSError):
+            # socket.socket's own: an SSLSocket's shutdown would also unwrap it under the reader.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+_current = threading.local()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Cut every connection the calling thread's requests use once `seconds` have passed."""
+    limit = Deadline(seconds)
+    _watchdog.arm(limit)
+    _current.deadline = limit
+    try:
+        yield limit
+    finally:
+        _current.deadline = None
+        _watchdog.disarm(limit)
+
+
+class _Watched:
+    """A urllib3 connection that the calling thread's deadline can cut."""
+
+    def connect(self):
+        limit = getattr(_current, "deadline", None)
+        if limit is not None:
+            self._watch(limit)
+        super().connect()
+        # Name resolution and the connect itself cannot be cut: whatever they took, go no further.
+        if limit is not None and self._watch(limit):
+            self.close()
+            raise ConnectTimeoutError(self, f"no connection within {limit.seconds:g} s")
+
+    def request(self, *args, **kwargs):
+        # A kept-alive connection is reused without connect().
+        limit = getattr(_current, "deadline", None)
+        if limit is not None:
+            self._watch(limit)
+        return super().request(*args, **kwargs)
+
+    def _watch(self, limit: Deadline) -> bool:
+        return _watchdog.watch(limit, self)
+
+
 class _PublicOnly:
     """A urllib3 connection that connects only to public addresses."""
 
@@ -50,44 +194,44 @@ class _PublicOnly:
         # Before connecting, so an internal port is neither reached nor told open from closed.
         for *_, sockaddr in socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM):
             if not is_public(sockaddr[0]):
-                raise NewConnectionError(self, f"{self.host} resolves to {sockaddr[0]}: {REFUSED}")
+                raise NotPublic(self, f"{self.host} resolves to {sockaddr[0]}: {REFUSED}")
         sock = super()._new_conn()
         # And after: the name may have resolved differently a moment later.
         peer = sock.getpeername()[0]
         if not is_public(peer):
             sock.close()
-            raise NewConnectionError(self, f"{self.host} connected to {peer}: {REFUSED}")
+            raise NotPublic(self, f"{self.host} connected to {peer}: {REFUSED}")
         return sock
 
 
-class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
-    pass
+def _pools(*mixins: type) -> dict[str, type]:
+    http = type("HTTPConnection", (*mixins, HTTPConnection), {})
+    https = type("HTTPSConnection", (*mixins, HTTPSConnection), {})
+    return {
+        "http": type("HTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("HTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+    }
 
 
-class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
-    pass
+_ANYWHERE = _pools(_Watched)
+_PUBLIC_ONLY = _pools(_Watched, _PublicOnly)
 
 
-class _PublicHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _PublicHTTPConnection
+class _Adapter(HTTPAdapter):
+    def __init__(self, pools: dict[str, type]):
+        self._pools = pools
+        super().__init__()
 
-
-class _PublicHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _PublicHTTPSConnection
-
-
-class _PublicOnlyAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = self._pools
 
 
 def http_session(*, private_ok: bool) -> requests.Session:
     """The HTTP session the worker sends webhooks with."""
     http = requests.Session()
-    if not private_ok:
-        for prefix in ("http://", "https://"):
-            http.mount(prefix, _PublicOnlyAdapter())
-        # A proxy from the environment would make the connection, past these checks.
-        http.trust_env = False
+    for prefix in ("http://", "https://"):
+        http.mount(prefix, _Adapter(_ANYWHERE if private_ok else _PUBLIC_ONLY))
+    # A proxy from the environment would make the connection, past these checks and the deadline.
+    http.trust_env = False
     return http

@@ -16,6 +16,7 @@ from partnerhub.db import built_once, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import IdempotencyKey, Lead
+from partnerhub.validation import Checks
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
@@ -63,6 +64,7 @@ def take_lead(
     """
     now = now or utcnow()
     partner = acting_partner(session, actor)
+    contact = _checked_contact(contact, need)
     partner_id = actor.partner_id
     slug = need.get("category")
     category = category_by_slug(session, slug, field="need.category") if slug else None
@@ -115,6 +117,21 @@ def take_lead(
     return lead
 
 
+def _checked_contact(contact: dict, need: dict) -> dict:
+    """The contact as it is kept: trimmed; a blank name, an address or number of the wrong shape, or
+    text that cannot be stored (in the need's words too) refused."""
+    checks = Checks()
+    checked = {
+        "name": checks.name("contact.name", contact.get("name"), required=False) or "",
+        "email": checks.email("contact.email", contact.get("email")),
+        "phone": checks.phone("contact.phone", contact.get("phone")),
+        "company": checks.name("contact.company", contact.get("company"), required=False),
+    }
+    checks.text("need.text", need.get("text"))
+    checks.done()
+    return checked
+
+
 def _refuse_a_second(session: Session, partner_id: int, external_id: str | None) -> None:
     if external_id is None:
         return
@@ -162,7 +179,7 @@ def request_fingerprint(body: bytes) -> str:
     """A hash of the request body that ignores key order and whitespace in JSON."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
 

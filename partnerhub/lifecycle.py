@@ -124,6 +124,15 @@ def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handof
     return handoff
 
 
+def lead_withheld(handoff: Handoff, *, partner_id: int | None) -> bool:
+    """Whether `partner_id` no longer sees who the lead is: the receiver of a recalled handoff.
+
+    It still sees that the handoff existed and was recalled; the buyer's contact, need and the
+    warm-up note written about them went back with the lead.
+    """
+    return handoff.status == "recalled" and partner_id == handoff.to_partner_id
+
+
 # --- moving --------------------------------------------------------------------
 
 
@@ -219,7 +228,7 @@ def move_handoff(
         raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
     if to == "won" and not _a_deal_value(deal_value):
         raise InvalidInput(
-            {"deal_value.amount": [f"must be an amount from 0 to {MAX_DEAL_VALUE}, in whole cents"]}
+            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
         )
     if to == "won" and currency is not None and currency != handoff.currency:
         raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
@@ -251,8 +260,9 @@ def in_whole_cents(amount: Decimal) -> bool:
 
 
 def _a_deal_value(value) -> bool:
+    # A won deal is worth something: 0 would pay a fixed reward on nothing sold.
     amount = Decimal(value)
-    return in_whole_cents(amount) and 0 <= amount <= MAX_DEAL_VALUE
+    return in_whole_cents(amount) and 0 < amount <= MAX_DEAL_VALUE
 
 
 def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None = None) -> Handoff | None:

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from partnerhub.actors import refuse_unless_active
 from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from partnerhub.errors import Conflict, DomainError, NotAllowed, NotFound
 from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Partner, Partnership
+from partnerhub.validation import Checks
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,14 @@ class Move:
     # "responder": only the invited side; "either": both; "pauser": the side that paused.
     by: str
 
+
+# (lowest, highest) of each number in a partnership's terms.
+TERM_BOUNDS = {
+    "reward_value": (0, 10_000_000),
+    "rep_share_percent": (0, 100),
+    "accept_sla_hours": (1, 24 * 30),
+    "monthly_cap": (1, 1_000_000),
+}
 
 MOVES = {
     "accept": Move(("proposed",), "active", "responder"),
@@ -87,11 +96,25 @@ def propose_partnership(session: Session, *, proposer: Partner, partner_id: int,
 
 
 def _check_terms(terms: dict) -> None:
+    checks = Checks()
+    # Amounts arrive as Decimal or as their text; counts as int.
+    values = {name: terms.get(name) for name in TERM_BOUNDS}
     for name in ("reward_value", "rep_share_percent"):
-        if name in terms and not in_whole_cents(Decimal(terms[name])):
-            raise InvalidInput({f"terms.{name}": ["must have at most 2 decimal places"]})
-    if terms.get("reward_type") == "percent" and Decimal(terms.get("reward_value", 0)) > MAX_PERCENT:
-        raise InvalidInput({"terms.reward_value": [f"a percent reward cannot exceed {MAX_PERCENT}"]})
+        if values[name] is not None:
+            values[name] = Decimal(values[name])
+    for name, (low, high) in TERM_BOUNDS.items():
+        checks.number(f"terms.{name}", values[name], low, high)
+    for name in ("reward_value", "rep_share_percent"):
+        if values[name] is not None and not in_whole_cents(values[name]):
+            checks.refuse(f"terms.{name}", "must have at most 2 decimal places")
+    reward = values["reward_value"]
+    if (
+        terms.get("reward_type") == "percent"
+        and "terms.reward_value" not in checks.errors
+        and reward > MAX_PERCENT
+    ):
+        checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")
+    checks.done()
 
 
 def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainError | None:

@@ -50,6 +50,9 @@ PRIOR_DEALS = 5
 HALF_SPEED_HOURS = 24.0
 OPEN_PER_REP_LIMIT = 15
 CONFLICT_DAYS = 90
+# The conflict another sender's lead causes, said without whose lead, which partner holds it or
+# since when: the sender would otherwise learn who works a buyer it never handed over.
+WORKED_ELSEWHERE = "the contact is already being worked by a partner"
 HISTORY_DAYS = 90
 RUNNERS_UP = 5
 
@@ -80,7 +83,10 @@ class Candidate:
     sender_sales_reps: int = 1
     sender_monthly_leads: int = 0
     held_before: bool = False
+    # The day the sender itself last handed the same contact to this candidate.
     conflict_on: str | None = None
+    # Another sender handed the same contact to this candidate.
+    worked_elsewhere: bool = False
     monthly_cap: int | None = None
     sent_this_month: int = 0
 
@@ -127,6 +133,16 @@ class Decision:
         return self.leaders[0] if self.leaders else None
 
     @property
+    def told(self) -> list[tuple[Candidate | None, str]]:
+        """The exclusions as the sender may hear them: a candidate that holds another sender's
+        lead with the contact is not named (None), and the reason is said once."""
+        told: dict[tuple[int | None, str], tuple[Candidate | None, str]] = {}
+        for c, why in self.excluded:
+            shown = None if why == WORKED_ELSEWHERE else c
+            told.setdefault((shown and shown.partner_id, why), (shown, why))
+        return list(told.values())
+
+    @property
     def ranked(self) -> list[Ranked]:
         if self._ranked is None:
             limit = self._per_rep_limit
@@ -152,6 +168,8 @@ def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str |
             f"conflict: the same contact was handed to {c.partner_name} on {c.conflict_on} "
             f"(within {CONFLICT_DAYS} days)"
         )
+    if c.worked_elsewhere:
+        return WORKED_ELSEWHERE
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
         return f"at its monthly cap of {c.monthly_cap} leads"
     limit = max(c.sales_reps, 1) * per_rep_limit
@@ -326,6 +344,7 @@ def _candidate_rows(dialect: str):
             exchange.c.sent_back,
             exchange.c.this_month,
             same_contact.c.conflict_at,
+            same_contact.c.own_conflict_at,
         )
         .join(ProductLine, ProductLine.partner_id == partnered.c.other_id)
         .join(Partner, Partner.id == ProductLine.partner_id)
@@ -405,7 +424,8 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             sender_sales_reps=sender_sales_reps,
             sender_monthly_leads=sender_monthly_leads,
             held_before=partner_id in held,
-            conflict_on=_day(row.conflict_at) if row.conflict_at is not None else None,
+            conflict_on=_day(row.own_conflict_at) if row.own_conflict_at is not None else None,
+            worked_elsewhere=row.conflict_at is not None,
             monthly_cap=row.cap,
             sent_this_month=int(row.this_month or 0),
         )
@@ -497,8 +517,8 @@ def _exchange(dialect: str, partnered):
 
 def _same_contact():
     """Per partner, when it last received a lead with the lead's email or phone (binds `email`,
-    `phone`: a NULL matches nothing) since `conflict_since`; the join to the candidates keeps
-    the sender's partners.
+    `phone`: a NULL matches nothing) since `conflict_since`, and when from the sender itself
+    (`sender_id`); the join to the candidates keeps the sender's partners.
 
     Found from the leads with that contact, by their indexes, then their handoffs by lead.
     Asked from the receivers' side instead, the database read every handoff a candidate had
@@ -507,7 +527,7 @@ def _same_contact():
 
     def received(contact, value: str):
         return (
-            select(Handoff.to_partner_id.label("partner_id"), Handoff.sent_at)
+            select(Handoff.to_partner_id.label("partner_id"), Handoff.from_partner_id, Handoff.sent_at)
             .join(Lead, Lead.id == Handoff.lead_id)
             .where(
                 contact == bindparam(value),
@@ -519,7 +539,13 @@ def _same_contact():
     both = union_all(received(Lead.contact_email_norm, "email"), received(Lead.contact_phone_norm, "phone"))
     both = both.subquery("with_contact")
     return (
-        select(both.c.partner_id, func.max(both.c.sent_at).label("conflict_at"))
+        select(
+            both.c.partner_id,
+            func.max(both.c.sent_at).label("conflict_at"),
+            func.max(case((both.c.from_partner_id == bindparam("sender_id"), both.c.sent_at))).label(
+                "own_conflict_at"
+            ),
+        )
         .group_by(both.c.partner_id)
         .subquery("same_contact")
     )
@@ -556,7 +582,7 @@ def options_for(session: Session, *, lead: Lead, now: datetime | None = None) ->
 def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
     """Sentences saying why nobody received the lead."""
     if decision.excluded:
-        return [f"{c.partner_name}: {reason}" for c, reason in decision.excluded]
+        return [f"{c.partner_name}: {why}" if c else why[0].upper() + why[1:] for c, why in decision.told]
     need = lead.need_category.name if lead.need_category else "its need"
     where = f" in {lead.region}" if lead.region else ""
     return [f"No active partnership with a partner whose product line fits {need}{where}."]
@@ -577,8 +603,8 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
         }
         for r in others
     ] + [
-        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why}
-        for c, why in decision.excluded
+        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why} if c else {"excluded": why}
+        for c, why in decision.told
     ]
 
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from partnerhub import egress
@@ -17,6 +17,8 @@ from partnerhub.models.delivery import EVENT_TYPES
 # Long enough for a partner to roll the new secret out to every receiver it runs.
 ROTATION_OVERLAP = timedelta(hours=24)
 REDELIVERABLE = ("failed", "dead")
+# Each endpoint may cost the worker a slow send per batch: a partner gets a handful, not a fleet.
+MAX_ENDPOINTS = 10
 
 
 def new_secret() -> str:
@@ -54,6 +56,7 @@ def add_endpoint(
 
     `private_ok`: the URL may name a loopback or private address (`egress`)."""
     _check(url, events, private_ok)
+    _check_room(session, partner)
     endpoint = WebhookEndpoint(
         partner_id=partner.id,
         url=url,
@@ -65,6 +68,15 @@ def add_endpoint(
     session.add(endpoint)
     session.flush()
     return endpoint
+
+
+def _check_room(session: Session, partner: Partner) -> None:
+    # The partner's row is locked first, so two registrations at once cannot both take the last place.
+    session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+    registered = session.scalar(select(func.count()).select_from(endpoints_of(partner.id).subquery()))
+    if registered >= MAX_ENDPOINTS:
+        reason = f"a partner may have at most {MAX_ENDPOINTS} webhook endpoints; delete one to add another"
+        raise InvalidInput({"url": [reason]})
 
 
 def endpoints_of(partner_id: int) -> Select:

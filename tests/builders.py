@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,13 +34,8 @@ _counter = itertools.count(1)
 
 
 @cache
-def _secret_hash() -> str:
-    return credentials.hash_secret(TEST_SECRET)
-
-
-@cache
 def _password_hash() -> str:
-    return credentials.hash_secret(TEST_PASSWORD)
+    return credentials.hash_password(TEST_PASSWORD)
 
 
 class Builder:
@@ -132,7 +128,9 @@ class Builder:
             ApiClient(
                 partner=partner,
                 client_id=f"phc_test{next(_counter)}",
-                secret_hash=_secret_hash(),
+                secret_hash=credentials.hash_client_secret(
+                    TEST_SECRET, key=current_app.config["CLIENT_SECRET_HMAC_KEY"]
+                ),
                 scopes=list(scopes or default),
             )
         )

@@ -5,20 +5,20 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import delivery, outbox, webhooks
+from partnerhub import delivery, egress, outbox, webhooks
 from partnerhub.db import utcnow
 from partnerhub.models import Delivery, Notice
+from tests.receiver import SlowReceiver
 
 HANDOFF = {"id": 7, "lead_id": 3, "status": "sent", "version": 1}
 
 
 @pytest.fixture
 def http():
-    with requests.Session() as session:
+    with egress.http_session(private_ok=True) as session:
         yield session
 
 
@@ -121,7 +121,7 @@ def test_an_unreachable_receiver_is_retried(session, build, http):
     row = session.get(Delivery, queued.id)
     assert row.status == "pending"
     assert row.attempt_log[0].status_code is None
-    assert row.attempt_log[0].error.startswith("connection error")
+    assert row.attempt_log[0].error == "could not connect"
 
 
 def test_a_410_disables_the_endpoint_and_tells_the_partners_managers(session, build, receiver, http):
@@ -246,15 +246,85 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(session, b
     queued = _emit(session, partner)
     t0 = utcnow()
 
+    lease = delivery.DEFAULT_LEASE
     first = delivery.claim_due(session, now=t0)
     session.commit()
-    during = delivery.claim_due(session, now=t0 + timedelta(seconds=59))
-    after = delivery.claim_due(session, now=t0 + timedelta(seconds=61))
+    during = delivery.claim_due(session, now=t0 + lease - timedelta(seconds=1))
+    after = delivery.claim_due(session, now=t0 + lease + timedelta(seconds=1))
     session.commit()
 
     assert [c.delivery_id for c in first] == [queued.id]
     assert during == []
     assert [c.delivery_id for c in after] == [queued.id]
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_sends_deadline(session, build, http):
+    """Each byte comes within the read timeout, so only a deadline over the whole send ends it."""
+    partner = build.partner()
+    answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+    with SlowReceiver(trickle=answer, every=0.3) as trickler:
+        build.endpoint(partner, trickler.url)
+        queued = _emit(session, partner)
+
+        delivery.deliver_due(session, http=http, now=utcnow(), timeout=(0.5, 1.0))
+
+    row = session.get(Delivery, queued.id)
+    assert trickler.ids() == [queued.message_id]
+    assert (row.status, row.last_status_code, row.last_error) == ("pending", None, "timed out after 1.5 s")
+
+
+def test_the_lease_outlives_every_send_its_claim_may_make():
+    for limit, timeout in [(10, delivery.DEFAULT_TIMEOUT), (5, (1.0, 3.0))]:
+        longest_sends = limit * delivery.send_deadline(timeout)
+
+        lease = delivery.lease_for(limit=limit, timeout=timeout)
+
+        assert lease.total_seconds() > longest_sends
+
+
+def test_a_claim_takes_every_partners_oldest_delivery_before_any_partners_second(session, build):
+    busy, quiet = build.partner("Busy"), build.partner("Quiet")
+    build.endpoint(busy)
+    build.endpoint(quiet)
+    busy_ids = [_emit(session, busy).id for _ in range(6)]
+    quiet_id = _emit(session, quiet).id
+
+    claims = delivery.claim_due(session, now=utcnow(), limit=3)
+
+    assert [c.delivery_id for c in claims] == [quiet_id, busy_ids[0], busy_ids[1]]
+
+
+def test_a_partner_whose_sends_used_up_its_turn_hands_its_other_deliveries_back(
+    session, build, receiver, http
+):
+    slow, quick = build.partner("Slow"), build.partner("Quick")
+    with SlowReceiver() as black_hole:
+        for _ in range(3):
+            build.endpoint(slow, black_hole.url)
+        build.endpoint(quick, receiver.url)
+        held = outbox.emit(session, partner_id=slow.id, event_type="flag.raised", data={"id": 1})
+        quick_one = _emit(session, quick)
+
+        sent = delivery.deliver_due(session, http=http, now=utcnow(), timeout=(0.5, 1.2))
+
+    rows = [session.get(Delivery, d.id) for d in held]
+    assert sent == 2
+    assert session.get(Delivery, quick_one.id).status == "delivered"
+    assert sorted(r.attempts for r in rows) == [0, 0, 1]
+    assert [r.lease_until for r in rows] == [None, None, None]
+    assert len(black_hole.held) == 1
+
+
+def test_a_failure_shown_to_the_partner_names_no_address_its_host_resolved_to(session, build, http, client):
+    partner = build.partner()
+    build.endpoint(partner, "http://no-such-host.invalid/hook")
+    queued = _emit(session, partner)
+
+    _send(session, http, utcnow())
+    shown = client.get(f"/api/v1/deliveries/{queued.id}", headers=build.headers(partner)).get_json()
+
+    assert shown["last_error"] == "could not connect"
+    assert [a["error"] for a in shown["attempts"]] == ["could not connect"]
 
 
 @pytest.mark.postgres_only

@@ -36,7 +36,7 @@ def test_import_routes_the_good_rows_and_reports_the_bad_ones(runner, build, ses
         "not_qualified": 1,
     }
     assert report["rejected"] == [
-        {"row": 3, "errors": {"contact.email": ["Not a valid email address."]}},
+        {"row": 3, "errors": {"contact.email": ["must be an email address such as name@example.com"]}},
         {"row": 5, "errors": {"_row": ["Lead 'a-1' was already received."]}},
         {"row": 6, "errors": {"need.category": ["unknown category 'no-such-category'"]}},
         {"row": 8, "errors": {"consent": ["Not a valid boolean."]}},
@@ -58,7 +58,7 @@ def test_import_prints_a_readable_report(runner, build, tmp_path):
     result = runner.invoke(args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co"])
 
     assert "7 rows: 0 routed, 2 unrouted, 1 not qualified, 4 rejected." in result.stdout
-    assert "row 3: contact.email: Not a valid email address." in result.stdout
+    assert "row 3: contact.email: must be an email address such as name@example.com" in result.stdout
 
 
 def test_import_for_an_unknown_partner_fails_clearly(runner, tmp_path):
@@ -69,3 +69,27 @@ def test_import_for_an_unknown_partner_fails_clearly(runner, tmp_path):
 
     assert result.exit_code != 0
     assert "No partner 'Nobody'" in result.output
+
+
+def test_a_row_with_text_no_database_can_store_is_reported_not_a_crash(runner, build, tmp_path):
+    build.partner("Windows Co", lines=["windows"])
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        CSV.splitlines()[0] + "\nb-1,Nul\x00Buyer,nul@example.test,,,window-installation,Fits\x00,DE-BE,yes\n"
+    )
+
+    result = runner.invoke(
+        args=["partnerhub", "import-leads", str(path), "--partner", "Windows Co", "--json"]
+    )
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.exit_code == 0
+    assert report["rejected"] == [
+        {
+            "row": 2,
+            "errors": {
+                "contact.name": ["contains a character that is not text (NUL or a lone UTF-16 surrogate)"],
+                "need.text": ["contains a character that is not text (NUL or a lone UTF-16 surrogate)"],
+            },
+        }
+    ]

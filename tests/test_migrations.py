@@ -3,6 +3,7 @@
 import os
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from api import create_app
@@ -10,7 +11,8 @@ from partnerhub.db import Base
 from tests.conftest import MIGRATIONS, recreate_postgres_database
 
 
-def test_migrations_upgrade_an_empty_database_and_downgrade_again(tmp_path, monkeypatch):
+def _empty_database_app(tmp_path, monkeypatch):
+    """The app on a database of its own with no tables yet, for migrations to build."""
     url = os.environ.get("PARTNERHUB_TEST_DATABASE_URL")
     if url:
         url = url + "_migrations"
@@ -19,6 +21,11 @@ def test_migrations_upgrade_an_empty_database_and_downgrade_again(tmp_path, monk
         url = f"sqlite:///{tmp_path / 'migrate.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     app = create_app({"TESTING": True})
+    return app
+
+
+def test_migrations_upgrade_an_empty_database_and_downgrade_again(tmp_path, monkeypatch):
+    app = _empty_database_app(tmp_path, monkeypatch)
 
     with app.app_context():
         from api.extensions import db
@@ -43,3 +50,58 @@ def test_the_models_and_the_migrations_agree(app):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
 
     assert diff == []
+
+
+def test_failures_stored_in_the_old_words_are_rewritten_without_addresses(tmp_path, monkeypatch):
+    app = _empty_database_app(tmp_path, monkeypatch)
+    old = {
+        "timeout: HTTPSConnectionPool(host='hooks.example', port=443): Read timed out.": "timed out",
+        "connection error: hooks.example resolves to 10.0.0.7: must reach a public address, not a"
+        " loopback, private, link-local or reserved one": "address not allowed",
+        "connection error: Failed to resolve 'hooks.example' ([Errno -2] Name or service not known)": (
+            "could not connect"
+        ),
+        "request failed: Invalid URL": "request failed",
+        "endpoint disabled: deleted": "endpoint disabled: deleted",
+    }
+
+    tables = Base.metadata.tables
+
+    with app.app_context():
+        from api.extensions import db
+
+        upgrade(directory=str(MIGRATIONS))
+        with db.engine.begin() as conn:
+            conn.execute(tables["partners"].insert().values(id=1, name="P"))
+            conn.execute(
+                tables["webhook_endpoints"]
+                .insert()
+                .values(id=1, partner_id=1, url="https://h.example", secret="s")
+            )
+            for n, text in enumerate(old, start=1):
+                conn.execute(
+                    tables["deliveries"]
+                    .insert()
+                    .values(
+                        id=n,
+                        endpoint_id=1,
+                        partner_id=1,
+                        message_id=f"msg_{n}",
+                        event_type="flag.raised",
+                        payload={},
+                        last_error=text,
+                    )
+                )
+                conn.execute(tables["delivery_attempts"].insert().values(delivery_id=n, error=text))
+        # Back to before the rewrite, keeping the rows, and up again.
+        before = ScriptDirectory(str(MIGRATIONS)).get_revision("0010").down_revision
+        downgrade(directory=str(MIGRATIONS), revision=before)
+        upgrade(directory=str(MIGRATIONS))
+        with db.engine.connect() as conn:
+            shown = conn.execute(sa.select(tables["deliveries"].c.last_error).order_by("id")).scalars().all()
+            logged = (
+                conn.execute(sa.select(tables["delivery_attempts"].c.error).order_by("id")).scalars().all()
+            )
+        db.engine.dispose()
+
+    assert shown == logged == list(old.values())

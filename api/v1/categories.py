@@ -1,12 +1,12 @@
 """The product taxonomy and which categories complement which."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
-from api.v1.fields import JsonBoolean, category_field, slug_field
+from api.parsing import Blueprint
+from api.v1.fields import JsonBoolean, category_field, name_field, slug_field
 from partnerhub import directory
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Taxonomy")
@@ -31,7 +31,7 @@ class CategoryList(Schema):
 
 class CategoryIn(Schema):
     slug = slug_field(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = name_field(required=True, validate=[validate.Length(min=1, max=200)])
     parent = category_field(load_default=None)
 
 

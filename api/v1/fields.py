@@ -2,7 +2,10 @@
 
 from marshmallow import fields, validate
 
-REGION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="must be an ISO 3166 code such as DE or DE-BE")
+from api.schemas import Pattern
+from partnerhub import validation
+
+REGION = Pattern(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="must be an ISO 3166 code such as DE or DE-BE")
 
 
 def regions(**kwargs) -> fields.List:
@@ -14,7 +17,7 @@ def regions(**kwargs) -> fields.List:
     )
 
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="must be a lower-case slug such as crm-support")
+SLUG = Pattern(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="must be a lower-case slug such as crm-support")
 
 
 def slug_field(**kwargs) -> fields.String:
@@ -36,10 +39,48 @@ def category_field(**kwargs) -> fields.String:
 # An absolute http(s) URL: a host name or IPv4 address, an optional port, then printable ASCII. Stricter
 # than RFC 3986 on purpose (no user info, no IPv6 literal): what a webhook or a website needs, stated
 # in the OpenAPI document as this very pattern.
-HTTP_URL = validate.Regexp(
+HTTP_URL = Pattern(
     r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$",
     error="must be an absolute http or https URL such as https://crm.example.com/hooks",
 )
+
+
+# What str.strip() strips (str.isspace), spelled out: Python's and JSON Schema's \s differ.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = Pattern(rf"^[{_SPACE}]*[^{_SPACE}][\s\S]*$", error="must not be blank")
+
+
+def name_field(*, blank_ok: bool = False, **kwargs) -> fields.String:
+    """A name the domain keeps stripped (partnerhub/validation.py): never only spaces; empty if `blank_ok`."""
+    validators = kwargs.pop("validate", [])
+    rule = (
+        Pattern(rf"^([{_SPACE}]*[^{_SPACE}][\s\S]*)?$", error="must not be blank") if blank_ok else NOT_BLANK
+    )
+    return fields.String(validate=[rule, *validators], **kwargs)
+
+
+def _empty_or(regex, error: str) -> Pattern:
+    # The domain reads an empty value as none given.
+    return Pattern(f"^({regex.pattern.removeprefix('^').removesuffix('$')})?$", error=error)
+
+
+def email_field(*, empty_ok: bool = True, **kwargs) -> fields.String:
+    """An email address as the domain's rule has it (partnerhub/validation.py), or empty when `empty_ok`."""
+    error = "must be an email address such as name@example.com"
+    return fields.String(
+        validate=[
+            _empty_or(validation.EMAIL, error)
+            if empty_ok
+            else Pattern(validation.EMAIL.pattern, error=error),
+            validate.Length(max=validation.MAX_EMAIL),
+        ],
+        **kwargs,
+    )
+
+
+def phone_field(**kwargs) -> fields.String:
+    """A phone number as the domain's rule has it (partnerhub/validation.py), or empty."""
+    return fields.String(validate=_empty_or(validation.PHONE, "must be a phone number"), **kwargs)
 
 
 def url_field(column, **kwargs) -> fields.String:

@@ -2,12 +2,12 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, page_schema
 from partnerhub import lifecycle
 from partnerhub.models import Handoff
@@ -74,10 +74,27 @@ class LeadOfHandoff(Schema):
     region = fields.String(allow_none=True)
 
 
+_LEAD = LeadOfHandoff()
+
+
+def _withheld(handoff) -> bool:
+    return lifecycle.lead_withheld(handoff, partner_id=g.actor.partner_id)
+
+
 class HandoffOut(Schema):
     id = fields.Integer()
     lead_id = fields.Integer()
-    lead = fields.Nested(LeadOfHandoff)
+    lead = fields.Function(
+        lambda h: (
+            {"id": h.lead_id, "contact": None, "need": None, "region": None}
+            if _withheld(h)
+            else _LEAD.dump(h.lead)
+        ),
+        metadata={
+            "type": "object",
+            "description": "LeadOfHandoff; after a recall the receiver gets contact, need and region null",
+        },
+    )
     direction = fields.Function(
         lambda h: "outgoing" if h.from_partner_id == g.actor.partner_id else "incoming",
         metadata={"enum": ["incoming", "outgoing"]},
@@ -87,7 +104,11 @@ class HandoffOut(Schema):
     product_line_id = fields.Integer(allow_none=True)
     status = fields.String()
     version = fields.Integer()
-    warmup_note = fields.String()
+    warmup_note = fields.Function(
+        lambda h: None if _withheld(h) else h.warmup_note,
+        allow_none=True,
+        metadata={"type": "string", "description": "null for the receiver after a recall"},
+    )
     sla_due_at = fields.DateTime(allow_none=True)
     timestamps = fields.Function(
         lambda h: {

@@ -1,16 +1,16 @@
 """Leads a partner brings: intake with automatic routing, and hand-off by hand."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
 from api.idempotency import idempotent
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, id_field, page_schema
 from api.sqlite import reads_first
-from api.v1.fields import REGION, JsonBoolean, category_field
+from api.v1.fields import REGION, JsonBoolean, category_field, email_field, name_field, phone_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
@@ -20,14 +20,14 @@ blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Lead
 
 
 class ContactSchema(Schema):
-    name = fields.String(load_default="", validate=validate.Length(max=200))
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
-    phone = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Regexp(r"^\+?[0-9 ()./-]{3,50}$", error="must be a phone number"),
+    """What a name, an email and a phone must look like is the domain's rule, stated here as patterns."""
+
+    name = name_field(blank_ok=True, load_default="", validate=[validate.Length(max=200)])
+    email = email_field(load_default=None, allow_none=True)
+    phone = phone_field(load_default=None, allow_none=True)
+    company = name_field(
+        blank_ok=True, load_default=None, allow_none=True, validate=[validate.Length(max=200)]
     )
-    company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class NeedSchema(Schema):

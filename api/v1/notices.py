@@ -1,11 +1,11 @@
 """Notices the platform left for the caller's people: reminders, digests, warnings."""
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, page_schema
 from partnerhub.models import Notice
 from partnerhub.notices import notices_of

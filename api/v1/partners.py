@@ -1,14 +1,14 @@
 """Registration and a partner's own profile."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
-from api.v1.fields import regions, url_field
+from api.v1.fields import email_field, name_field, regions, url_field
 from partnerhub import credentials, directory
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
@@ -16,28 +16,32 @@ from partnerhub.models.partner import REVENUE_BANDS
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners", description="Partners")
 
 
+def _size_bounds(name: str) -> validate.Range:
+    low, high = directory.SIZE_BOUNDS[name]
+    return validate.Range(min=low, max=high)
+
+
 class SizeSchema(Schema):
-    sales_reps = fields.Integer(
-        strict=True, validate=validate.Range(min=1, max=100_000), metadata={"example": 4}
-    )
+    sales_reps = fields.Integer(strict=True, validate=_size_bounds("sales_reps"), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
     monthly_leads = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=10_000_000), metadata={"example": 40}
+        strict=True, validate=_size_bounds("monthly_leads"), metadata={"example": 40}
     )
 
 
 class ManagerIn(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = email_field(required=True, empty_ok=False)
     name = fields.String(validate=validate.Length(max=200), load_default="")
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
 
 
 class ProfileFields(Schema):
-    name = fields.String(validate=validate.Length(min=2, max=200))
+    name = name_field(validate=[validate.Length(min=2, max=200)])
     business = fields.String(validate=validate.Length(max=5000))
+    # The domain's shapes (partnerhub/validation.py), stated here so the document states them too.
     website = url_field(Partner.website, allow_none=True)
     regions = regions()
-    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+    contact_email = email_field(allow_none=True)
     size = fields.Nested(SizeSchema)
 
 
@@ -46,7 +50,7 @@ class ProfileIn(ProfileFields, PatchSchema):
 
 
 class RegistrationIn(ProfileFields):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    name = name_field(required=True, validate=[validate.Length(min=2, max=200)])
     size = fields.Nested(SizeSchema, required=True)
     manager = fields.Nested(ManagerIn, metadata={"description": "A first manager login for the web pages"})
 

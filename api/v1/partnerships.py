@@ -2,18 +2,23 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
-from api.schemas import MAX_ID, DecimalString, ListArgs, NarrowingSchema, PartnerRef, id_field, page_schema
+from api.parsing import Blueprint
+from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
 
 blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", description="Partnerships")
+
+
+def _bounds(name: str) -> validate.Range:
+    low, high = partnerships.TERM_BOUNDS[name]
+    return validate.Range(min=low, max=high)
 
 
 class TermsSchema(NarrowingSchema):
@@ -28,16 +33,14 @@ class TermsSchema(NarrowingSchema):
     reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
     reward_value = DecimalString(
         required=True,
-        validate=validate.Range(min=0, max=10_000_000),
+        validate=_bounds("reward_value"),
         metadata={"description": "Percent of the deal value, or a fixed amount", "example": "10.00"},
     )
-    currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
-    rep_share_percent = DecimalString(load_default="20", validate=validate.Range(min=0, max=100))
-    accept_sla_hours = fields.Integer(
-        strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30)
-    )
+    currency = fields.String(load_default="EUR", validate=Pattern(r"^[A-Z]{3}$"))
+    rep_share_percent = DecimalString(load_default="20", validate=_bounds("rep_share_percent"))
+    accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=_bounds("accept_sla_hours"))
     monthly_cap = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID)
+        strict=True, load_default=None, allow_none=True, validate=_bounds("monthly_cap")
     )
 
 

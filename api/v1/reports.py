@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from flask import Response, g, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api.auth import current_partner, require
 from api.extensions import db
+from api.parsing import Blueprint
 from api.schemas import PartnerRef
 from partnerhub import balance, exports, flags
 from partnerhub.db import utcnow

@@ -1,20 +1,27 @@
 """Operator settings: the flag thresholds."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.extensions import db
+from api.parsing import Blueprint
+from api.schemas import KeyedDict
 from partnerhub import thresholds
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Operator settings")
 
 
 class ThresholdsSchema(Schema):
-    thresholds = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(thresholds.DEFAULTS, error="not a flag threshold")),
-        values=fields.Float(allow_nan=False, validate=validate.Range(min=0)),
+    # Each threshold with the domain's bounds for it: the document states them one by one.
+    thresholds = KeyedDict(
+        {
+            key: fields.Float(
+                allow_nan=False, validate=validate.Range(min=low, max=high, min_inclusive=not above)
+            )
+            for key, (low, high, above) in thresholds.BOUNDS.items()
+        },
+        error="not a flag threshold",
         required=True,
         metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
     )

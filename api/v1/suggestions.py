@@ -1,11 +1,11 @@
 """Partners worth proposing a partnership to."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_partner, require
 from api.extensions import db
+from api.parsing import Blueprint
 from partnerhub import suggestions
 
 blp = Blueprint("suggestions", __name__, url_prefix="/api/v1/suggestions", description="Suggestions")

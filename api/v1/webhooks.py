@@ -4,12 +4,12 @@ from datetime import UTC
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
+from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import JsonBoolean, url_field
 from partnerhub import webhooks

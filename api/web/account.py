@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.extensions import db, limiter
-from api.ratelimit import login_key, login_limit
+from api.ratelimit import address_key, login_account_key, login_address_limit, login_limit
 from api.web.forms import LoginForm
 from api.web.session import current_user, log_in, log_out, role_required, safe_next
 from partnerhub import credentials, directory, partnerships
@@ -12,7 +12,19 @@ bp = Blueprint("account", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
+# Both: one address guessing at many accounts, and many addresses guessing at one, each reach a limit.
+@limiter.limit(
+    login_limit,
+    key_func=login_account_key,
+    methods=["POST"],
+    error_message="Too many sign-in attempts for this account",
+)
+@limiter.limit(
+    login_address_limit,
+    key_func=address_key,
+    methods=["POST"],
+    error_message="Too many sign-in attempts from your address",
+)
 def login():
     """Sign in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))

@@ -74,7 +74,10 @@ def create_client(partner_id: int):
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
     client, secret = credentials.create_api_client(
-        db.session, partner=directory.find_partner(db.session, partner_id), name=form.name.data or ""
+        db.session,
+        partner=directory.find_partner(db.session, partner_id),
+        name=form.name.data or "",
+        hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
     )
     # Shown by the page this redirects to, not on this response: reloading a POST's
     # response posts again, which created a second client.
@@ -115,11 +118,13 @@ def taxonomy():
 def add_category():
     """Add a category to the taxonomy."""
     form = CategoryForm().with_categories(directory.categories(db.session))
-    if not form.validate_on_submit():
-        return _taxonomy_page(category_form=form, status=422)
-    category = directory.add_category(
-        db.session, slug=form.slug.data, name=form.name.data.strip(), parent=form.parent.data or None
+    category = form.submitted(
+        lambda: directory.add_category(
+            db.session, slug=form.slug.data, name=form.name.data, parent=form.parent.data or None
+        )
     )
+    if category is None:
+        return _taxonomy_page(category_form=form, status=422)
     flash(f"Category {category.slug} added.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
 
@@ -129,15 +134,17 @@ def add_category():
 def declare_complement():
     """Declare that lines of one category help sell another."""
     form = ComplementForm().with_categories(directory.categories(db.session))
-    if not form.validate_on_submit():
-        return _taxonomy_page(complement_form=form, status=422)
-    directory.declare_complement(
-        db.session,
-        category=form.category.data,
-        complement=form.complement.data,
-        weight=form.weight.data,
-        symmetric=form.symmetric.data,
+    declared = form.submitted(
+        lambda: directory.declare_complement(
+            db.session,
+            category=form.category.data,
+            complement=form.complement.data,
+            weight=form.weight.data,
+            symmetric=form.symmetric.data,
+        )
     )
+    if declared is None:
+        return _taxonomy_page(complement_form=form, status=422)
     flash(f"{form.complement.data} now helps sell {form.category.data}.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
 
@@ -157,8 +164,7 @@ def remove_complement():
 def flag_thresholds():
     """Read and tune the numbers the flags compare against."""
     form = thresholds_form(thresholds.thresholds(db.session))
-    if form.validate_on_submit():
-        thresholds.set_thresholds(db.session, values=form.values())
+    if form.submitted(lambda: thresholds.set_thresholds(db.session, values=form.values())):
         flash("Thresholds saved; flags follow them on the next refresh.", "success")
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)

@@ -1,5 +1,15 @@
-"""The page forms: what each accepts, and the plain values handed to the domain."""
+"""The page forms: what each accepts, and the plain values handed to the domain.
 
+A form parses (types, lengths, required fields); the domain judges the values
+(partnerhub/validation.py), as it does for the API. `DomainForm.submitted` runs
+the domain's use case and puts what it refuses on the field it names, so the
+page shows the domain's reason beside what was typed.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,12 +25,14 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from api.extensions import db
 from api.v1.fields import REGION, SLUG
-from partnerhub.lifecycle import MAX_DEAL_VALUE
+from partnerhub.errors import InvalidInput
 from partnerhub.models.partner import REVENUE_BANDS
 from partnerhub.models.partnership import REWARD_TYPES
+from partnerhub.validation import NOT_TEXT, is_text
 
 REVENUE_LABELS = {
     "under_1m": "Under 1 million",
@@ -47,36 +59,84 @@ class RegionsField(StringField):
             raise ValidationError(f"Not ISO 3166 codes such as DE or DE-BE: {', '.join(wrong)}.")
 
 
+T = TypeVar("T")
+
+
+class PageForm(FlaskForm):
+    """A form that refuses, on its field, text no database can store (as the API's parser does)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and not is_text(field.data):
+                if isinstance(field, HiddenField):
+                    # Nobody typed it and nobody could see an error on it: such a value is dropped.
+                    field.data = ""
+                    continue
+                field.errors = [*field.errors, NOT_TEXT[0].upper() + NOT_TEXT[1:] + "."]
+                valid = False
+        return valid
+
+
+class DomainForm(PageForm):
+    """A form whose values the domain judges: its refusals land on the fields they name."""
+
+    def submitted(self, act: Callable[[], T]) -> T | None:
+        """The result of `act()` once the form parses; None when it does not or the domain refuses."""
+        if not self.validate_on_submit():
+            return None
+        try:
+            return act()
+        except InvalidInput as refused:
+            # Nothing of a refused use case stays, whatever the page answers (a redirect commits).
+            db.session.rollback()
+            for name, reasons in refused.errors.items():
+                self._refused(name, reasons)
+            return None
+
+    def _refused(self, name: str, reasons: list[str]) -> None:
+        # The domain names "contact.email", "deal_value.amount" or a threshold's key; the form's
+        # field is the key with "__" for its dots, or its last or first part.
+        parts = name.split(".")
+        field = next(
+            (self._fields[n] for n in ("__".join(parts), parts[-1], parts[0]) if n in self._fields), None
+        )
+        sentences = [reason[0].upper() + reason[1:] + "." for reason in reasons]
+        if field is None:
+            for sentence in sentences:
+                flash(sentence, "error")
+        else:
+            field.errors = [*field.errors, *sentences]
+
+
 def _choices(categories) -> list[tuple[str, str]]:
     return [SelectChoice(c.slug, c.name) for c in categories]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
     next = HiddenField()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(DomainForm):
     name = StringField("Company name", validators=[InputRequired(), Length(max=200)])
     business = TextAreaField("What the business does", validators=[Length(max=5000)])
     website = URLField("Website", validators=[Optional(), Length(max=500)])
     contact_email = EmailField("Contact email", validators=[Optional(), Length(max=320)])
     regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
-    sales_reps = IntegerField("Sales reps", validators=[InputRequired(), NumberRange(min=1, max=100_000)])
+    sales_reps = IntegerField("Sales reps", validators=[InputRequired()])
     revenue_band = SelectField(
         "Annual revenue", choices=[SelectChoice(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
     )
-    monthly_leads = IntegerField(
-        "Expected leads per month", validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
-    )
+    monthly_leads = IntegerField("Expected leads per month", validators=[InputRequired()])
 
     def profile(self) -> dict:
         return {
-            "name": self.name.data.strip(),
+            "name": self.name.data,
             "business": self.business.data or "",
-            "website": self.website.data or None,
-            "contact_email": self.contact_email.data or None,
+            "website": self.website.data,
+            "contact_email": self.contact_email.data,
             "regions": self.regions.data,
         }
 
@@ -88,7 +148,7 @@ class ProfileForm(FlaskForm):
         }
 
 
-class ProductLineForm(FlaskForm):
+class ProductLineForm(PageForm):
     category = SelectField("Category")
     name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
@@ -114,7 +174,7 @@ class ProductLineForm(FlaskForm):
         }
 
 
-class PartnershipForm(FlaskForm):
+class PartnershipForm(DomainForm):
     partner_id = SelectField("Partner", coerce=int)
     reward_type = SelectField(
         "Reward",
@@ -123,27 +183,18 @@ class PartnershipForm(FlaskForm):
             for t in REWARD_TYPES
         ],
     )
-    reward_value = DecimalField(
-        "Reward value", places=2, default=10, validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
-    )
+    reward_value = DecimalField("Reward value", places=2, default=10, validators=[InputRequired()])
     currency = StringField(
         "Currency",
         default="EUR",
         validators=[InputRequired(), Regexp(r"^[A-Z]{3}$", message="Three capitals, such as EUR.")],
     )
     rep_share_percent = DecimalField(
-        "Rep's share of the reward (%)",
-        places=2,
-        default=20,
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        "Rep's share of the reward (%)", places=2, default=20, validators=[InputRequired()]
     )
-    accept_sla_hours = IntegerField(
-        "Hours to accept a lead", default=48, validators=[InputRequired(), NumberRange(min=1, max=24 * 30)]
-    )
+    accept_sla_hours = IntegerField("Hours to accept a lead", default=48, validators=[InputRequired()])
     monthly_cap = IntegerField(
-        "Monthly cap of leads",
-        validators=[Optional(), NumberRange(min=1)],
-        description="Leave empty for no cap.",
+        "Monthly cap of leads", validators=[Optional()], description="Leave empty for no cap."
     )
 
     def with_partners(self, partners) -> "PartnershipForm":
@@ -161,7 +212,7 @@ class PartnershipForm(FlaskForm):
         }
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(DomainForm):
     slug = StringField(
         "Slug", validators=[InputRequired(), Length(max=100), Regexp(SLUG.regex, message=SLUG.error)]
     )
@@ -173,10 +224,10 @@ class CategoryForm(FlaskForm):
         return self
 
 
-class ComplementForm(FlaskForm):
+class ComplementForm(DomainForm):
     category = SelectField("Category")
     complement = SelectField("Helps sell")
-    weight = FloatField("Weight", default=1.0, validators=[InputRequired(), NumberRange(min=0.01, max=1)])
+    weight = FloatField("Weight", default=1.0, validators=[InputRequired()])
     symmetric = BooleanField("Both ways", default=True)
 
     def with_categories(self, categories) -> "ComplementForm":
@@ -184,22 +235,20 @@ class ComplementForm(FlaskForm):
         return self
 
 
-class ApiClientForm(FlaskForm):
+class ApiClientForm(PageForm):
     name = StringField(
         "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
     )
 
 
-class MoveForm(FlaskForm):
-    """A move on a handoff: the domain says which moves need a reason or a deal value."""
+class MoveForm(DomainForm):
+    """A move on a handoff: the domain says which moves need a reason or a deal value, and what it may be."""
 
-    deal_value = DecimalField(
-        "Deal value", places=2, validators=[Optional(), NumberRange(min=0, max=MAX_DEAL_VALUE)]
-    )
+    deal_value = DecimalField("Deal value", places=2, validators=[Optional()])
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
 
 
-class HandOffForm(FlaskForm):
+class HandOffForm(PageForm):
     """The optional choices of a hand-off: another partner, or one's own warm-up note."""
 
     # Any id passes here: the domain says whether that partner may take the lead.
@@ -217,7 +266,7 @@ class HandOffForm(FlaskForm):
         return self
 
 
-class LeadForm(FlaskForm):
+class LeadForm(DomainForm):
     name = StringField("Contact name", validators=[InputRequired(), Length(max=200)])
     email = EmailField("Email", validators=[Optional(), Length(max=320)])
     phone = StringField("Phone", validators=[Optional(), Length(max=50)])
@@ -239,10 +288,10 @@ class LeadForm(FlaskForm):
     def lead(self) -> dict:
         return {
             "contact": {
-                "name": self.name.data.strip(),
-                "email": self.email.data or None,
-                "phone": self.phone.data or None,
-                "company": self.company.data or None,
+                "name": self.name.data,
+                "email": self.email.data,
+                "phone": self.phone.data,
+                "company": self.company.data,
             },
             "need": {"category": self.category.data, "text": self.need.data or ""},
             "region": self.region.data or None,
@@ -256,7 +305,7 @@ def _threshold_label(key: str) -> str:
     return words[0].upper() + words[1:]
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(DomainForm):
     def values(self) -> dict[str, float]:
         return {field.description: field.data for field in self if isinstance(field, FloatField)}
 
@@ -272,7 +321,7 @@ def thresholds_form(current: dict[str, float]) -> ThresholdsForm:
             _threshold_label(key),
             default=value,
             description=key,
-            validators=[InputRequired(), NumberRange(min=0)],
+            validators=[InputRequired()],
         )
         setattr(Form, key.replace(".", "__"), field)
     return Form()

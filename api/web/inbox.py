@@ -60,6 +60,7 @@ def show(handoff_id: int):
             handoff, inbox.moves_open_to(handoff, actor), inbox.time_to_accept(handoff, utcnow())
         ),
         incoming=handoff.to_partner_id == actor.partner_id,
+        withheld=lifecycle.lead_withheld(handoff, partner_id=actor.partner_id),
         labels=MOVE_LABELS,
         form=MoveForm(formdata=None),
     )
@@ -73,17 +74,21 @@ def move(handoff_id: int, to: str):
         abort(404)
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     form = MoveForm()
-    if not form.validate_on_submit():
-        for reasons in form.errors.values():
-            flash("; ".join(reasons), "error")
-        return redirect(back_to(url_for("web.inbox.index")), 303)
-    inbox.move_from_inbox(
-        db.session,
-        handoff=handoff,
-        to=to,
-        actor=_actor(),
-        deal_value=form.deal_value.data,
-        reason=form.reason.data,
+    moved = form.submitted(
+        lambda: inbox.move_from_inbox(
+            db.session,
+            handoff=handoff,
+            to=to,
+            actor=_actor(),
+            deal_value=form.deal_value.data,
+            reason=form.reason.data,
+        )
     )
+    if moved is None:
+        # Each move's form is a few inputs inside a list: the reasons go above it, by field.
+        for field in form:
+            for reason in field.errors:
+                flash(f"{field.label.text}: {reason}", "error")
+        return redirect(back_to(url_for("web.inbox.index")), 303)
     flash(f"Lead of {handoff.lead.contact_name or 'the buyer'} {MOVE_LABELS[to][1]}.", "success")
     return redirect(back_to(url_for("web.inbox.index")), 303)

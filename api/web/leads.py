@@ -40,9 +40,9 @@ def _new_page(form: LeadForm, status: int = 200):
 def new():
     """Add a lead by hand; it is routed at once, like one posted by API."""
     form = LeadForm().with_categories(directory.categories(db.session))
-    if not form.validate_on_submit():
+    lead = form.submitted(lambda: intake.take_lead(db.session, actor=_actor(), source="web", **form.lead()))
+    if lead is None:
         return _new_page(form, 422 if form.errors else 200)
-    lead = intake.take_lead(db.session, actor=_actor(), source="web", **form.lead())
     held = inbox.holder(lead)
     if held is not None:
         flash(f"Lead handed to {held.to_partner.name}.", "success")

@@ -48,10 +48,12 @@ def new():
     candidates = [p for p in db.session.scalars(directory.active_partners()) if p.id != partner.id]
     # A suggestion's "Propose" link names the partner; the manager still reviews the terms.
     form = PartnershipForm(partner_id=request.args.get("partner_id", type=int)).with_partners(candidates)
-    if form.validate_on_submit():
-        partnership = partnerships.propose_partnership(
+    partnership = form.submitted(
+        lambda: partnerships.propose_partnership(
             db.session, proposer=partner, partner_id=form.partner_id.data, terms=form.terms()
         )
+    )
+    if partnership is not None:
         flash(f"Partnership proposed to {partnership.responder.name}.", "success")
         return redirect(url_for("web.partnerships.show", partnership_id=partnership.id), 303)
     return render_template("partnerships/new.html", form=form), 422 if form.errors else 200

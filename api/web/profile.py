@@ -16,8 +16,9 @@ def edit():
     """Show and change the partner's profile and size."""
     partner = current_partner()
     form = ProfileForm(obj=partner)
-    if form.validate_on_submit():
-        directory.update_profile(db.session, partner=partner, size=form.size(), **form.profile())
+    if form.submitted(
+        lambda: directory.update_profile(db.session, partner=partner, size=form.size(), **form.profile())
+    ):
         flash("Profile saved.", "success")
         return redirect(url_for("web.profile.edit"), 303)
     return render_template("profile/edit.html", form=form, partner=partner), 422 if form.errors else 200

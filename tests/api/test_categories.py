@@ -35,3 +35,12 @@ def test_a_partner_cannot_write_the_taxonomy(client, build):
     )
 
     assert response.status_code == 403
+
+
+def test_a_category_named_only_with_spaces_is_refused(client, build):
+    admin = build.headers(None)
+
+    response = client.post("/api/v1/categories", json={"slug": "doors", "name": "   "}, headers=admin)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"name": ["must not be blank"]}

@@ -148,8 +148,8 @@ def test_won_needs_the_deal_value_in_the_partnerships_currency(client, build):
     assert lost.status_code == 422
 
 
-@pytest.mark.parametrize("amount", ["-5", "1000000000000", "1e13"])
-def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(client, build, amount):
+@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "1000000000000", "1e13"])
+def test_a_deal_value_of_zero_or_less_or_beyond_what_is_stored_is_422_on_the_amount(client, build, amount):
     _sender, fitter, handoff_id = _routed(client, build)
     for to in ("delivered", "accepted", "contacted"):
         move(client, build.headers(fitter), handoff_id, to)
@@ -162,7 +162,7 @@ def test_a_deal_value_below_zero_or_beyond_what_is_stored_is_422_on_the_amount(c
     assert response.status_code == 422
     refused = {
         "deal_value.amount": [
-            "must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"
+            "must be a decimal string with at most 2 decimal places, more than 0 to 999999999999.99"
         ]
     }
     assert response.get_json()["errors"] == refused
@@ -241,3 +241,24 @@ def test_every_handoff_route_is_404_for_a_partner_outside_it(client, build):
     assert shown.status_code == 404
     assert moved.status_code == 404
     assert listed["items"] == []
+
+
+def test_after_a_recall_the_receiver_sees_that_it_was_recalled_but_not_the_buyer(client, build):
+    sender, fitter, handoff_id = _routed(client, build)
+    as_fitter = build.headers(fitter)
+    before = client.get(f"/api/v1/handoffs/{handoff_id}", headers=as_fitter).get_json()
+
+    move(client, build.headers(sender), handoff_id, "recalled")
+    shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=as_fitter).get_json()
+    listed = client.get("/api/v1/handoffs?direction=incoming", headers=as_fitter).get_json()["items"]
+    senders_view = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(sender)).get_json()
+
+    assert before["lead"]["contact"]["email"] == "ada@example.test"
+    assert shown["status"] == "recalled"
+    assert shown["lead"] == {"id": before["lead_id"], "contact": None, "need": None, "region": None}
+    assert shown["warmup_note"] is None
+    assert [(e["from"], e["to"]) for e in shown["events"]] == [(None, "sent"), ("sent", "recalled")]
+    assert listed == [shown]
+    assert senders_view["lead"]["contact"]["email"] == "ada@example.test"
+    for detail in ("Ada Buyer", "ada@example.test", "1234", "Ada GmbH", "Six windows"):
+        assert detail not in str(shown)

@@ -2,11 +2,13 @@
 
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
 from api.extensions import db
+from partnerhub.db import utcnow
 from partnerhub.models import Delivery, IdempotencyKey, Lead
 
 NEED = "window-installation"
@@ -380,3 +382,59 @@ def test_handing_off_to_a_partner_that_cannot_take_the_lead_is_409_with_why(clie
 
     assert response.status_code == 409
     assert "no active partnership" in response.get_json()["detail"]
+
+
+def test_a_whitespace_contact_a_malformed_email_and_a_script_for_a_phone_are_422(client, build):
+    sender, _fitter = _exchange(build)
+    contact = {"name": "  ", "email": "not-an-email", "phone": "javascript:alert(1)", "company": "\t"}
+
+    response = post_lead(client, build.headers(sender), lead_body(contact=contact))
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "contact.name": ["must not be blank"],
+        "contact.email": ["must be an email address such as name@example.com"],
+        "contact.phone": ["must be a phone number"],
+        "contact.company": ["must not be blank"],
+    }
+
+
+def test_a_conflict_from_another_senders_lead_names_neither_the_holder_nor_the_day(client, build):
+    sender, fitter = _exchange(build)
+    handed = utcnow() - timedelta(days=10)
+    build.handoff(build.partner("Other Sender"), fitter, email="ada@example.test", sent_at=handed)
+
+    response = post_lead(client, build.headers(sender), lead_body())
+
+    body = response.get_json()
+    assert response.status_code == 201
+    assert body["status"] == "unrouted"
+    assert body["reasons"] == ["The contact is already being worked by a partner"]
+    assert "Fitters Co" not in str(body)
+    assert handed.date().isoformat() not in str(body)
+
+
+def test_a_conflict_from_another_senders_lead_is_unnamed_among_the_excluded_too(client, build):
+    sender, fitter = _exchange(build)
+    cleaner = build.partner("Cleaners Co", lines=[NEED])
+    build.partnership(sender, cleaner)
+    build.handoff(build.partner("Other Sender"), fitter, email="ada@example.test")
+
+    lead = post_lead(client, build.headers(sender), lead_body()).get_json()
+    shown = client.get(f"/api/v1/handoffs/{lead['handoffs'][0]['id']}", headers=build.headers(sender))
+
+    assert lead["handoffs"][0]["partner"]["name"] == "Cleaners Co"
+    assert shown.get_json()["excluded"] == [{"excluded": "the contact is already being worked by a partner"}]
+    assert "Fitters Co" not in shown.text
+
+
+def test_a_conflict_with_the_senders_own_earlier_handoff_names_the_holder_and_the_day(client, build):
+    sender, fitter = _exchange(build)
+    build.handoff(sender, fitter, email="ada@example.test")
+
+    body = post_lead(client, build.headers(sender), lead_body()).get_json()
+
+    assert body["reasons"] == [
+        f"Fitters Co: conflict: the same contact was handed to Fitters Co on {utcnow().date().isoformat()} "
+        "(within 90 days)"
+    ]

@@ -118,3 +118,16 @@ def test_the_docs_page_needs_no_internet(client):
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
     asset.close()
     assert asset.status_code == 200
+
+
+def test_the_api_refuses_what_the_pages_refuse_with_the_domains_reasons(client):
+    payload = {**REGISTRATION, "name": "   ", "website": "javascript:alert(1)", "contact_email": "nope"}
+
+    response = client.post("/api/v1/partners", json=payload)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "name": ["must not be blank"],
+        "website": ["must be a web address starting with http:// or https://"],
+        "contact_email": ["must be an email address such as name@example.com"],
+    }

@@ -155,6 +155,8 @@ def test_thresholds_and_rollups_from_the_command_line(runner, build, exchange):
     shown = runner.invoke(args=["partnerhub", "thresholds", "--json"])
     changed = runner.invoke(args=["partnerhub", "set-threshold", "flags.one_sided.ratio", "4", "--json"])
     refused = runner.invoke(args=["partnerhub", "set-threshold", "flags.nope", "4"])
+    endless = runner.invoke(args=["partnerhub", "set-threshold", "flags.period_days", "1e308"])
+    infinite = runner.invoke(args=["partnerhub", "set-threshold", "flags.one_sided.ratio", "inf"])
     rebuilt = runner.invoke(args=["partnerhub", "rebuild-rollups", "--json"])
     refreshed = runner.invoke(args=["partnerhub", "refresh-flags", "--json"])
 
@@ -162,5 +164,8 @@ def test_thresholds_and_rollups_from_the_command_line(runner, build, exchange):
     assert json.loads(changed.output) == {"key": "flags.one_sided.ratio", "value": 4.0}
     assert refused.exit_code != 0
     assert "not a flag threshold" in refused.output
+    assert endless.exit_code == infinite.exit_code == 1
+    assert "flags.period_days: must be a number from 1 to 730" in endless.output
+    assert "flags.one_sided.ratio: must be a number from 1 to 1000" in infinite.output
     assert json.loads(rebuilt.output) == {"rollup_rows": 3}
     assert "raised" in json.loads(refreshed.output)

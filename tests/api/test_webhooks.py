@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
-from partnerhub import outbox
+import pytest
+
+from partnerhub import outbox, webhooks
 from partnerhub.db import utcnow
+from partnerhub.errors import InvalidInput
 from partnerhub.models import Delivery, DeliveryAttempt, Notice
 
 URL = "https://hooks.example.test/partnerhub"
@@ -151,3 +154,32 @@ def test_a_partner_reads_its_own_notices(client, build, session):
     listed = client.get("/api/v1/notices", headers=build.headers(mine)).get_json()
 
     assert [n["subject"] for n in listed["items"]] == ["Quiet with Acme"]
+
+
+def test_a_partners_eleventh_endpoint_is_422_and_a_deleted_one_frees_its_place(client, build):
+    as_partner = build.headers(build.partner())
+    urls = [f"{URL}/{n}" for n in range(webhooks.MAX_ENDPOINTS + 1)]
+    created = [
+        client.post("/api/v1/webhook-endpoints", json={"url": url}, headers=as_partner) for url in urls
+    ]
+
+    deleted = client.delete(f"/api/v1/webhook-endpoints/{created[0].get_json()['id']}", headers=as_partner)
+    again = client.post("/api/v1/webhook-endpoints", json={"url": urls[-1]}, headers=as_partner)
+
+    assert [r.status_code for r in created] == [201] * webhooks.MAX_ENDPOINTS + [422]
+    assert created[-1].get_json()["errors"] == {
+        "url": ["a partner may have at most 10 webhook endpoints; delete one to add another"]
+    }
+    assert (deleted.status_code, again.status_code) == (204, 201)
+
+
+def test_the_endpoint_cap_is_the_domains_and_counts_each_partner_alone(session, build):
+    crowded, other = build.partner("Crowded"), build.partner("Other")
+    for n in range(webhooks.MAX_ENDPOINTS):
+        webhooks.add_endpoint(session, partner=crowded, url=f"{URL}/{n}")
+
+    with pytest.raises(InvalidInput) as refused:
+        webhooks.add_endpoint(session, partner=crowded, url=f"{URL}/one-more")
+    webhooks.add_endpoint(session, partner=other, url=URL)
+
+    assert list(refused.value.errors) == ["url"]

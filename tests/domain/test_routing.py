@@ -342,3 +342,15 @@ def test_a_receivers_long_history_does_not_make_routing_read_more(session, build
     long = steps_to_decide()
 
     assert long < 1.5 * short, f"{short} steps with 20 past handoffs, {long} with 420"
+
+
+def test_exclusions_for_other_senders_leads_are_told_once_and_without_the_partner():
+    own = _candidate(3, conflict_on="2026-12-01", worked_elsewhere=True)
+    candidates = [_candidate(1, worked_elsewhere=True), _candidate(2, worked_elsewhere=True), own]
+
+    told = routing.decide(candidates).told
+
+    assert told == [
+        (None, routing.WORKED_ELSEWHERE),
+        (own, "conflict: the same contact was handed to P3 on 2026-12-01 (within 90 days)"),
+    ]

@@ -116,7 +116,7 @@ def test_a_partner_that_is_not_active_is_issued_no_api_client(session, build, st
     partner = build.partner(status=status)
 
     with pytest.raises(NotAllowed):
-        credentials.create_api_client(session, partner=partner)
+        credentials.create_api_client(session, partner=partner, hmac_key="a-server-key")
 
     session.rollback()
     assert _count(session, ApiClient) == 0

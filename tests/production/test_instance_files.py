@@ -16,7 +16,7 @@ from pathlib import Path
 from api.config import load_secrets
 
 ROOT = Path(__file__).parent.parent.parent
-SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY")
+SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
 
 # Imports first (the slow part), then waits for the starting signal, so the processes
 # create the app at the same moment. umask 0: the modes must not depend on the shell's.
@@ -36,7 +36,8 @@ START = textwrap.dedent(
     while not go.exists():
         time.sleep(0.001)
     app = create_app()
-    report = {"secrets": {key: app.config[key] for key in ("SECRET_KEY", "JWT_SECRET_KEY")}}
+    generated = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
+    report = {"secrets": {key: app.config[key] for key in generated}}
     if use:
         with app.app_context():
             upgrade(directory=migrations)
@@ -124,3 +125,15 @@ def test_the_instance_folder_and_its_databases_are_readable_by_their_owner_only(
         report["modes"]
     )
     assert set(report["modes"].values()) == {"0o600"}, report["modes"]
+
+
+def test_a_secrets_file_from_an_older_release_gains_the_client_secret_key_and_keeps_its_others(tmp_path):
+    older = {"SECRET_KEY": "kept-session-key", "JWT_SECRET_KEY": "kept-jwt-key"}
+    (tmp_path / "secrets.json").write_text(json.dumps(older))
+
+    loaded = load_secrets(str(tmp_path))
+
+    assert loaded["SECRET_KEY"] == "kept-session-key"
+    assert loaded["JWT_SECRET_KEY"] == "kept-jwt-key"
+    assert len(loaded["CLIENT_SECRET_HMAC_KEY"]) >= 48
+    assert json.loads((tmp_path / "secrets.json").read_text()) == loaded

@@ -267,13 +267,46 @@ def test_refreshing_raises_a_flag_once_announces_it_to_both_partners_and_clears_
     assert [f.cleared_at for f in stored] == [NOW + 2 * DAY]
 
 
-def test_unknown_or_negative_thresholds_are_refused(session):
+def test_unknown_thresholds_and_values_outside_their_bounds_are_refused(session):
     from partnerhub.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refused:
-        thresholds.set_thresholds(session, values={"flags.nope": 1, "flags.dormant.days": -1})
+        thresholds.set_thresholds(
+            session,
+            values={
+                "flags.nope": 1,
+                "flags.dormant.days": -1,
+                "flags.one_sided.min_handoffs": 0,
+                "flags.agent_like.share": 7,
+                "flags.period_days": 1e308,
+                "flags.one_sided.ratio": float("inf"),
+                "flags.leaky.accept_rate": float("nan"),
+            },
+        )
 
     assert refused.value.errors == {
         "flags.nope": ["not a flag threshold"],
-        "flags.dormant.days": ["must be zero or more"],
+        "flags.dormant.days": ["must be a number from 1 to 3650"],
+        "flags.one_sided.min_handoffs": ["must be a number from 1 to 1000000"],
+        "flags.agent_like.share": ["must be a number more than 0 to 1"],
+        "flags.period_days": ["must be a number from 1 to 730"],
+        "flags.one_sided.ratio": ["must be a number from 1 to 1000"],
+        "flags.leaky.accept_rate": ["must be a number more than 0 to 1"],
     }
+
+
+@pytest.mark.parametrize("stored", [1e308, float("inf"), 0.0, -5.0])
+def test_the_flags_job_runs_on_the_default_where_a_stored_threshold_is_out_of_bounds(
+    build, session, pair, stored
+):
+    from partnerhub.models import Setting
+
+    northwind, _acme, partnership = pair
+    _send(build, partnership, northwind, 10)
+    session.add_all([Setting(key=key, value=stored) for key in thresholds.DEFAULTS])
+    session.commit()
+
+    raised = flags.refresh_flags(session, now=NOW)
+
+    assert thresholds.thresholds(session) == {key: float(value) for key, value in thresholds.DEFAULTS.items()}
+    assert "one_sided" in {f.kind for f in raised}

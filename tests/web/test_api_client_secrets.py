@@ -19,7 +19,7 @@ def _clients_of(session, partner) -> int:
 
 
 def test_creating_an_api_client_redirects_to_its_secret_which_a_reload_neither_shows_nor_creates_again(
-    build, client, sign_in, session
+    app, build, client, sign_in, session
 ):
     sign_in(build.user(None, "admin"))
     partner = build.partner("Glasklar Montage")
@@ -34,7 +34,12 @@ def test_creating_an_api_client_redirects_to_its_secret_which_a_reload_neither_s
     assert created.headers["Location"] == page
     secret = SECRET_FIELD.search(shown.text).group(1)
     new_client = session.scalars(credentials.api_clients_of(partner.id)).one()
-    assert credentials.authenticate_client(session, client_id=new_client.client_id, client_secret=secret)
+    assert credentials.authenticate_client(
+        session,
+        client_id=new_client.client_id,
+        client_secret=secret,
+        hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"],
+    )
     assert new_client.client_id in shown.text
     assert secret not in reloaded.text
     assert "new-secret" not in reloaded.text

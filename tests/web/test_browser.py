@@ -62,7 +62,7 @@ def test_a_user_of_one_partner_opening_another_partners_pages_gets_404(build, op
     assert page.get_by_role("heading", level=1).inner_text() == "Not Found"
 
 
-def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(build, open_as, session):
+def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(app, build, open_as, session):
     build.partner("Montagewerk Berlin", lines=["window-installation"])
     build.complement("windows", "window-installation")
     pending = build.partner("Glasklar Montage", status="pending", sales_reps=1, monthly_leads=8)
@@ -87,9 +87,13 @@ def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(build, 
     assert session.get(Partner, pending.id).status == "active"
     assert reloaded_secret_fields == 0
     client = session.scalars(credentials.api_clients_of(pending.id)).one()
-    assert (
-        credentials.authenticate_client(session, client_id=client.client_id, client_secret=secret) == client
+    signed_in = credentials.authenticate_client(
+        session,
+        client_id=client.client_id,
+        client_secret=secret,
+        hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"],
     )
+    assert signed_in == client
 
 
 def test_a_manager_adds_a_line_and_proposes_a_partnership_that_the_other_manager_accepts(

@@ -280,8 +280,45 @@ def test_the_sign_in_form_answers_a_friendly_429_after_ten_tries_a_minute(build,
     assert 429 not in tries
     assert refused.status_code == 429
     assert refused.mimetype == "text/html"
-    assert "Wait a minute" in refused.text
+    assert "Too many sign-in attempts for this account" in refused.text
     assert int(refused.headers["Retry-After"]) > 0
+
+
+def _sign_in_from(client, email: str, address: str, password: str = "wrong-guess"):
+    token = csrf_token(client.get("/login").text)
+    form = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/login", data=form, environ_base={"REMOTE_ADDR": address})
+
+
+def test_sign_in_is_limited_per_account_from_however_many_addresses(app, build, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "3 per minute")
+    target, other = build.user(build.partner()), build.user(build.partner())
+
+    tries = [_sign_in_from(client, target.email, f"198.51.100.{n}").status_code for n in range(1, 4)]
+    refused = _sign_in_from(client, target.email.upper(), "198.51.100.4", TEST_PASSWORD)
+    elsewhere = _sign_in_from(client, other.email, "198.51.100.4", TEST_PASSWORD)
+
+    assert 429 not in tries
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts for this account" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    assert elsewhere.status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_sign_in_is_limited_per_address_whatever_accounts_it_names(app, build, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN_ADDRESS", "3 per minute")
+    user = build.user(build.partner())
+
+    tries = [_sign_in_from(client, f"guess{n}@example.test", "203.0.113.7").status_code for n in range(3)]
+    refused = _sign_in_from(client, user.email, "203.0.113.7", TEST_PASSWORD)
+    elsewhere = _sign_in_from(client, user.email, "192.0.2.5", TEST_PASSWORD)
+
+    assert 429 not in tries
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts from your address" in refused.text
+    assert elsewhere.status_code == 303
+    assert client.get("/").status_code == 200
 
 
 def test_an_admin_tunes_a_flag_threshold(build, client, sign_in, session):
@@ -299,3 +336,17 @@ def test_an_admin_tunes_a_flag_threshold(build, client, sign_in, session):
     assert page.status_code == 200
     assert saved.status_code == 303
     assert thresholds.thresholds(session)["flags.one_sided.ratio"] == 4
+
+
+def test_the_receiver_of_a_recalled_handoff_sees_it_was_recalled_but_not_the_buyer(build, client, sign_in):
+    sender, receiver = build.partner("Nordlicht"), build.partner()
+    handoff = build.handoff(sender, receiver, status="recalled", phone="+49 30 5555")
+    lead = handoff.lead
+    sign_in(build.user(receiver, "rep"))
+
+    page = client.get(f"/handoffs/{handoff.id}")
+
+    assert page.status_code == 200
+    assert "Nordlicht recalled this lead" in page.text
+    for detail in (lead.contact_name, lead.contact_email, "+49 30 5555", lead.need_text):
+        assert detail not in page.text
