@@ -59,9 +59,14 @@ def name_field(*, blank_ok: bool = False, **kwargs) -> fields.String:
     return fields.String(validate=[rule, *validators], **kwargs)
 
 
+def _spelled_out(regex) -> str:
+    """The domain's pattern with its \\s as Python reads it, which JSON Schema's \\s does not."""
+    return regex.pattern.replace(r"\s", _SPACE)
+
+
 def _empty_or(regex, error: str) -> Pattern:
     # The domain reads an empty value as none given.
-    return Pattern(f"^({regex.pattern.removeprefix('^').removesuffix('$')})?$", error=error)
+    return Pattern(f"^({_spelled_out(regex).removeprefix('^').removesuffix('$')})?$", error=error)
 
 
 def email_field(*, empty_ok: bool = True, **kwargs) -> fields.String:
@@ -71,7 +76,7 @@ def email_field(*, empty_ok: bool = True, **kwargs) -> fields.String:
         validate=[
             _empty_or(validation.EMAIL, error)
             if empty_ok
-            else Pattern(validation.EMAIL.pattern, error=error),
+            else Pattern(_spelled_out(validation.EMAIL), error=error),
             validate.Length(max=validation.MAX_EMAIL),
         ],
         **kwargs,
