@@ -41,7 +41,7 @@ def category_field(**kwargs) -> fields.String:
 # in the OpenAPI document as this very pattern.
 HTTP_URL = Pattern(
     r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$",
-    error="must be an absolute http or https URL such as https://crm.example.com/hooks",
+    error="must be a web address starting with http:// or https://",
 )
 
 

@@ -184,7 +184,7 @@ def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(client, buil
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == {
         "deal_value.amount": [
-            "must be a decimal string with at most 2 decimal places, from 0 to 999999999999.99"
+            "must be a decimal string with at most 2 decimal places, more than 0 to 999999999999.99"
         ]
     }
     assert won.status_code == 200
