@@ -36,11 +36,19 @@ def category_field(**kwargs) -> fields.String:
     return slug_field(metadata=metadata, **kwargs)
 
 
-# An absolute http(s) URL: a host name or IPv4 address, an optional port, then printable ASCII. Stricter
-# than RFC 3986 on purpose (no user info, no IPv6 literal): what a webhook or a website needs, stated
-# in the OpenAPI document as this very pattern.
+_H = "[0-9A-Fa-f]{1,4}"
+# An IPv6 address in brackets, in every way of writing one with "::" (no zone, no embedded IPv4):
+# urlsplit refuses a bracketed host that is no IPv6 address.
+_IPV6 = "|".join(
+    [f"({_H}:){{7}}{_H}", f"({_H}:){{1,7}}:"]
+    + [f"({_H}:){{1,{7 - k}}}(:{_H}){{1,{k}}}" for k in range(1, 7)]
+    + [f":((:{_H}){{1,7}}|:)"]
+)
+# An absolute http(s) URL: a host name, an IPv4 or a bracketed IPv6 address, an optional port, then
+# printable ASCII. Stricter than RFC 3986 on purpose (no user info): what a webhook or a website
+# needs, stated in the OpenAPI document as this very pattern.
 HTTP_URL = Pattern(
-    r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$",
+    rf"^https?://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[({_IPV6})\])(:[0-9]{{1,5}})?([/?#][!-~]*)?$",
     error="must be a web address starting with http:// or https://",
 )
 

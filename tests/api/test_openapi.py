@@ -118,7 +118,13 @@ def test_schemathesis_finds_no_difference_between_the_document_and_the_api(
             "seed": SEED,
             "base-url": live_server,
             "headers": exchange["partner"],
-            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            # The API takes I-JSON (RFC 7493, docs/api.md): UTF-8 text, so no lone surrogate, and no NUL.
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                "codec": "utf-8",
+                "allow-x00": False,
+            },
             "checks": {"enabled": True},
             "phases": {"stateful": {"max-steps": MAX_STEPS}},
             "operations": [{"include-operation-id": admin_only, "headers": exchange["admin"]}],

@@ -20,6 +20,9 @@ OBJECT_FACTORIES = {
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/handoffs/<int:handoff_id>/transitions"): {"to": "accepted"},
+    # A PATCH must name something to change (docs/api.md).
+    ("PATCH", "/api/v1/product-lines/<int:line_id>"): {"name": "Windows"},
+    ("PATCH", "/api/v1/webhook-endpoints/<int:endpoint_id>"): {"enabled": False},
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
