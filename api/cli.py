@@ -16,10 +16,22 @@ from flask.cli import AppGroup
 
 from api import worker as worker_loop
 from api.extensions import db
-from partnerhub import credentials, demo, directory, flags, intake, rollups, simulation, thresholds
+from partnerhub import (
+    credentials,
+    demo,
+    directory,
+    flags,
+    intake,
+    integrations,
+    rollups,
+    simulation,
+    team,
+    thresholds,
+)
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
+from partnerhub.models.partner import TEAM_ROLES
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -32,7 +44,9 @@ def _done(as_json: bool, payload: dict, text: str) -> None:
 
 def _fail(exc: DomainError):
     db.session.rollback()
-    raise click.ClickException(exc.message)
+    # An InvalidInput's message is generic: the reasons per field are what the operator must read.
+    reasons = [f"{field}: {'; '.join(why)}." for field, why in getattr(exc, "errors", {}).items()]
+    raise click.ClickException(" ".join([exc.message, *reasons]))
 
 
 @group.command("create-admin")
@@ -92,12 +106,14 @@ def create_client(partner, scopes, name, admin, as_json):
             raise click.UsageError("Name a PARTNER, or pass --admin for an operator client.")
         owner = None if admin else directory.find_partner(db.session, partner)
         scope_list = [s for s in scopes.replace(",", " ").split() if s]
-        client, secret = credentials.create_api_client(
+        client, secret = integrations.create_client(
             db.session,
             partner=owner,
             scopes=scope_list,
             name=name,
             hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
+            actor=Actor.system(owner.id if owner else None),
+            origin="cli",
         )
     except DomainError as exc:
         _fail(exc)
@@ -115,10 +131,42 @@ def create_client(partner, scopes, name, admin, as_json):
 def revoke_client(client_id, as_json):
     """Revoke API credentials; tokens already issued stop working at once."""
     try:
-        client = credentials.revoke_api_client(db.session, client_id=client_id)
+        client = integrations.revoke_client(
+            db.session, client_id=client_id, of_partner=None, actor=Actor.system(), origin="cli"
+        )
     except DomainError as exc:
         _fail(exc)
     _done(as_json, {"client_id": client.client_id, "revoked_at": client.revoked_at.isoformat()}, "Revoked.")
+
+
+@group.command("invite")
+@click.argument("partner")
+@click.argument("email")
+@click.option("--role", type=click.Choice(TEAM_ROLES), default="rep", show_default=True)
+@click.option("--name", default="")
+@json_option
+def invite(partner, email, role, name, as_json):
+    """Invite a person to a partner; prints the link too, for a platform without SMTP."""
+    try:
+        owner = directory.find_partner(db.session, partner)
+        invitation = team.invite(
+            db.session,
+            partner=owner,
+            email=email,
+            role=role,
+            name=name,
+            actor=Actor.system(owner.id),
+            base_url=current_app.config["BASE_URL"],
+            origin="cli",
+        )
+    except DomainError as exc:
+        _fail(exc)
+    user = invitation.user
+    _done(
+        as_json,
+        {"user_id": user.id, "email": user.email, "invite_url": invitation.url},
+        f"Invited {user.email} to {owner.name}; the link, valid seven days:\n{invitation.url}",
+    )
 
 
 @group.command("seed-demo")
@@ -131,7 +179,11 @@ def seed_demo(if_empty, as_json):
             click.echo(json.dumps({"seeded": False}) if as_json else "Database not empty; demo not seeded.")
             return
         raise click.ClickException("The database already has partners; seed-demo wants an empty one.")
-    result = demo.seed(db.session, hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"])
+    result = demo.seed(
+        db.session,
+        hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
+        base_url=current_app.config["BASE_URL"],
+    )
     _done(as_json, {"seeded": True, **result}, demo.describe(result))
 
 

@@ -60,15 +60,16 @@ def init_request_logging(app: Flask) -> None:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
+        path = _logged_path()
         log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
                 "client_id": g.get("client_id"),
@@ -77,3 +78,14 @@ def init_request_logging(app: Flask) -> None:
             },
         )
         return response
+
+
+def _logged_path() -> str:
+    """The request's path without the secret of an emailed link (a route's `token`): logs travel further."""
+    token = (request.view_args or {}).get("token")
+    return request.path.replace(token, "[token]") if token else request.path
+
+
+def request_origin() -> str:
+    """Where the request came from, as the audit log records it."""
+    return request.remote_addr or ""

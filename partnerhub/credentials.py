@@ -24,6 +24,7 @@ ALL_PARTNER_SCOPES = (
     "handoffs:write",
     "reports:read",
     "webhooks:manage",
+    "users:write",
 )
 ADMIN_SCOPE = "admin"
 
@@ -152,8 +153,7 @@ def create_user(
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         # A duplicate, like a partner's name taken: the current state refuses it, not the input.
         raise Conflict(f"A user with the email {email} already exists.")
-    if len(password) < 8:
-        raise InvalidInput({"password": ["must be at least 8 characters"]})
+    check_password(password)
     user = User(
         email=email,
         password_hash=password_hash or hash_password(password),
@@ -164,6 +164,12 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def check_password(password: str) -> None:
+    """The one password rule, for every door that sets a password; raise InvalidInput when broken."""
+    if len(password) < 8:
+        raise InvalidInput({"password": ["must be at least 8 characters"]})
 
 
 def authenticate_user(session: Session, *, email: str, password: str) -> User:

@@ -12,12 +12,25 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials, directory, flags, intake, lifecycle, partnerships, routing, simulation
+from partnerhub import (
+    credentials,
+    directory,
+    flags,
+    intake,
+    lifecycle,
+    partnerships,
+    routing,
+    simulation,
+    team,
+)
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict
-from partnerhub.models import ApiClient, Partner
+from partnerhub.models import ApiClient, Partner, User
 
 DEMO_PASSWORD = "partnerhub-demo"
+# Every demo partner's colleagues beside rep@ and manager@: <first name>@<partner>.example.
+DEMO_COLLEAGUES = (("Jonas", "Becker"), ("Mira", "Hoffmann"))
 
 CATEGORIES = [
     ("windows", "Windows"),
@@ -273,10 +286,13 @@ def has_data(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Partner)) > 0
 
 
-def seed(session: Session, *, hmac_key: str, now: datetime | None = None, history: bool = True) -> dict:
+def seed(
+    session: Session, *, hmac_key: str, base_url: str, now: datetime | None = None, history: bool = True
+) -> dict:
     """Create the demo exchange with months of history; returns the logins and API clients it made.
 
-    `hmac_key` is the server's key for client secrets (`credentials.hash_client_secret`).
+    `hmac_key` is the server's key for client secrets (`credentials.hash_client_secret`); `base_url`
+    is where the pages are served, for the links in the colleagues' invitation emails.
     """
     now = now or utcnow()
     began = now - timedelta(days=HISTORY_DAYS + 10)
@@ -320,9 +336,10 @@ def seed(session: Session, *, hmac_key: str, now: datetime | None = None, histor
                 regions=regions,
                 warmup_script=script,
             )
+        people = {}
         for role in ("manager", "rep"):
             email = f"{role}@{slug}.example"
-            credentials.create_user(
+            people[role] = credentials.create_user(
                 session,
                 email=email,
                 password=DEMO_PASSWORD,
@@ -332,6 +349,7 @@ def seed(session: Session, *, hmac_key: str, now: datetime | None = None, histor
                 password_hash=password_hash,
             )
             logins.append({"email": email, "role": role, "partner": name})
+        logins += _colleagues(session, people["manager"], base_url=base_url, password_hash=password_hash)
         client_id, secret = f"demo-{slug}", f"demo-secret-{slug}"
         session.add(
             ApiClient(
@@ -370,6 +388,31 @@ def seed(session: Session, *, hmac_key: str, now: datetime | None = None, histor
         play_history(session, by_slug=by_slug, now=now)
         flags.refresh_flags(session, now=now)
     return {"password": DEMO_PASSWORD, "logins": logins, "api_clients": clients}
+
+
+def _colleagues(session: Session, manager: User, *, base_url: str, password_hash: str) -> list[dict]:
+    """More reps, who join the way anyone does: the manager invites them and they accept the link."""
+    slug = manager.email.split("@")[1].removesuffix(".example")
+    joined = []
+    for first, last in DEMO_COLLEAGUES:
+        invitation = team.invite(
+            session,
+            partner=manager.partner,
+            email=f"{first.lower()}@{slug}.example",
+            role="rep",
+            actor=Actor.user(partner_id=manager.partner_id, user_id=manager.id),
+            base_url=base_url,
+            origin="demo",
+        )
+        person = team.accept_invitation(
+            session,
+            token=invitation.token,
+            name=f"{first} {last}",
+            password=DEMO_PASSWORD,
+            password_hash=password_hash,
+        )
+        joined.append({"email": person.email, "role": person.role, "partner": manager.partner.name})
+    return joined
 
 
 def play_history(session: Session, *, by_slug: dict[str, Partner], now: datetime) -> int:
@@ -482,7 +525,7 @@ def describe(result: dict) -> str:
         for login in result["logins"][:5]
     ]
     lines.append(
-        f"  ... and {len(result['logins']) - 5} more (manager@<partner>.example, rep@<partner>.example)"
+        f"  ... and {len(result['logins']) - 5} more (manager@, rep@, jonas@ and mira@<partner>.example)"
     )
     lines.append("API clients:")
     lines += [

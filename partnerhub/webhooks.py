@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from partnerhub import egress
+from partnerhub import egress, outbox
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Delivery, Partner, WebhookEndpoint
-from partnerhub.models.delivery import EVENT_TYPES
+from partnerhub.models.delivery import EVENT_TYPES, TEST_EVENT
 
 # Long enough for a partner to roll the new secret out to every receiver it runs.
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -219,3 +219,18 @@ def redeliver_failed_since(
         _requeue(delivery, now)
     session.flush()
     return deliveries
+
+
+def send_test_event(session: Session, *, endpoint: WebhookEndpoint, now: datetime | None = None) -> Delivery:
+    """Queue a `webhook.test` event to this one endpoint, signed like any other, to check a receiver."""
+    if not endpoint.enabled or endpoint.deleted_at is not None:
+        raise Conflict(f"Endpoint {endpoint.id} is disabled; enable it before sending a test event.")
+    [queued] = outbox.emit(
+        session,
+        partner_id=endpoint.partner_id,
+        event_type=TEST_EVENT,
+        data={"endpoint_id": endpoint.id, "message": "A test event from PartnerHub: nothing to do."},
+        occurred_at=now,
+        endpoint_ids=[endpoint.id],
+    )
+    return session.get(Delivery, queued.id)

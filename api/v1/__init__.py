@@ -11,6 +11,7 @@ from api.v1 import (
     reports,
     settings,
     suggestions,
+    users,
     webhooks,
 )
 
@@ -26,4 +27,5 @@ BLUEPRINTS = [
     reports.blp,
     settings.blp,
     suggestions.blp,
+    users.blp,
 ]

@@ -6,13 +6,14 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_partner, require
+from api.auth import current_actor, current_partner, require
 from api.extensions import db
+from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import JsonBoolean, url_field
-from partnerhub import webhooks
+from partnerhub import integrations, webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
 from partnerhub.models.delivery import DELIVERY_STATUSES, EVENT_TYPES
 
@@ -116,7 +117,14 @@ class Endpoints(MethodView):
     @blp.response(201, EndpointWithSecret)
     def post(self, args):
         """Register an endpoint; the response carries its secret, shown this once."""
-        return webhooks.add_endpoint(db.session, partner=current_partner(), private_ok=_private_ok(), **args)
+        return integrations.add_endpoint(
+            db.session,
+            partner=current_partner(),
+            private_ok=_private_ok(),
+            actor=current_actor(),
+            origin=request_origin(),
+            **args,
+        )
 
 
 @blp.route("/webhook-endpoints/<int:endpoint_id>")
@@ -132,15 +140,22 @@ class EndpointById(MethodView):
     @blp.response(200, EndpointOut)
     def patch(self, args, endpoint_id):
         """Change an endpoint's URL, events, description or enabled state."""
-        return webhooks.update_endpoint(
-            db.session, endpoint=_own_endpoint(endpoint_id), private_ok=_private_ok(), **args
+        return integrations.update_endpoint(
+            db.session,
+            endpoint=_own_endpoint(endpoint_id),
+            private_ok=_private_ok(),
+            actor=current_actor(),
+            origin=request_origin(),
+            **args,
         )
 
     @require(SCOPE)
     @blp.response(204)
     def delete(self, endpoint_id):
         """Retire an endpoint; what was queued for it fails."""
-        webhooks.delete_endpoint(db.session, endpoint=_own_endpoint(endpoint_id))
+        integrations.delete_endpoint(
+            db.session, endpoint=_own_endpoint(endpoint_id), actor=current_actor(), origin=request_origin()
+        )
 
 
 @blp.route("/webhook-endpoints/<int:endpoint_id>/rotate-secret", methods=["POST"])
@@ -149,7 +164,7 @@ class EndpointById(MethodView):
 def rotate_secret(endpoint_id):
     """Issue a new secret; the old one keeps signing beside it for 24 hours."""
     endpoint = _own_endpoint(endpoint_id)
-    webhooks.rotate_secret(db.session, endpoint=endpoint)
+    integrations.rotate_secret(db.session, endpoint=endpoint, actor=current_actor(), origin=request_origin())
     return endpoint
 
 

@@ -15,7 +15,18 @@ def init_app(app: Flask) -> None:
     """Register the pages, the session cookie and the headers every page carries."""
     # Here, not at import: the views import the API's fields, which import api.errors, which imports us.
     from api.errors import for_api
-    from api.web import account, admin, balance, inbox, leads, lines, partnerships, profile
+    from api.web import (
+        account,
+        admin,
+        balance,
+        inbox,
+        integrations,
+        leads,
+        lines,
+        partnerships,
+        profile,
+        team,
+    )
 
     app.session_interface = CookieSessionInterface()
     # The parent of every page blueprint (endpoints read "web.lines.index"), holding the
@@ -29,6 +40,8 @@ def init_app(app: Flask) -> None:
         leads.bp,
         balance.bp,
         profile.bp,
+        team.bp,
+        integrations.bp,
         lines.bp,
         partnerships.bp,
         admin.bp,

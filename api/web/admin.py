@@ -3,9 +3,10 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from api.extensions import db
+from api.observability import request_origin
 from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
-from api.web.session import back_to, role_required
-from partnerhub import credentials, directory, mail, thresholds
+from api.web.session import back_to, current_actor, role_required
+from partnerhub import credentials, directory, integrations, mail, thresholds
 from partnerhub.models import Email
 from partnerhub.models.partner import PARTNER_STATUSES
 
@@ -73,10 +74,12 @@ def create_client(partner_id: int):
     form = ApiClientForm()
     if not form.validate_on_submit():
         return _partner_page(partner_id, form=form, status=422)
-    client, secret = credentials.create_api_client(
+    client, secret = integrations.create_client(
         db.session,
         partner=directory.find_partner(db.session, partner_id),
         name=form.name.data or "",
+        actor=current_actor(),
+        origin=request_origin(),
         hmac_key=current_app.config["CLIENT_SECRET_HMAC_KEY"],
     )
     # Shown by the page this redirects to, not on this response: reloading a POST's
@@ -89,7 +92,9 @@ def create_client(partner_id: int):
 @role_required("admin")
 def revoke_client(client_id: str):
     """Revoke an API client at once."""
-    client = credentials.revoke_api_client(db.session, client_id=client_id)
+    client = integrations.revoke_client(
+        db.session, client_id=client_id, of_partner=None, actor=current_actor(), origin=request_origin()
+    )
     flash(f"Client {client.client_id} revoked.", "success")
     return redirect(url_for("web.admin.partner", partner_id=client.partner_id), 303)
 

@@ -21,17 +21,21 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
-from partnerhub.errors import InvalidInput
-from partnerhub.models.partner import REVENUE_BANDS
+from partnerhub.errors import DomainError, InvalidInput
+from partnerhub.models.delivery import EVENT_TYPES
+from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
+from partnerhub.team import ROLE_WORDS
 from partnerhub.validation import NOT_TEXT, is_text
 
 REVENUE_LABELS = {
@@ -95,18 +99,30 @@ class DomainForm(PageForm):
             return None
 
     def _refused(self, name: str, reasons: list[str]) -> None:
-        # The domain names "contact.email", "deal_value.amount" or a threshold's key; the form's
-        # field is the key with "__" for its dots, or its last or first part.
-        parts = name.split(".")
-        field = next(
-            (self._fields[n] for n in ("__".join(parts), parts[-1], parts[0]) if n in self._fields), None
-        )
-        sentences = [reason[0].upper() + reason[1:] + "." for reason in reasons]
-        if field is None:
-            for sentence in sentences:
-                flash(sentence, "error")
-        else:
-            field.errors = [*field.errors, *sentences]
+        _place(self, name, reasons)
+
+
+def refusal_into(form: FlaskForm, exc: DomainError) -> None:
+    """Put the domain's reasons beside the fields they concern, so the page keeps what was typed."""
+    if isinstance(exc, InvalidInput):
+        for name, reasons in exc.errors.items():
+            _place(form, name, reasons)
+    else:
+        flash(exc.message, "error")
+
+
+def _place(form: FlaskForm, name: str, reasons: list[str]) -> None:
+    # The domain names "contact.email", "deal_value.amount" or a threshold's key; the form's
+    # field is the key with "__" for its dots, or its last or first part.
+    parts = name.split(".")
+    names = ("__".join(parts), parts[-1], parts[0])
+    field = next((form._fields[n] for n in names if n in form._fields), None)
+    sentences = [reason[0].upper() + reason[1:] + "." for reason in reasons]
+    if field is None:
+        for sentence in sentences:
+            flash(sentence, "error")
+    else:
+        field.errors = [*field.errors, *sentences]
 
 
 def _choices(categories) -> list[tuple[str, str]]:
@@ -239,6 +255,47 @@ class ApiClientForm(PageForm):
     name = StringField(
         "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
     )
+
+
+class InviteForm(PageForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    name = StringField(
+        "Name", validators=[Length(max=200)], description="Optional: they can choose it themselves"
+    )
+    role = SelectField(
+        "Role", choices=[SelectChoice(role, ROLE_WORDS[role].capitalize()) for role in TEAM_ROLES]
+    )
+
+
+class JoinForm(PageForm):
+    """An invited person's name and password; the domain holds the password rule."""
+
+    name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    confirm = PasswordField(
+        "Password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+EVENT_WORDS = {
+    "handoff.created": "A partner hands you a lead",
+    "handoff.updated": "A handoff moves on (accepted, won, paid...)",
+    "lead.unrouted": "One of your leads found no partner",
+    "flag.raised": "One of your partnerships is flagged",
+}
+
+
+class WebhookEndpointForm(PageForm):
+    url = URLField("Address (URL)", validators=[InputRequired(), Length(max=2000)])
+    events = SelectMultipleField(
+        "Events",
+        choices=[SelectChoice(event, EVENT_WORDS[event]) for event in EVENT_TYPES],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description="None ticked: every event.",
+    )
+    description = StringField("Description", validators=[Length(max=500)])
 
 
 class MoveForm(DomainForm):

@@ -10,7 +10,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from api.extensions import db
 from partnerhub import credentials
-from partnerhub.actors import in_good_standing
+from partnerhub.actors import Actor, in_good_standing
 from partnerhub.models import Partner, User
 
 PARTNER_ROLES = ("rep", "manager")
@@ -137,3 +137,9 @@ def back_to(default: str) -> str:
     if referrer.netloc == request.host and safe_next(path):
         return path
     return default
+
+
+def current_actor() -> Actor:
+    """The signed-in partner user as the domain's Actor."""
+    user = current_user()
+    return Actor.user(partner_id=user.partner_id, user_id=user.id)

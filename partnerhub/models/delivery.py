@@ -9,6 +9,8 @@ from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 EVENT_TYPES = ("handoff.created", "handoff.updated", "lead.unrouted", "flag.raised")
+# Sent to one endpoint when its partner asks, whatever it subscribed to; nobody subscribes to it.
+TEST_EVENT = "webhook.test"
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "dead")
 
 
@@ -39,7 +41,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         one_of("status", DELIVERY_STATUSES, "status"),
-        one_of("event_type", EVENT_TYPES, "event_type"),
+        one_of("event_type", (*EVENT_TYPES, TEST_EVENT), "event_type"),
         # The worker's claim query: due rows whose lease is over.
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_partner_created", "partner_id", "created_at"),

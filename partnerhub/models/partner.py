@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
@@ -11,6 +11,8 @@ from partnerhub.models._columns import one_of
 PARTNER_STATUSES = ("pending", "active", "suspended")
 REVENUE_BANDS = ("under_1m", "1m_10m", "10m_50m", "50m_250m", "over_250m")
 USER_ROLES = ("rep", "manager", "admin")
+TEAM_ROLES = ("rep", "manager")
+USER_STATUSES = ("invited", "active", "deactivated")
 
 
 class Partner(Base):
@@ -62,8 +64,22 @@ class User(Base):
     # Raised at every sign-out: a session cookie from an earlier generation signs nobody in,
     # however long its copy would otherwise stay valid.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An away rep gets no new assignments; the manager marks them back.
+    away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # SHA-256 of the invitation link's token; the token itself is only ever in the email.
+    # Kept after acceptance, so a second use of the link is told it was used.
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None]
+    invite_accepted_at: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def status(self) -> str:
+        """One of USER_STATUSES: invited until the person accepts, then active or deactivated."""
+        if self.invite_token_hash is not None and self.invite_accepted_at is None:
+            return "invited"
+        return "active" if self.active else "deactivated"
 
 
 class ApiClient(Base):

@@ -100,7 +100,9 @@ def test_a_secret_stored_under_another_server_key_is_refused(client, build, sess
 
 
 def test_the_demo_clients_are_stored_as_hmacs_and_its_people_as_argon2(app, session):
-    demo.seed(session, hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"], history=False)
+    demo.seed(
+        session, hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"], base_url="http://hub.test", history=False
+    )
 
     clients = session.scalars(select(ApiClient.secret_hash)).all()
     people = session.scalars(select(User.password_hash)).all()

@@ -16,6 +16,7 @@ OBJECT_FACTORIES = {
     "delivery_id": lambda build, owner, stranger: _delivery(build, owner),
     "lead_id": lambda build, owner, stranger: build.lead(owner).id,
     "handoff_id": lambda build, owner, stranger: build.handoff(owner, build.partner()).id,
+    "user_id": lambda build, owner, stranger: build.user(owner, "rep").id,
 }
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {
