@@ -19,6 +19,8 @@ from schemathesis.engine import events, from_schema
 from api.idempotency import HEADER, KEY_PATTERN
 
 SEED = 20261207
+# What schemathesis takes as an answer to valid input by default.
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 MAX_EXAMPLES = 5
 MAX_STEPS = 5
 
@@ -38,7 +40,8 @@ def test_every_request_body_refuses_unknown_fields_and_every_patch_an_empty_body
     assert request_bodies
     assert all(schema["additionalProperties"] is False for schema in request_bodies.values())
     assert all(
-        schemas[name]["minProperties"] == 1 for name in ("ProfileIn", "ProductLinePatch", "EndpointPatch")
+        schemas[name]["minProperties"] == 1
+        for name in ("ProfileIn", "ProductLinePatch", "EndpointPatch", "UserPatch")
     )
 
 
@@ -127,7 +130,17 @@ def test_schemathesis_finds_no_difference_between_the_document_and_the_api(
             },
             "checks": {"enabled": True},
             "phases": {"stateful": {"max-steps": MAX_STEPS}},
-            "operations": [{"include-operation-id": admin_only, "headers": exchange["admin"]}],
+            "operations": [
+                {"include-operation-id": admin_only, "headers": exchange["admin"]},
+                # The one refusal of valid input left as 422: an invitation to an address already taken
+                # names the email field, so the team page keeps what was typed (docs/api.md).
+                {
+                    "include-operation-id": ["post_users"],
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]},
+                    },
+                },
+            ],
         }
     )
     schema = schemathesis.openapi.from_dict(document, config=config)
