@@ -24,6 +24,7 @@ BODIES: dict[tuple[str, str], dict] = {
     # A PATCH must name something to change (docs/api.md).
     ("PATCH", "/api/v1/product-lines/<int:line_id>"): {"name": "Windows"},
     ("PATCH", "/api/v1/webhook-endpoints/<int:endpoint_id>"): {"enabled": False},
+    ("PATCH", "/api/v1/users/<int:user_id>"): {"away": True},
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
