@@ -164,3 +164,8 @@ def _expired_token(header, payload):
 def current_actor() -> Actor:
     """The caller as the domain's Actor: the API client acting for its partner."""
     return g.actor
+
+
+def acting() -> dict:
+    """The calling client and the request's address: the `actor` and `origin` the domain records."""
+    return {"actor": g.actor, "origin": request.remote_addr or ""}

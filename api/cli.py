@@ -35,6 +35,8 @@ from partnerhub.models.partner import TEAM_ROLES
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+# Where an operator's command came from, in the audit log.
+CLI_ORIGIN = "cli"
 
 
 def _done(as_json: bool, payload: dict, text: str) -> None:
@@ -65,25 +67,16 @@ def create_admin(email, password, name, as_json):
     _done(as_json, {"id": user.id, "email": user.email, "role": user.role}, f"Admin {user.email} created.")
 
 
-@group.command("approve")
-@click.argument("partner")
-@json_option
-def approve(partner, as_json):
-    """Approve a pending partner (by id or exact name)."""
-    _change_status(partner, as_json, directory.approve_partner)
-
-
-@group.command("suspend")
-@click.argument("partner")
-@json_option
-def suspend(partner, as_json):
-    """Suspend an active partner (by id or exact name): its tokens, clients and page sessions stop at once."""
-    _change_status(partner, as_json, directory.suspend_partner)
-
-
-def _change_status(ref: str, as_json: bool, change) -> None:
+def _change_status(ref: str, as_json: bool, change, **kwargs) -> None:
+    """Find partner `ref`, apply the domain's status `change` on the record as the platform, report it."""
     try:
-        partner = change(db.session, partner=directory.find_partner(db.session, ref))
+        partner = change(
+            db.session,
+            partner=directory.find_partner(db.session, ref),
+            actor=Actor.system(),
+            origin=CLI_ORIGIN,
+            **kwargs,
+        )
     except DomainError as exc:
         _fail(exc)
     _done(
@@ -91,6 +84,31 @@ def _change_status(ref: str, as_json: bool, change) -> None:
         {"id": partner.id, "name": partner.name, "status": partner.status},
         f"{partner.name} is {partner.status}.",
     )
+
+
+@group.command("approve")
+@click.argument("partner")
+@json_option
+def approve(partner, as_json):
+    """Approve a pending partner (by id or exact name); the first approval emails its managers."""
+    _change_status(partner, as_json, directory.approve_partner, base_url=current_app.config["BASE_URL"])
+
+
+@group.command("reject")
+@click.argument("partner")
+@click.option("--reason", required=True, help="Why, in a sentence the company reads in its email.")
+@json_option
+def reject(partner, reason, as_json):
+    """Reject a pending registration (by id or exact name), with the reason its managers are emailed."""
+    _change_status(partner, as_json, directory.reject_partner, reason=reason)
+
+
+@group.command("suspend")
+@click.argument("partner")
+@json_option
+def suspend(partner, as_json):
+    """Suspend an active partner (by id or exact name): its tokens, pages and leads stop."""
+    _change_status(partner, as_json, directory.suspend_partner)
 
 
 @group.command("create-client")
@@ -341,7 +359,9 @@ def show_thresholds(as_json):
 def set_threshold(key, value, as_json):
     """Tune one flag threshold, e.g. flags.one_sided.ratio 4."""
     try:
-        values = thresholds.set_thresholds(db.session, values={key: value})
+        values = thresholds.set_thresholds(
+            db.session, values={key: value}, actor=Actor.system(), origin=CLI_ORIGIN
+        )
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(f"{key}: {', '.join(exc.errors.get(key, [exc.message]))}") from None

@@ -3,17 +3,21 @@
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from partnerhub import mail
 from partnerhub.actors import refuse_unless_active
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
-from partnerhub.models import ApiClient, Partner, User
+from partnerhub.db import dialect_insert, utcnow
+from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, SignInPaused
+from partnerhub.models import ApiClient, Partner, UnknownSignIn, User
+from partnerhub.models.partner import SignInFailures
 
 ALL_PARTNER_SCOPES = (
     "directory:read",
@@ -138,6 +142,48 @@ def revoke_api_client(session: Session, *, client_id: str, at: datetime | None =
     return client
 
 
+# --- people: passwords and signing in ----------------------------------------
+
+# NIST SP 800-63B: a length floor and a list of passwords attackers try first; no rules on
+# character classes and no forced rotation, which only push people to predictable patterns.
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 passwords most often found in breaches, as ranked and shipped by zxcvbn.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str) -> list[str]:
+    """Why `password` may not be used, in words; empty when it may."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [f"must be at least {MIN_PASSWORD_LENGTH} characters"]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"must be at most {MAX_PASSWORD_LENGTH} characters"]
+    if password.lower() in _common_passwords() or len(set(password)) == 1:
+        return ["is one of the most common passwords, which are tried first; choose another"]
+    return []
+
+
+def check_password(password: str, *, field: str = "password") -> None:
+    """The one password rule, at every place a password is set."""
+    problems = password_problems(password)
+    if problems:
+        raise InvalidInput({field: problems})
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normal_email(email)))
+
+
 def create_user(
     session: Session,
     *,
@@ -149,7 +195,7 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Create a user; `password_hash`, when given, is `password` hashed already (users sharing one)."""
-    email = email.strip().lower()
+    email = normal_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         # A duplicate, like a partner's name taken: the current state refuses it, not the input.
         raise Conflict(f"A user with the email {email} already exists.")
@@ -166,21 +212,152 @@ def create_user(
     return user
 
 
-def check_password(password: str) -> None:
-    """The one password rule, for every door that sets a password; raise InvalidInput when broken."""
-    if len(password) < 8:
-        raise InvalidInput({"password": ["must be at least 8 characters"]})
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Give `user` a new password (the rule checked) and lift any sign-in slow-down."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    _forget_failures(user)
+    session.flush()
 
 
-def authenticate_user(session: Session, *, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+# The sign-in slow-down: after this many wrong passwords in one burst, sign-in to the account
+# pauses, the first time for a minute, doubling with each further wrong password, never longer
+# than an hour. A burst ends at a right password, a reset, or a quarter of an hour of quiet after
+# its last pause: a guesser gets a handful of tries an hour, the owner is never locked out for good.
+FAILURES_BEFORE_PAUSE = 5
+FIRST_PAUSE = timedelta(minutes=1)
+LONGEST_PAUSE = timedelta(hours=1)
+BURST_QUIET = timedelta(minutes=15)
+
+
+_PAUSED = "Sign-in to this account is paused after too many wrong passwords."
+
+
+def pause_after(failures: int) -> timedelta | None:
+    """How long sign-in pauses after the `failures`-th wrong password of a burst; None: not at all."""
+    if failures < FAILURES_BEFORE_PAUSE:
+        return None
+    # The exponent stops where the cap is reached anyway.
+    return min(FIRST_PAUSE * 2 ** min(failures - FAILURES_BEFORE_PAUSE, 10), LONGEST_PAUSE)
+
+
+def authenticate_user(
+    session: Session, *, email: str, password: str, base_url: str = "", now: datetime | None = None
+) -> User:
+    """The user these credentials sign in, or InvalidCredentials (SignInPaused while slowed down).
+
+    A refusal changes a failure count: the caller commits it, although it refuses. An address
+    with no login is slowed down alike, so neither the answers nor their timing tell the two apart.
+    """
+    now = now or utcnow()
+    user = user_by_email(session, email)
     if user is None:
-        password_matches(_DUMMY_PASSWORD_HASH, password)
+        _refuse_unknown(session, email=email, password=password, now=now)
+    check_own_password(session, user=user, password=password, base_url=base_url, now=now)
+    if not user.active:
         raise InvalidCredentials("Wrong email or password.")
-    if not password_matches(user.password_hash, password) or not user.active:
-        raise InvalidCredentials("Wrong email or password.")
-    user.last_login_at = utcnow()
+    _forget_failures(user)
+    user.last_login_at = now
     return user
+
+
+def check_own_password(
+    session: Session, *, user: User, password: str, base_url: str = "", now: datetime | None = None
+) -> None:
+    """Raise InvalidCredentials (SignInPaused while slowed down) unless `password` is `user`'s.
+
+    Wherever a password is asked, a wrong one counts towards the same slow-down: a borrowed
+    session guessing its owner's password on the account page gets no more tries than a sign-in.
+    """
+    now = now or utcnow()
+    _refuse_while_paused(user.login_paused_until, now)
+    if password_matches(user.password_hash, password):
+        return
+    failures, until = _count_failure(session, User, User.id == user.id, now=now)
+    session.expire(user, ["failed_logins", "last_failed_login_at", "login_paused_until"])
+    if failures == FAILURES_BEFORE_PAUSE:
+        # One notice per burst: the owner learns of the guessing and how to end it.
+        mail.queue_email(
+            session,
+            to=user.email,
+            kind="sign_in_paused",
+            context={"name": user.name, "failures": failures, "reset_link": f"{base_url}/password-reset"},
+            partner_id=user.partner_id,
+            now=now,
+        )
+    _refuse(until)
+
+
+def _refuse_unknown(session: Session, *, email: str, password: str, now: datetime) -> NoReturn:
+    key = hashlib.sha256(normal_email(email).encode()).hexdigest()
+    where = UnknownSignIn.email_hash == key
+    _refuse_while_paused(session.scalar(select(UnknownSignIn.login_paused_until).where(where)), now)
+    # As long as checking a real password takes.
+    password_matches(_DUMMY_PASSWORD_HASH, password)
+    # Addresses whose burst is over are forgotten here, so guessers cannot grow the table for good.
+    session.execute(delete(UnknownSignIn).where(_burst_over(UnknownSignIn, now)))
+    session.execute(
+        dialect_insert(session, UnknownSignIn)
+        .values(email_hash=key)
+        .on_conflict_do_nothing(index_elements=["email_hash"])
+    )
+    _failures, until = _count_failure(session, UnknownSignIn, where, now=now)
+    _refuse(until)
+
+
+def _refuse_while_paused(paused_until: datetime | None, now: datetime) -> None:
+    if paused_until is not None and now < paused_until:
+        # Not even checked, and not counted: the pause cannot be stretched by trying through it.
+        raise SignInPaused(_PAUSED, until=paused_until)
+
+
+def _refuse(paused_until: datetime | None) -> NoReturn:
+    if paused_until is not None:
+        raise SignInPaused(_PAUSED, until=paused_until)
+    raise InvalidCredentials("Wrong email or password.")
+
+
+def _burst_over(model: type[SignInFailures], now: datetime):
+    # A pause ends later than the failure that set it: quiet is counted from whichever is set.
+    return func.coalesce(model.login_paused_until, model.last_failed_login_at) < now - BURST_QUIET
+
+
+def _count_failure(
+    session: Session, model: type[SignInFailures], where, *, now: datetime
+) -> tuple[int, datetime | None]:
+    """Count a wrong password on the row `where` names: the failures in its burst, and the pause's end."""
+    burst_over = _burst_over(model, now)
+    # In SQL, so two processes counting at once both count, and exactly one of them reaches the pause.
+    failures = session.scalar(
+        update(model)
+        .where(where)
+        .values(
+            failed_logins=case((burst_over, 1), else_=model.failed_logins + 1),
+            last_failed_login_at=now,
+            login_paused_until=case((burst_over, None), else_=model.login_paused_until),
+        )
+        .returning(model.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    pause = pause_after(failures)
+    if pause is None:
+        return failures, None
+    until = now + pause
+    # The longer of two pauses set at once.
+    longer = case((model.login_paused_until > until, model.login_paused_until), else_=until)
+    session.execute(
+        update(model)
+        .where(where)
+        .values(login_paused_until=longer)
+        .execution_options(synchronize_session=False)
+    )
+    return failures, until
+
+
+def _forget_failures(user: User) -> None:
+    user.failed_logins = 0
+    user.last_failed_login_at = None
+    user.login_paused_until = None
 
 
 def end_sessions(session: Session, user: User) -> None:

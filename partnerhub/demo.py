@@ -286,6 +286,10 @@ def has_data(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Partner)) > 0
 
 
+# The demo is seeded from the command line, by the platform: so its audit log says.
+_SEEDING = {"actor": Actor.system(), "origin": "cli"}
+
+
 def seed(
     session: Session, *, hmac_key: str, base_url: str, now: datetime | None = None, history: bool = True
 ) -> dict:
@@ -297,9 +301,11 @@ def seed(
     now = now or utcnow()
     began = now - timedelta(days=HISTORY_DAYS + 10)
     for slug, name in CATEGORIES:
-        directory.add_category(session, slug=slug, name=name)
+        directory.add_category(session, slug=slug, name=name, **_SEEDING)
     for category, complement, weight in COMPLEMENTS:
-        directory.declare_complement(session, category=category, complement=complement, weight=weight)
+        directory.declare_complement(
+            session, category=category, complement=complement, weight=weight, **_SEEDING
+        )
 
     by_slug: dict[str, Partner] = {}
     logins, clients = [], []
@@ -325,7 +331,7 @@ def seed(
             contact_email=f"partners@{slug}.example",
             size={"sales_reps": reps, "revenue_band": band, "monthly_leads": leads},
         )
-        directory.approve_partner(session, partner=partner)
+        directory.approve_partner(session, partner=partner, **_SEEDING)
         for category, line_name, script in lines:
             directory.add_product_line(
                 session,
@@ -376,10 +382,11 @@ def seed(
                 "accept_sla_hours": sla,
                 "monthly_cap": cap,
             },
+            **_SEEDING,
         )
         if status == "active":
             partnerships.change_partnership(
-                session, partnership=partnership, partner_id=by_slug[b].id, move="accept"
+                session, partnership=partnership, partner_id=by_slug[b].id, move="accept", **_SEEDING
             )
             # The demo's partnerships began before its history.
             partnership.created_at = partnership.activated_at = began

@@ -3,9 +3,11 @@
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from partnerhub import audit, mail
+from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.models import Category, Complement, Partner, ProductLine
+from partnerhub.models import Category, Complement, Partner, ProductLine, User
 from partnerhub.validation import Checks
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email")
@@ -51,13 +53,38 @@ def register_partner(session: Session, *, name: str, size: dict | None = None, *
     return partner
 
 
-def update_profile(session: Session, *, partner: Partner, size: dict | None = None, **profile) -> Partner:
+def update_profile(
+    session: Session, *, partner: Partner, actor: Actor, origin: str = "", size: dict | None = None, **profile
+) -> Partner:
     profile, size = _checked(profile, size or {})
     if "name" in profile:
         _ensure_name_free(session, profile["name"], except_id=partner.id)
+    fields = [*PROFILE_FIELDS, *SIZE_FIELDS]
+    before = {field: getattr(partner, field) for field in fields}
     _apply_profile(partner, profile, size)
+    changed = {
+        field: f"{_shown(before[field])} to {_shown(getattr(partner, field))}"
+        for field in fields
+        if before[field] != getattr(partner, field)
+    }
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="profile.changed",
+            partner_id=partner.id,
+            target=partner.name,
+            details=changed,
+            origin=origin,
+        )
     session.flush()
     return partner
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return "none" if value in (None, "") else str(value)
 
 
 def _apply_profile(partner: Partner, profile: dict, size: dict) -> None:
@@ -81,21 +108,91 @@ def find_partner(session: Session, ref: str | int) -> Partner:
     return partner
 
 
-def approve_partner(session: Session, *, partner: Partner) -> Partner:
+def approve_partner(
+    session: Session, *, partner: Partner, actor: Actor, origin: str = "", base_url: str = ""
+) -> Partner:
+    """Let a pending, suspended or rejected partner in; the first approval emails its managers."""
     if partner.status == "active":
         raise Conflict(f"{partner.name} is already active.")
+    first = partner.approved_at is None
+    before = partner.status
     partner.status = "active"
     partner.approved_at = partner.approved_at or utcnow()
+    partner.rejection_reason = None
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.approved",
+        partner_id=partner.id,
+        target=partner.name,
+        details={"from": before},
+        origin=origin,
+    )
+    if first:
+        _email_managers(session, partner, kind="partner_approved", login_link=f"{base_url}/login")
     session.flush()
     return partner
 
 
-def suspend_partner(session: Session, *, partner: Partner) -> Partner:
+def reject_partner(
+    session: Session, *, partner: Partner, reason: str, actor: Actor, origin: str = ""
+) -> Partner:
+    """Turn a pending registration down, with the reason its managers are emailed."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput({"reason": ["say why, in a sentence the company will read"]})
+    if partner.status != "pending":
+        raise Conflict(f"{partner.name} is {partner.status}; only a pending registration can be rejected.")
+    partner.status = "rejected"
+    partner.rejection_reason = reason
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.rejected",
+        partner_id=partner.id,
+        target=partner.name,
+        details={"reason": reason},
+        origin=origin,
+    )
+    _email_managers(session, partner, kind="partner_rejected", reason=reason)
+    session.flush()
+    return partner
+
+
+def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin: str = "") -> Partner:
     if partner.status != "active":
         raise Conflict(f"{partner.name} is {partner.status}; only an active partner can be suspended.")
     partner.status = "suspended"
+    audit.record(
+        session,
+        actor=actor,
+        action="partner.suspended",
+        partner_id=partner.id,
+        target=partner.name,
+        origin=origin,
+    )
     session.flush()
     return partner
+
+
+def managers_of(*partner_ids: int) -> Select:
+    """The partners' active managers, first registered first."""
+    return (
+        select(User)
+        .where(User.partner_id.in_(partner_ids), User.role == "manager", User.active)
+        .order_by(User.id)
+    )
+
+
+def _email_managers(session: Session, partner: Partner, *, kind: str, **context) -> None:
+    for manager in session.scalars(managers_of(partner.id)):
+        mail.queue_email(
+            session,
+            to=manager.email,
+            kind=kind,
+            context={"company": partner.name, "name": manager.name, **context},
+            partner_id=partner.id,
+        )
 
 
 def active_partners() -> Select:
@@ -144,7 +241,9 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
     return adopt(session, Category, row._mapping)
 
 
-def add_category(session: Session, *, slug: str, name: str, parent: str | None = None) -> Category:
+def add_category(
+    session: Session, *, slug: str, name: str, actor: Actor, origin: str = "", parent: str | None = None
+) -> Category:
     checks = Checks()
     name = checks.name("name", name)
     checks.done()
@@ -154,12 +253,28 @@ def add_category(session: Session, *, slug: str, name: str, parent: str | None =
     if parent:
         category.parent = category_by_slug(session, parent, field="parent")
     session.add(category)
+    audit.record(
+        session,
+        actor=actor,
+        action="category.added",
+        partner_id=None,
+        target=f"{name} ({slug})",
+        details={"parent": parent} if parent else None,
+        origin=origin,
+    )
     session.flush()
     return category
 
 
 def declare_complement(
-    session: Session, *, category: str, complement: str, weight: float = 1.0, symmetric: bool = True
+    session: Session,
+    *,
+    category: str,
+    complement: str,
+    actor: Actor,
+    origin: str = "",
+    weight: float = 1.0,
+    symmetric: bool = True,
 ) -> list[Complement]:
     """Declare that lines in `complement` help sell `category` (and back, when symmetric)."""
     checks = Checks()
@@ -181,11 +296,22 @@ def declare_complement(
             session.add(row)
         row.weight = weight
         rows.append(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="complement.declared",
+        partner_id=None,
+        target=f"{complement} helps sell {category}",
+        details={"weight": weight, "both_ways": symmetric},
+        origin=origin,
+    )
     session.flush()
     return rows
 
 
-def remove_complement(session: Session, *, category: str, complement: str) -> None:
+def remove_complement(
+    session: Session, *, category: str, complement: str, actor: Actor, origin: str = ""
+) -> None:
     first = category_by_slug(session, category, field=None)
     second = category_by_slug(session, complement, field=None)
     for a, b in ((first, second), (second, first)):
@@ -194,6 +320,14 @@ def remove_complement(session: Session, *, category: str, complement: str) -> No
         )
         if row is not None:
             session.delete(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="complement.removed",
+        partner_id=None,
+        target=f"{complement} and {category}",
+        origin=origin,
+    )
     session.flush()
 
 

@@ -35,3 +35,11 @@ class InvalidInput(DomainError):
 
 class InvalidCredentials(DomainError):
     """A client id and secret, or an email and password, that do not match."""
+
+
+class SignInPaused(InvalidCredentials):
+    """Too many wrong passwords for one account: sign-in to it is refused until `until`."""
+
+    def __init__(self, message: str, *, until):
+        super().__init__(message)
+        self.until = until

@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub.actors import refuse_unless_active
+from partnerhub import audit
+from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, NotAllowed, NotFound
 from partnerhub.lifecycle import in_whole_cents
@@ -36,6 +37,14 @@ MOVES = {
     "pause": Move(("active",), "paused", "either"),
     "resume": Move(("paused",), "active", "pauser"),
     "end": Move(("proposed", "active", "paused"), "ended", "either"),
+}
+# Each move as done, for the pages and the audit log.
+MOVE_DONE = {
+    "accept": "accepted",
+    "decline": "declined",
+    "pause": "paused",
+    "resume": "resumed",
+    "end": "ended",
 }
 
 
@@ -68,7 +77,9 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
     return partnership
 
 
-def propose_partnership(session: Session, *, proposer: Partner, partner_id: int, terms: dict) -> Partnership:
+def propose_partnership(
+    session: Session, *, proposer: Partner, partner_id: int, terms: dict, actor: Actor, origin: str = ""
+) -> Partnership:
     """Propose a partnership; the other side accepts or declines it."""
     refuse_unless_active(proposer)
     if partner_id == proposer.id:
@@ -92,6 +103,15 @@ def propose_partnership(session: Session, *, proposer: Partner, partner_id: int,
     partnership = Partnership(proposer=proposer, responder=other, pair_key=key, **terms)
     session.add(partnership)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="partnership.proposed",
+        partner_id=proposer.id,
+        target=f"partnership {partnership.id} with {other.name}",
+        details={name: str(value) for name, value in terms.items() if value is not None},
+        origin=origin,
+    )
     return partnership
 
 
@@ -135,7 +155,7 @@ def moves_open_to(partnership: Partnership, *, partner_id: int) -> list[str]:
 
 
 def change_partnership(
-    session: Session, *, partnership: Partnership, partner_id: int, move: str
+    session: Session, *, partnership: Partnership, partner_id: int, move: str, actor: Actor, origin: str = ""
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
     side = partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
@@ -153,5 +173,14 @@ def change_partnership(
         partnership.paused_by_id = partner_id
     elif rule.target in ("ended", "declined"):
         partnership.ended_at = now
+    other = partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
+    audit.record(
+        session,
+        actor=actor,
+        action=f"partnership.{MOVE_DONE[move]}",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {other.name}",
+        origin=origin,
+    )
     session.flush()
     return partnership

@@ -3,6 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from partnerhub import audit
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Setting
 from partnerhub.validation import Checks
@@ -77,7 +79,9 @@ def thresholds(session: Session) -> dict[str, float]:
     }
 
 
-def set_thresholds(session: Session, *, values: dict[str, float]) -> dict[str, float]:
+def set_thresholds(
+    session: Session, *, values: dict[str, float], actor: Actor, origin: str = ""
+) -> dict[str, float]:
     """Store new values for known thresholds; refuse unknown keys and values outside their bounds."""
     checks = Checks()
     for key, value in values.items():
@@ -86,6 +90,14 @@ def set_thresholds(session: Session, *, values: dict[str, float]) -> dict[str, f
         else:
             _check(checks, key, value)
     checks.done()
+    before = thresholds(session)
+    changed = {
+        key: f"{before[key]:g} to {float(value):g}" for key, value in values.items() if before[key] != value
+    }
+    if changed:
+        audit.record(
+            session, actor=actor, action="thresholds.changed", partner_id=None, details=changed, origin=origin
+        )
     for key, value in values.items():
         setting = session.get(Setting, key)
         if setting is None:

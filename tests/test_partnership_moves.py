@@ -3,6 +3,7 @@
 import pytest
 
 from partnerhub import partnerships
+from partnerhub.actors import Actor
 from partnerhub.errors import InvalidInput, NotAllowed
 
 
@@ -21,7 +22,9 @@ def test_a_pending_partner_cannot_propose_a_partnership(build, session):
     pending, active = build.partner(status="pending"), build.partner()
 
     with pytest.raises(NotAllowed):
-        partnerships.propose_partnership(session, proposer=pending, partner_id=active.id, terms={})
+        partnerships.propose_partnership(
+            session, proposer=pending, partner_id=active.id, terms={}, actor=Actor.system()
+        )
 
 
 @pytest.mark.parametrize("name", ["reward_value", "rep_share_percent"])
@@ -31,6 +34,8 @@ def test_terms_in_fractions_of_a_cent_are_refused_not_rounded(build, session, na
     terms = {"reward_type": "percent", "reward_value": "10", "rep_share_percent": "20", name: "12.345"}
 
     with pytest.raises(InvalidInput) as refused:
-        partnerships.propose_partnership(session, proposer=proposer, partner_id=invited.id, terms=terms)
+        partnerships.propose_partnership(
+            session, proposer=proposer, partner_id=invited.id, terms=terms, actor=Actor.system()
+        )
 
     assert refused.value.errors == {f"terms.{name}": ["must have at most 2 decimal places"]}

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.auth import require
+from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
 from api.v1.fields import JsonBoolean, category_field, name_field, slug_field
@@ -69,7 +69,7 @@ class Categories(MethodView):
     @blp.response(201, CategoryOut)
     def post(self, args):
         """Add a category (operators only)."""
-        category = directory.add_category(db.session, **args)
+        category = directory.add_category(db.session, **args, **acting())
         return CategoryView(category, [])
 
 
@@ -80,7 +80,7 @@ class Complements(MethodView):
     @blp.response(201, ComplementOut(many=True))
     def post(self, args, slug):
         """Declare that another category complements this one (operators only)."""
-        return directory.declare_complement(db.session, category=slug, **args)
+        return directory.declare_complement(db.session, category=slug, **args, **acting())
 
 
 @blp.route("/<slug>/complements/<other>")
@@ -89,4 +89,4 @@ class Complement(MethodView):
     @blp.response(204)
     def delete(self, slug, other):
         """Remove a complement pair, both directions (operators only)."""
-        directory.remove_complement(db.session, category=slug, complement=other)
+        directory.remove_complement(db.session, category=slug, complement=other, **acting())

@@ -1,15 +1,17 @@
 """Registration and a partner's own profile."""
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_partner, require
+from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import email_field, name_field, regions, url_field
-from partnerhub import credentials, directory
+from partnerhub import accounts, directory
+from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
 
@@ -32,7 +34,20 @@ class SizeSchema(Schema):
 class ManagerIn(Schema):
     email = email_field(required=True, empty_ok=False)
     name = fields.String(validate=validate.Length(max=200), load_default="")
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(
+        required=True,
+        load_only=True,
+        # The lengths the domain's rule has, with its words; which passwords are too common only it knows.
+        validate=[
+            validate.Length(
+                min=MIN_PASSWORD_LENGTH, error=f"must be at least {MIN_PASSWORD_LENGTH} characters"
+            ),
+            validate.Length(
+                max=MAX_PASSWORD_LENGTH, error=f"must be at most {MAX_PASSWORD_LENGTH} characters"
+            ),
+        ],
+        metadata={"description": "Not one of the most common passwords (422 on password then)"},
+    )
 
 
 class ProfileFields(Schema):
@@ -91,12 +106,14 @@ class Partners(MethodView):
     @blp.arguments(RegistrationIn)
     @blp.response(201, PartnerOut)
     def post(self, args):
-        """Register a partner; it stays pending until an operator approves it."""
+        """Register a partner; it stays pending until an operator approves it.
+
+        The answer is the same whether or not the manager's email already has a login: a new
+        address gets its login and a confirmation, one with a login an email saying so.
+        """
         manager = args.pop("manager", None)
-        partner = directory.register_partner(db.session, **args)
-        if manager:
-            credentials.create_user(db.session, role="manager", partner=partner, **manager)
-        return partner
+        base_url = current_app.config["BASE_URL"].rstrip("/")
+        return accounts.register_company(db.session, manager=manager, base_url=base_url, **args)
 
     @require("directory:read")
     @blp.arguments(ListArgs, location="query")
@@ -119,4 +136,4 @@ class Me(MethodView):
     @blp.response(200, PartnerOut)
     def patch(self, args):
         """Change the caller's own profile or size."""
-        return directory.update_profile(db.session, partner=current_partner(), **args)
+        return directory.update_profile(db.session, partner=current_partner(), **args, **acting())

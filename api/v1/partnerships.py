@@ -4,7 +4,7 @@ from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_partner, require
+from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
@@ -85,7 +85,11 @@ class Partnerships(MethodView):
     def post(self, args):
         """Propose a partnership with terms; the other side accepts or declines."""
         return partnerships.propose_partnership(
-            db.session, proposer=current_partner(), partner_id=args["partner_id"], terms=args["terms"]
+            db.session,
+            proposer=current_partner(),
+            partner_id=args["partner_id"],
+            terms=args["terms"],
+            **acting(),
         )
 
 
@@ -110,7 +114,7 @@ def _move_view(move: str):
             db.session, partner_id=partner_id, partnership_id=partnership_id
         )
         return partnerships.change_partnership(
-            db.session, partnership=partnership, partner_id=partner_id, move=move
+            db.session, partnership=partnership, partner_id=partner_id, move=move, **acting()
         )
 
     view.__name__ = f"{move}_partnership"

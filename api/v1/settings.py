@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.auth import require
+from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
 from api.schemas import KeyedDict
@@ -40,4 +40,4 @@ class FlagThresholds(MethodView):
     @blp.response(200, ThresholdsSchema)
     def put(self, args):
         """Tune some thresholds; the keys left out keep their values."""
-        return {"thresholds": thresholds.set_thresholds(db.session, values=args["thresholds"])}
+        return {"thresholds": thresholds.set_thresholds(db.session, values=args["thresholds"], **acting())}

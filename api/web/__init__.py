@@ -18,13 +18,16 @@ def init_app(app: Flask) -> None:
     from api.web import (
         account,
         admin,
+        audit,
         balance,
         inbox,
         integrations,
         leads,
         lines,
         partnerships,
+        passwords,
         profile,
+        signup,
         team,
     )
 
@@ -45,6 +48,9 @@ def init_app(app: Flask) -> None:
         lines.bp,
         partnerships.bp,
         admin.bp,
+        audit.bp,
+        signup.bp,
+        passwords.bp,
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)

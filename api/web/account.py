@@ -1,12 +1,17 @@
 """Signing in and out, and the home page each role starts from."""
 
+import math
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.extensions import db, limiter
 from api.ratelimit import address_key, login_account_key, login_address_limit, login_limit
+from api.web.audit import base_url
 from api.web.forms import LoginForm
 from api.web.session import current_user, log_in, log_out, role_required, safe_next
 from partnerhub import credentials, directory, partnerships
+from partnerhub.db import utcnow
+from partnerhub.errors import InvalidCredentials, SignInPaused
 
 bp = Blueprint("account", __name__)
 
@@ -29,12 +34,27 @@ def login():
     """Sign in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = credentials.authenticate_user(db.session, email=form.email.data, password=form.password.data)
+        try:
+            user = credentials.authenticate_user(
+                db.session, email=form.email.data, password=form.password.data, base_url=base_url()
+            )
+        except InvalidCredentials as refused:
+            # Refused, yet the wrong password counts towards the account's slow-down.
+            db.session.commit()
+            if isinstance(refused, SignInPaused):
+                return _paused_page(form, refused)
+            raise
         log_in(user)
         return redirect(safe_next(form.next.data) or url_for("web.account.home"), 303)
     if request.method == "GET" and current_user() is not None:
         return redirect(url_for("web.account.home"))
     return render_template("account/login.html", form=form), 422 if form.errors else 200
+
+
+def _paused_page(form: LoginForm, paused: SignInPaused):
+    seconds = max((paused.until - utcnow()).total_seconds(), 1)
+    page = render_template("account/login.html", form=form, paused_minutes=math.ceil(seconds / 60))
+    return page, 429, {"Retry-After": str(math.ceil(seconds))}
 
 
 @bp.post("/logout")
@@ -51,10 +71,15 @@ def home():
     """The start page of the signed-in role."""
     user = current_user()
     if user.role == "admin":
+        pending = db.session.scalars(directory.partners_by_status("pending")).all()
+        managers: dict[int, list] = {}
+        for manager in db.session.scalars(directory.managers_of(*(p.id for p in pending))):
+            managers.setdefault(manager.partner_id, []).append(manager)
         return render_template(
             "account/home_admin.html",
             counts=directory.count_partners_by_status(db.session),
-            pending=db.session.scalars(directory.partners_by_status("pending")).all(),
+            pending=pending,
+            managers=managers,
         )
     partner = user.partner
     return render_template(

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from api.extensions import db
 from api.observability import request_origin
-from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, thresholds_form
+from api.web.audit import acting, base_url
+from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, RejectForm, thresholds_form
 from api.web.session import back_to, current_actor, role_required
 from partnerhub import credentials, directory, integrations, mail, thresholds
 from partnerhub.models import Email
@@ -37,6 +38,8 @@ def _partner_page(partner_id: int, *, form: ApiClientForm, new_secret: dict | No
         clients=clients,
         form=form,
         new_secret=new_secret if new_secret and new_secret["partner_id"] == partner.id else None,
+        reject_form=RejectForm(formdata=None),
+        managers=db.session.scalars(directory.managers_of(partner.id)).all(),
     )
     return page, status
 
@@ -52,8 +55,10 @@ def partner(partner_id: int):
 @bp.post("/partners/<int:partner_id>/approve")
 @role_required("admin")
 def approve(partner_id: int):
-    """Approve a pending (or suspended) partner."""
-    approved = directory.approve_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    """Approve a pending (or suspended, or rejected) partner; the first approval emails its managers."""
+    approved = directory.approve_partner(
+        db.session, partner=directory.find_partner(db.session, partner_id), base_url=base_url(), **acting()
+    )
     flash(f"{approved.name} is active.", "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
@@ -62,8 +67,24 @@ def approve(partner_id: int):
 @role_required("admin")
 def suspend(partner_id: int):
     """Suspend an active partner: its tokens and leads stop."""
-    suspended = directory.suspend_partner(db.session, partner=directory.find_partner(db.session, partner_id))
+    suspended = directory.suspend_partner(
+        db.session, partner=directory.find_partner(db.session, partner_id), **acting()
+    )
     flash(f"{suspended.name} is suspended.", "success")
+    return redirect(back_to(url_for("web.admin.partners")), 303)
+
+
+@bp.post("/partners/<int:partner_id>/reject")
+@role_required("admin")
+def reject(partner_id: int):
+    """Turn a pending registration down; its managers are emailed the reason."""
+    partner = directory.find_partner(db.session, partner_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(f"Say why {partner.name} is rejected: the company reads the reason in its email.", "error")
+        return redirect(back_to(url_for("web.admin.partner", partner_id=partner_id)), 303)
+    rejected = directory.reject_partner(db.session, partner=partner, reason=form.reason.data, **acting())
+    flash(f"{rejected.name} is rejected; its managers are told why by email.", "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
 
@@ -125,7 +146,7 @@ def add_category():
     form = CategoryForm().with_categories(directory.categories(db.session))
     category = form.submitted(
         lambda: directory.add_category(
-            db.session, slug=form.slug.data, name=form.name.data, parent=form.parent.data or None
+            db.session, slug=form.slug.data, name=form.name.data, parent=form.parent.data or None, **acting()
         )
     )
     if category is None:
@@ -146,6 +167,7 @@ def declare_complement():
             complement=form.complement.data,
             weight=form.weight.data,
             symmetric=form.symmetric.data,
+            **acting(),
         )
     )
     if declared is None:
@@ -159,7 +181,7 @@ def declare_complement():
 def remove_complement():
     """Remove a complement, both directions."""
     category, complement = request.form.get("category", ""), request.form.get("complement", "")
-    directory.remove_complement(db.session, category=category, complement=complement)
+    directory.remove_complement(db.session, category=category, complement=complement, **acting())
     flash(f"{complement} no longer complements {category}.", "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
 
@@ -169,7 +191,7 @@ def remove_complement():
 def flag_thresholds():
     """Read and tune the numbers the flags compare against."""
     form = thresholds_form(thresholds.thresholds(db.session))
-    if form.submitted(lambda: thresholds.set_thresholds(db.session, values=form.values())):
+    if form.submitted(lambda: thresholds.set_thresholds(db.session, values=form.values(), **acting())):
         flash("Thresholds saved; flags follow them on the next refresh.", "success")
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)

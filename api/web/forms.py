@@ -31,6 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
+from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_problems
 from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
@@ -135,6 +136,21 @@ class LoginForm(PageForm):
     next = HiddenField()
 
 
+def _password_rule(form, field) -> None:
+    """The domain's password rule, told beside the field before the domain would refuse it."""
+    problems = password_problems(field.data or "")
+    if problems:
+        raise ValidationError(f"The password {'; '.join(problems)}.")
+
+
+def _new_password(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(), Length(max=MAX_PASSWORD_LENGTH), _password_rule],
+        description="At least 10 characters; a few unrelated words make a good one.",
+    )
+
+
 class ProfileForm(DomainForm):
     name = StringField("Company name", validators=[InputRequired(), Length(max=200)])
     business = TextAreaField("What the business does", validators=[Length(max=5000)])
@@ -162,6 +178,48 @@ class ProfileForm(DomainForm):
             "revenue_band": self.revenue_band.data,
             "monthly_leads": self.monthly_leads.data,
         }
+
+
+class SignupForm(ProfileForm):
+    manager_name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+    manager_email = EmailField(
+        "Your email",
+        validators=[InputRequired(), Length(max=320)],
+        description="You sign in with it; we write to it when your company is approved.",
+    )
+    password = _new_password("Choose a password")
+
+    def manager(self) -> dict:
+        return {
+            "name": self.manager_name.data.strip(),
+            "email": self.manager_email.data,
+            "password": self.password.data,
+        }
+
+
+class ResetRequestForm(PageForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+
+
+class NewPasswordForm(PageForm):
+    password = _new_password("New password")
+
+
+class ChangePasswordForm(PageForm):
+    current_password = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
+    password = _new_password("New password")
+
+
+class NameForm(PageForm):
+    name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+
+
+class RejectForm(PageForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[InputRequired(), Length(max=2000)],
+        description="The company reads it in its email.",
+    )
 
 
 class ProductLineForm(PageForm):

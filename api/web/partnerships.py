@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
+from api.web.audit import acting
 from api.web.forms import PartnershipForm
 from api.web.session import PARTNER_ROLES, current_partner, role_required
 from partnerhub import directory, partnerships
@@ -10,10 +11,8 @@ from partnerhub.models import Partnership
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
 
+
 # Past tense for the message after each move.
-DONE = {"accept": "accepted", "decline": "declined", "pause": "paused", "resume": "resumed", "end": "ended"}
-
-
 @bp.get("")
 @role_required(*PARTNER_ROLES)
 def index():
@@ -50,7 +49,7 @@ def new():
     form = PartnershipForm(partner_id=request.args.get("partner_id", type=int)).with_partners(candidates)
     partnership = form.submitted(
         lambda: partnerships.propose_partnership(
-            db.session, proposer=partner, partner_id=form.partner_id.data, terms=form.terms()
+            db.session, proposer=partner, partner_id=form.partner_id.data, terms=form.terms(), **acting()
         )
     )
     if partnership is not None:
@@ -69,6 +68,8 @@ def change(partnership_id: int, move: str):
     partnership = partnerships.get_partnership(
         db.session, partner_id=partner.id, partnership_id=partnership_id
     )
-    partnerships.change_partnership(db.session, partnership=partnership, partner_id=partner.id, move=move)
-    flash(f"Partnership {DONE[move]}.", "success")
+    partnerships.change_partnership(
+        db.session, partnership=partnership, partner_id=partner.id, move=move, **acting()
+    )
+    flash(f"Partnership {partnerships.MOVE_DONE[move]}.", "success")
     return redirect(url_for("web.partnerships.show", partnership_id=partnership.id), 303)

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from api.extensions import db
+from api.web.audit import acting
 from api.web.forms import ProfileForm
 from api.web.session import current_partner, role_required
 from partnerhub import directory
@@ -17,7 +18,9 @@ def edit():
     partner = current_partner()
     form = ProfileForm(obj=partner)
     if form.submitted(
-        lambda: directory.update_profile(db.session, partner=partner, size=form.size(), **form.profile())
+        lambda: directory.update_profile(
+            db.session, partner=partner, size=form.size(), **form.profile(), **acting()
+        )
     ):
         flash("Profile saved.", "success")
         return redirect(url_for("web.profile.edit"), 303)

@@ -2,7 +2,7 @@
 deliveries may carry webhook.test
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0016
 Create Date: 2026-12-07 12:40:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import partnerhub.db
 
 revision = "0017"
-down_revision = "0010"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from partnerhub.models.handoff import Handoff, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
-from partnerhub.models.partner import ApiClient, Partner, User
+from partnerhub.models.partner import ApiClient, Partner, PasswordReset, UnknownSignIn, User
 from partnerhub.models.partnership import Partnership
 from partnerhub.models.rollup import HandoffRollup
 
@@ -31,8 +31,10 @@ __all__ = [
     "Notice",
     "Partner",
     "Partnership",
+    "PasswordReset",
     "ProductLine",
     "Setting",
+    "UnknownSignIn",
     "User",
     "WebhookEndpoint",
 ]

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
-PARTNER_STATUSES = ("pending", "active", "suspended")
+# A rejected registration stays, with its reason, so the manager is told why and the name stays known.
+PARTNER_STATUSES = ("pending", "active", "suspended", "rejected")
 REVENUE_BANDS = ("under_1m", "1m_10m", "10m_50m", "50m_250m", "over_250m")
 USER_ROLES = ("rep", "manager", "admin")
 TEAM_ROLES = ("rep", "manager")
@@ -35,6 +36,7 @@ class Partner(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     product_lines: Mapped[list["ProductLine"]] = relationship(  # noqa: F821
         back_populates="partner", order_by="ProductLine.id"
@@ -44,7 +46,17 @@ class Partner(Base):
         return f"<Partner {self.id} {self.name!r} {self.status}>"
 
 
-class User(Base):
+class SignInFailures:
+    """The sign-in slow-down's state (partnerhub/credentials.py): wrong passwords in the current
+    burst, the last one's time, and until when sign-in is refused. In the database, so every
+    process sees the same count."""
+
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None]
+    login_paused_until: Mapped[datetime | None]
+
+
+class User(SignInFailures, Base):
     __tablename__ = "users"
     __table_args__ = (
         one_of("role", USER_ROLES, "role"),
@@ -99,3 +111,27 @@ class ApiClient(Base):
     revoked_at: Mapped[datetime | None]
 
     partner: Mapped[Partner | None] = relationship()
+
+
+class UnknownSignIn(SignInFailures, Base):
+    """Wrong sign-ins to an address that has no login, slowed down like an account's, so that
+    a pause does not tell which addresses have one. Only a hash of the address is kept."""
+
+    __tablename__ = "unknown_sign_ins"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class PasswordReset(Base):
+    """A single-use link to set a new password; only the token's hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

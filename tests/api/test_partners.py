@@ -69,7 +69,7 @@ def test_a_failed_request_leaves_no_rows(client, session):
 
 
 def test_a_half_done_request_is_rolled_back_whole(client, session):
-    # The partner row is flushed before the manager's short password is refused.
+    # The manager's password is refused by the domain, after the schema let it through.
     payload = {**REGISTRATION, "manager": {"email": "m@example.test", "password": "short"}}
 
     response = client.post("/api/v1/partners", json=payload)

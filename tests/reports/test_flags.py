@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from partnerhub import flags, thresholds
+from partnerhub.actors import Actor
 from partnerhub.models import Delivery, Flag, WebhookEndpoint
 
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
@@ -235,7 +236,7 @@ def test_an_admin_tuned_threshold_changes_when_a_flag_fires(build, session, pair
     _send(build, partnership, northwind, 8)
     _send(build, partnership, acme, 4)
 
-    thresholds.set_thresholds(session, values={"flags.one_sided.ratio": 2})
+    thresholds.set_thresholds(session, values={"flags.one_sided.ratio": 2}, actor=Actor.system())
 
     assert [f.sentence for f in _raised(session, "one_sided")] == [
         "Northwind sent 8 leads to Acme in 90 days, Acme sent 4 back."
@@ -282,6 +283,7 @@ def test_unknown_thresholds_and_values_outside_their_bounds_are_refused(session)
                 "flags.one_sided.ratio": float("inf"),
                 "flags.leaky.accept_rate": float("nan"),
             },
+            actor=Actor.system(),
         )
 
     assert refused.value.errors == {

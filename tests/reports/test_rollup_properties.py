@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from partnerhub import balance, flags, rollups, thresholds
+from partnerhub.actors import Actor
 from partnerhub.db import Base
 from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -198,7 +199,7 @@ def test_balance_and_flags_equal_a_brute_force_count_and_rebuild_equals_the_incr
         specs=specs,
         activated_days_ago=activated_days_ago,
     )
-    thresholds.set_thresholds(session, values={"flags.period_days": period_days})
+    thresholds.set_thresholds(session, values={"flags.period_days": period_days}, actor=Actor.system())
     start = balance.period_start(NOW, period_days)
 
     rows = balance.balance_of(session, partner_id=partners[0].id, now=NOW, period_days=period_days)

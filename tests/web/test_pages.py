@@ -269,21 +269,6 @@ def test_a_manager_archives_a_line_and_it_leaves_the_list(build, client, sign_in
     assert session.scalars(select(Partnership)).all() == []
 
 
-def test_the_sign_in_form_answers_a_friendly_429_after_ten_tries_a_minute(build, client):
-    user = build.user(build.partner(), "rep")
-    token = csrf_token(client.get("/login").text)
-    form = {"email": user.email, "password": "wrong-guess", "csrf_token": token}
-
-    tries = [client.post("/login", data=form).status_code for _ in range(10)]
-    refused = client.post("/login", data=form)
-
-    assert 429 not in tries
-    assert refused.status_code == 429
-    assert refused.mimetype == "text/html"
-    assert "Too many sign-in attempts for this account" in refused.text
-    assert int(refused.headers["Retry-After"]) > 0
-
-
 def _sign_in_from(client, email: str, address: str, password: str = "wrong-guess"):
     token = csrf_token(client.get("/login").text)
     form = {"email": email, "password": password, "csrf_token": token}

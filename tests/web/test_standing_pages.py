@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from partnerhub import directory
+from partnerhub.actors import Actor
 from partnerhub.models import Handoff, Lead
 from tests.web.conftest import csrf_token
 
@@ -27,7 +28,7 @@ def test_an_open_session_loses_every_page_and_action_the_moment_its_partner_is_s
     maker, lead = _exchange(build)
     sign_in(build.user(maker, "manager"))
     token = csrf_token(client.get(f"/leads/{lead.id}").text)
-    directory.suspend_partner(session, partner=maker)
+    directory.suspend_partner(session, partner=maker, actor=Actor.system())
     session.commit()
 
     pages = [client.get(path) for path in PARTNER_PAGES]
@@ -84,7 +85,7 @@ def test_a_pending_partners_manager_signs_in_to_a_page_saying_the_company_awaits
 def test_pages_open_again_once_the_partner_is_approved(build, client, sign_in, session):
     pending = build.partner("Glasklar Montage", status="pending")
     sign_in(build.user(pending, "rep"))
-    directory.approve_partner(session, partner=pending)
+    directory.approve_partner(session, partner=pending, actor=Actor.system())
     session.commit()
 
     assert client.get("/inbox").status_code == 200

@@ -1,0 +1,79 @@
+"""The audit log's pages (all of it for the operator, a company's own for its managers), and who acts."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, current_app, render_template, request
+
+from api.extensions import db
+from api.web.session import current_user, role_required
+from partnerhub import audit, directory
+from partnerhub.actors import Actor
+from partnerhub.models import AuditEntry
+
+bp = Blueprint("audit", __name__)
+
+
+def acting() -> dict:
+    """The signed-in person and the request's address: the `actor` and `origin` the domain records."""
+    user = current_user()
+    return {"actor": Actor("user", user.partner_id, user_id=user.id), "origin": request.remote_addr or ""}
+
+
+def base_url() -> str:
+    """Where people reach the pages, for the links in emails."""
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _log_page(*, partner_id: int | None, companies=()):
+    since, until = _day("from"), _day("to")
+    action = request.args.get("action", "").strip()
+    stmt = audit.entries(
+        partner_id=partner_id,
+        action=action or None,
+        since=datetime.combine(since, time(), UTC) if since else None,
+        # The whole of the last day named.
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+    )
+    actions = db.session.scalars(
+        audit.entries(partner_id=partner_id).with_only_columns(AuditEntry.action).order_by(None).distinct()
+    ).all()
+    return render_template(
+        "audit/index.html",
+        page=db.paginate(stmt, per_page=50, error_out=False),
+        actions=sorted(actions),
+        action=action,
+        since=since,
+        until=until,
+        companies=companies,
+        partner_id=partner_id,
+    )
+
+
+@bp.get("/admin/audit")
+@role_required("admin")
+def everything():
+    """Every recorded action, narrowed to one company, one action or a range of days."""
+    partner_id = request.args.get("partner", type=int)
+    companies = db.session.scalars(directory.partners_by_status()).all()
+    return _log_page(partner_id=partner_id, companies=companies)
+
+
+@bp.get("/audit")
+@role_required("manager")
+def own():
+    """The actions recorded about the manager's own company."""
+    return _log_page(partner_id=current_user().partner_id)
+
+
+@bp.app_template_filter("in_words")
+def in_words(key: str) -> str:
+    """An action or detail key as words: "partner.approved" reads "Partner approved"."""
+    words = key.replace(".", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
