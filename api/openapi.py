@@ -55,20 +55,14 @@ class Converter(OpenAPIConverter):
         """A Range that leaves out its bounds (apispec writes minimum and maximum as if it kept them)."""
         exclusive = {}
         for v in field.validators:
-            if (
-                isinstance(v, validate.Range)
-                and "minimum" in ret
-                and v.min is not None
-                and not v.min_inclusive
+            if not isinstance(v, validate.Range):
+                continue
+            for bound, inclusive, keyword in (
+                (v.min, v.min_inclusive, "minimum"),
+                (v.max, v.max_inclusive, "maximum"),
             ):
-                exclusive["exclusiveMinimum"] = True
-            if (
-                isinstance(v, validate.Range)
-                and "maximum" in ret
-                and v.max is not None
-                and not v.max_inclusive
-            ):
-                exclusive["exclusiveMaximum"] = True
+                if keyword in ret and bound is not None and not inclusive:
+                    exclusive[f"exclusive{keyword.capitalize()}"] = True
         return exclusive
 
     def dict_keys2properties(self, field, **kwargs) -> dict:
