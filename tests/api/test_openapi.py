@@ -120,7 +120,7 @@ def test_schemathesis_finds_no_difference_between_the_document_and_the_api(
         {
             "seed": SEED,
             "base-url": live_server,
-            # A loaded CI machine may take seconds over one answer; speed is bench/'s business, not this test's.
+            # A loaded machine may take seconds over one answer; speed is bench/'s business, not this test's.
             "request-timeout": 60,
             "headers": exchange["partner"],
             # The API takes I-JSON (RFC 7493, docs/api.md): UTF-8 text, so no lone surrogate, and no NUL.
