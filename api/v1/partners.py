@@ -8,10 +8,12 @@ from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, PatchSchema, page_schema
+from api.schemas import DecimalString, ListArgs, PatchSchema, page_schema
 from api.v1.fields import email_field, name_field, regions, url_field
 from partnerhub import accounts, directory
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.lifecycle import MAX_DEAL_VALUE
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
 
@@ -23,11 +25,26 @@ def _size_bounds(name: str) -> validate.Range:
     return validate.Range(min=low, max=high)
 
 
+class DeclaredWonValue(Schema):
+    """Money as the domain takes a declared won value: zero or more, in the currency flags compare in."""
+
+    amount = DecimalString(required=True, validate=validate.Range(min=0, max=MAX_DEAL_VALUE))
+    currency = fields.String(load_default=DECLARED_CURRENCY, validate=validate.OneOf([DECLARED_CURRENCY]))
+
+
 class SizeSchema(Schema):
     sales_reps = fields.Integer(strict=True, validate=_size_bounds("sales_reps"), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
     monthly_leads = fields.Integer(
         strict=True, validate=_size_bounds("monthly_leads"), metadata={"example": 40}
+    )
+    monthly_won_value = fields.Nested(
+        DeclaredWonValue,
+        allow_none=True,
+        metadata={
+            "description": "Deal value won a month, all channels, in EUR (optional): the agent_like flag "
+            "divides by it when it is larger than what the partner reports here"
+        },
     )
 
 
@@ -82,6 +99,9 @@ class PartnerOut(Schema):
             "sales_reps": p.sales_reps,
             "revenue_band": p.revenue_band,
             "monthly_leads": p.monthly_leads,
+            "monthly_won_value": None
+            if p.monthly_won_value is None
+            else {"amount": f"{p.monthly_won_value:.2f}", "currency": DECLARED_CURRENCY},
         },
         metadata={"type": "object"},
     )
