@@ -50,6 +50,10 @@ MOVE_DONE = {
 }
 
 
+# A percent reward is a share of the deal value: all of it at most.
+MAX_PERCENT = 100
+
+
 def partnerships_of(partner_id: int, status: str | None = None) -> Select:
     stmt = select(Partnership).where(
         or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)
@@ -81,7 +85,8 @@ def propose_partnership(
     """Propose a partnership; the other side accepts or declines it."""
     refuse_unless_active(proposer)
     if partner_id == proposer.id:
-        raise InvalidInput({"partner_id": ["a partner cannot partner with itself"]})
+        # The id is a valid one, the caller's own: who is asking refuses it, not the input.
+        raise Conflict("A partner cannot partner with itself.")
     other = session.get(Partner, partner_id)
     if other is None or other.status != "active":
         raise NotFound(f"No active partner {partner_id}.")
@@ -142,8 +147,12 @@ def _check_terms(terms: dict) -> None:
         if values[name] is not None and not in_whole_cents(values[name]):
             checks.refuse(f"terms.{name}", "must have at most 2 decimal places")
     reward = values["reward_value"]
-    if terms.get("reward_type") == "percent" and "terms.reward_value" not in checks.errors and reward > 100:
-        checks.refuse("terms.reward_value", "a percent reward cannot exceed 100")
+    if (
+        terms.get("reward_type") == "percent"
+        and "terms.reward_value" not in checks.errors
+        and reward > MAX_PERCENT
+    ):
+        checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")
     checks.done()
 
 

@@ -8,7 +8,7 @@ from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import DecimalString, ListArgs, PartnerRef, id_field, page_schema
+from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
@@ -21,17 +21,27 @@ def _bounds(name: str) -> validate.Range:
     return validate.Range(min=low, max=high)
 
 
-class TermsSchema(Schema):
+class TermsSchema(NarrowingSchema):
+    narrowed_when = {
+        "reward_type": {
+            "percent": {
+                "reward_value": DecimalString(validate=validate.Range(min=0, max=partnerships.MAX_PERCENT))
+            }
+        }
+    }
+
     reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
     reward_value = DecimalString(
         required=True,
         validate=_bounds("reward_value"),
         metadata={"description": "Percent of the deal value, or a fixed amount", "example": "10.00"},
     )
-    currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(load_default="EUR", validate=Pattern(r"^[A-Z]{3}$"))
     rep_share_percent = DecimalString(load_default="20", validate=_bounds("rep_share_percent"))
-    accept_sla_hours = fields.Integer(load_default=48, validate=_bounds("accept_sla_hours"))
-    monthly_cap = fields.Integer(load_default=None, allow_none=True, validate=_bounds("monthly_cap"))
+    accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=_bounds("accept_sla_hours"))
+    monthly_cap = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=_bounds("monthly_cap")
+    )
 
 
 class PartnershipIn(Schema):
@@ -70,6 +80,7 @@ class Partnerships(MethodView):
     @require("directory:write")
     @blp.arguments(PartnershipIn)
     @blp.response(201, PartnershipOut)
+    @blp.alt_response(404, description="No active partner with that id")
     @blp.alt_response(409, description="The pair already has a living partnership")
     def post(self, args):
         """Propose a partnership with terms; the other side accepts or declines."""

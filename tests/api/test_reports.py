@@ -133,7 +133,7 @@ def test_an_operator_tunes_flag_thresholds_and_partners_cannot(client, build):
     assert read_back.get_json()["thresholds"]["flags.dormant.days"] == 45
     assert read_back.get_json()["thresholds"]["flags.one_sided.ratio"] == 3
     assert refused.status_code == 422
-    assert refused.get_json()["errors"] == {"flags.nope": ["not a flag threshold"]}
+    assert refused.get_json()["errors"] == {"thresholds.flags.nope.key": ["not a flag threshold"]}
     assert forbidden.status_code == 403
 
 

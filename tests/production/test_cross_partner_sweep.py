@@ -26,6 +26,10 @@ PATH_VALUES = {"month": "2026-11"}
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/handoffs/<int:handoff_id>/transitions"): {"to": "accepted"},
+    # A PATCH must name something to change (docs/api.md).
+    ("PATCH", "/api/v1/product-lines/<int:line_id>"): {"name": "Windows"},
+    ("PATCH", "/api/v1/webhook-endpoints/<int:endpoint_id>"): {"enabled": False},
+    ("PATCH", "/api/v1/users/<int:user_id>"): {"away": True},
     ("POST", "/api/v1/partnerships/<int:partnership_id>/terms"): {
         "terms": {"reward_type": "percent", "reward_value": "15"}
     },
