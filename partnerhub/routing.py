@@ -26,6 +26,7 @@ from partnerhub.models import (
     Partner,
     Partnership,
     ProductLine,
+    User,
     WebhookEndpoint,
 )
 from partnerhub.models.handoff import RELEASED_STATUSES
@@ -79,6 +80,9 @@ class Candidate:
     received: int = 0
     open_handoffs: int = 0
     sales_reps: int = 1
+    # The reps on the platform who take new handoffs (active, not away); None when the partner has
+    # no active rep there at all, and the sales reps it declares carry its load instead.
+    working_reps: int | None = None
     monthly_leads: int = 0
     sender_sales_reps: int = 1
     sender_monthly_leads: int = 0
@@ -159,6 +163,10 @@ def _similarity(a: float, b: float) -> float:
     return min(a, b) / max(a, b)
 
 
+def _capacity_reps(c: Candidate) -> int:
+    return c.sales_reps if c.working_reps is None else c.working_reps
+
+
 def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str | None:
     """Why the candidate may not receive the lead at all, or None."""
     if c.held_before:
@@ -172,10 +180,10 @@ def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str |
         return WORKED_ELSEWHERE
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
         return f"at its monthly cap of {c.monthly_cap} leads"
-    limit = max(c.sales_reps, 1) * per_rep_limit
-    if c.open_handoffs + 1 > limit:
+    reps = _capacity_reps(c)
+    if c.open_handoffs + 1 > max(reps, 1) * per_rep_limit:
         return (
-            f"over capacity: {c.open_handoffs} open handoffs for {c.sales_reps} sales reps "
+            f"over capacity: {c.open_handoffs} open handoffs for {reps} sales reps "
             f"(limit {per_rep_limit} per rep)"
         )
     return None
@@ -189,7 +197,7 @@ def _values(c: Candidate, per_rep_limit: int) -> tuple[float, ...]:
         0.5 if c.accept_hours is None else 1 / (1 + max(c.accept_hours, 0) / HALF_SPEED_HOURS),
         # Laplace-smoothed share of the exchange that flows back to the sender.
         (c.sent_back + 1) / (c.sent_back + c.received + 2),
-        1 - min(1.0, c.open_handoffs / (max(c.sales_reps, 1) * per_rep_limit)),
+        1 - min(1.0, c.open_handoffs / (max(_capacity_reps(c), 1) * per_rep_limit)),
         (
             _similarity(c.sales_reps, c.sender_sales_reps)
             + _similarity(c.monthly_leads, c.sender_monthly_leads)
@@ -226,7 +234,8 @@ def _quick_total(c: Candidate, per_rep_limit: int) -> float:
     # _values and the weights inlined, unrounded: a thousand candidates cost about a millisecond.
     reps, sender_reps = c.sales_reps, c.sender_sales_reps
     leads, sender_leads = c.monthly_leads, c.sender_monthly_leads
-    capacity = (reps if reps > 1 else 1) * per_rep_limit
+    working = reps if c.working_reps is None else c.working_reps
+    capacity = (working if working > 1 else 1) * per_rep_limit
     load = c.open_handoffs / capacity
     hours = c.accept_hours
     return (
@@ -316,6 +325,7 @@ def _candidate_rows(dialect: str):
     contact: one round trip for all of it."""
     partnered = _partnered()
     record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
+    team = _team(dialect, partnered)
     same_contact = _same_contact()
     complement = Complement.__table__.alias("complement")
     need_id = bindparam("need_id")
@@ -336,6 +346,8 @@ def _candidate_rows(dialect: str):
             Partner.monthly_leads,
             complement.c.weight.label("complement_weight"),
             record.c.open,
+            team.c.reps,
+            team.c.working_reps,
             record.c.decided,
             record.c.won,
             record.c.accept_seconds,
@@ -353,6 +365,7 @@ def _candidate_rows(dialect: str):
             and_(complement.c.category_id == need_id, complement.c.complement_id == ProductLine.category_id),
         )
         .outerjoin(record, record.c.partner_id == Partner.id)
+        .outerjoin(team, team.c.partner_id == Partner.id)
         .outerjoin(exchange, exchange.c.partnership_id == partnered.c.partnership_id)
         .outerjoin(same_contact, same_contact.c.partner_id == Partner.id)
         .where(
@@ -420,6 +433,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             received=int(row.received or 0),
             open_handoffs=int(row.open or 0),
             sales_reps=row.sales_reps,
+            working_reps=int(row.working_reps or 0) if row.reps else None,
             monthly_leads=row.monthly_leads,
             sender_sales_reps=sender_sales_reps,
             sender_monthly_leads=sender_monthly_leads,
@@ -486,6 +500,24 @@ def _receiver_record(dialect: str, partnered):
         .where(_among(dialect, r.to_partner_id, select(partnered.c.other_id)))
         .group_by(r.to_partner_id)
         .subquery("receiver_record")
+    )
+
+
+def _team(dialect: str, partnered):
+    """Per partner the sender is partnered with: its active reps, and those of them not away."""
+    return (
+        select(
+            User.partner_id,
+            func.count().label("reps"),
+            func.sum(case((User.away.is_(False), 1), else_=0)).label("working_reps"),
+        )
+        .where(
+            _among(dialect, User.partner_id, select(partnered.c.other_id)),
+            User.role == "rep",
+            User.active.is_(True),
+        )
+        .group_by(User.partner_id)
+        .subquery("team")
     )
 
 

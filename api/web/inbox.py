@@ -75,7 +75,7 @@ def move(handoff_id: int, to: str):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     form = MoveForm()
     moved = form.submitted(
-        lambda: inbox.move_from_inbox(
+        lambda: lifecycle.move_handoff(
             db.session,
             handoff=handoff,
             to=to,
