@@ -40,9 +40,20 @@ def _next_rep(dialect: str):
 
 def next_rep(session: Session, partner_id: int, *, passed_over: int = 0) -> int | None:
     """The id of the rep of `partner_id` who should get the next handoff (not `passed_over`), or None."""
-    return session.connection().execute(
-        _next_rep(session), {"partner_id": partner_id, "passed_over": passed_over}
-    ).scalar()
+    return (
+        session.connection()
+        .execute(_next_rep(session), {"partner_id": partner_id, "passed_over": passed_over})
+        .scalar()
+    )
+
+
+def whose(actor: Actor, assignee: str | int) -> int:
+    """The user id `assignee` names: "me" is the person acting, which a partner's system is not."""
+    if assignee != "me":
+        return assignee
+    if actor.user_id is None:
+        raise InvalidInput({"assignee": ["me names a person signed in; a partner's system gives a user id"]})
+    return actor.user_id
 
 
 def took_turn(session: Session, user_id: int | None, now: datetime) -> None:
