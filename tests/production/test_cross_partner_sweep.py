@@ -21,6 +21,8 @@ OBJECT_FACTORIES = {
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/handoffs/<int:handoff_id>/transitions"): {"to": "accepted"},
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/assign"): {"user_id": 1},
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/comments"): {"text": "Hello"},
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 

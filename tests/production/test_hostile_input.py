@@ -181,7 +181,10 @@ def test_a_body_nested_five_thousand_levels_deep_is_a_400_on_every_route(client,
 def test_text_that_cannot_be_stored_is_a_422_naming_the_field_on_every_route(client, callers, text):
     answers = {}
     for method, url, schema, spec, admin in _body_routes(client):
-        body = json.dumps(_filled(schema, spec, "__TEXT__", 1)).replace("__TEXT__", text)
+        body = json.dumps(_filled(schema, spec, "__TEXT__", 1))
+        if "__TEXT__" not in body:
+            continue  # a body of numbers only, such as an id: no text to refuse
+        body = body.replace("__TEXT__", text)
         answers[f"{method} {url}"] = _send(client, method, url, body, callers=callers, admin=admin)
 
     wrong = {route: r.status_code for route, r in answers.items() if not _problem(r)}
@@ -194,7 +197,10 @@ def test_text_that_cannot_be_stored_is_a_422_naming_the_field_on_every_route(cli
 def test_numbers_out_of_every_bound_are_a_400_or_422_on_every_route(client, callers, number):
     answers = {}
     for method, url, schema, spec, admin in _body_routes(client):
-        body = json.dumps(_filled(schema, spec, "x", "__NUMBER__")).replace('"__NUMBER__"', number)
+        body = json.dumps(_filled(schema, spec, "x", "__NUMBER__"))
+        if "__NUMBER__" not in body:
+            continue  # a body of text only: no number to refuse
+        body = body.replace('"__NUMBER__"', number)
         answers[f"{method} {url}"] = _send(client, method, url, body, callers=callers, admin=admin)
 
     wrong = {route: r.status_code for route, r in answers.items() if not _problem(r)}
