@@ -47,6 +47,17 @@ def next_rep(session: Session, partner_id: int, *, passed_over: int = 0) -> int 
     )
 
 
+def reps_of(session: Session, partner_id: int) -> list[User]:
+    """The partner's active reps, who may be given its handoffs, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.partner_id == partner_id, User.role == "rep", User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
 def whose(actor: Actor, assignee: str | int) -> int:
     """The user id `assignee` names: "me" is the person acting, which a partner's system is not."""
     if assignee != "me":
