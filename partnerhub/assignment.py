@@ -88,13 +88,13 @@ def reassign(
     origin: str = "",
     now: datetime | None = None,
 ) -> Handoff:
-    """Another rep of the receiver owns the handoff: the receiver's manager or its assignee decides.
-
-    The sender never sees who works the handoff on the other side, so to it the handoff is not found.
-    """
+    """Another rep of the receiver owns the handoff: the receiver's system, its manager or the
+    assignee decides; the sender may not, and to anyone else the handoff is not found."""
     now = now or utcnow()
-    if actor.is_system or actor.partner_id != handoff.to_partner_id:
+    if actor.is_system or actor.partner_id not in (handoff.to_partner_id, handoff.from_partner_id):
         raise NotFound(f"No handoff {handoff.id}.")
+    if actor.partner_id != handoff.to_partner_id:
+        raise NotAllowed("Only the receiving partner assigns its handoffs.")
     acting_partner(session, actor)
     if actor.type != "client":
         person = session.get(User, actor.user_id)

@@ -254,7 +254,7 @@ def move_handoff(
             rep_share_percent=terms.rep_share_percent,
         )
     if received:
-        _step(session, handoff, to="delivered", actor=actor, note="Opened", now=now)
+        _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)

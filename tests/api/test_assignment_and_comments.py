@@ -49,15 +49,16 @@ def test_the_receivers_system_reassigns_a_handoff_to_another_rep(client, build):
     assert unknown.status_code == 422
 
 
-def test_the_sender_and_outsiders_cannot_reassign_a_handoff(client, build):
+def test_the_sender_may_not_reassign_a_handoff_and_to_outsiders_it_is_not_found(client, build):
     sender, fitter, handoff_id = _routed(client, build)
     other = build.user(fitter, "rep")
 
-    for headers in (build.headers(sender), build.headers(build.partner("Outsider"))):
-        refused = client.post(
-            f"/api/v1/handoffs/{handoff_id}/assign", json={"user_id": other.id}, headers=headers
-        )
-        assert refused.status_code == 404
+    def assign(headers):
+        body = {"user_id": other.id}
+        return client.post(f"/api/v1/handoffs/{handoff_id}/assign", json=body, headers=headers)
+
+    assert assign(build.headers(sender)).status_code == 403
+    assert assign(build.headers(build.partner("Outsider"))).status_code == 404
 
 
 def test_a_receiver_accepting_a_sent_handoff_gets_it_with_delivered_recorded_first(client, build):

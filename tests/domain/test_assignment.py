@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from partnerhub import assignment, intake, lifecycle, team
 from partnerhub.actors import Actor
-from partnerhub.errors import InvalidInput, NotAllowed, NotFound
+from partnerhub.errors import InvalidInput, NotAllowed
 from partnerhub.models import Delivery
 
 NEED = "window-installation"
@@ -112,7 +112,7 @@ def test_the_receivers_manager_or_the_assignee_reassigns_a_handoff(session, buil
     assert handoff.assignee_id == owner.id
 
 
-def test_another_rep_cannot_take_a_handoff_and_the_sender_does_not_see_whose_it_is(session, build):
+def test_neither_another_rep_nor_the_sender_can_reassign_a_handoff(session, build):
     sender, fitter, handoff, owner, other = _assigned(session, build)
     sender_rep = build.user(sender, "manager")
 
@@ -123,7 +123,7 @@ def test_another_rep_cannot_take_a_handoff_and_the_sender_does_not_see_whose_it_
             user_id=other.id,
             actor=Actor.user(partner_id=fitter.id, user_id=other.id),
         )
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowed):
         assignment.reassign(
             session,
             handoff=handoff,
