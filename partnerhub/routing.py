@@ -325,7 +325,6 @@ def _candidate_rows(dialect: str):
     contact: one round trip for all of it."""
     partnered = _partnered()
     record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
-    team = _team(dialect, partnered)
     same_contact = _same_contact()
     complement = Complement.__table__.alias("complement")
     need_id = bindparam("need_id")
@@ -346,8 +345,6 @@ def _candidate_rows(dialect: str):
             Partner.monthly_leads,
             complement.c.weight.label("complement_weight"),
             record.c.open,
-            team.c.reps,
-            team.c.working_reps,
             record.c.decided,
             record.c.won,
             record.c.accept_seconds,
@@ -365,7 +362,6 @@ def _candidate_rows(dialect: str):
             and_(complement.c.category_id == need_id, complement.c.complement_id == ProductLine.category_id),
         )
         .outerjoin(record, record.c.partner_id == Partner.id)
-        .outerjoin(team, team.c.partner_id == Partner.id)
         .outerjoin(exchange, exchange.c.partnership_id == partnered.c.partnership_id)
         .outerjoin(same_contact, same_contact.c.partner_id == Partner.id)
         .where(
@@ -416,6 +412,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     if not best:
         return []
     held = {h.to_partner_id for h in lead.handoffs}
+    team = _working_reps(session, list(best))
     sender_sales_reps, sender_monthly_leads = sender.sales_reps, sender.monthly_leads
     return [
         Candidate(
@@ -433,7 +430,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             received=int(row.received or 0),
             open_handoffs=int(row.open or 0),
             sales_reps=row.sales_reps,
-            working_reps=int(row.working_reps or 0) if row.reps else None,
+            working_reps=team.get(partner_id),
             monthly_leads=row.monthly_leads,
             sender_sales_reps=sender_sales_reps,
             sender_monthly_leads=sender_monthly_leads,
@@ -503,22 +500,18 @@ def _receiver_record(dialect: str, partnered):
     )
 
 
-def _team(dialect: str, partnered):
-    """Per partner the sender is partnered with: its active reps, and those of them not away."""
-    return (
-        select(
-            User.partner_id,
-            func.count().label("reps"),
-            func.sum(case((User.away.is_(False), 1), else_=0)).label("working_reps"),
-        )
-        .where(
-            _among(dialect, User.partner_id, select(partnered.c.other_id)),
-            User.role == "rep",
-            User.active.is_(True),
-        )
-        .group_by(User.partner_id)
-        .subquery("team")
-    )
+_TEAM = (
+    select(User.partner_id, func.sum(case((User.away.is_(False), 1), else_=0)).label("here"))
+    .where(User.partner_id.in_(bindparam("partner_ids", expanding=True)), User.role == "rep", User.active)
+    .group_by(User.partner_id)
+)
+
+
+def _working_reps(session: Session, partner_ids: list[int]) -> dict[int, int]:
+    """Per partner with an active rep on the platform: how many of its active reps are not away.
+    Asked apart from the candidates: inside, it made that statement too long for psycopg to cache."""
+    rows = session.connection().execute(_TEAM, {"partner_ids": partner_ids})
+    return {row.partner_id: int(row.here or 0) for row in rows}
 
 
 def _exchange(dialect: str, partnered):
