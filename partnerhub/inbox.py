@@ -1,13 +1,12 @@
 """What a rep's daily screen shows: handoffs in and out, the moves open on each, the time left to accept.
 
-A receiving rep who acts on a handoff still "sent" has plainly got it, so a
-move from the inbox marks it delivered first, then makes the move: the rep
-sees one Accept button, never a "mark as delivered" chore (law 4: fewer actions).
+A receiving rep who acts on a handoff still "sent" has plainly got it: the move
+marks it delivered first (lifecycle.move_handoff), so the rep sees one Accept
+button, never a "mark as delivered" chore (law 4: fewer actions).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -16,7 +15,7 @@ from partnerhub import lifecycle
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Handoff, Lead
-from partnerhub.models.handoff import RELEASED_STATUSES
+from partnerhub.models.handoff import OPEN_STATUSES, RELEASED_STATUSES
 
 # Moves about money, shown apart from the sales work.
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
@@ -52,29 +51,6 @@ def describe_time_left(left: timedelta) -> str:
     return f"{span} left" if left.total_seconds() >= 0 else f"overdue by {span}"
 
 
-def move_from_inbox(
-    session: Session,
-    *,
-    handoff: Handoff,
-    to: str,
-    actor: Actor,
-    deal_value: Decimal | None = None,
-    reason: str | None = None,
-    now: datetime | None = None,
-) -> Handoff:
-    """Make a move a rep chose on a page; a receiver acting on a sent handoff has it delivered first."""
-    now = now or utcnow()
-    if (
-        handoff.status == "sent"
-        and to != "declined"
-        and lifecycle.side_of(handoff, actor) == lifecycle.RECEIVER
-    ):
-        lifecycle.move_handoff(session, handoff=handoff, to="delivered", actor=actor, note="Opened", now=now)
-    return lifecycle.move_handoff(
-        session, handoff=handoff, to=to, actor=actor, deal_value=deal_value, reason=reason, now=now
-    )
-
-
 @dataclass(frozen=True)
 class Item:
     handoff: Handoff
@@ -101,7 +77,7 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None) -> 
     loaded = (selectinload(Handoff.lead).selectinload(Lead.need_category), selectinload(Handoff.from_partner))
     incoming = session.scalars(
         lifecycle.handoffs_of(partner_id, direction="incoming")
-        .where(Handoff.status.in_((*lifecycle.OPEN_STATUSES, "reward_invoiced")))
+        .where(Handoff.status.in_((*OPEN_STATUSES, "reward_invoiced")))
         .options(*loaded)
         .order_by(Handoff.sla_due_at, Handoff.id)
     ).all()

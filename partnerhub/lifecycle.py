@@ -18,7 +18,7 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import outbox, rollups
+from partnerhub import assignment, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -50,10 +50,10 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
 }
 # Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
 AWAITING_ACCEPTANCE = ("sent", "delivered")
-# Held and still being worked on: what counts against a receiver's capacity.
-OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
+# The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.
+TAKES_DELIVERY = ("accepted", "declined")
 CENT = Decimal("0.01")
 
 
@@ -173,6 +173,8 @@ def open_handoff(
     is written here, just before its handoff.
     """
     now = now or utcnow()
+    # Read with the others, before the first write.
+    assignee_id = assignment.next_rep(session, to_partner.id)
     if inspect(lead).transient:
         insert_now(session, lead)
     handoff = Handoff(
@@ -182,6 +184,8 @@ def open_handoff(
         partnership_id=partnership.id,
         product_line_id=product_line.id if product_line else None,
         passed_by_user_id=actor.user_id,
+        assignee_id=assignee_id,
+        assigned_at=now if assignee_id is not None else None,
         warmup_note=warmup_note,
         currency=partnership.currency,
         terms_version=partnership.terms_version,
@@ -197,6 +201,7 @@ def open_handoff(
     set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
+    assignment.took_turn(session, assignee_id, now)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
@@ -218,6 +223,9 @@ def move_handoff(
 
     The row is locked first, so of two requests moving the same handoff at the
     same time the second sees the first one's result and is judged on it.
+    Whoever acts on a handoff has it: a receiver accepting or declining one still
+    "sent" (its system read it before acknowledging the webhook) has it delivered first.
+    A declined handoff routes its lead again at once, past every partner that held it.
     """
     now = now or utcnow()
     session.refresh(handoff, with_for_update=True)
@@ -225,7 +233,8 @@ def move_handoff(
     if side is None:
         raise NotFound(f"No handoff {handoff.id}.")
     acting_partner(session, actor)
-    sides = allowed_moves(handoff.status).get(to)
+    received = handoff.status == "sent" and side == RECEIVER and to in TAKES_DELIVERY
+    sides = allowed_moves("delivered" if received else handoff.status).get(to)
     if sides is None:
         raise Conflict(
             f"A {handoff.status} handoff cannot become {to}.",
@@ -259,10 +268,26 @@ def move_handoff(
             reward_value=terms.reward_value,
             rep_share_percent=terms.rep_share_percent,
         )
+    if received:
+        _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
+    _after_release(session, handoff, now)
     return handoff
+
+
+def _after_release(session: Session, handoff: Handoff, now: datetime) -> None:
+    """A lead is routed only while a handoff holds it: a declined one goes to the next partner,
+    a recalled one waits, unrouted, for its sender."""
+    if handoff.status == "declined":
+        from partnerhub.routing import route_lead
+
+        route_lead(session, lead=handoff.lead, actor=Actor.system(), now=now)
+    elif handoff.status == "recalled":
+        handoff.lead.status = "unrouted"
+        handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
+        session.flush()
 
 
 def in_whole_cents(amount: Decimal) -> bool:

@@ -26,6 +26,7 @@ from partnerhub.models import (
     Partner,
     Partnership,
     ProductLine,
+    User,
     WebhookEndpoint,
 )
 from partnerhub.models.handoff import RELEASED_STATUSES
@@ -79,6 +80,9 @@ class Candidate:
     received: int = 0
     open_handoffs: int = 0
     sales_reps: int = 1
+    # The reps on the platform who take new handoffs (active, not away); None when the partner has
+    # no active rep there at all, and the sales reps it declares carry its load instead.
+    working_reps: int | None = None
     monthly_leads: int = 0
     sender_sales_reps: int = 1
     sender_monthly_leads: int = 0
@@ -159,6 +163,10 @@ def _similarity(a: float, b: float) -> float:
     return min(a, b) / max(a, b)
 
 
+def _capacity_reps(c: Candidate) -> int:
+    return c.sales_reps if c.working_reps is None else c.working_reps
+
+
 def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str | None:
     """Why the candidate may not receive the lead at all, or None."""
     if c.held_before:
@@ -172,10 +180,10 @@ def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str |
         return WORKED_ELSEWHERE
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
         return f"at its monthly cap of {c.monthly_cap} leads"
-    limit = max(c.sales_reps, 1) * per_rep_limit
-    if c.open_handoffs + 1 > limit:
+    reps = _capacity_reps(c)
+    if c.open_handoffs + 1 > max(reps, 1) * per_rep_limit:
         return (
-            f"over capacity: {c.open_handoffs} open handoffs for {c.sales_reps} sales reps "
+            f"over capacity: {c.open_handoffs} open handoffs for {reps} sales reps "
             f"(limit {per_rep_limit} per rep)"
         )
     return None
@@ -189,7 +197,7 @@ def _values(c: Candidate, per_rep_limit: int) -> tuple[float, ...]:
         0.5 if c.accept_hours is None else 1 / (1 + max(c.accept_hours, 0) / HALF_SPEED_HOURS),
         # Laplace-smoothed share of the exchange that flows back to the sender.
         (c.sent_back + 1) / (c.sent_back + c.received + 2),
-        1 - min(1.0, c.open_handoffs / (max(c.sales_reps, 1) * per_rep_limit)),
+        1 - min(1.0, c.open_handoffs / (max(_capacity_reps(c), 1) * per_rep_limit)),
         (
             _similarity(c.sales_reps, c.sender_sales_reps)
             + _similarity(c.monthly_leads, c.sender_monthly_leads)
@@ -226,7 +234,8 @@ def _quick_total(c: Candidate, per_rep_limit: int) -> float:
     # _values and the weights inlined, unrounded: a thousand candidates cost about a millisecond.
     reps, sender_reps = c.sales_reps, c.sender_sales_reps
     leads, sender_leads = c.monthly_leads, c.sender_monthly_leads
-    capacity = (reps if reps > 1 else 1) * per_rep_limit
+    working = reps if c.working_reps is None else c.working_reps
+    capacity = (working if working > 1 else 1) * per_rep_limit
     load = c.open_handoffs / capacity
     hours = c.accept_hours
     return (
@@ -403,6 +412,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
     if not best:
         return []
     held = {h.to_partner_id for h in lead.handoffs}
+    team = _working_reps(session, list(best))
     sender_sales_reps, sender_monthly_leads = sender.sales_reps, sender.monthly_leads
     return [
         Candidate(
@@ -420,6 +430,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             received=int(row.received or 0),
             open_handoffs=int(row.open or 0),
             sales_reps=row.sales_reps,
+            working_reps=team.get(partner_id),
             monthly_leads=row.monthly_leads,
             sender_sales_reps=sender_sales_reps,
             sender_monthly_leads=sender_monthly_leads,
@@ -487,6 +498,20 @@ def _receiver_record(dialect: str, partnered):
         .group_by(r.to_partner_id)
         .subquery("receiver_record")
     )
+
+
+_TEAM = (
+    select(User.partner_id, func.sum(case((User.away.is_(False), 1), else_=0)).label("here"))
+    .where(User.partner_id.in_(bindparam("partner_ids", expanding=True)), User.role == "rep", User.active)
+    .group_by(User.partner_id)
+)
+
+
+def _working_reps(session: Session, partner_ids: list[int]) -> dict[int, int]:
+    """Per partner with an active rep on the platform: how many of its active reps are not away.
+    Asked apart from the candidates: inside, it made that statement too long for psycopg to cache."""
+    rows = session.connection().execute(_TEAM, {"partner_ids": partner_ids})
+    return {row.partner_id: int(row.here or 0) for row in rows}
 
 
 def _exchange(dialect: str, partnered):

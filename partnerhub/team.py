@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from partnerhub import audit, credentials, mail
+from partnerhub import assignment, audit, credentials, mail
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
@@ -308,8 +308,10 @@ def change_person(
         note("team.deactivated" if not active else "team.reactivated")
         person.active = active
         if not active:
-            # The handoffs a person holds would go back to the pool here; handoffs have no
-            # assignee yet, so the partner's pool holds them all already.
             credentials.end_sessions(session, person)
+    if person.away or not person.active:
+        # Their open handoffs go to the partner's other working reps, or back to its pool.
+        session.flush()
+        assignment.release_held_by(session, person)
     session.flush()
     return person

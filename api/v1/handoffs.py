@@ -2,14 +2,15 @@
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
+from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, Money, PartnerRef, page_schema
-from partnerhub import lifecycle
+from api.schemas import MAX_ID, ListArgs, Money, PartnerRef, id_field, page_schema
+from partnerhub import assignment, comments, lifecycle
 from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
@@ -102,6 +103,11 @@ class HandoffOut(Schema):
     from_partner = fields.Nested(PartnerRef)
     to_partner = fields.Nested(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
+    assignee = fields.Function(
+        lambda h: None if h.assignee is None else {"id": h.assignee.id, "name": h.assignee.name},
+        allow_none=True,
+        metadata={"type": "object", "description": "The receiver's rep who owns it {id, name}; null: none"},
+    )
     status = fields.String()
     version = fields.Integer()
     warmup_note = fields.Function(
@@ -143,9 +149,41 @@ class HandoffOut(Schema):
     updated_at = fields.DateTime()
 
 
+class Assignee(fields.String):
+    """`me` (the person signed in) or a user id."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value == "me":
+            return value
+        if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
+            return int(value)
+        raise ValidationError("Must be me or a user id.")
+
+
 class HandoffListArgs(ListArgs):
     direction = fields.String(validate=validate.OneOf(("incoming", "outgoing")))
     status = fields.String(validate=validate.OneOf(HANDOFF_STATUSES))
+    assignee = Assignee(metadata={"description": "me, or a user id: the handoffs that person owns"})
+
+
+class AssignIn(Schema):
+    user_id = id_field(required=True, metadata={"description": "An active sales rep of the receiver"})
+
+
+class CommentIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=comments.MAX_TEXT))
+
+
+class CommentOut(Schema):
+    id = fields.Integer()
+    handoff_id = fields.Integer()
+    author = fields.Function(
+        comments.author_of,
+        metadata={"type": "object", "description": "{name, partner {id, name}}: a person or a system"},
+    )
+    text = fields.String()
+    created_at = fields.DateTime()
 
 
 class TransitionIn(Schema):
@@ -167,6 +205,8 @@ class Handoffs(MethodView):
         stmt = lifecycle.handoffs_of(
             current_partner().id, direction=args.pop("direction", None), status=args.pop("status", None)
         )
+        if "assignee" in args:
+            stmt = stmt.where(Handoff.assignee_id == assignment.whose(current_actor(), args.pop("assignee")))
         return paginate(db.session, stmt, Handoff.id, **args)
 
 
@@ -198,3 +238,34 @@ def transition(args, handoff_id):
         currency=deal.get("currency"),
         reason=args.get("reason"),
     )
+
+
+@blp.route("/<int:handoff_id>/assign", methods=["POST"])
+@require("handoffs:write")
+@blp.arguments(AssignIn)
+@blp.response(200, HandoffOut)
+@blp.alt_response(403, description="Only the receiver's managers or the assignee reassign")
+def assign(args, handoff_id):
+    """Give a received handoff to another rep of the receiver."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    return assignment.reassign(
+        db.session, handoff=handoff, user_id=args["user_id"], actor=current_actor(), origin=request_origin()
+    )
+
+
+@blp.route("/<int:handoff_id>/comments")
+class HandoffComments(MethodView):
+    @require("handoffs:read")
+    @blp.response(200, CommentOut(many=True))
+    def get(self, handoff_id):
+        """The comments both sides wrote on the handoff, oldest first."""
+        handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+        return comments.comments_on(db.session, handoff=handoff)
+
+    @require("handoffs:write")
+    @blp.arguments(CommentIn)
+    @blp.response(201, CommentOut)
+    def post(self, args, handoff_id):
+        """Say something to the other side; its webhooks hear handoff.commented."""
+        handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+        return comments.add_comment(db.session, handoff=handoff, actor=current_actor(), text=args["text"])

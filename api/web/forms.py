@@ -390,6 +390,18 @@ class MoveForm(DomainForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
 
 
+class CommentForm(DomainForm):
+    """A comment to the other side of a handoff; the domain says how long it may be."""
+
+    text = TextAreaField("Comment", validators=[InputRequired(), Length(max=5000)])
+
+
+class AssignForm(DomainForm):
+    """Another rep of the receiver for a handoff; the domain says who may be chosen."""
+
+    user_id = SelectField("Assigned to", coerce=int, validate_choice=False)
+
+
 class HandOffForm(PageForm):
     """The optional choices of a hand-off: another partner, or one's own warm-up note."""
 

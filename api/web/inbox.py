@@ -3,9 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from api.extensions import db
-from api.web.forms import MoveForm
+from api.observability import request_origin
+from api.web.forms import AssignForm, CommentForm, MoveForm
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import inbox, lifecycle
+from partnerhub import assignment, comments, inbox, lifecycle
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models.handoff import HANDOFF_STATUSES
@@ -50,9 +51,22 @@ def index():
 @bp.get("/handoffs/<int:handoff_id>")
 @role_required(*PARTNER_ROLES)
 def show(handoff_id: int):
-    """One handoff with its contact, note, history and the moves open to this side."""
+    """One handoff with its contact, note, timeline, comments and the moves open to this side."""
+    return _page(handoff_id)
+
+
+def _page(handoff_id: int, *, comment_form: CommentForm | None = None, status: int = 200):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     actor = _actor()
+    user = current_user()
+    assign_form = None
+    if handoff.to_partner_id == actor.partner_id and (
+        user.role == "manager" or handoff.assignee_id == user.id
+    ):
+        assign_form = AssignForm(formdata=None, user_id=handoff.assignee_id)
+        assign_form.user_id.choices = [
+            (rep.id, rep.name or rep.email) for rep in assignment.reps_of(db.session, actor.partner_id)
+        ]
     return render_template(
         "inbox/show.html",
         handoff=handoff,
@@ -63,7 +77,43 @@ def show(handoff_id: int):
         withheld=lifecycle.lead_withheld(handoff, partner_id=actor.partner_id),
         labels=MOVE_LABELS,
         form=MoveForm(formdata=None),
+        timeline=comments.timeline(db.session, handoff=handoff),
+        comment_form=comment_form or CommentForm(formdata=None),
+        assign_form=assign_form,
+    ), status
+
+
+@bp.post("/handoffs/<int:handoff_id>/comments")
+@role_required(*PARTNER_ROLES)
+def comment(handoff_id: int):
+    """Say something to the other side of the handoff; a refused comment is shown again as typed."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    form = CommentForm()
+    if form.submitted(
+        lambda: comments.add_comment(db.session, handoff=handoff, actor=_actor(), text=form.text.data)
+    ):
+        flash("Comment sent.", "success")
+        return redirect(url_for("web.inbox.show", handoff_id=handoff_id), 303)
+    return _page(handoff_id, comment_form=form, status=422)
+
+
+@bp.post("/handoffs/<int:handoff_id>/assign")
+@role_required(*PARTNER_ROLES)
+def assign(handoff_id: int):
+    """Give a received handoff to another rep of the team."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    form = AssignForm()
+    done = form.submitted(
+        lambda: assignment.reassign(
+            db.session, handoff=handoff, user_id=form.user_id.data, actor=_actor(), origin=request_origin()
+        )
     )
+    if done is None:
+        for reason in form.user_id.errors:
+            flash(f"Assigned to: {reason}", "error")
+    else:
+        flash(f"Handoff given to {done.assignee.name or done.assignee.email}.", "success")
+    return redirect(url_for("web.inbox.show", handoff_id=handoff_id), 303)
 
 
 @bp.post("/handoffs/<int:handoff_id>/<to>")
@@ -75,7 +125,7 @@ def move(handoff_id: int, to: str):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     form = MoveForm()
     moved = form.submitted(
-        lambda: inbox.move_from_inbox(
+        lambda: lifecycle.move_handoff(
             db.session,
             handoff=handoff,
             to=to,

@@ -19,8 +19,8 @@ depends_on = None
 
 OLD_EVENTS = "event_type IN ('handoff.created', 'handoff.updated', 'lead.unrouted', 'flag.raised', 'webhook.test')"
 NEW_EVENTS = (
-    "event_type IN ('handoff.created', 'handoff.updated', 'handoff.commented', 'lead.unrouted', "
-    "'flag.raised', 'webhook.test')"
+    "event_type IN ('handoff.created', 'handoff.updated', 'lead.unrouted', 'flag.raised', "
+    "'handoff.commented', 'webhook.test')"
 )
 
 

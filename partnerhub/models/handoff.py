@@ -23,6 +23,8 @@ HANDOFF_STATUSES = (
     "reward_paid",
     "rep_paid",
 )
+# Held and still being worked on: what counts against a receiver's capacity and a rep's load.
+OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
 ACTOR_TYPES = ("user", "client", "system")

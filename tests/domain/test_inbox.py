@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from partnerhub import inbox
+from partnerhub import inbox, lifecycle
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 
@@ -18,12 +18,12 @@ def test_a_receiver_sees_accept_and_decline_on_a_sent_handoff_and_the_sender_see
     assert sending == ["recalled"]
 
 
-def test_accepting_a_sent_handoff_from_the_inbox_marks_it_delivered_on_the_way(build, session):
+def test_accepting_a_sent_handoff_marks_it_delivered_on_the_way(build, session):
     sender, receiver = build.partner(), build.partner()
     handoff = build.handoff(sender, receiver)
     rep = build.user(receiver, "rep")
 
-    inbox.move_from_inbox(
+    lifecycle.move_handoff(
         session, handoff=handoff, to="accepted", actor=Actor.user(partner_id=receiver.id, user_id=rep.id)
     )
 

@@ -33,6 +33,8 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/partnerships/<int:partnership_id>/terms"): {
         "terms": {"reward_type": "percent", "reward_value": "15"}
     },
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/assign"): {"user_id": 1},
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/comments"): {"text": "Hello"},
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 

@@ -182,3 +182,36 @@ def test_a_manager_reads_the_net_position_acknowledges_a_flag_and_opens_a_partne
     assert months == 12
     assert statuses == {"expired"}
     assert "Agent-like" in story_flags
+
+
+def test_the_two_sides_comment_on_a_handoff_and_its_timeline_names_who_did_each_step(build, open_as):
+    sender, receiver = build.partner("Windows Co"), build.partner("Fitters Co")
+    handoff = build.handoff(sender, receiver)
+    handoff.lead.contact_name = "Ida Klein"
+    writer = build.user(sender, "rep")
+    writer.name = "Sam Sender"
+    manager, owner, other = (
+        build.user(receiver, "manager"),
+        build.user(receiver, "rep"),
+        build.user(receiver, "rep"),
+    )
+    other.name = "Rita Rep"
+    handoff.assignee_id = owner.id
+    build.session.commit()
+
+    page = open_as(writer)
+    page.goto(f"/handoffs/{handoff.id}")
+    page.get_by_label("Comment to Fitters Co").fill("She prefers calls after 4 pm.")
+    page.get_by_role("button", name="Send comment").click()
+    page = open_as(manager)
+    page.goto(f"/handoffs/{handoff.id}")
+    page.get_by_role("button", name="Accept").click()
+    page.goto(f"/handoffs/{handoff.id}")
+    page.get_by_label("Give it to").select_option(label="Rita Rep")
+    page.get_by_role("button", name="Reassign").click()
+    timeline = page.locator(".timeline").inner_text()
+
+    assert "Sam Sender (Windows Co) wrote:" in timeline
+    assert "She prefers calls after 4 pm." in timeline
+    assert f"by {manager.name} (Fitters Co)" in timeline
+    assert "Assigned to Rita Rep" in page.content()

@@ -1,0 +1,125 @@
+"""Through the API: who owns a handoff, the acting side having it, and the two sides' comments."""
+
+from sqlalchemy import select
+
+from partnerhub.models import Delivery
+from tests.api.test_handoffs import _routed, move
+from tests.api.test_leads import lead_body, post_lead
+
+
+def test_a_handoff_names_its_assignee_and_the_receiver_lists_by_assignee(client, build):
+    sender, fitter = (
+        build.partner("Windows Co", lines=["windows"]),
+        build.partner("Fitters Co", lines=["window-installation"]),
+    )
+    rep = build.user(fitter, "rep")
+    build.partnership(sender, fitter)
+    handoff_id = post_lead(client, build.headers(sender), lead_body()).get_json()["handoffs"][0]["id"]
+    as_fitter = build.headers(fitter)
+
+    shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=as_fitter).get_json()
+    mine = client.get(f"/api/v1/handoffs?assignee={rep.id}", headers=as_fitter).get_json()["items"]
+    others = client.get(f"/api/v1/handoffs?assignee={rep.id + 1}", headers=as_fitter).get_json()["items"]
+    me = client.get("/api/v1/handoffs?assignee=me", headers=as_fitter)
+    nonsense = client.get("/api/v1/handoffs?assignee=someone", headers=as_fitter)
+
+    assert shown["assignee"] == {"id": rep.id, "name": rep.name}
+    assert [h["id"] for h in mine] == [handoff_id]
+    assert others == []
+    assert me.status_code == 422
+    assert "assignee" in me.get_json()["errors"]
+    assert nonsense.status_code == 422
+
+
+def test_the_receivers_system_reassigns_a_handoff_to_another_rep(client, build):
+    _sender, fitter, handoff_id = _routed(client, build)
+    other = build.user(fitter, "rep")
+
+    moved = client.post(
+        f"/api/v1/handoffs/{handoff_id}/assign", json={"user_id": other.id}, headers=build.headers(fitter)
+    )
+    unknown = client.post(
+        f"/api/v1/handoffs/{handoff_id}/assign",
+        json={"user_id": other.id, "why": "x"},
+        headers=build.headers(fitter),
+    )
+
+    assert moved.status_code == 200
+    assert moved.get_json()["assignee"] == {"id": other.id, "name": other.name}
+    assert unknown.status_code == 422
+
+
+def test_the_sender_may_not_reassign_a_handoff_and_to_outsiders_it_is_not_found(client, build):
+    sender, fitter, handoff_id = _routed(client, build)
+    other = build.user(fitter, "rep")
+
+    def assign(headers):
+        body = {"user_id": other.id}
+        return client.post(f"/api/v1/handoffs/{handoff_id}/assign", json=body, headers=headers)
+
+    assert assign(build.headers(sender)).status_code == 403
+    assert assign(build.headers(build.partner("Outsider"))).status_code == 404
+
+
+def test_a_receiver_accepting_a_sent_handoff_gets_it_with_delivered_recorded_first(client, build):
+    _sender, fitter, handoff_id = _routed(client, build)
+
+    accepted = move(client, build.headers(fitter), handoff_id, "accepted")
+
+    assert accepted.status_code == 200
+    assert [(e["from"], e["to"]) for e in accepted.get_json()["events"]] == [
+        (None, "sent"),
+        ("sent", "delivered"),
+        ("delivered", "accepted"),
+    ]
+
+
+def test_the_two_sides_comment_on_a_handoff_and_the_other_side_hears_of_it(client, build, session):
+    sender, fitter, handoff_id = _routed(client, build)
+    build.endpoint(sender)
+    build.endpoint(fitter)
+
+    said = client.post(
+        f"/api/v1/handoffs/{handoff_id}/comments",
+        json={"text": " Called twice, no answer. "},
+        headers=build.headers(fitter),
+    )
+    replied = client.post(
+        f"/api/v1/handoffs/{handoff_id}/comments",
+        json={"text": "Try after 4 pm."},
+        headers=build.headers(sender),
+    )
+    listed = client.get(f"/api/v1/handoffs/{handoff_id}/comments", headers=build.headers(sender)).get_json()
+
+    assert said.status_code == 201
+    comment = said.get_json()
+    assert comment["text"] == "Called twice, no answer."
+    assert comment["author"]["partner"] == {"id": fitter.id, "name": "Fitters Co"}
+    assert replied.status_code == 201
+    assert [c["text"] for c in listed] == ["Called twice, no answer.", "Try after 4 pm."]
+    heard = session.scalars(select(Delivery).where(Delivery.event_type == "handoff.commented")).all()
+    assert [(d.partner_id, d.payload["data"]["text"]) for d in heard] == [
+        (sender.id, "Called twice, no answer."),
+        (fitter.id, "Try after 4 pm."),
+    ]
+
+
+def test_comments_are_404_for_a_partner_outside_the_handoff(client, build):
+    _sender, _fitter, handoff_id = _routed(client, build)
+    outsider = build.headers(build.partner("Outsider"))
+
+    read = client.get(f"/api/v1/handoffs/{handoff_id}/comments", headers=outsider)
+    written = client.post(f"/api/v1/handoffs/{handoff_id}/comments", json={"text": "hello"}, headers=outsider)
+
+    assert read.status_code == 404
+    assert written.status_code == 404
+
+
+def test_a_comment_is_1_to_5000_characters_of_more_than_spaces(client, build):
+    _sender, fitter, handoff_id = _routed(client, build)
+    headers = build.headers(fitter)
+
+    for text in ("", "   ", "x" * 5001):
+        refused = client.post(f"/api/v1/handoffs/{handoff_id}/comments", json={"text": text}, headers=headers)
+        assert refused.status_code == 422
+        assert "text" in refused.get_json()["errors"]
