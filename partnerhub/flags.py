@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub import outbox, rollups
+from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import direction_totals, period_start
 from partnerhub.models import Flag, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -351,9 +351,9 @@ def compute_flags(session: Session, *, now: datetime) -> list[Finding]:
 def refresh_flags(session: Session, *, now: datetime) -> list[Flag]:
     """Raise the flags that became true, clear those no longer true; return the raised ones.
 
-    A newly raised flag emits `flag.raised` to each partner it names; one that
-    stays raised only gets its numbers and sentence updated, so partners hear
-    of a flag once. The worker runs this on a schedule and commits.
+    A newly raised flag emits `flag.raised` to each partner it names and notifies
+    their managers; one that stays raised only gets its numbers and sentence
+    updated, so partners hear of a flag once. The worker runs this on a schedule and commits.
     """
     raised = {
         (f.kind, f.subject_key): f for f in session.scalars(select(Flag).where(Flag.cleared_at.is_(None)))
@@ -372,6 +372,7 @@ def refresh_flags(session: Session, *, now: datetime) -> list[Flag]:
     # One flush for all new flags, so the events below can carry their ids.
     session.flush()
     for flag in new:
+        notifications.flag_raised(session, flag, now=now)
         for partner_id in (flag.partner_id, flag.other_partner_id):
             if partner_id is not None:
                 outbox.emit(

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub import audit
+from partnerhub import audit, notifications
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
@@ -107,6 +107,7 @@ def propose_partnership(
         details={name: str(value) for name, value in terms.items() if value is not None},
         origin=origin,
     )
+    notifications.proposal_waiting(session, partnership)
     return partnership
 
 
