@@ -250,10 +250,11 @@ def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
 
 
 def _duration(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
 
 
 def _email_context(notification: Notification, base_url: str) -> dict:
