@@ -183,7 +183,8 @@ def test_a_person_who_chose_the_daily_digest_gets_one_email_a_day_with_all_their
         (one_by_one.email, "notification"),
         (digest_reader.email, "notification_digest"),
     ]
-    assert "Proposal 1" in emails[2].text_body and "Proposal 2" in emails[2].text_body
+    assert "Proposal 1" in emails[2].text_body
+    assert "Proposal 2" in emails[2].text_body
     assert f"{BASE_URL}/partnerships/2" in emails[2].text_body
 
 
