@@ -222,6 +222,17 @@ def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
         .where(Handoff.status.in_(AWAITING_ACCEPTANCE), Handoff.sla_due_at > now)
         .order_by(Handoff.id)
     ).all()
+    # Handoffs already warned of are skipped before their people are looked up, as most are on every run.
+    warned = set(
+        session.execute(
+            select(Notification.kind, Notification.occasion)
+            .where(
+                Notification.kind.in_(("sla_half_passed", "lead_expiring")),
+                Notification.occasion.in_([f"handoff {h.id}" for h in waiting]),
+            )
+            .distinct()
+        ).all()
+    )
     told = 0
     for handoff in waiting:
         left = handoff.sla_due_at - now
@@ -234,6 +245,8 @@ def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
         elif now >= handoff.sent_at + (handoff.sla_due_at - handoff.sent_at) / 2:
             warnings.append(("sla_half_passed", f"Half the time to accept {_lead_words(handoff)} has passed"))
         for kind, subject in warnings:
+            if (kind, f"handoff {handoff.id}") in warned:
+                continue
             for person in handoff_people(session, handoff):
                 told += notify_person(
                     session,

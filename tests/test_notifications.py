@@ -212,3 +212,17 @@ def test_a_kind_switched_off_in_the_app_is_only_emailed_and_one_switched_off_ent
     assert notifications.unread_count(session, manager.id) == 0
     assert session.scalars(notifications.notifications_of(manager.id)).all() == []
     assert notifications.email_single_notifications(session, now=utcnow(), base_url=BASE_URL) == 1
+
+
+def test_telling_a_person_of_the_same_occasion_twice_writes_one_notification(session, build):
+    manager = build.user(build.partner("Acme"), "manager")
+
+    told = [
+        notifications.notify_person(
+            session, user=manager, kind="flag_raised", occasion="flag 3", subject="A flag is raised"
+        )
+        for _ in range(2)
+    ]
+
+    assert told == [True, False]
+    assert _told(session) == [(manager.id, "flag_raised", "flag 3")]
