@@ -132,58 +132,56 @@ def _lead_words(handoff: Handoff) -> str:
     return lead.contact_company or lead.contact_name or f"lead {lead.id}"
 
 
+def notify_people(session: Session, people: list[User], **notification) -> int:
+    """`notify_person` for each of `people`; return how many were told."""
+    return sum(notify_person(session, user=person, **notification) for person in people)
+
+
 def proposal_waiting(session: Session, partnership: Partnership, *, now: datetime | None = None) -> int:
     """The responder's managers hear that a proposal waits for their answer."""
     proposer = session.get(Partner, partnership.proposer_id)
-    told = 0
-    for manager in _people(session, [partnership.responder_id], ("manager",)):
-        told += notify_person(
-            session,
-            user=manager,
-            kind="proposal_waiting",
-            occasion=f"partnership {partnership.id}",
-            subject=f"{proposer.name} proposes a partnership",
-            body=f"{proposer.name} proposes a partnership with you. Accept it or decline it.",
-            link=f"/partnerships/{partnership.id}",
-            now=now,
-        )
-    return told
+    return notify_people(
+        session,
+        _people(session, [partnership.responder_id], ("manager",)),
+        kind="proposal_waiting",
+        occasion=f"partnership {partnership.id}",
+        subject=f"{proposer.name} proposes a partnership",
+        body=f"{proposer.name} proposes a partnership with you. Accept it or decline it.",
+        link=f"/partnerships/{partnership.id}",
+        now=now,
+    )
 
 
 def flag_raised(session: Session, flag: Flag, *, now: datetime | None = None) -> int:
     """The managers of each partner a newly raised flag names hear of it once."""
-    told = 0
     named = [p for p in (flag.partner_id, flag.other_partner_id) if p is not None]
-    for manager in _people(session, named, ("manager",)):
-        told += notify_person(
-            session,
-            user=manager,
-            kind="flag_raised",
-            occasion=f"flag {flag.id}",
-            subject=f"A flag is raised: {flag.kind.replace('_', ' ')}",
-            body=flag.sentence,
-            link="/balance",
-            now=now,
-        )
-    return told
+    return notify_people(
+        session,
+        _people(session, named, ("manager",)),
+        kind="flag_raised",
+        occasion=f"flag {flag.id}",
+        subject=f"A flag is raised: {flag.kind.replace('_', ' ')}",
+        body=flag.sentence,
+        link="/balance",
+        now=now,
+    )
 
 
 def handoff_assigned(session: Session, handoff: Handoff, *, now: datetime | None = None) -> int:
-    """The assignee hears that a received lead is now theirs (once per assignment to them)."""
+    """The assignee hears that a received lead is now theirs (once per lead and person: a lead
+    reassigned back to someone tells them nothing new)."""
     assignee_id = getattr(handoff, "assignee_id", None)
     if assignee_id is None:
         return 0
-    return int(
-        notify_person(
-            session,
-            user=session.get(User, assignee_id),
-            kind="lead_assigned",
-            occasion=f"handoff {handoff.id}",
-            subject=f"A lead is assigned to you: {_lead_words(handoff)}",
-            body=f"{handoff.from_partner.name} passed this lead; it is yours to accept or decline.",
-            link=f"/handoffs/{handoff.id}",
-            now=now,
-        )
+    return notify_people(
+        session,
+        [session.get(User, assignee_id)],
+        kind="lead_assigned",
+        occasion=f"handoff {handoff.id}",
+        subject=f"A lead is assigned to you: {_lead_words(handoff)}",
+        body=f"{handoff.from_partner.name} passed this lead; it is yours to accept or decline.",
+        link=f"/handoffs/{handoff.id}",
+        now=now,
     )
 
 
@@ -197,21 +195,27 @@ def handoff_commented(
     now: datetime | None = None,
 ) -> int:
     """The people working a lead hear of a comment on it, but not its author."""
-    told = 0
-    for person in handoff_people(session, handoff):
-        if person.id == author_id:
-            continue
-        told += notify_person(
-            session,
-            user=person,
-            kind="handoff_comment",
-            occasion=f"comment {comment_id}",
-            subject=f"A comment on {_lead_words(handoff)}",
-            body=text,
-            link=f"/handoffs/{handoff.id}",
-            now=now,
-        )
-    return told
+    return notify_people(
+        session,
+        [person for person in handoff_people(session, handoff) if person.id != author_id],
+        kind="handoff_comment",
+        occasion=f"comment {comment_id}",
+        subject=f"A comment on {_lead_words(handoff)}",
+        body=text,
+        link=f"/handoffs/{handoff.id}",
+        now=now,
+    )
+
+
+def _warning(handoff: Handoff, now: datetime) -> tuple[str, str] | None:
+    """The kind and subject of the warning a waiting handoff is due now, if any."""
+    left = handoff.sla_due_at - now
+    if left <= EXPIRING_WITHIN:
+        minutes = max(int(left.total_seconds() // 60), 1)
+        return "lead_expiring", f"{_lead_words(handoff)} expires in {_duration(minutes)} unless accepted"
+    if now >= handoff.sent_at + (handoff.sla_due_at - handoff.sent_at) / 2:
+        return "sla_half_passed", f"Half the time to accept {_lead_words(handoff)} has passed"
+    return None
 
 
 def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
@@ -235,30 +239,22 @@ def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
     )
     told = 0
     for handoff in waiting:
-        left = handoff.sla_due_at - now
-        warnings = []
-        if left <= EXPIRING_WITHIN:
-            minutes = max(int(left.total_seconds() // 60), 1)
-            warnings.append(
-                ("lead_expiring", f"{_lead_words(handoff)} expires in {_duration(minutes)} unless accepted")
-            )
-        elif now >= handoff.sent_at + (handoff.sla_due_at - handoff.sent_at) / 2:
-            warnings.append(("sla_half_passed", f"Half the time to accept {_lead_words(handoff)} has passed"))
-        for kind, subject in warnings:
-            if (kind, f"handoff {handoff.id}") in warned:
-                continue
-            for person in handoff_people(session, handoff):
-                told += notify_person(
-                    session,
-                    user=person,
-                    kind=kind,
-                    occasion=f"handoff {handoff.id}",
-                    subject=subject,
-                    body=f"{handoff.from_partner.name} passed this lead; accept it or decline it before "
-                    f"{handoff.sla_due_at:%d %b %Y %H:%M} UTC, or it goes to another partner.",
-                    link=f"/handoffs/{handoff.id}",
-                    now=now,
-                )
+        warning = _warning(handoff, now)
+        occasion = f"handoff {handoff.id}"
+        if warning is None or (warning[0], occasion) in warned:
+            continue
+        kind, subject = warning
+        told += notify_people(
+            session,
+            handoff_people(session, handoff),
+            kind=kind,
+            occasion=occasion,
+            subject=subject,
+            body=f"{handoff.from_partner.name} passed this lead; accept it or decline it before "
+            f"{handoff.sla_due_at:%d %b %Y %H:%M} UTC, or it goes to another partner.",
+            link=f"/handoffs/{handoff.id}",
+            now=now,
+        )
     return told
 
 
