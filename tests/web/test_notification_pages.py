@@ -111,4 +111,4 @@ def test_the_settings_keep_each_kind_per_channel_and_the_digest_choice(session, 
         "sla_half_passed:in_app",
     ]
     again = client.get("/account/notifications").text
-    assert 'value="digest" checked' in again
+    assert 'value="digest" id="delivery-digest" checked' in again

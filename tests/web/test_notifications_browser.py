@@ -54,3 +54,4 @@ def test_a_rep_switches_a_kind_off_in_the_app_and_chooses_the_daily_digest(build
     expect(page.get_by_label("A comment on my lead, in the app")).not_to_be_checked()
     expect(page.get_by_label("A comment on my lead, by email")).to_be_checked()
     expect(page.get_by_label("One email a day with all of them (daily digest)")).to_be_checked()
+    screenshot(page, "rep-notification-settings")
