@@ -16,13 +16,24 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import NotFound
-from partnerhub.lifecycle import AWAITING_ACCEPTANCE
+from partnerhub.lifecycle import AWAITING_ACCEPTANCE, OPEN_STATUSES
 from partnerhub.mail import queue_email
-from partnerhub.models import Flag, Handoff, Notification, NotificationSettings, Partner, Partnership, User
+from partnerhub.models import (
+    Flag,
+    Handoff,
+    HandoffComment,
+    Notification,
+    NotificationSettings,
+    Partner,
+    Partnership,
+    User,
+)
 
 CHANNELS = ("in_app", "email")
 # "About to expire": this close to the end of the acceptance time.
 EXPIRING_WITHIN = timedelta(hours=2)
+# How far back the worker looks for assignments and comments not yet told.
+RECENT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -121,9 +132,8 @@ def _people(session: Session, partner_ids, roles: tuple[str, ...]) -> list[User]
 
 def handoff_people(session: Session, handoff: Handoff) -> list[User]:
     """Who works a received lead: its assignee when it has one, else the receiver's reps who are not away."""
-    assignee_id = getattr(handoff, "assignee_id", None)
-    if assignee_id is not None:
-        return [session.get(User, assignee_id)]
+    if handoff.assignee_id is not None:
+        return [session.get(User, handoff.assignee_id)]
     return [rep for rep in _people(session, [handoff.to_partner_id], ("rep",)) if not rep.away]
 
 
@@ -168,16 +178,14 @@ def flag_raised(session: Session, flag: Flag, *, now: datetime | None = None) ->
 
 
 def handoff_assigned(session: Session, handoff: Handoff, *, now: datetime | None = None) -> int:
-    """The assignee hears that a received lead is now theirs (once per lead and person: a lead
-    reassigned back to someone tells them nothing new)."""
-    assignee_id = getattr(handoff, "assignee_id", None)
-    if assignee_id is None:
+    """The assignee hears that a received lead is now theirs, once per assignment."""
+    if handoff.assignee_id is None:
         return 0
     return notify_people(
         session,
-        [session.get(User, assignee_id)],
+        [session.get(User, handoff.assignee_id)],
         kind="lead_assigned",
-        occasion=f"handoff {handoff.id}",
+        occasion=f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}",
         subject=f"A lead is assigned to you: {_lead_words(handoff)}",
         body=f"{handoff.from_partner.name} passed this lead; it is yours to accept or decline.",
         link=f"/handoffs/{handoff.id}",
@@ -185,25 +193,56 @@ def handoff_assigned(session: Session, handoff: Handoff, *, now: datetime | None
     )
 
 
-def handoff_commented(
-    session: Session,
-    handoff: Handoff,
-    *,
-    comment_id: int,
-    author_id: int | None,
-    text: str,
-    now: datetime | None = None,
-) -> int:
-    """The people working a lead hear of a comment on it, but not its author."""
+def handoff_commented(session: Session, comment: HandoffComment, *, now: datetime | None = None) -> int:
+    """Whose lead it is hears of a comment on it: who works it on the receiving side, and the rep
+    who passed it; never the comment's author."""
+    handoff = comment.handoff
+    people = handoff_people(session, handoff)
+    if handoff.passed_by_user_id is not None:
+        people.append(session.get(User, handoff.passed_by_user_id))
     return notify_people(
         session,
-        [person for person in handoff_people(session, handoff) if person.id != author_id],
+        [person for person in people if person.id != comment.author_user_id],
         kind="handoff_comment",
-        occasion=f"comment {comment_id}",
-        subject=f"A comment on {_lead_words(handoff)}",
-        body=text,
+        occasion=f"comment {comment.id}",
+        subject=f"{comment.partner.name} commented on {_lead_words(handoff)}",
+        body=comment.text,
         link=f"/handoffs/{handoff.id}",
         now=now,
+    )
+
+
+def notify_assignments_and_comments(session: Session, *, now: datetime, within: timedelta = RECENT) -> int:
+    """Tell each open handoff's assignee of the assignment, and the people of a lead of each
+    comment on it, for whatever assigned or commented in the last day (at intake, by hand, on a
+    rep's leaving). Idempotent: what was told has its notification, and is skipped."""
+    since = now - within
+    told = 0
+    assigned = session.scalars(
+        select(Handoff)
+        .where(
+            Handoff.status.in_(OPEN_STATUSES), Handoff.assignee_id.is_not(None), Handoff.assigned_at > since
+        )
+        .order_by(Handoff.id)
+    ).all()
+    known = _occasions(session, "lead_assigned", since)
+    for handoff in assigned:
+        if f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}" not in known:
+            told += handoff_assigned(session, handoff, now=now)
+    known = _occasions(session, "handoff_comment", since)
+    for comment in session.scalars(
+        select(HandoffComment).where(HandoffComment.created_at > since).order_by(HandoffComment.id)
+    ):
+        if f"comment {comment.id}" not in known:
+            told += handoff_commented(session, comment, now=now)
+    return told
+
+
+def _occasions(session: Session, kind: str, since: datetime) -> set[str]:
+    return set(
+        session.scalars(
+            select(Notification.occasion).where(Notification.kind == kind, Notification.created_at > since)
+        )
     )
 
 

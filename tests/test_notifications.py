@@ -8,7 +8,7 @@ from sqlalchemy import select
 from partnerhub import flags, jobs, mail, notifications, partnerships
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
-from partnerhub.models import Email, Notification
+from partnerhub.models import Email, HandoffComment, Notification
 from tests.mailbox import Mailbox
 
 BASE_URL = "https://hub.example.test"
@@ -226,3 +226,82 @@ def test_telling_a_person_of_the_same_occasion_twice_writes_one_notification(ses
 
     assert told == [True, False]
     assert _told(session) == [(manager.id, "flag_raised", "flag 3")]
+
+
+def _assign(session, handoff, rep, at):
+    handoff.assignee_id, handoff.assigned_at = rep.id, at
+    session.commit()
+
+
+def test_an_assignee_hears_of_each_lead_given_them_once_and_a_reassignment_tells_the_new_one(session, build):
+    maker, fitter = build.partner("Window Maker"), build.partner("Fitter")
+    first, second = build.user(fitter, "rep"), build.user(fitter, "rep")
+    build.user(fitter, "manager")
+    handoff = build.handoff(maker, fitter)
+    now = utcnow()
+    _assign(session, handoff, first, now)
+
+    given = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=1))
+    again = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=2))
+    _assign(session, handoff, second, now + timedelta(minutes=3))
+    reassigned = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=4))
+
+    assert (given, again, reassigned) == (1, 0, 1)
+    assert [(user, kind) for user, kind, _ in _told(session)] == [
+        (first.id, "lead_assigned"),
+        (second.id, "lead_assigned"),
+    ]
+
+
+def test_a_comment_tells_the_assignee_and_the_rep_who_passed_the_lead_but_never_its_author(session, build):
+    maker, fitter = build.partner("Window Maker"), build.partner("Fitter")
+    passer, assignee = build.user(maker, "rep"), build.user(fitter, "rep")
+    build.user(fitter, "rep")
+    build.user(maker, "manager")
+    handoff = build.handoff(maker, fitter)
+    handoff.passed_by_user_id = passer.id
+    _assign(session, handoff, assignee, utcnow())
+    session.add_all(
+        [
+            HandoffComment(
+                handoff_id=handoff.id,
+                author_user_id=assignee.id,
+                partner_id=fitter.id,
+                text="Called, no answer.",
+            ),
+            HandoffComment(
+                handoff_id=handoff.id, author_user_id=passer.id, partner_id=maker.id, text="Try after 5."
+            ),
+        ]
+    )
+    session.commit()
+    [from_fitter, from_maker] = session.scalars(select(HandoffComment).order_by(HandoffComment.id)).all()
+
+    notifications.notify_assignments_and_comments(session, now=utcnow())
+    notifications.notify_assignments_and_comments(session, now=utcnow())
+
+    assert sorted(_told(session, "handoff_comment")) == sorted(
+        [
+            (passer.id, "handoff_comment", f"comment {from_fitter.id}"),
+            (assignee.id, "handoff_comment", f"comment {from_maker.id}"),
+        ]
+    )
+    subject = session.scalar(
+        select(Notification.subject).where(
+            Notification.user_id == passer.id, Notification.kind == "handoff_comment"
+        )
+    )
+    assert subject.startswith("Fitter commented on ")
+
+
+def test_a_waiting_lead_with_an_assignee_warns_the_assignee_alone(session, build):
+    maker, fitter = build.partner("Window Maker"), build.partner("Fitter")
+    assignee = build.user(fitter, "rep")
+    build.user(fitter, "rep")
+    sent = utcnow() - timedelta(hours=30)
+    handoff = build.handoff(maker, fitter, sent_at=sent)
+    _assign(session, handoff, assignee, sent)
+
+    notifications.warn_waiting_handoffs(session, now=utcnow())
+
+    assert _told(session) == [(assignee.id, "sla_half_passed", f"handoff {handoff.id}")]
