@@ -1,4 +1,4 @@
-"""notifications: what the platform tells one person, and each person's choices of how to hear it
+"""notifications: what the platform tells one person, and each person's choices of how to hear it; handoff comments indexed by time
 
 Revision ID: 0021
 Revises: 0020
@@ -53,6 +53,10 @@ def upgrade():
     )
 
 
+    op.create_index("ix_handoff_comments_created_at", "handoff_comments", ["created_at"])
+
+
 def downgrade():
+    op.drop_index("ix_handoff_comments_created_at", table_name="handoff_comments")
     op.drop_table("notification_settings")
     op.drop_table("notifications")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
+from partnerhub.models.handoff import HandoffComment
 
 NOTIFICATION_KINDS = (
     "lead_assigned",
@@ -59,3 +60,7 @@ class NotificationSettings(Base):
     # "kind:channel" pairs the person switched off, channel being "in_app" or "email".
     off: Mapped[list[str]] = mapped_column(JSONType, default=list)
     daily_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+# The worker looks for the last day's comments to tell whose lead it is (partnerhub/notifications.py).
+Index("ix_handoff_comments_created_at", HandoffComment.created_at)
