@@ -139,7 +139,8 @@ def handoff_people(session: Session, handoff: Handoff) -> list[User]:
 
 def _lead_words(handoff: Handoff) -> str:
     lead = handoff.lead
-    return lead.contact_company or lead.contact_name or f"lead {lead.id}"
+    # As the handoff's page names it.
+    return lead.contact_name or lead.contact_company or "a buyer"
 
 
 def notify_people(session: Session, people: list[User], **notification) -> int:
