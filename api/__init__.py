@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.blp)
     _serve_swagger_assets(app)
     _commit_per_request(app)
+    _no_content_no_type(app)
     with app.app_context():
         if extensions.db.engine.dialect.name == "sqlite":
             sqlite.configure(extensions.db.engine)
@@ -91,6 +92,16 @@ def _serve_swagger_assets(app: Flask) -> None:
     @app.get("/api/v1/docs/assets/<path:filename>")
     def swagger_assets(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _no_content_no_type(app: Flask) -> None:
+    """A 204 has no body, so no Content-Type (flask-smorest's says application/json: nothing to read)."""
+
+    @app.after_request
+    def drop_content_type(response):
+        if response.status_code == 204:
+            response.headers.pop("Content-Type", None)
+        return response
 
 
 def _commit_per_request(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from api.openapi import ContractMarshmallowPlugin, ContractPlugin, LinksPlugin
 from api.ratelimit import api_client_key, default_limit
 from api.schemas import PROBLEM, Problem
 from partnerhub.db import Base
@@ -73,6 +74,8 @@ class ProblemApi(Api):
     """flask-smorest's Api, documenting error responses as the problem+json api/errors.py sends."""
 
     ERROR_SCHEMA = Problem
+    # No catch-all: api/openapi.py declares each error an operation can answer with its status.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_responses(self):
         # Only the error responses registered here are problem+json; success bodies stay JSON.
@@ -83,7 +86,12 @@ class ProblemApi(Api):
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
-api = ProblemApi()
+api = ProblemApi(
+    spec_kwargs={
+        "marshmallow_plugin": ContractMarshmallowPlugin(),
+        "extra_plugins": [ContractPlugin(), LinksPlugin()],
+    }
+)
 # Every route gets the default limit per API client; decorate a view with
 # `@limiter.limit(...)` for a tighter one (the token endpoint, the login form).
 limiter = Limiter(key_func=api_client_key, default_limits=[default_limit])

@@ -1,5 +1,6 @@
 """The Idempotency-Key contract of API.md for POST routes, applied once as a decorator."""
 
+import re
 from functools import wraps
 
 from flask import current_app, json, request
@@ -10,12 +11,16 @@ from api.extensions import db
 from partnerhub import intake
 
 HEADER = "Idempotency-Key"
+# 1 to 200 printable ASCII characters, no spaces: a UUID fits, and nothing a proxy might rewrite.
+KEY_PATTERN = "^[!-~]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 _DOC = {
     "in": "header",
     "name": HEADER,
     "required": True,
-    "schema": {"type": "string", "maxLength": 200},
-    "description": "Unique per request; the same key and body replay the first response for 24 hours.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN, "example": "5f0c2b8e-3d4a-4f7e-9a51-0c6f1d2e7b93"},
+    "description": "Unique per request; the same key and body replay the first response for 24 hours, "
+    "the same key with another body is 422.",
 }
 
 
@@ -24,10 +29,12 @@ def idempotent(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
-        if not key or len(key) > 200:
+        key = request.headers.get(HEADER, "")
+        if not _KEY.fullmatch(key):
             return problem(
-                400, "Bad Request", f"This request needs an {HEADER} header (1 to 200 characters)."
+                400,
+                "Bad Request",
+                f"This request needs an {HEADER} header of 1 to 200 printable characters, no spaces.",
             )
         partner_id = current_actor().partner_id
         fingerprint = intake.request_fingerprint(request.get_data())

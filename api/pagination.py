@@ -4,7 +4,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 
-def paginate(session: Session, stmt: Select, id_column, *, limit: int, cursor: int | None) -> dict:
+def paginate(session: Session, stmt: Select, id_column, *, limit: int, cursor: int | None = None) -> dict:
     """One page of `stmt` in descending id order, and the cursor (last id) to the next."""
     if cursor is not None:
         stmt = stmt.where(id_column < cursor)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from partnerhub import mail
 from partnerhub.actors import refuse_unless_active
 from partnerhub.db import dialect_insert, utcnow
-from partnerhub.errors import InvalidCredentials, InvalidInput, NotFound, SignInPaused
+from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, SignInPaused
 from partnerhub.models import ApiClient, Partner, UnknownSignIn, User
 from partnerhub.models.partner import SignInFailures
 
@@ -197,7 +197,8 @@ def create_user(
     """Create a user; `password_hash`, when given, is `password` hashed already (users sharing one)."""
     email = normal_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise InvalidInput({"email": ["a user with this email already exists"]})
+        # A duplicate, like a partner's name taken: the current state refuses it, not the input.
+        raise Conflict(f"A user with the email {email} already exists.")
     check_password(password)
     user = User(
         email=email,

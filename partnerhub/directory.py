@@ -1,5 +1,7 @@
 """The partner directory: who the partners are, what they sell, and how categories relate."""
 
+from decimal import Decimal
+
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -7,6 +9,8 @@ from partnerhub import audit, mail
 from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 from partnerhub.validation import Checks
 
@@ -94,6 +98,26 @@ def _apply_profile(partner: Partner, profile: dict, size: dict) -> None:
     for field in SIZE_FIELDS:
         if field in size:
             setattr(partner, field, size[field])
+    if "monthly_won_value" in size:
+        partner.monthly_won_value = _declared_won_value(size["monthly_won_value"])
+
+
+def _declared_won_value(money: dict | None) -> Decimal | None:
+    """The won business a month a partner declares: agent_like's total when it exceeds what it reports."""
+    if money is None:
+        return None
+    amount = Decimal(money["amount"])
+    if money.get("currency", DECLARED_CURRENCY) != DECLARED_CURRENCY:
+        raise InvalidInput(
+            {
+                "size.monthly_won_value.currency": [
+                    f"declared in {DECLARED_CURRENCY}, the currency flags compare in"
+                ]
+            }
+        )
+    if amount < 0 or not in_whole_cents(amount):
+        raise InvalidInput({"size.monthly_won_value.amount": ["must be zero or more, in whole cents"]})
+    return amount
 
 
 def find_partner(session: Session, ref: str | int) -> Partner:
@@ -228,11 +252,14 @@ def complements_by_category(session: Session) -> dict[int, list[Complement]]:
 _BY_SLUG = select(*columns_of(Category)).where(Category.slug == bindparam("slug"))
 
 
-def category_by_slug(session: Session, slug: str, *, field: str = "category") -> Category:
-    """The category a slug names; an unknown slug is a validation error on `field`."""
+def category_by_slug(session: Session, slug: str, *, field: str | None = "category") -> Category:
+    """The category a slug names; an unknown slug is a validation error on `field`, or, with no field
+    (the slug names the object acted on, not a value given for it), not found."""
     # On the connection, which skips autoflush: a category added in this session is written first.
     session.flush()
     row = session.connection().execute(_BY_SLUG, {"slug": slug}).first()
+    if row is None and field is None:
+        raise NotFound(f"No category {slug!r}.")
     if row is None:
         raise InvalidInput({field: [f"unknown category {slug!r}"]})
     return adopt(session, Category, row._mapping)
@@ -277,10 +304,11 @@ def declare_complement(
     checks = Checks()
     checks.number("weight", weight, 0, 1, above_low=True)
     checks.done()
-    first = category_by_slug(session, category, field="category")
+    first = category_by_slug(session, category, field=None)
     second = category_by_slug(session, complement, field="complement")
     if first.id == second.id:
-        raise InvalidInput({"complement": ["a category cannot complement itself"]})
+        # A valid request about two categories that happen to be one: the state refuses it, not the input.
+        raise Conflict("A category cannot complement itself.")
     pairs = [(first, second)] + ([(second, first)] if symmetric else [])
     rows = []
     for a, b in pairs:
@@ -308,8 +336,8 @@ def declare_complement(
 def remove_complement(
     session: Session, *, category: str, complement: str, actor: Actor, origin: str = ""
 ) -> None:
-    first = category_by_slug(session, category, field="category")
-    second = category_by_slug(session, complement, field="complement")
+    first = category_by_slug(session, category, field=None)
+    second = category_by_slug(session, complement, field=None)
     for a, b in ((first, second), (second, first)):
         row = session.scalar(
             select(Complement).where(Complement.category_id == a.id, Complement.complement_id == b.id)

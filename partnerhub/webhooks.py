@@ -75,8 +75,10 @@ def _check_room(session: Session, partner: Partner) -> None:
     session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
     registered = session.scalar(select(func.count()).select_from(endpoints_of(partner.id).subquery()))
     if registered >= MAX_ENDPOINTS:
-        reason = f"a partner may have at most {MAX_ENDPOINTS} webhook endpoints; delete one to add another"
-        raise InvalidInput({"url": [reason]})
+        # A valid endpoint the partner's current ones leave no room for: the state refuses it.
+        raise Conflict(
+            f"A partner may have at most {MAX_ENDPOINTS} webhook endpoints; delete one to add another."
+        )
 
 
 def endpoints_of(partner_id: int) -> Select:

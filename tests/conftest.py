@@ -7,11 +7,13 @@ tables after each test rather than by an outer transaction rolled back.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.serving import make_server
 
 from api import create_app
 from api.extensions import db
@@ -136,3 +138,35 @@ def receiver():
     """A webhook receiver on a free localhost port; see tests/receiver.py."""
     with Receiver() as listening:
         yield listening
+
+
+def _closing(app):
+    """`app` with each response closed even where werkzeug's dev server forgets to.
+
+    The dev server closes a response only after draining the request's socket. When the browser
+    resets the connection (a page closed while an asset loads), the drain raises first, and the
+    response (an open static file) is left for the garbage collector, which warns about it in
+    whichever test is running then.
+    """
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            # Reached when the body is sent, or when the server drops this generator half-way.
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app behind a real HTTP server on a free port, for the browser and HTTP clients."""
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
-from api.v1.fields import JsonBoolean, slug_field
+from api.v1.fields import JsonBoolean, category_field, name_field, slug_field
 from partnerhub import directory
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Taxonomy")
@@ -31,12 +31,12 @@ class CategoryList(Schema):
 
 class CategoryIn(Schema):
     slug = slug_field(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    parent = slug_field(load_default=None)
+    name = name_field(required=True, validate=[validate.Length(min=1, max=200)])
+    parent = category_field(load_default=None)
 
 
 class ComplementIn(Schema):
-    complement = slug_field(required=True)
+    complement = category_field(required=True)
     weight = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=1))
     symmetric = JsonBoolean(load_default=True)
 

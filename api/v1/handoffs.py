@@ -125,11 +125,19 @@ class HandoffOut(Schema):
     score = fields.Function(_SCORE.dump, metadata={"type": "object"})
     runners_up = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" not in r],
-        metadata={"type": "array", "description": "Who came next, with their scores"},
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Who came next, with their scores",
+        },
     )
     excluded = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" in r],
-        metadata={"type": "array", "description": "Who could not receive it and why (conflicts included)"},
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Who could not receive it and why (conflicts included)",
+        },
     )
     events = fields.List(fields.Nested(EventOut))
     updated_at = fields.DateTime()

@@ -10,7 +10,7 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, id_field, page_schema
 from api.sqlite import reads_first
-from api.v1.fields import REGION, JsonBoolean, slug_field
+from api.v1.fields import REGION, JsonBoolean, category_field, email_field, name_field, phone_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
@@ -20,18 +20,18 @@ blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Lead
 
 
 class ContactSchema(Schema):
-    """Types and lengths; what a name, an email and a phone must look like is the domain's rule."""
+    """What a name, an email and a phone must look like is the domain's rule, stated here as patterns."""
 
-    name = fields.String(load_default="", validate=validate.Length(max=200))
-    email = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=320), metadata={"format": "email"}
+    name = name_field(blank_ok=True, load_default="", validate=[validate.Length(max=200)])
+    email = email_field(load_default=None, allow_none=True)
+    phone = phone_field(load_default=None, allow_none=True)
+    company = name_field(
+        blank_ok=True, load_default=None, allow_none=True, validate=[validate.Length(max=200)]
     )
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class NeedSchema(Schema):
-    category = slug_field(load_default=None, allow_none=True, metadata={"example": "window-installation"})
+    category = category_field(load_default=None, allow_none=True, metadata={"example": "window-installation"})
     text = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
@@ -103,6 +103,7 @@ class LeadById(MethodView):
 @require("leads:write")
 @blp.arguments(HandOffIn)
 @blp.response(201, HandoffOut)
+@blp.alt_response(404, description="No such lead of the caller's, or no such partner")
 @blp.alt_response(409, description="The lead is held already, not qualified, or nobody can take it")
 def hand_off(args, lead_id):
     """Hand a lead off by hand: to a chosen partner or the best one, warm-up prefilled."""

@@ -8,10 +8,12 @@ from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import regions
+from api.schemas import DecimalString, ListArgs, PatchSchema, page_schema
+from api.v1.fields import email_field, name_field, regions, url_field
 from partnerhub import accounts, directory
-from partnerhub.credentials import MAX_PASSWORD_LENGTH
+from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.lifecycle import MAX_DEAL_VALUE
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
 
@@ -23,37 +25,64 @@ def _size_bounds(name: str) -> validate.Range:
     return validate.Range(min=low, max=high)
 
 
+class DeclaredWonValue(Schema):
+    """Money as the domain takes a declared won value: zero or more, in the currency flags compare in."""
+
+    amount = DecimalString(required=True, validate=validate.Range(min=0, max=MAX_DEAL_VALUE))
+    currency = fields.String(load_default=DECLARED_CURRENCY, validate=validate.OneOf([DECLARED_CURRENCY]))
+
+
 class SizeSchema(Schema):
-    sales_reps = fields.Integer(validate=_size_bounds("sales_reps"), metadata={"example": 4})
+    sales_reps = fields.Integer(strict=True, validate=_size_bounds("sales_reps"), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
-    monthly_leads = fields.Integer(validate=_size_bounds("monthly_leads"), metadata={"example": 40})
+    monthly_leads = fields.Integer(
+        strict=True, validate=_size_bounds("monthly_leads"), metadata={"example": 40}
+    )
+    monthly_won_value = fields.Nested(
+        DeclaredWonValue,
+        allow_none=True,
+        metadata={
+            "description": "Deal value won a month, all channels, in EUR (optional): the agent_like flag "
+            "divides by it when it is larger than what the partner reports here"
+        },
+    )
 
 
 class ManagerIn(Schema):
-    email = fields.Email(required=True)
+    email = email_field(required=True, empty_ok=False)
     name = fields.String(validate=validate.Length(max=200), load_default="")
     password = fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(max=MAX_PASSWORD_LENGTH),
-        metadata={"description": "At least 10 characters, and not one of the most common passwords"},
+        # The lengths the domain's rule has, with its words; which passwords are too common only it knows.
+        validate=[
+            validate.Length(
+                min=MIN_PASSWORD_LENGTH, error=f"must be at least {MIN_PASSWORD_LENGTH} characters"
+            ),
+            validate.Length(
+                max=MAX_PASSWORD_LENGTH, error=f"must be at most {MAX_PASSWORD_LENGTH} characters"
+            ),
+        ],
+        metadata={"description": "Not one of the most common passwords (422 on password then)"},
     )
 
 
-class ProfileIn(Schema):
-    name = fields.String(validate=validate.Length(min=2, max=200))
+class ProfileFields(Schema):
+    name = name_field(validate=[validate.Length(min=2, max=200)])
     business = fields.String(validate=validate.Length(max=5000))
-    # Shapes (an http(s) address, an email address) are the domain's rules (partnerhub/validation.py).
-    website = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={"format": "uri"})
+    # The domain's shapes (partnerhub/validation.py), stated here so the document states them too.
+    website = url_field(Partner.website, allow_none=True)
     regions = regions()
-    contact_email = fields.String(
-        allow_none=True, validate=validate.Length(max=320), metadata={"format": "email"}
-    )
+    contact_email = email_field(allow_none=True)
     size = fields.Nested(SizeSchema)
 
 
-class RegistrationIn(ProfileIn):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+class ProfileIn(ProfileFields, PatchSchema):
+    pass
+
+
+class RegistrationIn(ProfileFields):
+    name = name_field(required=True, validate=[validate.Length(min=2, max=200)])
     size = fields.Nested(SizeSchema, required=True)
     manager = fields.Nested(ManagerIn, metadata={"description": "A first manager login for the web pages"})
 
@@ -70,6 +99,9 @@ class PartnerOut(Schema):
             "sales_reps": p.sales_reps,
             "revenue_band": p.revenue_band,
             "monthly_leads": p.monthly_leads,
+            "monthly_won_value": None
+            if p.monthly_won_value is None
+            else {"amount": f"{p.monthly_won_value:.2f}", "currency": DECLARED_CURRENCY},
         },
         metadata={"type": "object"},
     )

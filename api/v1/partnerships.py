@@ -8,7 +8,7 @@ from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import DecimalString, ListArgs, PartnerRef, id_field, page_schema
+from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
@@ -21,17 +21,27 @@ def _bounds(name: str) -> validate.Range:
     return validate.Range(min=low, max=high)
 
 
-class TermsSchema(Schema):
+class TermsSchema(NarrowingSchema):
+    narrowed_when = {
+        "reward_type": {
+            "percent": {
+                "reward_value": DecimalString(validate=validate.Range(min=0, max=partnerships.MAX_PERCENT))
+            }
+        }
+    }
+
     reward_type = fields.String(required=True, validate=validate.OneOf(REWARD_TYPES))
     reward_value = DecimalString(
         required=True,
         validate=_bounds("reward_value"),
         metadata={"description": "Percent of the deal value, or a fixed amount", "example": "10.00"},
     )
-    currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(load_default="EUR", validate=Pattern(r"^[A-Z]{3}$"))
     rep_share_percent = DecimalString(load_default="20", validate=_bounds("rep_share_percent"))
-    accept_sla_hours = fields.Integer(load_default=48, validate=_bounds("accept_sla_hours"))
-    monthly_cap = fields.Integer(load_default=None, allow_none=True, validate=_bounds("monthly_cap"))
+    accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=_bounds("accept_sla_hours"))
+    monthly_cap = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=_bounds("monthly_cap")
+    )
 
 
 class PartnershipIn(Schema):
@@ -70,6 +80,7 @@ class Partnerships(MethodView):
     @require("directory:write")
     @blp.arguments(PartnershipIn)
     @blp.response(201, PartnershipOut)
+    @blp.alt_response(404, description="No active partner with that id")
     @blp.alt_response(409, description="The pair already has a living partnership")
     def post(self, args):
         """Propose a partnership with terms; the other side accepts or declines."""
@@ -113,3 +124,79 @@ def _move_view(move: str):
 
 for _move in partnerships.MOVES:
     blp.route(f"/<int:partnership_id>/{_move}", methods=["POST"])(_move_view(_move))
+
+
+class TermsVersionOut(TermsSchema):
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "proposed, accepted, declined or withdrawn"})
+    note = fields.String()
+    proposed_by_me = fields.Function(lambda t: g.actor.partner_id == t.proposed_by_id)
+    proposed_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class TermsHistoryOut(Schema):
+    terms_version = fields.Integer(metadata={"description": "The version in force"})
+    items = fields.List(fields.Nested(TermsVersionOut))
+
+
+class AmendIn(Schema):
+    terms = fields.Nested(TermsSchema, required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+def _mine(partnership_id: int) -> Partnership:
+    return partnerships.get_partnership(
+        db.session, partner_id=current_partner().id, partnership_id=partnership_id
+    )
+
+
+@blp.route("/<int:partnership_id>/terms")
+class PartnershipTerms(MethodView):
+    @require("directory:read")
+    @blp.response(200, TermsHistoryOut)
+    def get(self, partnership_id):
+        """Every version of the partnership's terms, the first one first."""
+        partnership = _mine(partnership_id)
+        return {
+            "terms_version": partnership.terms_version,
+            "items": partnerships.terms_history(db.session, partnership=partnership),
+        }
+
+    @require("directory:write")
+    @blp.arguments(AmendIn)
+    @blp.response(201, TermsVersionOut)
+    @blp.alt_response(409, description="Not living, or other terms are already proposed")
+    def post(self, args, partnership_id):
+        """Propose new terms; they apply to handoffs sent after the other side accepts them."""
+        return partnerships.propose_terms(
+            db.session,
+            partnership=_mine(partnership_id),
+            partner_id=current_partner().id,
+            terms=args["terms"],
+            note=args["note"],
+        )
+
+
+def _answer_view(answer: str):
+    @require("directory:write")
+    @blp.response(200, TermsVersionOut)
+    @blp.alt_response(409, description="These terms are not proposed")
+    def view(partnership_id, version):
+        return partnerships.answer_terms(
+            db.session,
+            partnership=_mine(partnership_id),
+            partner_id=current_partner().id,
+            version=version,
+            answer=answer,
+        )
+
+    view.__name__ = f"{answer}_terms"
+    view.__doc__ = (
+        f"{answer.capitalize()} proposed terms (accept and decline: the other side; withdraw: the proposer)."
+    )
+    return view
+
+
+for _answer in ("accept", "decline", "withdraw"):
+    blp.route(f"/<int:partnership_id>/terms/<int:version>/{_answer}", methods=["POST"])(_answer_view(_answer))

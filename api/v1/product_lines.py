@@ -7,8 +7,8 @@ from api.auth import current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import regions, slug_field
+from api.schemas import ListArgs, PatchSchema, page_schema
+from api.v1.fields import category_field, regions
 from partnerhub import directory
 from partnerhub.models import ProductLine
 
@@ -16,7 +16,7 @@ blp = Blueprint("product_lines", __name__, url_prefix="/api/v1/product-lines", d
 
 
 class ProductLineIn(Schema):
-    category = slug_field(required=True, metadata={"example": "window-installation"})
+    category = category_field(required=True, metadata={"example": "window-installation"})
     name = fields.String(validate=validate.Length(max=200), load_default="")
     description = fields.String(validate=validate.Length(max=5000), load_default="")
     regions = regions(load_default=list)
@@ -27,8 +27,8 @@ class ProductLineIn(Schema):
     )
 
 
-class ProductLinePatch(Schema):
-    category = slug_field()
+class ProductLinePatch(PatchSchema):
+    category = category_field()
     name = fields.String(validate=validate.Length(max=200))
     description = fields.String(validate=validate.Length(max=5000))
     regions = regions()

@@ -6,18 +6,22 @@ from marshmallow import Schema, fields, validate
 from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
+from api.schemas import KeyedDict
 from partnerhub import thresholds
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Operator settings")
 
 
 class ThresholdsSchema(Schema):
-    thresholds = fields.Dict(
-        keys=fields.String(),
-        # The envelope of every threshold's bounds; each key's own bounds are the domain's.
-        values=fields.Float(
-            allow_nan=False, validate=validate.Range(min=thresholds.LOWEST, max=thresholds.HIGHEST)
-        ),
+    # Each threshold with the domain's bounds for it: the document states them one by one.
+    thresholds = KeyedDict(
+        {
+            key: fields.Float(
+                allow_nan=False, validate=validate.Range(min=low, max=high, min_inclusive=not above)
+            )
+            for key, (low, high, above) in thresholds.BOUNDS.items()
+        },
+        error="not a flag threshold",
         required=True,
         metadata={"example": {"flags.one_sided.ratio": 3, "flags.dormant.days": 30}},
     )
@@ -34,7 +38,6 @@ class FlagThresholds(MethodView):
     @require("admin")
     @blp.arguments(ThresholdsSchema)
     @blp.response(200, ThresholdsSchema)
-    @blp.alt_response(422, description="An unknown key or a negative value")
     def put(self, args):
         """Tune some thresholds; the keys left out keep their values."""
         return {"thresholds": thresholds.set_thresholds(db.session, values=args["thresholds"], **acting())}

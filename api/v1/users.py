@@ -9,8 +9,8 @@ from api.extensions import db
 from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import JsonBoolean
+from api.schemas import ListArgs, PatchSchema, page_schema
+from api.v1.fields import JsonBoolean, email_field, name_field
 from partnerhub import team
 from partnerhub.models import User
 from partnerhub.models.partner import TEAM_ROLES, USER_STATUSES
@@ -24,14 +24,14 @@ _role = fields.String(validate=validate.OneOf(TEAM_ROLES), metadata={"descriptio
 
 
 class UserIn(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=320))
-    name = fields.String(validate=validate.Length(max=200), load_default="")
+    email = email_field(required=True, empty_ok=False)
+    name = name_field(blank_ok=True, validate=[validate.Length(max=200)], load_default="")
     role = fields.String(
         validate=validate.OneOf(TEAM_ROLES), load_default="rep", metadata={"description": "rep or manager"}
     )
 
 
-class UserPatch(Schema):
+class UserPatch(PatchSchema):
     role = _role
     active = JsonBoolean(metadata={"description": "false ends every session of the person at once"})
     away = JsonBoolean(metadata={"description": "an away person gets no new assignments"})

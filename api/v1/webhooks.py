@@ -11,8 +11,8 @@ from api.extensions import db
 from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, page_schema
-from api.v1.fields import JsonBoolean
+from api.schemas import ListArgs, PatchSchema, page_schema
+from api.v1.fields import JsonBoolean, url_field
 from partnerhub import integrations, webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
 from partnerhub.models.delivery import DELIVERY_STATUSES, EVENT_TYPES
@@ -27,14 +27,14 @@ _events = fields.List(
 
 
 class EndpointIn(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = url_field(WebhookEndpoint.url, required=True)
     events = _events
     description = fields.String(validate=validate.Length(max=500), load_default="")
     enabled = JsonBoolean(load_default=True)
 
 
-class EndpointPatch(Schema):
-    url = fields.Url(schemes={"http", "https"}, require_tld=False)
+class EndpointPatch(PatchSchema):
+    url = url_field(WebhookEndpoint.url)
     events = _events
     description = fields.String(validate=validate.Length(max=500))
     enabled = JsonBoolean()

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         passwords,
         profile,
         signup,
+        statements,
         team,
     )
 
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
         integrations.bp,
         lines.bp,
         partnerships.bp,
+        statements.bp,
         admin.bp,
         audit.bp,
         signup.bp,

@@ -1,7 +1,7 @@
 """notifications: what the platform tells one person, and each person's choices of how to hear it; handoff comments indexed by time
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0014
 Create Date: 2026-12-07 13:40:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import partnerhub.db
 
 revision = "0021"
-down_revision = "0020"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

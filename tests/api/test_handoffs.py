@@ -160,7 +160,11 @@ def test_a_deal_value_of_zero_or_less_or_beyond_what_is_stored_is_422_on_the_amo
     shown = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(fitter)).get_json()
 
     assert response.status_code == 422
-    refused = {"deal_value.amount": ["must be an amount over 0 up to 999999999999.99, in whole cents"]}
+    refused = {
+        "deal_value.amount": [
+            "must be a decimal string with at most 2 decimal places, more than 0 to 999999999999.99"
+        ]
+    }
     assert response.get_json()["errors"] == refused
     assert shown["status"] == "contacted"
 
@@ -178,7 +182,11 @@ def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(client, buil
     )
 
     assert refused.status_code == 422
-    assert refused.get_json()["errors"] == {"deal_value.amount": ["Must have at most 2 decimal places."]}
+    assert refused.get_json()["errors"] == {
+        "deal_value.amount": [
+            "must be a decimal string with at most 2 decimal places, more than 0 to 999999999999.99"
+        ]
+    }
     assert won.status_code == 200
     assert won.get_json()["deal_value"] == {"amount": "1000.00", "currency": "EUR"}
 

@@ -30,7 +30,9 @@ def test_terms_with_more_decimal_places_than_are_kept_are_422_not_rounded(client
     )
 
     assert refused.status_code == 422
-    assert refused.get_json()["errors"] == {"terms.reward_value": ["Must have at most 2 decimal places."]}
+    assert refused.get_json()["errors"] == {
+        "terms.reward_value": ["must be a decimal string with at most 2 decimal places, from 0 to 10000000"]
+    }
 
 
 def test_proposing_the_same_partnership_twice_is_409_either_way_round(client, build):

@@ -1,15 +1,13 @@
-"""Page fixtures: sign-in through the test client, and a real server driven by Debian's Chromium."""
+"""Page fixtures: sign-in through the test client, and Debian's Chromium driving the live server."""
 
 import os
 import re
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from api.extensions import db
 from tests.builders import TEST_PASSWORD
@@ -82,38 +80,6 @@ def sign_in(client):
         return response
 
     return sign
-
-
-def _closing(app):
-    """`app` with each response closed even where werkzeug's dev server forgets to.
-
-    The dev server closes a response only after draining the request's socket. When the browser
-    resets the connection (a page closed while an asset loads), the drain raises first, and the
-    response (an open static file) is left for the garbage collector, which warns about it in
-    whichever test is running then.
-    """
-
-    def wsgi(environ, start_response):
-        response = app(environ, start_response)
-        try:
-            yield from response
-        finally:
-            # Reached when the body is sent, or when the server drops this generator half-way.
-            if hasattr(response, "close"):
-                response.close()
-
-    return wsgi
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app behind a real HTTP server on a free port, for the browser."""
-    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
