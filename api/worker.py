@@ -146,7 +146,7 @@ def smtp_settings(app: Flask) -> SmtpSettings | None:
 
 
 def run_timed_jobs(app: Flask) -> dict[str, int]:
-    return jobs.run_due_jobs(db.session, smtp=smtp_settings(app))
+    return jobs.run_due_jobs(db.session, smtp=smtp_settings(app), base_url=app.config["BASE_URL"].rstrip("/"))
 
 
 def run_once(app: Flask) -> int:

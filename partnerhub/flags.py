@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from partnerhub import outbox, rollups
+from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import OPEN_STATUSES, days_quiet, direction_totals, last_handoff_days, period_start
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
@@ -601,7 +601,7 @@ def _keep(
 
     A finding without a raised row is raised (and, with `announce`, for the
     admins' default period, announced with `flag.raised` to each partner it
-    names, so they hear of it once); one whose numbers changed gets them and a
+    names and notified to their managers, so they hear of it once); one whose numbers changed gets them and a
     `changed` event; a raised row the findings no longer hold is cleared. Only
     the rows naming `partner_id` are touched when one is given.
     """
@@ -626,6 +626,7 @@ def _keep(
     session.flush()
     if announce:
         for flag in new:
+            notifications.flag_raised(session, flag, now=now)
             for named in (flag.partner_id, flag.other_partner_id):
                 if named is not None:
                     outbox.emit(

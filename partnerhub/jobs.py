@@ -1,4 +1,5 @@
-"""Timed jobs the worker runs: SLA expiry, dormant reminders, weekly digests, notice emails.
+"""Timed jobs the worker runs: SLA expiry, dormant reminders, weekly digests, notice emails, and
+the people's notifications (warnings on waiting leads, their emails one by one or as a daily digest).
 
 Every worker ticks every job; a lease in `job_runs` lets one of them run it
 and the others skip. A job killed mid-run is run again when its lease ends,
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from partnerhub import notifications
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
@@ -37,22 +39,28 @@ class Job:
     run: Callable[..., int]
 
 
-def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = "") -> int:
     """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
     return len(expire_overdue_handoffs(session, now=now))
 
 
-def refresh_raised_flags(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+def refresh_raised_flags(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
     """Raise and clear the flags on partner pairs; newly raised ones emit flag.raised."""
     return len(refresh_flags(session, now=now))
 
 
-def purge_idempotency(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+def purge_idempotency(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
     """Forget idempotency keys past their 24 hours, so the table stays small."""
     return purge_idempotency_keys(session, now=now)
 
 
-def remind_dormant(session: Session, *, now: datetime, smtp: SmtpSettings | None = None) -> int:
+def remind_dormant(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None = None, base_url: str = ""
+) -> int:
     """Tell both managers of an active partnership with no handoff either way in 30 days; once a month."""
     last_handoff = dict(
         session.execute(
@@ -94,7 +102,9 @@ def remind_dormant(session: Session, *, now: datetime, smtp: SmtpSettings | None
     return written
 
 
-def send_weekly_digests(session: Session, *, now: datetime, smtp: SmtpSettings | None = None) -> int:
+def send_weekly_digests(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None = None, base_url: str = ""
+) -> int:
     """Give each partner that passed leads in the last 7 days the counts of what receivers did with them."""
     week = "{}-W{:02d}".format(*now.isocalendar()[:2])
     done = {
@@ -138,9 +148,37 @@ def send_weekly_digests(session: Session, *, now: datetime, smtp: SmtpSettings |
     return written
 
 
-def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None) -> int:
+def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = "") -> int:
     """Hand new notices to the mail outbox; the worker's loop sends them."""
     return email_pending_notices(session, now=now)
+
+
+def warn_waiting_leads(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
+    """Tell who works a lead not yet accepted when half its time passed, and when it is about to expire."""
+    return notifications.warn_waiting_handoffs(session, now=now)
+
+
+def notify_assignments(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
+    """Tell assignees of the leads given them, and the people of a lead of its comments, once each."""
+    return notifications.notify_assignments_and_comments(session, now=now)
+
+
+def email_notifications(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
+    """Hand each notification wanted by email on its own to the mail outbox."""
+    return notifications.email_single_notifications(session, now=now, base_url=base_url)
+
+
+def email_notification_digests(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
+    """Once a day, one email per person who chose the digest, carrying what they were not emailed yet."""
+    return notifications.email_daily_digests(session, now=now, base_url=base_url)
 
 
 JOBS = (
@@ -151,6 +189,10 @@ JOBS = (
     # Hourly, keyed by ISO week: the first run of a week writes the digests, the rest find them written.
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),
     Job("email_notices", timedelta(minutes=1), email_notices),
+    Job("waiting_lead_warnings", timedelta(minutes=5), warn_waiting_leads),
+    Job("assignment_notifications", timedelta(minutes=1), notify_assignments),
+    Job("notification_emails", timedelta(minutes=1), email_notifications),
+    Job("notification_digests", timedelta(days=1), email_notification_digests),
 )
 
 
@@ -186,6 +228,7 @@ def run_due_jobs(
     *,
     now: datetime | None = None,
     smtp: SmtpSettings | None = None,
+    base_url: str = "",
     jobs: tuple[Job, ...] = JOBS,
 ) -> dict[str, int]:
     """Run every due job this worker can claim; each commits on its own and a failure spares the rest."""
@@ -197,7 +240,7 @@ def run_due_jobs(
         if not claimed:
             continue
         try:
-            results[job.name] = job.run(session, now=now, smtp=smtp)
+            results[job.name] = job.run(session, now=now, smtp=smtp, base_url=base_url)
             finish_job(session, name=job.name, now=now, every=job.every)
             session.commit()
         except Exception:

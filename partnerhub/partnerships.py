@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub import audit, rollups
+from partnerhub import audit, notifications, rollups
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
@@ -116,6 +116,7 @@ def propose_partnership(
         details={name: str(value) for name, value in terms.items() if value is not None},
         origin=origin,
     )
+    notifications.proposal_waiting(session, partnership)
     return partnership
 
 

@@ -83,10 +83,10 @@ def test_a_job_killed_mid_run_is_taken_again_when_its_lease_ends(session):
 
 
 def test_a_failing_job_does_not_stop_the_others(session):
-    def broken(session, *, now, smtp):
+    def broken(session, *, now, smtp, base_url):
         raise RuntimeError("boom")
 
-    def working(session, *, now, smtp):
+    def working(session, *, now, smtp, base_url):
         return 3
 
     results = jobs.run_due_jobs(

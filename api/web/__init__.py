@@ -2,13 +2,20 @@
 
 from flask import Blueprint, Flask, request
 
+from api.extensions import db
 from api.web.session import CookieSessionInterface, current_user
+from partnerhub.notifications import unread_count
 
 # Pages load only what the app serves itself: no CDN, no inline script, never framed.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def _unread_notifications() -> int:
+    """The bell's number: one count over an index, on every page a partner's person sees."""
+    return unread_count(db.session, current_user().id)
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +31,7 @@ def init_app(app: Flask) -> None:
         integrations,
         leads,
         lines,
+        notifications,
         partnerships,
         passwords,
         profile,
@@ -53,13 +61,14 @@ def init_app(app: Flask) -> None:
         audit.bp,
         signup.bp,
         passwords.bp,
+        notifications.bp,
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)
 
     @app.context_processor
     def signed_in():
-        return {"current_user": current_user}
+        return {"current_user": current_user, "unread_notifications": _unread_notifications}
 
     @app.after_request
     def page_headers(response):

@@ -9,6 +9,7 @@ from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
+from partnerhub.models.notification import Notification, NotificationSettings
 from partnerhub.models.partner import ApiClient, Partner, PasswordReset, UnknownSignIn, User
 from partnerhub.models.partnership import Partnership, PartnershipTerms
 from partnerhub.models.rollup import HandoffRollup
@@ -31,6 +32,8 @@ __all__ = [
     "JobRun",
     "Lead",
     "Notice",
+    "Notification",
+    "NotificationSettings",
     "Partner",
     "Partnership",
     "PartnershipTerms",
