@@ -3,6 +3,7 @@
 from flask import Blueprint, Flask, request
 
 from api.web.session import CookieSessionInterface, current_user
+from partnerhub import words
 
 # Pages load only what the app serves itself: no CDN, no inline script, never framed.
 CONTENT_SECURITY_POLICY = (
@@ -54,6 +55,10 @@ def init_app(app: Flask) -> None:
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)
+
+    # Keys become words in every template through one filter (partnerhub/words.py).
+    app.add_template_filter(words.word_for, "words")
+    app.add_template_filter(words.count_of, "count_of")
 
     @app.context_processor
     def signed_in():

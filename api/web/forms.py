@@ -36,16 +36,8 @@ from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
-from partnerhub.team import ROLE_WORDS
 from partnerhub.validation import NOT_TEXT, is_text
-
-REVENUE_LABELS = {
-    "under_1m": "Under 1 million",
-    "1m_10m": "1 to 10 million",
-    "10m_50m": "10 to 50 million",
-    "50m_250m": "50 to 250 million",
-    "over_250m": "Over 250 million",
-}
+from partnerhub.words import REVENUE_WORDS, ROLE_WORDS
 
 
 class RegionsField(StringField):
@@ -159,7 +151,7 @@ class ProfileForm(DomainForm):
     regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
     sales_reps = IntegerField("Sales reps", validators=[InputRequired()])
     revenue_band = SelectField(
-        "Annual revenue", choices=[SelectChoice(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
+        "Annual revenue", choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
     )
     monthly_leads = IntegerField("Expected leads per month", validators=[InputRequired()])
 
