@@ -1,5 +1,7 @@
 """Handoffs a partner sends or receives: the decision behind each, its history and its moves."""
 
+from datetime import UTC
+
 from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -9,7 +11,7 @@ from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, page_schema
-from partnerhub import lifecycle
+from partnerhub import lifecycle, lists
 from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
@@ -138,6 +140,12 @@ class HandoffOut(Schema):
 class HandoffListArgs(ListArgs):
     direction = fields.String(validate=validate.OneOf(("incoming", "outgoing")))
     status = fields.String(validate=validate.OneOf(HANDOFF_STATUSES))
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "The beginning of the contact's name, company, email or phone, any case"},
+    )
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Sent at or after"})
+    until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Sent before"})
 
 
 class TransitionIn(Schema):
@@ -156,10 +164,9 @@ class Handoffs(MethodView):
     @blp.response(200, page_schema(HandoffOut, "HandoffPage"))
     def get(self, args):
         """List the handoffs the caller sends or receives."""
-        stmt = lifecycle.handoffs_of(
-            current_partner().id, direction=args.pop("direction", None), status=args.pop("status", None)
-        )
-        return paginate(db.session, stmt, Handoff.id, **args)
+        limit, cursor = args.pop("limit"), args.pop("cursor")
+        stmt = lists.handoffs_of(current_partner().id, **args)
+        return paginate(db.session, stmt, Handoff.id, limit=limit, cursor=cursor)
 
 
 @blp.route("/<int:handoff_id>")

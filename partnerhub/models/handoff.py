@@ -51,6 +51,9 @@ class Handoff(Base):
         Index("ix_handoffs_from_status", "from_partner_id", "status"),
         Index("ix_handoffs_partnership_sent", "partnership_id", "sent_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
+        # Each side's list, newest first.
+        Index("ix_handoffs_to_id", "to_partner_id", "id"),
+        Index("ix_handoffs_from_id", "from_partner_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
