@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
+from api.pagination import MAX_ID, decode_cursor, encode_cursor
+
 MAX_PAGE = 200
 PROBLEM = "application/problem+json"
-# Primary keys are 32-bit integers in PostgreSQL; a larger id names nothing and must not reach SQL.
-MAX_ID = 2**31 - 1
 
 
 def id_field(**kwargs) -> fields.Integer:
@@ -86,28 +86,15 @@ class Money(Schema):
     currency = fields.String(required=True, validate=validate.Length(equal=3), metadata={"example": "EUR"})
 
 
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
 class Cursor(fields.Field):
     """The last id of the previous page, in base 36 so clients treat it as opaque."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        out = ""
-        while True:
-            value, rem = divmod(value, 36)
-            out = _DIGITS[rem] + out
-            if value == 0:
-                return out
+        return None if value is None else encode_cursor(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            cursor = int(str(value), 36)
-        except ValueError:
-            raise ValidationError("not a cursor this API returned") from None
-        if not 0 < cursor <= MAX_ID:
+        cursor = decode_cursor(str(value))
+        if cursor is None:
             raise ValidationError("not a cursor this API returned")
         return cursor
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from partnerhub import lifecycle
+from partnerhub import lifecycle, lists
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Handoff, Lead
@@ -20,7 +20,8 @@ from partnerhub.models.handoff import RELEASED_STATUSES
 
 # Moves about money, shown apart from the sales work.
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
-RECENT_OUTGOING = 30
+# The first handoffs of each part of the inbox; its count says how many more a search would find.
+SECTION_SIZE = 50
 
 
 def moves_open_to(handoff: Handoff, actor: Actor) -> list[str]:
@@ -81,52 +82,69 @@ class Item:
     moves: list[str]
     time_left: timedelta | None
 
+    @classmethod
+    def of(cls, handoff: Handoff, actor: Actor, now: datetime) -> "Item":
+        return cls(handoff, moves_open_to(handoff, actor), time_to_accept(handoff, now))
+
     @property
     def overdue(self) -> bool:
         return self.time_left is not None and self.time_left.total_seconds() < 0
 
 
 @dataclass(frozen=True)
+class Section:
+    """The first handoffs of one part of the inbox, and how many there are in all."""
+
+    items: list[Item]
+    total: int
+
+
+@dataclass(frozen=True)
 class Inbox:
-    waiting: list[Item]
-    working: list[Item]
-    rewards: list[Item]
-    outgoing: list[Item]
+    waiting: Section
+    working: Section
+    rewards: Section
 
 
-def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None) -> Inbox:
-    """The actor's partner's handoffs as a rep works them: to accept, in progress, rewards, sent out."""
+def _count(session: Session, stmt: Select) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **filters) -> Inbox:
+    """The actor's partner's handoffs as a rep works them: to accept (soonest due first), in progress
+    and rewards to confirm, each its first SECTION_SIZE with its count; `filters` as lists.handoffs_of."""
     now = now or utcnow()
     partner_id = actor.partner_id
-    loaded = (selectinload(Handoff.lead).selectinload(Lead.need_category), selectinload(Handoff.from_partner))
-    incoming = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="incoming")
-        .where(Handoff.status.in_((*lifecycle.OPEN_STATUSES, "reward_invoiced")))
-        .options(*loaded)
-        .order_by(Handoff.sla_due_at, Handoff.id)
-    ).all()
-    outgoing = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="outgoing")
-        .options(selectinload(Handoff.lead), selectinload(Handoff.to_partner))
-        .order_by(Handoff.id.desc())
-        .limit(RECENT_OUTGOING)
-    ).all()
-    owed = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="outgoing")
-        .where(Handoff.status.in_(("won", "reward_paid")))
-        .options(selectinload(Handoff.lead), selectinload(Handoff.to_partner))
-        .order_by(Handoff.id)
-    ).all()
+    loaded = (
+        selectinload(Handoff.lead).selectinload(Lead.need_category),
+        selectinload(Handoff.from_partner),
+        selectinload(Handoff.to_partner),
+    )
 
-    def item(handoff: Handoff) -> Item:
-        return Item(handoff, moves_open_to(handoff, actor), time_to_accept(handoff, now))
+    def section(*parts: tuple[str, tuple[str, ...]]) -> Section:
+        items, total = [], 0
+        for direction, statuses in parts:
+            stmt = lists.handoffs_of(partner_id, direction=direction, **filters).where(
+                Handoff.status.in_(statuses)
+            )
+            handoffs = session.scalars(
+                stmt.options(*loaded).order_by(Handoff.sla_due_at, Handoff.id).limit(SECTION_SIZE)
+            )
+            items += [Item.of(h, actor, now) for h in handoffs]
+            total += _count(session, stmt)
+        return Section(items, total)
 
-    items = [item(h) for h in incoming]
     return Inbox(
-        waiting=[i for i in items if i.handoff.status in lifecycle.AWAITING_ACCEPTANCE],
-        working=[i for i in items if i.handoff.status in ("accepted", "contacted")],
-        rewards=[i for i in items if i.handoff.status == "reward_invoiced"] + [item(h) for h in owed],
-        outgoing=[item(h) for h in outgoing],
+        waiting=section(("incoming", lifecycle.AWAITING_ACCEPTANCE)),
+        working=section(("incoming", ("accepted", "contacted"))),
+        rewards=section(("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid"))),
+    )
+
+
+def sent_out(partner_id: int, **filters) -> Select:
+    """What the partner handed to others, with what the inbox shows of each; page it newest first."""
+    return lists.handoffs_of(partner_id, direction="outgoing", **filters).options(
+        selectinload(Handoff.lead), selectinload(Handoff.to_partner)
     )
 
 
@@ -138,19 +156,3 @@ def holder(lead: Lead) -> Handoff | None:
 def can_hand_off(lead: Lead) -> bool:
     """A qualified lead with a stated need that nobody holds may be handed off by hand."""
     return lead.status != "not_qualified" and lead.need_category_id is not None and holder(lead) is None
-
-
-def leads_desk(session: Session, *, partner_id: int, limit: int = 50) -> list[Lead]:
-    """The partner's newest leads with their handoffs loaded."""
-    return list(
-        session.scalars(
-            select(Lead)
-            .where(Lead.partner_id == partner_id)
-            .options(
-                selectinload(Lead.handoffs).selectinload(Handoff.to_partner),
-                selectinload(Lead.need_category),
-            )
-            .order_by(Lead.id.desc())
-            .limit(limit)
-        )
-    )

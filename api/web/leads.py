@@ -1,12 +1,16 @@
 """The partner's own leads: added by hand, handed off in one click, and why each went where it went."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 
 from api.extensions import db
-from api.web.forms import HandOffForm, LeadForm
+from api.web.forms import HandOffForm, LeadForm, ListFilterForm
+from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
-from partnerhub import directory, inbox, intake, routing
+from partnerhub import directory, inbox, intake, lists, routing
 from partnerhub.actors import Actor
+from partnerhub.models import Handoff, Lead
+from partnerhub.models.lead import LEAD_STATUSES
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -22,10 +26,18 @@ def _lead(lead_id: int):
 @bp.get("")
 @role_required(*PARTNER_ROLES)
 def index():
-    """The partner's newest leads, each with a one-click Hand off while nobody holds it."""
+    """The partner's leads, newest first, searched and filtered, a page at a time, each with a
+    one-click Hand off while nobody holds it."""
+    form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
+    filters = form.filters()
+    filters.pop("other_partner_id", None)
+    stmt = lists.leads_of(current_partner().id, **filters).options(
+        selectinload(Lead.handoffs).selectinload(Handoff.to_partner), selectinload(Lead.need_category)
+    )
     return render_template(
         "leads/index.html",
-        leads=inbox.leads_desk(db.session, partner_id=current_partner().id),
+        page=page_of(stmt, Lead.id),
+        form=form,
         can_hand_off=inbox.can_hand_off,
         holder=inbox.holder,
     )
