@@ -22,6 +22,7 @@ from partnerhub.models.handoff import RELEASED_STATUSES
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
 # The first handoffs of each part of the inbox; its count says how many more a search would find.
 SECTION_SIZE = 50
+COUNT_CAP = 1000
 
 
 def moves_open_to(handoff: Handoff, actor: Actor) -> list[str]:
@@ -93,10 +94,14 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
-    """The first handoffs of one part of the inbox, and how many there are in all."""
+    """The first handoffs of one part of the inbox, and how many there are in all (up to COUNT_CAP)."""
 
     items: list[Item]
     total: int
+
+    @property
+    def count(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.total >= COUNT_CAP else str(self.total)
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,15 @@ class Inbox:
 
 
 def _count(session: Session, stmt: Select) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Counting stops at the cap: a rep needs "1,000+", not a scan of a million rows to say 1,234.
+    capped = stmt.with_only_columns(Handoff.id).order_by(None).limit(COUNT_CAP)
+    return session.scalar(select(func.count()).select_from(capped.subquery()))
 
 
 def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **filters) -> Inbox:
     """The actor's partner's handoffs as a rep works them: to accept (soonest due first), in progress
-    and rewards to confirm, each its first SECTION_SIZE with its count; `filters` as lists.handoffs_of."""
+    and rewards to confirm (newest first), each its first SECTION_SIZE with its count; `filters` as
+    lists.handoffs_of."""
     now = now or utcnow()
     partner_id = actor.partner_id
     loaded = (
@@ -121,21 +129,21 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
         selectinload(Handoff.to_partner),
     )
 
-    def section(*parts: tuple[str, tuple[str, ...]]) -> Section:
+    def section(*parts: tuple[str, tuple[str, ...]], soonest_due: bool = False) -> Section:
         items, total = [], 0
         for direction, statuses in parts:
             stmt = lists.handoffs_of(partner_id, direction=direction, **filters).where(
                 Handoff.status.in_(statuses)
             )
-            handoffs = session.scalars(
-                stmt.options(*loaded).order_by(Handoff.sla_due_at, Handoff.id).limit(SECTION_SIZE)
-            )
+            order = (Handoff.sla_due_at, Handoff.id) if soonest_due else (Handoff.id.desc(),)
+            handoffs = session.scalars(stmt.options(*loaded).order_by(*order).limit(SECTION_SIZE))
             items += [Item.of(h, actor, now) for h in handoffs]
             total += _count(session, stmt)
         return Section(items, total)
 
     return Inbox(
-        waiting=section(("incoming", lifecycle.AWAITING_ACCEPTANCE)),
+        # Few wait at any time (the clock expires them), and the next to run out comes first.
+        waiting=section(("incoming", lifecycle.AWAITING_ACCEPTANCE), soonest_due=True),
         working=section(("incoming", ("accepted", "contacted"))),
         rewards=section(("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid"))),
     )
