@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from partnerhub import lifecycle, lists
 from partnerhub.actors import Actor
@@ -21,7 +21,7 @@ from partnerhub.models.handoff import RELEASED_STATUSES
 # Moves about money, shown apart from the sales work.
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
 # The first handoffs of each part of the inbox; its count says how many more a search would find.
-SECTION_SIZE = 50
+SECTION_SIZE = 20
 COUNT_CAP = 1000
 
 
@@ -111,6 +111,14 @@ class Inbox:
     rewards: Section
 
 
+# What a line of the inbox shows, joined in the one query that reads the handoffs.
+_SHOWN = (
+    joinedload(Handoff.lead).joinedload(Lead.need_category),
+    joinedload(Handoff.from_partner),
+    joinedload(Handoff.to_partner),
+)
+
+
 def _count(session: Session, stmt: Select) -> int:
     # Counting stops at the cap: a rep needs "1,000+", not a scan of a million rows to say 1,234.
     capped = stmt.with_only_columns(Handoff.id).order_by(None).limit(COUNT_CAP)
@@ -123,11 +131,7 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
     lists.handoffs_of."""
     now = now or utcnow()
     partner_id = actor.partner_id
-    loaded = (
-        selectinload(Handoff.lead).selectinload(Lead.need_category),
-        selectinload(Handoff.from_partner),
-        selectinload(Handoff.to_partner),
-    )
+    loaded = _SHOWN
 
     def section(*parts: tuple[str, tuple[str, ...]], soonest_due: bool = False) -> Section:
         items, total = [], 0
@@ -151,9 +155,7 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
 
 def sent_out(partner_id: int, **filters) -> Select:
     """What the partner handed to others, with what the inbox shows of each; page it newest first."""
-    return lists.handoffs_of(partner_id, direction="outgoing", **filters).options(
-        selectinload(Handoff.lead), selectinload(Handoff.to_partner)
-    )
+    return lists.handoffs_of(partner_id, direction="outgoing", **filters).options(*_SHOWN)
 
 
 def holder(lead: Lead) -> Handoff | None:

@@ -5,6 +5,7 @@ from datetime import UTC
 from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import joinedload, selectinload
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
@@ -12,7 +13,7 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, page_schema
 from partnerhub import lifecycle, lists
-from partnerhub.models import Handoff
+from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
@@ -165,7 +166,13 @@ class Handoffs(MethodView):
     def get(self, args):
         """List the handoffs the caller sends or receives."""
         limit, cursor = args.pop("limit"), args.pop("cursor")
-        stmt = lists.handoffs_of(current_partner().id, **args)
+        # All that HandoffOut reads, in three queries for the page rather than four per handoff.
+        stmt = lists.handoffs_of(current_partner().id, **args).options(
+            joinedload(Handoff.lead).joinedload(Lead.need_category),
+            joinedload(Handoff.from_partner),
+            joinedload(Handoff.to_partner),
+            selectinload(Handoff.events),
+        )
         return paginate(db.session, stmt, Handoff.id, limit=limit, cursor=cursor)
 
 

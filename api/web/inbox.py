@@ -46,7 +46,7 @@ def index():
     partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
     search = ListFilterForm(request.args).with_choices(partners=partners)
     filters = search.filters()
-    sent = page_of(inbox.sent_out(actor.partner_id, **filters), Handoff.id)
+    sent = page_of(inbox.sent_out(actor.partner_id, **filters), Handoff.id, size=inbox.SECTION_SIZE)
     return render_template(
         "inbox/index.html",
         inbox=inbox.inbox_of(db.session, actor=actor, now=now, **filters),
