@@ -111,6 +111,8 @@ class Inbox:
     rewards: Section
 
 
+# Rewards to confirm: invoiced to us, or ours to invoice (won) or to pass to the rep (paid).
+_REWARDS = (("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid")))
 # What a line of the inbox shows, joined in the one query that reads the handoffs.
 _SHOWN = (
     joinedload(Handoff.lead).joinedload(Lead.need_category),
@@ -149,7 +151,37 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
         # Few wait at any time (the clock expires them), and the next to run out comes first.
         waiting=section(("incoming", lifecycle.AWAITING_ACCEPTANCE), soonest_due=True),
         working=section(("incoming", ("accepted", "contacted"))),
-        rewards=section(("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid"))),
+        rewards=section(*_REWARDS),
+    )
+
+
+# A handoff due within this long is one a rep should see on the start page.
+DUE_SOON = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class ToDos:
+    """How many handoffs wait for the partner's reps, of which are due soon (or overdue), and rewards."""
+
+    waiting: int
+    due_soon: int
+    rewards: int
+
+
+def to_dos(session: Session, *, actor: Actor, now: datetime | None = None) -> ToDos:
+    """The counts the start page shows, each capped at COUNT_CAP like the inbox's."""
+    now = now or utcnow()
+    partner_id = actor.partner_id
+    waiting = lists.handoffs_of(partner_id, direction="incoming").where(
+        Handoff.status.in_(lifecycle.AWAITING_ACCEPTANCE)
+    )
+    return ToDos(
+        waiting=_count(session, waiting),
+        due_soon=_count(session, waiting.where(Handoff.sla_due_at < now + DUE_SOON)),
+        rewards=sum(
+            _count(session, lists.handoffs_of(partner_id, direction=d).where(Handoff.status.in_(statuses)))
+            for d, statuses in _REWARDS
+        ),
     )
 
 

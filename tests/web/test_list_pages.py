@@ -121,3 +121,20 @@ def test_the_admins_partner_list_counts_reps_and_leads_in_the_right_number(build
     assert "1 rep · 1 lead a month" in page
     assert "12 reps · 300 leads a month" in page
     assert "1 reps" not in page
+
+
+def test_the_start_page_counts_what_waits_what_runs_out_rewards_proposals_and_flags(build, client, sign_in):
+    receiver, sender = build.partner("Montagewerk"), build.partner("Nordlicht")
+    build.handoff(sender, receiver, sent_at=utcnow() - timedelta(hours=46))
+    build.handoff(sender, receiver)
+    build.handoff(sender, receiver, status="reward_invoiced")
+    build.partnership(build.partner("Glasklar"), receiver, status="proposed")
+    sign_in(build.user(receiver, "manager"))
+
+    page = client.get("/").text
+
+    assert re.search(r'stat-number">2</span> leads wait for you', page)
+    assert re.search(r'stat-number">1</span> due within 4 hours or overdue', page)
+    assert re.search(r'stat-number">1</span> reward to confirm', page)
+    assert re.search(r'stat-number">1</span> proposal waits for your answer', page)
+    assert re.search(r'stat-number">0</span> flags raised', page)
