@@ -11,6 +11,7 @@ from partnerhub import directory, inbox, intake, lists, routing
 from partnerhub.actors import Actor
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.lead import LEAD_STATUSES
+from partnerhub.words import count_of
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -85,5 +86,16 @@ def hand_off(lead_id: int):
     handoff = routing.hand_off_lead(
         db.session, lead=lead, actor=_actor(), partner_id=form.partner_id.data or None, note=form.note.data
     )
-    flash(f"Lead of {lead.contact_name or 'the buyer'} handed to {handoff.to_partner.name}.", "success")
-    return redirect(url_for("web.leads.index"), 303)
+    who, why = lead.contact_name or "the buyer", _why(handoff, form.partner_id.data)
+    flash(f"Lead of {who} handed to {handoff.to_partner.name}, {why}.", "success")
+    # The lead's page shows where it went, the score behind it and the warm-up that went out.
+    return redirect(url_for("web.leads.show", lead_id=lead.id, _anchor="handoffs-heading"), 303)
+
+
+def _why(handoff, chosen_id: int | None) -> str:
+    if chosen_id:
+        return "as you chose"
+    rivals = [r for r in handoff.runners_up if "excluded" not in r]
+    if not rivals:
+        return "the only partner that could take it"
+    return f"the best fit of {count_of(len(rivals) + 1, 'partner')} that could take it"
