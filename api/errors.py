@@ -5,13 +5,12 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.doors import for_api
+from api.extensions import seconds_until_reset
 from api.parsing import UnreadableBody
-from api.ratelimit import seconds_until_reset
 from api.schemas import PROBLEM
 from api.web import errors as pages
 from partnerhub import errors as domain
-
-API_PREFIX = "/api/"
 
 _DOMAIN_STATUS = [
     (domain.NotFound, 404, "Not Found"),
@@ -20,11 +19,6 @@ _DOMAIN_STATUS = [
     (domain.InvalidInput, 422, "Unprocessable Content"),
     (domain.InvalidCredentials, 401, "Unauthorized"),
 ]
-
-
-def for_api() -> bool:
-    """Whether this request is the JSON API's (problem+json) or a page's (HTML)."""
-    return request.path.startswith(API_PREFIX)
 
 
 def problem(status: int, title: str, detail: str, **extra):

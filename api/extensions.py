@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in create_app."""
 
+import math
 import time
 
 from flask import current_app
@@ -87,3 +88,11 @@ api = ProblemApi()
 # `@limiter.limit(...)` for a tighter one (the token endpoint, the login form).
 limiter = Limiter(key_func=api_client_key, default_limits=[default_limit])
 csrf = CSRFProtect()
+
+
+def seconds_until_reset() -> int:
+    """Seconds until the breached limit's window resets (at least 1), for Retry-After."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 1
+    return max(1, math.ceil(breached.reset_at - time.time()))

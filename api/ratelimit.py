@@ -1,7 +1,6 @@
 """Whom a rate limit counts against, and the 429 a caller gets when over it."""
 
 import ipaddress
-import math
 import threading
 import time
 
@@ -133,11 +132,3 @@ def token_client_key() -> str:
     return f"token:{str(client_id or '')[:100]}"
 
 
-def seconds_until_reset() -> int:
-    """Seconds until the breached limit's window resets (at least 1), for Retry-After."""
-    from api.extensions import limiter
-
-    breached = limiter.current_limit
-    if breached is None:
-        return 1
-    return max(1, math.ceil(breached.reset_at - time.time()))

@@ -15,7 +15,7 @@ CONTENT_SECURITY_POLICY = (
 def init_app(app: Flask) -> None:
     """Register the pages, the session cookie and the headers every page carries."""
     # Here, not at import: the views import the API's fields, which import api.errors, which imports us.
-    from api.errors import for_api
+    from api.doors import for_api
     from api.web import (
         account,
         admin,

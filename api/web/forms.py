@@ -334,6 +334,7 @@ class JoinForm(PageForm):
 EVENT_WORDS = {
     "handoff.created": "A partner hands you a lead",
     "handoff.updated": "A handoff moves on (accepted, won, paid...)",
+    "handoff.commented": "Someone comments on a handoff",
     "lead.unrouted": "One of your leads found no partner",
     "flag.raised": "One of your partnerships is flagged",
 }

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import abort, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
+from api.doors import for_api
 from api.extensions import db
 from partnerhub import credentials
 from partnerhub.actors import Actor, in_good_standing
@@ -37,9 +38,6 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        # Here, not at import: api.errors imports the pages, which import us.
-        from api.errors import for_api
-
         # The API authenticates by bearer token and never reads the page session: a browser's
         # cookie is neither decoded nor refreshed there, which cost every API call 55 us.
         if for_api():

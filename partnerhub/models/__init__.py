@@ -5,7 +5,7 @@ from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, Setting
-from partnerhub.models.handoff import Handoff, HandoffEvent
+from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
@@ -23,6 +23,7 @@ __all__ = [
     "Email",
     "Flag",
     "Handoff",
+    "HandoffComment",
     "HandoffEvent",
     "HandoffRollup",
     "IdempotencyKey",

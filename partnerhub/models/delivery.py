@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
-EVENT_TYPES = ("handoff.created", "handoff.updated", "lead.unrouted", "flag.raised")
+EVENT_TYPES = ("handoff.created", "handoff.updated", "handoff.commented", "lead.unrouted", "flag.raised")
 # Sent to one endpoint when its partner asks, whatever it subscribed to; nobody subscribes to it.
 TEST_EVENT = "webhook.test"
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "dead")

@@ -54,6 +54,8 @@ class Handoff(Base):
         # Each side's list, newest first.
         Index("ix_handoffs_to_id", "to_partner_id", "id"),
         Index("ix_handoffs_from_id", "from_partner_id", "id"),
+        # Each rep's open load, counted at every assignment.
+        Index("ix_handoffs_assignee_status", "assignee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,9 @@ class Handoff(Base):
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
     product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
     passed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The receiver's rep who owns it; null while the receiver has no rep to give it to.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None]
     warmup_note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="sent")
     # Bumped on every move; webhooks carry it so receivers can order what arrives unordered.
@@ -100,6 +105,7 @@ class Handoff(Base):
     to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
     partnership: Mapped["Partnership"] = relationship()  # noqa: F821
     product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
 
 
@@ -121,3 +127,28 @@ class HandoffEvent(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     handoff: Mapped[Handoff] = relationship(back_populates="events")
+
+
+class HandoffComment(Base):
+    """A message between the two sides of a handoff, by a person or a partner's system."""
+
+    __tablename__ = "handoff_comments"
+    __table_args__ = (
+        CheckConstraint(
+            "(author_user_id IS NULL) <> (author_client_id IS NULL)", name="one_author"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    # The author's partner: one of the handoff's two sides.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    handoff: Mapped[Handoff] = relationship()
+    author_user: Mapped["User | None"] = relationship()  # noqa: F821
+    author_client: Mapped["ApiClient | None"] = relationship()  # noqa: F821
+    partner: Mapped["Partner"] = relationship()  # noqa: F821

@@ -78,6 +78,8 @@ class User(SignInFailures, Base):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # An away rep gets no new assignments; the manager marks them back.
     away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the rep was last given a handoff: among equally loaded reps, the longest waiting goes first.
+    last_assigned_at: Mapped[datetime | None]
     # SHA-256 of the invitation link's token; the token itself is only ever in the email.
     # Kept after acceptance, so a second use of the link is told it was used.
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
