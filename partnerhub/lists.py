@@ -68,9 +68,10 @@ def handoffs_of(
     since: datetime | None = None,
     until: datetime | None = None,
     other_partner_id: int | None = None,
+    assignee_id: int | None = None,
 ) -> Select:
     """Handoffs the partner sends or receives, narrowed by the lead's contact, status, the partner
-    on the other side and the time they were sent."""
+    on the other side, the rep who owns them and the time they were sent."""
     stmt = lifecycle.handoffs_of(partner_id, direction=direction, status=status)
     if q and q.strip():
         stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
@@ -78,6 +79,8 @@ def handoffs_of(
         stmt = stmt.where(
             or_(Handoff.to_partner_id == other_partner_id, Handoff.from_partner_id == other_partner_id)
         )
+    if assignee_id:
+        stmt = stmt.where(Handoff.assignee_id == assignee_id)
     if since:
         stmt = stmt.where(Handoff.sent_at >= since)
     if until:

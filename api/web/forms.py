@@ -453,6 +453,7 @@ class ListFilterForm(PageForm):
     partner = SelectField("Partner", coerce=int, validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
+    mine = BooleanField("Only mine")
 
     def with_choices(self, *, statuses=(), partners=()) -> "ListFilterForm":
         """Offer these statuses (keys) and partners (id, name); a list without them hides the field."""
@@ -464,8 +465,9 @@ class ListFilterForm(PageForm):
         ]
         return self
 
-    def filters(self) -> dict:
-        """The filters as the domain's lists take them; none while the form does not parse."""
+    def filters(self, *, user_id: int | None = None) -> dict:
+        """The filters as the domain's lists take them; none while the form does not parse.
+        `user_id` is who "Only mine" means."""
         if not self.validate():
             return {}
         day = timedelta(days=1)
@@ -473,6 +475,7 @@ class ListFilterForm(PageForm):
             "q": self.q.data,
             "status": self.status.data,
             "other_partner_id": self.partner.data,
+            "assignee_id": user_id if self.mine.data else None,
             # A date means that whole day, in UTC: "to 7 Dec" keeps what came in on the 7th.
             "since": datetime.combine(self.since.data, time(), UTC) if self.since.data else None,
             "until": datetime.combine(self.until.data, time(), UTC) + day if self.until.data else None,

@@ -138,3 +138,17 @@ def test_the_start_page_counts_what_waits_what_runs_out_rewards_proposals_and_fl
     assert re.search(r'stat-number">1</span> reward to confirm', page)
     assert re.search(r'stat-number">1</span> proposal waits for your answer', page)
     assert re.search(r'stat-number">0</span> flags raised', page)
+
+
+def test_only_mine_keeps_the_handoffs_assigned_to_the_signed_in_rep(build, client, sign_in, session):
+    sender, receiver = build.partner("Nordlicht"), build.partner("Montagewerk")
+    me, colleague = build.user(receiver, "rep"), build.user(receiver, "rep")
+    mine = build.handoff(sender, receiver, name="Greta Wolf")
+    theirs = build.handoff(sender, receiver, name="Hans Berg")
+    mine.assignee_id, theirs.assignee_id = me.id, colleague.id
+    session.commit()
+    sign_in(me)
+
+    page = client.get("/inbox?mine=y")
+
+    assert _names(page.text) == ["Greta Wolf"]
