@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +32,8 @@ import requests
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
+# The virtualenv running the bench also serves it.
+BIN = Path(sys.executable).parent
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "partnerhub_bench_balance"
 URL = f"{SERVER}/{DATABASE}"
@@ -56,17 +60,17 @@ PATHS = [
 STEPS_AT = HANDOFF_STATUSES[1:]
 
 
-def recreate_database() -> None:
+def recreate_database(database: str = DATABASE) -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
 
 
-def migrate() -> None:
+def migrate(url: str = URL) -> None:
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": URL},
+        env={**os.environ, "DATABASE_URL": url},
         check=True,
         capture_output=True,
     )
@@ -238,11 +242,12 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
     return result, client_id, secret
 
 
-def run_size(handoffs: int, count: int) -> dict:
-    result, client_id, secret = prepare(handoffs)
+@contextmanager
+def serving(*options: str) -> Iterator[str]:
+    """gunicorn (this virtualenv's) serving the app on a free port while the block runs; its base URL."""
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [str(BIN / "gunicorn"), *options, "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT,
         env={**os.environ},
         stdout=subprocess.DEVNULL,
@@ -256,19 +261,32 @@ def run_size(handoffs: int, count: int) -> dict:
                     break
             except requests.RequestException:
                 time.sleep(0.2)
-        token = requests.post(
-            base + "/api/v1/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        for name, path in (("balance", "/api/v1/balance?period_days=90"), ("flags", "/api/v1/flags")):
-            timings = time_requests(base, path, headers, count)
-            result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
-            result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
-        result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def bearer(base: str, client_id: str, secret: str) -> dict:
+    token = requests.post(
+        base + "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def record(result: dict, name: str, timings: list[float]) -> None:
+    result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+    result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
+
+
+def run_size(handoffs: int, count: int) -> dict:
+    result, client_id, secret = prepare(handoffs)
+    with serving() as base:
+        headers = bearer(base, client_id, secret)
+        for name, path in (("balance", "/api/v1/balance?period_days=90"), ("flags", "/api/v1/flags")):
+            record(result, name, time_requests(base, path, headers, count))
+        result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
     return result
 
 

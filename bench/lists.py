@@ -15,22 +15,28 @@ import json
 import os
 import random
 import re
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import requests
 
-from bench.balance import PATHS, ROOT, SERVER, STEPS_AT, free_port, machine, time_requests
+from bench.balance import (
+    PATHS,
+    ROOT,
+    SERVER,
+    STEPS_AT,
+    bearer,
+    machine,
+    migrate,
+    record,
+    recreate_database,
+    serving,
+    time_requests,
+)
 
-# The virtualenv running this bench also serves it.
-BIN = Path(sys.executable).parent
 DATABASE = "partnerhub_bench_lists"
 URL = f"{SERVER}/{DATABASE}"
 PARTNERS = 21
@@ -87,19 +93,6 @@ SEARCH = "Greta Wolf"
 PASSWORD = "bench-lists-password-1"
 OPEN = ("sent", "delivered")
 SLA = timedelta(hours=48)
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": URL},
-        check=True,
-        capture_output=True,
-    )
 
 
 def _contact(i: int, rng: random.Random) -> tuple:
@@ -202,7 +195,8 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
     from partnerhub import credentials
     from partnerhub.models import Partner, User
 
-    recreate_database()
+    recreate_database(DATABASE)
+    migrate(URL)
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()
     with psycopg.connect(URL) as conn:
@@ -246,36 +240,8 @@ def _signed_in(base: str) -> requests.Session:
 
 def run_size(handoffs: int, count: int) -> dict:
     result, client_id, secret = prepare(handoffs)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        token = requests.post(
-            base + "/api/v1/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        ).json()["access_token"]
-        api = {"Authorization": f"Bearer {token}"}
+    with serving("-c", "gunicorn.conf.py") as base:
+        api = bearer(base, client_id, secret)
         jar = _signed_in(base).cookies
         page = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
         q = quote(SEARCH)
@@ -287,14 +253,9 @@ def run_size(handoffs: int, count: int) -> dict:
             ("handoffs_api", "/api/v1/handoffs", api),
         ]
         for name, path, headers in timed:
-            timings = time_requests(base, path, headers, count)
-            result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
-            result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
+            record(result, name, time_requests(base, path, headers, count))
         found = requests.get(base + f"/api/v1/handoffs?q={q}&limit=200", headers=api).json()["items"]
         result["search_hits_first_page"] = len(found)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return result
 
 
