@@ -53,7 +53,7 @@ STATUS_WORDS = {
 
 _KEY = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
 # Nouns whose plural is not the singular with an "s".
-_PLURALS = {"person": "people", "company": "companies", "category": "categories"}
+_PLURALS = {"person": "people", "company": "companies", "category": "categories", "try": "tries"}
 
 
 def word_for(key: str | None) -> str:

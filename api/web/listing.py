@@ -19,13 +19,16 @@ class Page:
     first_url: str | None
 
 
-def page_of(stmt: Select, id_column, *, size: int = PAGE_SIZE) -> Page:
-    """The page of `stmt` the address's cursor asks for, newest first, with links keeping the filters."""
+def page_of(stmt: Select, id_column, *, size: int = PAGE_SIZE, endpoint: str | None = None) -> Page:
+    """The page of `stmt` the address's cursor asks for, newest first, with links keeping the filters;
+    the links lead to `endpoint` (this request's own by default: a refused POST names its page)."""
     cursor = decode_cursor(request.args.get("cursor", ""))
     page = paginate(db.session, stmt, id_column, limit=size, cursor=cursor)
     kept = {name: value for name, value in request.args.items() if name != "cursor" and value}
 
     def at(**more) -> str:
+        if endpoint:
+            return url_for(endpoint, **kept, **more)
         return url_for(request.endpoint, **(request.view_args or {}), **kept, **more)
 
     return Page(

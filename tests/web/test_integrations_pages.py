@@ -117,7 +117,7 @@ def test_a_refused_endpoint_keeps_what_was_typed_and_says_why(
     assert "Must reach a public address, not a loopback" in response.text
     assert 'value="http://127.0.0.1:9/hook"' in response.text
     assert 'value="Local test"' in response.text
-    assert '<input checked id="events-3" name="events" type="checkbox" value="flag.raised">' in response.text
+    assert '<input checked id="events-4" name="events" type="checkbox" value="flag.raised">' in response.text
     assert session.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
 
 

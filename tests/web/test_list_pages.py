@@ -152,3 +152,32 @@ def test_only_mine_keeps_the_handoffs_assigned_to_the_signed_in_rep(build, clien
     page = client.get("/inbox?mine=y")
 
     assert _names(page.text) == ["Greta Wolf"]
+
+
+def test_deliveries_are_paged_newest_first_and_their_tries_counted_in_words(build, client, sign_in, session):
+    from partnerhub.models import Delivery
+
+    partner = build.partner("Nordlicht")
+    endpoint = build.endpoint(partner)
+    for n in range(51):
+        session.add(
+            Delivery(
+                partner_id=partner.id,
+                endpoint_id=endpoint.id,
+                event_type="handoff.created",
+                message_id=f"msg_{n}",
+                payload={},
+                status="dead" if n == 0 else "delivered",
+                attempts=1,
+            )
+        )
+    session.commit()
+    sign_in(build.user(partner, "manager"))
+
+    first = client.get("/integrations").text
+    older = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(older).text
+
+    assert first.count('data-label="Outcome"') == 50
+    assert "Given up after 1 try" in second
+    assert "1 tries" not in second
