@@ -1,11 +1,12 @@
-"""Bench the balance and flags requests at 10,000 and 1,000,000 handoffs on PostgreSQL.
+"""Bench GET /balance (with its net position) and GET /flags per period at 10,000 and 1,000,000 handoffs.
 
     .venv/bin/python -m bench.balance [--sizes 10000,1000000] [--requests 300]
 
 For each size: recreate the database partnerhub_bench_balance, load partners,
 partnerships, leads and handoffs with COPY, `rollups.rebuild`, `refresh_flags`,
 then start gunicorn on a free port and time GET /balance and GET /flags for
-one partner manager through HTTP. The partners and partnerships are the same
+each period the page offers (computed per request) for one partner manager
+through HTTP. The partners and partnerships are the same
 at every size, so only the handoff volume changes between runs.
 """
 
@@ -14,14 +15,11 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,11 +27,10 @@ from pathlib import Path
 import psycopg
 import requests
 
+from bench.common import bearer, gunicorn, reset_sequences
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
-# The virtualenv running the bench also serves it.
-BIN = Path(sys.executable).parent
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "partnerhub_bench_balance"
 URL = f"{SERVER}/{DATABASE}"
@@ -60,17 +57,17 @@ PATHS = [
 STEPS_AT = HANDOFF_STATUSES[1:]
 
 
-def recreate_database(database: str = DATABASE) -> None:
+def recreate_database() -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
-def migrate(url: str = URL) -> None:
+def migrate() -> None:
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": URL},
         check=True,
         capture_output=True,
     )
@@ -175,17 +172,14 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
                         now,
                     )
                 )
-        for table in ("partners", "partnerships", "leads", "handoffs"):
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-            )
+        reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
     conn.commit()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TIMED = (
+    ("balance", "/api/v1/balance?period_days=90"),
+    *((f"flags_{days}", f"/api/v1/flags?period_days={days}") for days in (30, 90, 180, 365)),
+)
 
 
 def time_requests(base: str, path: str, headers: dict, count: int) -> list[float]:
@@ -242,50 +236,14 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
     return result, client_id, secret
 
 
-@contextmanager
-def serving(*options: str) -> Iterator[str]:
-    """gunicorn (this virtualenv's) serving the app on a free port while the block runs; its base URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), *options, "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def bearer(base: str, client_id: str, secret: str) -> dict:
-    token = requests.post(
-        base + "/api/v1/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    ).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def record(result: dict, name: str, timings: list[float]) -> None:
-    result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
-    result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
-
-
 def run_size(handoffs: int, count: int) -> dict:
     result, client_id, secret = prepare(handoffs)
-    with serving() as base:
+    with gunicorn() as base:
         headers = bearer(base, client_id, secret)
-        for name, path in (("balance", "/api/v1/balance?period_days=90"), ("flags", "/api/v1/flags")):
-            record(result, name, time_requests(base, path, headers, count))
+        for name, path in TIMED:
+            timings = time_requests(base, path, headers, count)
+            result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+            result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
         result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
     return result
 
@@ -326,8 +284,7 @@ def main() -> None:
     if len(results) > 1:
         small, large = results[0], results[-1]
         report["ratios"] = {
-            name: round(large[f"{name}_median_ms"] / small[f"{name}_median_ms"], 2)
-            for name in ("balance", "flags")
+            name: round(large[f"{name}_median_ms"] / small[f"{name}_median_ms"], 2) for name, _path in TIMED
         }
     print(json.dumps(report, indent=2))
     out = ROOT / "bench" / "results"

@@ -5,9 +5,14 @@ import platform
 import socket
 import statistics
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import requests
 from flask_migrate import upgrade
 
 ROOT = Path(__file__).parent.parent
@@ -79,3 +84,43 @@ def median(values: list[float]) -> float:
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages: other work on the machine skews what we measure."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+@contextmanager
+def gunicorn(workers: int = 2) -> Iterator[str]:
+    """The app under gunicorn on a free port, with this process's environment; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bearer(base: str, client_id: str, secret: str) -> dict[str, str]:
+    """Authorization headers for an API client, through the token endpoint."""
+    token = requests.post(
+        base + "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def reset_sequences(cur, tables) -> None:
+    """After COPY with explicit ids: each table's id sequence continues after its largest id."""
+    for table in tables:
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

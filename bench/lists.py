@@ -15,6 +15,9 @@ import json
 import os
 import random
 import re
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,19 +26,8 @@ from urllib.parse import quote
 import psycopg
 import requests
 
-from bench.balance import (
-    PATHS,
-    ROOT,
-    SERVER,
-    STEPS_AT,
-    bearer,
-    machine,
-    migrate,
-    record,
-    recreate_database,
-    serving,
-    time_requests,
-)
+from bench.balance import PATHS, SERVER, STEPS_AT, machine, time_requests
+from bench.common import ROOT, bearer, gunicorn, reset_sequences
 
 DATABASE = "partnerhub_bench_lists"
 URL = f"{SERVER}/{DATABASE}"
@@ -93,6 +85,24 @@ SEARCH = "Greta Wolf"
 PASSWORD = "bench-lists-password-1"
 OPEN = ("sent", "delivered")
 SLA = timedelta(hours=48)
+
+
+def _recreate_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": URL},
+        check=True,
+        capture_output=True,
+    )
+
+
+def _record(result: dict, name: str, timings: list[float]) -> None:
+    result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+    result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
 
 
 def _contact(i: int, rng: random.Random) -> tuple:
@@ -180,10 +190,7 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
                         now,
                     )
                 )
-        for table in ("partners", "partnerships", "leads", "handoffs"):
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-            )
+        reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
     conn.commit()
 
 
@@ -195,8 +202,7 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
     from partnerhub import credentials
     from partnerhub.models import Partner, User
 
-    recreate_database(DATABASE)
-    migrate(URL)
+    _recreate_database()
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()
     with psycopg.connect(URL) as conn:
@@ -240,7 +246,7 @@ def _signed_in(base: str) -> requests.Session:
 
 def run_size(handoffs: int, count: int) -> dict:
     result, client_id, secret = prepare(handoffs)
-    with serving("-c", "gunicorn.conf.py") as base:
+    with gunicorn() as base:
         api = bearer(base, client_id, secret)
         jar = _signed_in(base).cookies
         page = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
@@ -253,7 +259,7 @@ def run_size(handoffs: int, count: int) -> dict:
             ("handoffs_api", "/api/v1/handoffs", api),
         ]
         for name, path, headers in timed:
-            record(result, name, time_requests(base, path, headers, count))
+            _record(result, name, time_requests(base, path, headers, count))
         found = requests.get(base + f"/api/v1/handoffs?q={q}&limit=200", headers=api).json()["items"]
         result["search_hits_first_page"] = len(found)
     return result

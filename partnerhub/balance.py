@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub.models import HandoffRollup, Partner, Partnership
+from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
 from partnerhub.rollups import COUNTERS, FUNNEL, write_pending
@@ -149,6 +149,29 @@ class PartnershipBalance:
     period_days: int
     outgoing: Direction
     incoming: Direction
+    # Whole days without a handoff either way, counted from its start when it never had one.
+    days_quiet: int
+
+
+def days_quiet(partnership: Partnership, last_handoff: date | None, today: date) -> int:
+    """Whole UTC days since the last handoff either way, or since the partnership began if that is later."""
+    quiet = (today - (partnership.activated_at or partnership.created_at).date()).days
+    if last_handoff is not None:
+        quiet = min(quiet, (today - last_handoff).days)
+    return quiet
+
+
+def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int, date]:
+    """The last cohort day with a handoff sent, per partnership, on the rollups' unique index."""
+    if not partnership_ids:
+        return {}
+    write_pending(session)
+    rows = session.execute(
+        select(HandoffRollup.partnership_id, func.max(HandoffRollup.day))
+        .where(HandoffRollup.partnership_id.in_(partnership_ids), HandoffRollup.sent > 0)
+        .group_by(HandoffRollup.partnership_id)
+    )
+    return dict(rows.all())
 
 
 _KEYS = (
@@ -195,6 +218,7 @@ def balance_of(
     others = {p.id: p for p in session.scalars(select(Partner).where(Partner.id.in_(other_ids)))}
     me = session.get(Partner, partner_id)
     seen = {partnership_id for partnership_id, _sender in totals}
+    last = last_handoff_days(session, [p.id for p in partnerships])
     balances = []
     for partnership in partnerships:
         if partnership.status in CLOSED_PARTNERSHIP_STATUSES and partnership.id not in seen:
@@ -208,6 +232,116 @@ def balance_of(
                 period_days=period_days,
                 outgoing=totals.get((partnership.id, partner_id)) or Direction(partner_id, other_id),
                 incoming=totals.get((partnership.id, other_id)) or Direction(other_id, partner_id),
+                days_quiet=days_quiet(partnership, last.get(partnership.id), now.date()),
             )
         )
     return balances
+
+
+@dataclass
+class Unpaid:
+    """Rewards invoiced and not yet paid, whatever the period: how many, how much, since when."""
+
+    count: int = 0
+    amount: dict[str, Decimal] = field(default_factory=dict)
+    oldest_invoiced_at: datetime | None = None
+
+    def oldest_days(self, now: datetime) -> int | None:
+        return None if self.oldest_invoiced_at is None else (now - self.oldest_invoiced_at).days
+
+
+@dataclass
+class NetPosition:
+    """What the partner sent and got over the period, who owes whom, and what is invoiced but unpaid."""
+
+    period_days: int
+    sent: int
+    received: int
+    # Deal value won from the partner's leads by others, and by the partner from others' leads.
+    won_from_yours: dict[str, Decimal]
+    won_from_theirs: dict[str, Decimal]
+    won_from_yours_count: int
+    won_from_theirs_count: int
+    # Invoiced minus paid, over the period's cohorts: others owe the partner, the partner owes others.
+    rewards_owed_to_you: dict[str, Decimal]
+    rewards_owed_by_you: dict[str, Decimal]
+    # Every invoice still unpaid, oldest first counted, in either direction.
+    unpaid_to_you: Unpaid
+    unpaid_by_you: Unpaid
+    # Handoffs waiting on the partner's reps now.
+    open_received: int
+
+    @property
+    def net_owed(self) -> dict[str, Decimal]:
+        """Per currency: positive when the others owe the partner more than it owes them."""
+        currencies = set(self.rewards_owed_to_you) | set(self.rewards_owed_by_you)
+        return {
+            c: self.rewards_owed_to_you.get(c, Decimal(0)) - self.rewards_owed_by_you.get(c, Decimal(0))
+            for c in sorted(currencies)
+        }
+
+
+# A handoff in one of these still asks the receiver's reps for work.
+OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
+
+
+def _add(total: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:
+    for currency, amount in amounts.items():
+        total[currency] = total.get(currency, Decimal(0)) + amount
+
+
+def net_position(
+    session: Session, *, partner_id: int, period_days: int, balances: list[PartnershipBalance]
+) -> NetPosition:
+    """The partner's net position over the period of `balances`, plus the unpaid invoices of any age.
+
+    The period's numbers are the sums of the balance rows, so they agree with
+    the table; unpaid invoices and open handoffs are two indexed reads on the
+    handoffs' (partner, status) indexes.
+    """
+    won_from_yours: dict[str, Decimal] = {}
+    won_from_theirs: dict[str, Decimal] = {}
+    owed_to_you: dict[str, Decimal] = {}
+    owed_by_you: dict[str, Decimal] = {}
+    for row in balances:
+        _add(won_from_yours, row.outgoing.money["deal_value"])
+        _add(won_from_theirs, row.incoming.money["deal_value"])
+        _add(owed_to_you, row.outgoing.rewards_owed)
+        _add(owed_by_you, row.incoming.rewards_owed)
+    open_received = session.scalar(
+        select(func.count()).where(Handoff.to_partner_id == partner_id, Handoff.status.in_(OPEN_STATUSES))
+    )
+    return NetPosition(
+        period_days=period_days,
+        sent=sum(r.outgoing.sent for r in balances),
+        received=sum(r.incoming.sent for r in balances),
+        won_from_yours=won_from_yours,
+        won_from_theirs=won_from_theirs,
+        won_from_yours_count=sum(r.outgoing.counts["won"] for r in balances),
+        won_from_theirs_count=sum(r.incoming.counts["won"] for r in balances),
+        rewards_owed_to_you=owed_to_you,
+        rewards_owed_by_you=owed_by_you,
+        unpaid_to_you=_unpaid(session, Handoff.from_partner_id == partner_id),
+        unpaid_by_you=_unpaid(session, Handoff.to_partner_id == partner_id),
+        open_received=open_received or 0,
+    )
+
+
+def _unpaid(session: Session, side) -> Unpaid:
+    unpaid = Unpaid()
+    rows = session.execute(
+        select(
+            Handoff.currency,
+            func.count(),
+            func.sum(Handoff.reward_amount),
+            func.min(Handoff.reward_invoiced_at),
+        )
+        .where(side, Handoff.status == "reward_invoiced")
+        .group_by(Handoff.currency)
+    )
+    for currency, count, amount, oldest in rows:
+        unpaid.count += count
+        unpaid.amount[currency] = Decimal(amount or 0)
+        if oldest is not None and (unpaid.oldest_invoiced_at is None or oldest < unpaid.oldest_invoiced_at):
+            unpaid.oldest_invoiced_at = oldest
+    return unpaid

@@ -257,8 +257,9 @@ HISTORY_DAYS = 180
 FLOWS = [
     ("nordlicht", "montagewerk", 40, 180, 0),
     ("montagewerk", "nordlicht", 30, 180, 0),
-    # Law 5: the big manufacturer swamps the one-man fitter (size mismatch, overloaded, leaky).
-    ("nordlicht", "glasklar", 26, 180, 0),
+    # Law 5: the big manufacturer swamps the one-man fitter (size mismatch, overloaded, leaky), whose
+    # won business is then nearly all Nordlicht's (agent-like).
+    ("nordlicht", "glasklar", 36, 180, 0),
     ("krueger", "montagewerk", 14, 180, 0),
     ("montagewerk", "krueger", 10, 180, 0),
     # One-sided: Pipeline sends many, CRM Werkstatt hardly any back.

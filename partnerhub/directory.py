@@ -1,5 +1,7 @@
 """The partner directory: who the partners are, what they sell, and how categories relate."""
 
+from decimal import Decimal
+
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -7,6 +9,8 @@ from partnerhub import audit, mail
 from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 from partnerhub.validation import Checks
 
@@ -94,6 +98,26 @@ def _apply_profile(partner: Partner, profile: dict, size: dict) -> None:
     for field in SIZE_FIELDS:
         if field in size:
             setattr(partner, field, size[field])
+    if "monthly_won_value" in size:
+        partner.monthly_won_value = _declared_won_value(size["monthly_won_value"])
+
+
+def _declared_won_value(money: dict | None) -> Decimal | None:
+    """The won business a month a partner declares: agent_like's total when it exceeds what it reports."""
+    if money is None:
+        return None
+    amount = Decimal(money["amount"])
+    if money.get("currency", DECLARED_CURRENCY) != DECLARED_CURRENCY:
+        raise InvalidInput(
+            {
+                "size.monthly_won_value.currency": [
+                    f"declared in {DECLARED_CURRENCY}, the currency flags compare in"
+                ]
+            }
+        )
+    if amount < 0 or not in_whole_cents(amount):
+        raise InvalidInput({"size.monthly_won_value.amount": ["must be zero or more, in whole cents"]})
+    return amount
 
 
 def find_partner(session: Session, ref: str | int) -> Partner:

@@ -5,7 +5,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 
@@ -41,11 +41,21 @@ def handoffs_for_export(session: Session, *, partner_id: int, since: datetime) -
 def csv_cell(value: object) -> object:
     """`value` as a CSV cell no spreadsheet takes for a formula: such text gets a leading `'`.
 
+    None is an empty cell, times are ISO 8601 and amounts plain decimals with two places.
+
     Numbers stay numbers, a negative one and a numeric text such as "-12.50" too: a
     spreadsheet reads them as values, and a `'` would turn them into text. Infinity and
     NaN are no values to a spreadsheet ("-inf" would be a formula) and go as text.
     """
-    if value is None or (isinstance(value, int | float | Decimal) and math.isfinite(value)):
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        # ISO 8601, which every spreadsheet and script reads the same way.
+        return value.isoformat()
+    if isinstance(value, Decimal) and value.is_finite():
+        # Amounts as plain numbers with their cents; the currency has a column of its own.
+        return f"{value:.2f}"
+    if isinstance(value, int | float) and math.isfinite(value):
         return value
     text = str(value)
     if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):

@@ -1,26 +1,30 @@
 """The six flags of DESIGN.md: pure rules over plain numbers, the facts they read, and raising them.
 
 Each rule takes the facts of one pair or one partner and the thresholds, and
-returns a Finding with its numbers and a sentence, or None. `gather_facts`
-reads those numbers from the rollups (plus one indexed count of open
-handoffs); `refresh_flags` turns findings into raised and cleared Flag rows.
+returns a Finding with its numbers, a sentence and what to do about it, or
+None. `gather_facts` reads those numbers from the rollups (plus one indexed
+count of open handoffs), for every partnership or for one partner's; the
+numbers are the same `balance.direction_totals` the balance shows, so a flag
+and the page beside it agree. `flags_for_period` computes the flags of one
+period now and keeps Flag rows in step (raised, changed, cleared), so each has
+an id to acknowledge and a history; the worker's `refresh_flags` does the same
+for every partnership over the admins' default period and announces new ones.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerhub import outbox, rollups
-from partnerhub.balance import direction_totals, period_start
-from partnerhub.models import Flag, Handoff, HandoffRollup, Partner, Partnership
+from partnerhub.balance import OPEN_STATUSES, days_quiet, direction_totals, last_handoff_days, period_start
+from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.thresholds import thresholds
-
-# A handoff in one of these still asks the receiver's reps for work.
-OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,28 @@ class Finding:
     other_partner_id: int | None
     numbers: dict
     sentence: str
+    # What a partner manager can do about it, in one sentence.
+    action: str = ""
+
+
+# The least yearly revenue each declared band stands for, in EUR; "under 1m" promises nothing.
+BAND_FLOOR = {
+    "under_1m": Decimal(0),
+    "1m_10m": Decimal(1_000_000),
+    "10m_50m": Decimal(10_000_000),
+    "50m_250m": Decimal(50_000_000),
+    "over_250m": Decimal(250_000_000),
+}
+BAND_WORDS = {
+    "under_1m": "under 1 million",
+    "1m_10m": "1 to 10 million",
+    "10m_50m": "10 to 50 million",
+    "50m_250m": "50 to 250 million",
+    "over_250m": "over 250 million",
+}
+# Declared revenue and won value are in the platform's currency; other currencies use the reported total.
+DECLARED_CURRENCY = "EUR"
+DAYS_A_YEAR = Decimal(365)
 
 
 @dataclass
@@ -39,13 +65,23 @@ class PartnerFacts:
     name: str
     sales_reps: int
     monthly_leads: int
+    revenue_band: str = "under_1m"
+    monthly_won_value: Decimal | None = None
     open_handoffs: int = 0
-    # Over the period, as receiver:
+    # Over the period, as receiver, from every partnership:
     received: int = 0
     expired: int = 0
     won: int = 0
     # currency -> sender id -> won deal value
     won_value: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+
+    def declared_total(self, period_days: int) -> tuple[Decimal, str]:
+        """The won business the partner's own declarations promise over the period, and which one."""
+        by_band = BAND_FLOOR[self.revenue_band] * period_days / DAYS_A_YEAR
+        by_month = (self.monthly_won_value or Decimal(0)) * 12 * period_days / DAYS_A_YEAR
+        if by_month > by_band:
+            return by_month.quantize(Decimal("0.01")), "monthly_won_value"
+        return by_band.quantize(Decimal("0.01")), "revenue_band"
 
 
 @dataclass
@@ -64,9 +100,9 @@ class PairFacts:
     b: int
     # (sender id, receiver id) -> what happened over the period
     directions: dict[tuple[int, int], DirectionFacts]
-    # Whole days since the last handoff either way (None: never), and since the partnership began.
-    days_since_last_handoff: int | None
-    days_active: int
+    # Whole days without a handoff either way (balance.days_quiet), and whether none was sent since it began.
+    days_quiet: int
+    quiet_since_start: bool
 
     def direction(self, sender: int, receiver: int) -> DirectionFacts:
         return self.directions.get((sender, receiver)) or DirectionFacts()
@@ -77,6 +113,10 @@ class Facts:
     period_days: int
     partners: dict[int, PartnerFacts]
     pairs: list[PairFacts]
+    # The partners the partner-level rules (overloaded, agent_like) look at.
+    candidates: set[int] = field(default_factory=set)
+    # Those whose load (overloaded) is checked; None: every candidate.
+    loaded: set[int] | None = None
 
 
 def _pair_key(a: int, b: int) -> str:
@@ -115,7 +155,11 @@ def size_mismatch(a: PartnerFacts, b: PartnerFacts, t: dict[str, float]) -> Find
         "reps_ratio": round(reps, 2),
         "leads_ratio": round(leads, 2),
     }
-    return Finding("size_mismatch", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence)
+    action = (
+        f"Set a monthly cap on this partnership that {small.name} can work through, "
+        f"and send {big.name}'s other leads to a partner of its size."
+    )
+    return Finding("size_mismatch", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence, action)
 
 
 def one_sided(
@@ -133,7 +177,11 @@ def one_sided(
         f"{small.name} sent {small_sent} back."
     )
     numbers = {"sent": big_sent, "received": small_sent, "period_days": period_days}
-    return Finding("one_sided", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence)
+    action = (
+        f"Ask {small.name} which of its customers need what {big.name} sells, "
+        f"or agree a higher reward for the leads {big.name} sends so the exchange pays both sides."
+    )
+    return Finding("one_sided", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence, action)
 
 
 def overloaded(p: PartnerFacts, period_days: int, t: dict[str, float]) -> Finding | None:
@@ -165,55 +213,90 @@ def overloaded(p: PartnerFacts, period_days: int, t: dict[str, float]) -> Findin
         "expired": p.expired,
         "period_days": period_days,
     }
-    return Finding("overloaded", str(p.id), p.id, None, numbers, "; ".join(parts) + ".")
+    action = (
+        f"Ask {p.name} to accept or decline its open handoffs, and set a monthly cap "
+        f"on the partnerships that send it more than its {p.sales_reps} sales reps can call."
+    )
+    return Finding("overloaded", str(p.id), p.id, None, numbers, "; ".join(parts) + ".", action)
 
 
 def dormant(pair: PairFacts, a: PartnerFacts, b: PartnerFacts, t: dict[str, float]) -> Finding | None:
     """Law 2: an active partnership with no handoff either way for the number of days."""
     if pair.status != "active":
         return None
-    quiet = pair.days_active
-    if pair.days_since_last_handoff is not None:
-        quiet = min(quiet, pair.days_since_last_handoff)
+    quiet = pair.days_quiet
     if quiet < t["flags.dormant.days"]:
         return None
-    if pair.days_since_last_handoff is None or pair.days_since_last_handoff > pair.days_active:
+    if pair.quiet_since_start:
         sentence = (
             f"{a.name} and {b.name} have exchanged no handoff since their partnership began {quiet} days ago."
         )
     else:
         sentence = f"{a.name} and {b.name} have exchanged no handoff either way in {quiet} days."
-    return Finding("dormant", _pair_key(a.id, b.id), a.id, b.id, {"days_quiet": quiet}, sentence)
+    action = (
+        f"Have {a.name} and {b.name} agree which leads each will send next, "
+        f"or pause the partnership so it no longer counts as a channel."
+    )
+    return Finding("dormant", _pair_key(a.id, b.id), a.id, b.id, {"days_quiet": quiet}, sentence, action)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
 
 
 def agent_like(
     p: PartnerFacts, senders: dict[int, PartnerFacts], period_days: int, t: dict[str, float]
 ) -> Finding | None:
-    """Partner vs agent: most of a partner's won deal value comes from the leads of one partner."""
+    """Partner vs agent: more than half of a partner's total won business comes from the leads of one partner.
+
+    The total is the larger of what the partner declared (its revenue band, or a
+    declared monthly won value, over the period) and the won deal value it
+    reported here from every partner; a big firm with one main partner is not an agent.
+    """
     if p.won < t["flags.agent_like.min_won"]:
         return None
     for currency, by_sender in sorted(p.won_value.items()):
-        total = sum(by_sender.values(), Decimal(0))
-        if not total:
+        reported = sum(by_sender.values(), Decimal(0))
+        if not reported:
             continue
+        declared, declared_basis = (
+            p.declared_total(period_days) if currency == DECLARED_CURRENCY else (Decimal(0), "none")
+        )
+        total, basis = (declared, declared_basis) if declared > reported else (reported, "reported")
         sender_id, value = max(sorted(by_sender.items()), key=lambda item: item[1])
         share = value / total
         if share <= Decimal(str(t["flags.agent_like.share"])):
             continue
         sender = senders[sender_id]
+        if basis == "reported":
+            whose = (
+                f"the total is the won deals {p.name} reported here, more than its declared "
+                f"revenue ({BAND_WORDS[p.revenue_band]} a year) accounts for"
+            )
+        elif basis == "monthly_won_value":
+            whose = f"the total is the {_money(p.monthly_won_value)} {currency} a month {p.name} declares"
+        else:
+            whose = f"the total is the least a declared revenue of {BAND_WORDS[p.revenue_band]} a year gives"
         sentence = (
-            f"{_percent(value, total)} of {p.name}'s won deal value in {period_days} days "
-            f"({value:.2f} of {total:.2f} {currency}) came from leads of {sender.name}."
+            f"{_percent(value, total)} of {p.name}'s won business in {period_days} days "
+            f"({_money(value)} of {_money(total)} {currency}) came from leads of {sender.name}; {whose}."
         )
         numbers = {
             "won_value_from_partner": f"{value:.2f}",
             "won_value_total": f"{total:.2f}",
+            "total_basis": basis,
+            "won_value_reported": f"{reported:.2f}",
+            "won_value_declared": f"{declared:.2f}",
             "currency": currency,
             "share": round(float(share), 4),
             "won": p.won,
             "period_days": period_days,
         }
-        return Finding("agent_like", str(p.id), p.id, sender.id, numbers, sentence)
+        action = (
+            f"Ask {p.name} whether it sells on its own account: a business living off {sender.name}'s "
+            f"leads works as its agent, and an agent's contract (commission, exclusivity, notice) may fit."
+        )
+        return Finding("agent_like", str(p.id), p.id, sender.id, numbers, sentence, action)
     return None
 
 
@@ -245,8 +328,23 @@ def leaky(
         "reward_paid": d.reward_paid,
         "period_days": period_days,
     }
+    actions = []
+    if unaccepted:
+        actions.append(
+            f"ask {receiver.name} why it declines or lets {sender.name}'s leads expire, "
+            f"and agree a time to accept it can keep"
+        )
+    if unpaid:
+        actions.append(f"send {receiver.name} the month's payout statement and ask it to pay the rewards")
+    action = "; ".join(actions)
     return Finding(
-        "leaky", f"{sender.id}>{receiver.id}", receiver.id, sender.id, numbers, "; ".join(parts) + "."
+        "leaky",
+        f"{sender.id}>{receiver.id}",
+        receiver.id,
+        sender.id,
+        numbers,
+        "; ".join(parts) + ".",
+        action[0].upper() + action[1:] + ".",
     )
 
 
@@ -270,51 +368,93 @@ def evaluate(facts: Facts, t: dict[str, float]) -> list[Finding]:
         findings.append(dormant(pair, a, b, t))
         findings.append(leaky(a, b, pair.direction(a.id, b.id), days, t))
         findings.append(leaky(b, a, pair.direction(b.id, a.id), days, t))
-    for partner in facts.partners.values():
-        findings.append(overloaded(partner, days, t))
+    for partner_id in sorted(facts.candidates or facts.partners):
+        partner = facts.partners[partner_id]
+        if facts.loaded is None or partner_id in facts.loaded:
+            findings.append(overloaded(partner, days, t))
         findings.append(agent_like(partner, facts.partners, days, t))
     return [f for f in findings if f is not None]
 
 
-def gather_facts(session: Session, *, now: datetime, period_days: int) -> Facts:
-    """Read what the rules need for every living partnership from the rollups."""
+def gather_facts(
+    session: Session, *, now: datetime, period_days: int, partner_id: int | None = None
+) -> Facts:
+    """Read what the rules need from the rollups: every living partnership, or the partner's (None: all).
+
+    For one partner it reads its living partnerships and, for itself and every
+    partner it ever partnered with, what they received from anyone: that is all
+    a flag naming the partner depends on.
+    """
     today = now.date()
-    pairs_rows = session.scalars(
+    start = period_start(now, period_days)
+    stmt = (
         select(Partnership)
         .where(Partnership.status.not_in(CLOSED_PARTNERSHIP_STATUSES))
         .order_by(Partnership.id)
-    ).all()
-    partner_ids = {p.proposer_id for p in pairs_rows} | {p.responder_id for p in pairs_rows}
+    )
+    if partner_id is not None:
+        stmt = stmt.where(or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id))
+    pairs_rows = session.scalars(stmt).all()
+    pair_ids = [p.id for p in pairs_rows]
+
+    if partner_id is None:
+        received = _received_totals(session, start=start, receivers=None)
+        candidates = {p.proposer_id for p in pairs_rows} | {p.responder_id for p in pairs_rows}
+        candidates |= {receiver for receiver, _sender, _currency in received}
+    else:
+        every_pair = session.execute(
+            select(Partnership.proposer_id, Partnership.responder_id).where(
+                or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)
+            )
+        ).all()
+        candidates = {partner_id} | {x for pair in every_pair for x in pair}
+        # Only the partner's own load can name it (overloaded names no one else), so of the
+        # others only what they won is read: agent_like may name the partner as their main source.
+        received = _received_totals(session, start=start, receivers=candidates, whole=partner_id)
+    named = candidates | {sender for _receiver, sender, _currency in received}
+    # Only the columns the rules read: a partner's whole row (JSON regions, text) costs more to load.
+    facts_columns = (
+        Partner.id,
+        Partner.name,
+        Partner.sales_reps,
+        Partner.monthly_leads,
+        Partner.revenue_band,
+        Partner.monthly_won_value,
+    )
     partners = {
-        p.id: PartnerFacts(p.id, p.name, p.sales_reps, p.monthly_leads)
-        for p in session.scalars(select(Partner).where(Partner.id.in_(partner_ids)))
+        row.id: PartnerFacts(*row)
+        for row in session.execute(select(*facts_columns).where(Partner.id.in_(named)))
     }
+    for (receiver_id, sender_id, currency), (sent, expired, won, deal_value) in received.items():
+        receiver = partners[receiver_id]
+        receiver.received += sent
+        receiver.expired += expired
+        receiver.won += won
+        if won:
+            by_sender = receiver.won_value.setdefault(currency, {})
+            by_sender[sender_id] = by_sender.get(sender_id, Decimal(0)) + deal_value
     # The (to_partner_id, status) index answers this per receiver; a kept counter would
     # make one hot row that every move to a busy receiver has to lock.
     open_counts = session.execute(
         select(Handoff.to_partner_id, func.count())
-        .where(Handoff.status.in_(OPEN_STATUSES), Handoff.to_partner_id.in_(partner_ids))
+        .where(
+            Handoff.status.in_(OPEN_STATUSES),
+            Handoff.to_partner_id.in_(candidates if partner_id is None else [partner_id]),
+        )
         .group_by(Handoff.to_partner_id)
     )
     for receiver_id, count in open_counts:
         partners[receiver_id].open_handoffs = count
-    totals = direction_totals(session, start=period_start(now, period_days))
-    living = {p.id for p in pairs_rows}
+
+    totals = direction_totals(session, start=start, partnership_ids=pair_ids if partner_id else None)
+    living = set(pair_ids)
     directions: dict[int, dict[tuple[int, int], DirectionFacts]] = {p.id: {} for p in pairs_rows}
     for (partnership_id, sender_id), d in totals.items():
-        receiver = partners.get(d.to_partner_id)
-        if partnership_id not in living or receiver is None:
-            continue
-        directions[partnership_id][(sender_id, d.to_partner_id)] = DirectionFacts(
-            d.sent, d.counts["accepted"], d.counts["won"], d.counts["reward_paid"]
-        )
-        receiver.received += d.sent
-        receiver.expired += d.counts["expired"]
-        receiver.won += d.counts["won"]
-        for currency, amount in d.money["deal_value"].items():
-            by_sender = receiver.won_value.setdefault(currency, {})
-            by_sender[sender_id] = by_sender.get(sender_id, Decimal(0)) + amount
-    last_days = _last_handoff_days(session, [p.id for p in pairs_rows if p.status == "active"])
+        if partnership_id in living:
+            directions[partnership_id][(sender_id, d.to_partner_id)] = DirectionFacts(
+                d.sent, d.counts["accepted"], d.counts["won"], d.counts["reward_paid"]
+            )
+    last_days = last_handoff_days(session, [p.id for p in pairs_rows if p.status == "active"])
     pairs = [
         PairFacts(
             partnership_id=p.id,
@@ -322,66 +462,221 @@ def gather_facts(session: Session, *, now: datetime, period_days: int) -> Facts:
             a=p.proposer_id,
             b=p.responder_id,
             directions=directions[p.id],
-            days_since_last_handoff=(today - last_days[p.id]).days if p.id in last_days else None,
-            days_active=(today - (p.activated_at or p.created_at).date()).days,
+            days_quiet=days_quiet(p, last_days.get(p.id), today),
+            quiet_since_start=p.id not in last_days
+            or last_days[p.id] < (p.activated_at or p.created_at).date(),
         )
         for p in pairs_rows
     ]
-    return Facts(period_days, partners, pairs)
+    return Facts(period_days, partners, pairs, candidates, None if partner_id is None else {partner_id})
 
 
-def _last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int, date]:
-    if not partnership_ids:
-        return {}
+def _received_totals(
+    session: Session, *, start: date, receivers: set[int] | None, whole: int | None = None
+) -> dict[tuple[int, int, str], tuple[int, int, int, Decimal]]:
+    """(receiver, sender, currency) -> handoffs sent, expired, won and won deal value, from `start` on.
+
+    Every receiver's for None; a few receivers' read on the (to_partner_id, day) index, and
+    of receivers other than `whole` only the cohorts with a won deal (their other counts stay short).
+    """
     rollups.write_pending(session)
-    rows = session.execute(
-        select(HandoffRollup.partnership_id, func.max(HandoffRollup.day))
-        .where(HandoffRollup.partnership_id.in_(partnership_ids), HandoffRollup.sent > 0)
-        .group_by(HandoffRollup.partnership_id)
+    r = HandoffRollup
+    stmt = (
+        select(
+            r.to_partner_id,
+            r.from_partner_id,
+            r.currency,
+            func.sum(r.sent),
+            func.sum(r.expired),
+            func.sum(r.won),
+            func.sum(r.deal_value),
+        )
+        .where(r.day >= start)
+        .group_by(r.to_partner_id, r.from_partner_id, r.currency)
     )
-    return dict(rows.all())
+    if receivers is not None:
+        stmt = stmt.where(r.to_partner_id.in_(receivers))
+    if whole is not None:
+        stmt = stmt.where(or_(r.to_partner_id == whole, r.won > 0))
+    return {
+        (receiver, sender, currency): (int(sent), int(expired), int(won), Decimal(value))
+        for receiver, sender, currency, sent, expired, won, value in session.execute(stmt)
+    }
 
 
-def compute_flags(session: Session, *, now: datetime) -> list[Finding]:
-    """Every flag true now, with the admins' thresholds."""
+def default_period_days(session: Session) -> int:
+    return int(thresholds(session)["flags.period_days"])
+
+
+def compute_flags(
+    session: Session, *, now: datetime, period_days: int | None = None, partner_id: int | None = None
+) -> list[Finding]:
+    """Every flag true now over the period (the admins' default when None), with their thresholds.
+
+    For a partner, the flags that name it; for None, every flag.
+    """
     t = thresholds(session)
-    return evaluate(gather_facts(session, now=now, period_days=int(t["flags.period_days"])), t)
+    return _findings(
+        session, t, now=now, period_days=int(period_days or t["flags.period_days"]), partner_id=partner_id
+    )
+
+
+def _findings(
+    session: Session, t: dict[str, float], *, now: datetime, period_days: int, partner_id: int | None
+) -> list[Finding]:
+    findings = evaluate(gather_facts(session, now=now, period_days=period_days, partner_id=partner_id), t)
+    if partner_id is None:
+        return findings
+    return [f for f in findings if partner_id in (f.partner_id, f.other_partner_id)]
+
+
+@dataclass(frozen=True)
+class ShownFlag:
+    """A flag as a manager sees it: computed `as_of` now, with its row and this side's acknowledgement."""
+
+    flag: Flag
+    action: str
+    as_of: datetime
+    acknowledgement: FlagEvent | None
+    # Acknowledged with these very numbers, and not snoozed past its end.
+    seen: bool
+
+
+def _seen(flag: Flag, ack: FlagEvent | None, now: datetime) -> bool:
+    if ack is None or ack.numbers != flag.numbers:
+        return False
+    return ack.snooze_until is None or now < ack.snooze_until
+
+
+def flags_for_period(
+    session: Session, *, partner_id: int | None, now: datetime, period_days: int | None = None
+) -> list[ShownFlag]:
+    """The flags naming the partner (every flag for None, the operator) over the period, computed now.
+
+    The stored flags of that period are brought in step first (see `_keep`), so
+    every flag shown has an id, a history and an acknowledgement that belong to it.
+    Newest first, those already seen last.
+    """
+    t = thresholds(session)
+    default = int(t["flags.period_days"])
+    days = period_days or default
+    findings = _findings(session, t, now=now, period_days=days, partner_id=partner_id)
+    kept = _keep(
+        session, findings, now=now, period_days=days, partner_id=partner_id, announce=days == default
+    )
+    acks = _acknowledgements(session, [flag.id for flag, _ in kept], partner_id=partner_id)
+    shown = [
+        ShownFlag(flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now))
+        for flag, finding in kept
+    ]
+    shown.sort(key=lambda s: (s.seen, -s.flag.raised_at.timestamp(), -s.flag.id))
+    return shown
 
 
 def refresh_flags(session: Session, *, now: datetime) -> list[Flag]:
-    """Raise the flags that became true, clear those no longer true; return the raised ones.
+    """Raise the flags of the default period that became true, clear those no longer true; return the raised.
 
-    A newly raised flag emits `flag.raised` to each partner it names; one that
-    stays raised only gets its numbers and sentence updated, so partners hear
-    of a flag once. The worker runs this on a schedule and commits.
+    The worker runs this on a schedule for every partnership and commits;
+    pages and the API bring the flags of the period they show in step the same way.
     """
-    raised = {
-        (f.kind, f.subject_key): f for f in session.scalars(select(Flag).where(Flag.cleared_at.is_(None)))
-    }
-    current, new = [], []
-    for finding in compute_flags(session, now=now):
-        flag = raised.pop((finding.kind, finding.subject_key), None)
-        if flag is None:
-            flag = Flag(kind=finding.kind, subject_key=finding.subject_key, raised_at=now)
-            session.add(flag)
-            new.append(flag)
-        _apply(flag, finding)
-        current.append(flag)
+    t = thresholds(session)
+    days = int(t["flags.period_days"])
+    findings = _findings(session, t, now=now, period_days=days, partner_id=None)
+    return [
+        flag
+        for flag, _ in _keep(session, findings, now=now, period_days=days, partner_id=None, announce=True)
+    ]
+
+
+def _keep(
+    session: Session,
+    findings: list[Finding],
+    *,
+    now: datetime,
+    period_days: int,
+    partner_id: int | None,
+    announce: bool,
+) -> list[tuple[Flag, Finding]]:
+    """Make the raised Flag rows of the period those of `findings`, recording each change in the history.
+
+    A finding without a raised row is raised (and, with `announce`, for the
+    admins' default period, announced with `flag.raised` to each partner it
+    names, so they hear of it once); one whose numbers changed gets them and a
+    `changed` event; a raised row the findings no longer hold is cleared. Only
+    the rows naming `partner_id` are touched when one is given.
+    """
+    stmt = select(Flag).where(Flag.cleared_at.is_(None), Flag.period_days == period_days)
+    if partner_id is not None:
+        stmt = stmt.where(or_(Flag.partner_id == partner_id, Flag.other_partner_id == partner_id))
+    raised = {(f.kind, f.subject_key): f for f in session.scalars(stmt)}
+    fresh = [f for f in findings if (f.kind, f.subject_key) not in raised]
+    new = _raise_all(session, fresh, now=now, period_days=period_days)
+    raised |= {(f.kind, f.subject_key): f for f in new}
+    new = [f for f in new if f.raised_at == now]
+    kept = []
+    for finding in findings:
+        flag = raised.pop((finding.kind, finding.subject_key))
+        if flag.numbers != finding.numbers or flag.sentence != finding.sentence:
+            _apply(flag, finding)
+            session.add(_event(flag, "changed", now))
+        kept.append((flag, finding))
     for stale in raised.values():
         stale.cleared_at = now
-    # One flush for all new flags, so the events below can carry their ids.
+        session.add(_event(stale, "cleared", now))
     session.flush()
-    for flag in new:
-        for partner_id in (flag.partner_id, flag.other_partner_id):
-            if partner_id is not None:
-                outbox.emit(
-                    session,
-                    partner_id=partner_id,
-                    event_type="flag.raised",
-                    data=flag_event(flag),
-                    occurred_at=now,
-                )
-    return current
+    if announce:
+        for flag in new:
+            for named in (flag.partner_id, flag.other_partner_id):
+                if named is not None:
+                    outbox.emit(
+                        session,
+                        partner_id=named,
+                        event_type="flag.raised",
+                        data=flag_event(flag),
+                        occurred_at=now,
+                    )
+    return kept
+
+
+def _raise_all(session: Session, findings: list[Finding], *, now: datetime, period_days: int) -> list[Flag]:
+    """New raised flags for `findings`, written in one flush; one by one when another request raced us."""
+    if not findings:
+        return []
+    flags = [_new_flag(finding, now=now, period_days=period_days) for finding in findings]
+    try:
+        with session.begin_nested():
+            session.add_all(flags)
+            session.flush()
+    except IntegrityError:
+        return [_raise(session, finding, now=now, period_days=period_days) for finding in findings]
+    session.add_all([_event(flag, "raised", now) for flag in flags])
+    return flags
+
+
+def _new_flag(finding: Finding, *, now: datetime, period_days: int) -> Flag:
+    flag = Flag(kind=finding.kind, subject_key=finding.subject_key, period_days=period_days, raised_at=now)
+    _apply(flag, finding)
+    return flag
+
+
+def _raise(session: Session, finding: Finding, *, now: datetime, period_days: int) -> Flag:
+    """A new raised flag; when a concurrent request raised the same one first, that one."""
+    flag = _new_flag(finding, now=now, period_days=period_days)
+    try:
+        with session.begin_nested():
+            session.add(flag)
+            session.flush()
+    except IntegrityError:
+        return session.scalars(
+            select(Flag).where(
+                Flag.kind == finding.kind,
+                Flag.subject_key == finding.subject_key,
+                Flag.period_days == period_days,
+                Flag.cleared_at.is_(None),
+            )
+        ).one()
+    session.add(_event(flag, "raised", now))
+    return flag
 
 
 def _apply(flag: Flag, finding: Finding) -> None:
@@ -389,6 +684,94 @@ def _apply(flag: Flag, finding: Finding) -> None:
     flag.other_partner_id = finding.other_partner_id
     flag.numbers = finding.numbers
     flag.sentence = finding.sentence
+
+
+def _event(flag: Flag, action: str, now: datetime, **extra) -> FlagEvent:
+    return FlagEvent(
+        flag_id=flag.id, at=now, action=action, numbers=flag.numbers, sentence=flag.sentence, **extra
+    )
+
+
+def _acknowledgements(
+    session: Session, flag_ids: list[int], *, partner_id: int | None
+) -> dict[int, FlagEvent]:
+    """The latest acknowledgement of each flag by the partner's side (none for the operator)."""
+    if partner_id is None or not flag_ids:
+        return {}
+    rows = session.scalars(
+        select(FlagEvent)
+        .where(
+            FlagEvent.flag_id.in_(flag_ids),
+            FlagEvent.partner_id == partner_id,
+            FlagEvent.action == "acknowledged",
+        )
+        .order_by(FlagEvent.id)
+    )
+    return {event.flag_id: event for event in rows}
+
+
+MAX_SNOOZE_DAYS = 365
+MAX_NOTE = 2000
+
+
+def acknowledge_flag(
+    session: Session,
+    *,
+    partner_id: int,
+    flag_id: int,
+    note: str,
+    snooze_days: int | None,
+    user_id: int | None,
+    now: datetime,
+) -> FlagEvent:
+    """Mark a raised flag naming the partner as seen by that side, with a note and an optional snooze.
+
+    It shows as seen until it is raised again with other numbers or the snooze ends.
+    """
+    flag = session.get(Flag, flag_id)
+    if flag is None or partner_id not in (flag.partner_id, flag.other_partner_id):
+        raise NotFound(f"No flag {flag_id}.")
+    errors = {}
+    if snooze_days is not None and not 0 <= snooze_days <= MAX_SNOOZE_DAYS:
+        errors["snooze_days"] = [f"must be a whole number of days from 0 to {MAX_SNOOZE_DAYS}"]
+    if len(note or "") > MAX_NOTE:
+        errors["note"] = [f"must be at most {MAX_NOTE} characters"]
+    if errors:
+        raise InvalidInput(errors)
+    if flag.cleared_at is not None:
+        raise Conflict("This flag has cleared; there is nothing left to acknowledge.")
+    event = _event(
+        flag,
+        "acknowledged",
+        now,
+        partner_id=partner_id,
+        user_id=user_id,
+        note=(note or "").strip(),
+        snooze_until=now + timedelta(days=snooze_days) if snooze_days else None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def flag_history(session: Session, *, partner_id: int | None, flag_id: int) -> tuple[Flag, list[FlagEvent]]:
+    """A flag naming the partner, and everything that happened to its kind and subject in its period.
+
+    Oldest first. Earlier raisings of the same flag are part of its history;
+    acknowledgements are the partner's own side's only.
+    """
+    flag = session.get(Flag, flag_id)
+    if flag is None or (
+        partner_id is not None and partner_id not in (flag.partner_id, flag.other_partner_id)
+    ):
+        raise NotFound(f"No flag {flag_id}.")
+    same = select(Flag.id).where(
+        Flag.kind == flag.kind, Flag.subject_key == flag.subject_key, Flag.period_days == flag.period_days
+    )
+    stmt = select(FlagEvent).where(FlagEvent.flag_id.in_(same)).order_by(FlagEvent.at, FlagEvent.id)
+    if partner_id is not None:
+        stmt = stmt.where(or_(FlagEvent.action != "acknowledged", FlagEvent.partner_id == partner_id))
+    return flag, list(session.scalars(stmt))
 
 
 def flag_event(flag: Flag) -> dict:
@@ -400,14 +783,7 @@ def flag_event(flag: Flag) -> dict:
             "partners": partners,
             "numbers": flag.numbers,
             "sentence": flag.sentence,
+            "period_days": flag.period_days,
             "raised_at": flag.raised_at.isoformat(),
         }
     }
-
-
-def flags_of(session: Session, *, partner_id: int | None) -> list[Flag]:
-    """The raised flags that name the partner (every raised flag for None, the operator), newest first."""
-    stmt = select(Flag).where(Flag.cleared_at.is_(None)).order_by(Flag.raised_at.desc(), Flag.id.desc())
-    if partner_id is not None:
-        stmt = stmt.where(or_(Flag.partner_id == partner_id, Flag.other_partner_id == partner_id))
-    return list(session.scalars(stmt))

@@ -22,7 +22,7 @@ from partnerhub import outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, ProductLine
+from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
@@ -136,6 +136,20 @@ def lead_withheld(handoff: Handoff, *, partner_id: int | None) -> bool:
 # --- moving --------------------------------------------------------------------
 
 
+def terms_of(session: Session, handoff: Handoff) -> Partnership | PartnershipTerms:
+    """The terms the handoff was made under: its partnership's, unless they were amended since it was sent."""
+    partnership = handoff.partnership
+    version = handoff.terms_version or 1
+    if version == partnership.terms_version:
+        return partnership
+    kept = session.scalar(
+        select(PartnershipTerms).where(
+            PartnershipTerms.partnership_id == partnership.id, PartnershipTerms.version == version
+        )
+    )
+    return kept or partnership
+
+
 def open_handoff(
     session: Session,
     *,
@@ -170,6 +184,7 @@ def open_handoff(
         passed_by_user_id=actor.user_id,
         warmup_note=warmup_note,
         currency=partnership.currency,
+        terms_version=partnership.terms_version,
         sla_due_at=now + timedelta(hours=partnership.accept_sla_hours),
         score_total=score_total,
         score_parts=score_parts or {},
@@ -236,7 +251,7 @@ def move_handoff(
         raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
 
     if to == "won":
-        terms = handoff.partnership
+        terms = terms_of(session, handoff)
         handoff.deal_value = Decimal(deal_value).quantize(CENT)
         handoff.reward_amount, handoff.rep_share_amount = reward_for(
             deal_value=handoff.deal_value,

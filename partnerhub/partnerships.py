@@ -1,17 +1,19 @@
-"""Partnerships: proposing one, and the moves each side may make on it."""
+"""Partnerships: proposing one, the moves each side may make on it, amending its terms, and its story."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from partnerhub import audit
+from partnerhub import audit, rollups
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from partnerhub.lifecycle import in_whole_cents
-from partnerhub.models import Partner, Partnership
+from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
+from partnerhub.models.partnership import TERMS_FIELDS
 from partnerhub.validation import Checks
 
 
@@ -102,6 +104,8 @@ def propose_partnership(
     partnership = Partnership(proposer=proposer, responder=other, pair_key=key, **terms)
     session.add(partnership)
     session.flush()
+    session.add(_version(partnership, 1, proposed_by=proposer.id, now=partnership.created_at or utcnow()))
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -112,6 +116,21 @@ def propose_partnership(
         origin=origin,
     )
     return partnership
+
+
+def _version(
+    partnership: Partnership, version: int, *, proposed_by: int, now: datetime, **terms
+) -> PartnershipTerms:
+    values = {name: terms.get(name, getattr(partnership, name)) for name in TERMS_FIELDS}
+    return PartnershipTerms(
+        partnership_id=partnership.id,
+        version=version,
+        status="proposed",
+        proposed_by_id=proposed_by,
+        proposed_at=now,
+        note=terms.get("note", ""),
+        **values,
+    )
 
 
 def _check_terms(terms: dict) -> None:
@@ -168,6 +187,10 @@ def change_partnership(
         partnership.paused_by_id = partner_id
     elif rule.target in ("ended", "declined"):
         partnership.ended_at = now
+    if move in ("accept", "decline"):
+        first = _proposal(session, partnership)
+        if first is not None:
+            first.status, first.decided_at = ("accepted" if move == "accept" else "declined"), now
     other = partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
     audit.record(
         session,
@@ -179,3 +202,199 @@ def change_partnership(
     )
     session.flush()
     return partnership
+
+
+# --- amending the terms ---------------------------------------------------------
+
+
+def terms_history(session: Session, *, partnership: Partnership) -> list[PartnershipTerms]:
+    """Every version of the partnership's terms, the first one first."""
+    return list(
+        session.scalars(
+            select(PartnershipTerms)
+            .where(PartnershipTerms.partnership_id == partnership.id)
+            .order_by(PartnershipTerms.version)
+        )
+    )
+
+
+def _proposal(session: Session, partnership: Partnership) -> PartnershipTerms | None:
+    return session.scalar(
+        select(PartnershipTerms).where(
+            PartnershipTerms.partnership_id == partnership.id, PartnershipTerms.status == "proposed"
+        )
+    )
+
+
+def propose_terms(
+    session: Session, *, partnership: Partnership, partner_id: int, terms: dict, note: str = ""
+) -> PartnershipTerms:
+    """One side proposes new terms for a living partnership; they apply once the other side accepts.
+
+    Handoffs already sent keep the terms they were made under.
+    """
+    if partnership.status not in ("active", "paused"):
+        raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
+    if _proposal(session, partnership) is not None:
+        raise Conflict("Other terms are already proposed; they are accepted, declined or withdrawn first.")
+    _check_terms(terms)
+    unknown = set(terms) - set(TERMS_FIELDS)
+    if unknown:
+        raise InvalidInput({f"terms.{name}": ["not a term of a partnership"] for name in sorted(unknown)})
+    latest = session.scalar(
+        select(func.max(PartnershipTerms.version)).where(PartnershipTerms.partnership_id == partnership.id)
+    )
+    version = _version(
+        partnership,
+        (latest or 1) + 1,
+        proposed_by=partner_id,
+        now=utcnow(),
+        note=(note or "").strip(),
+        **terms,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def answer_terms(
+    session: Session, *, partnership: Partnership, partner_id: int, version: int, answer: str
+) -> PartnershipTerms:
+    """The other side accepts or declines proposed terms; the proposer may withdraw them.
+
+    Accepted terms become the partnership's and apply to handoffs sent from now on.
+    """
+    proposal = _proposal(session, partnership)
+    if proposal is None or proposal.version != version:
+        raise Conflict(f"Terms version {version} are not proposed.")
+    proposer = proposal.proposed_by_id == partner_id
+    if answer == "withdraw" and not proposer:
+        raise NotAllowed("Only the side that proposed these terms can withdraw them.")
+    if answer in ("accept", "decline") and proposer:
+        raise NotAllowed(f"Only the other side can {answer} the terms you proposed.")
+    now = utcnow()
+    proposal.status = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}[answer]
+    proposal.decided_at = now
+    if answer == "accept":
+        for name in TERMS_FIELDS:
+            setattr(partnership, name, getattr(proposal, name))
+        partnership.terms_version = proposal.version
+    session.flush()
+    return proposal
+
+
+# --- the partnership's story ----------------------------------------------------
+
+
+@dataclass
+class MonthNumbers:
+    """One month of a partnership from one side: cohorts sent that month and what became of them."""
+
+    month: str
+    sent: int = 0
+    received: int = 0
+    won_from_yours: int = 0
+    won_from_theirs: int = 0
+    deal_value_from_yours: dict[str, Decimal] = field(default_factory=dict)
+    deal_value_from_theirs: dict[str, Decimal] = field(default_factory=dict)
+    rewards_paid_to_you: dict[str, Decimal] = field(default_factory=dict)
+    rewards_paid_by_you: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The month in words: "Nov 2026"."""
+        return date.fromisoformat(self.month + "-01").strftime("%b %Y")
+
+
+def _months_back(today: date, months: int) -> list[str]:
+    year, month = today.year, today.month
+    out = []
+    for _ in range(months):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def monthly_numbers(
+    session: Session, *, partnership: Partnership, partner_id: int, now: datetime, months: int = 12
+) -> list[MonthNumbers]:
+    """The last `months` calendar months of the partnership from the partner's side, oldest first.
+
+    Read from the rollups, by the month the handoffs were sent (the balance's cohorts).
+    """
+    labels = _months_back(now.date(), months)
+    by_month = {label: MonthNumbers(label) for label in labels}
+    first = date.fromisoformat(labels[0] + "-01")
+    rollups.write_pending(session)
+    r = HandoffRollup
+    rows = session.execute(
+        select(r.day, r.from_partner_id, r.currency, r.sent, r.won, r.deal_value, r.rewards_paid).where(
+            r.partnership_id == partnership.id, r.day >= first
+        )
+    )
+    for day, sender, currency, sent, won, deal_value, rewards_paid in rows:
+        numbers = by_month[f"{day.year:04d}-{day.month:02d}"]
+        mine = sender == partner_id
+        if mine:
+            numbers.sent += sent
+            numbers.won_from_yours += won
+        else:
+            numbers.received += sent
+            numbers.won_from_theirs += won
+        for total, amount in (
+            (numbers.deal_value_from_yours if mine else numbers.deal_value_from_theirs, deal_value),
+            (numbers.rewards_paid_to_you if mine else numbers.rewards_paid_by_you, rewards_paid),
+        ):
+            total[currency] = total.get(currency, Decimal(0)) + amount
+    return list(by_month.values())
+
+
+SEARCH_LIMIT = 50
+
+
+def search_handoffs(
+    session: Session,
+    *,
+    partnership: Partnership,
+    query: str = "",
+    status: str = "",
+    limit: int = SEARCH_LIMIT,
+) -> list[Handoff]:
+    """The partnership's handoffs, newest first, whose buyer, company or e-mail holds `query`, in `status`."""
+    stmt = (
+        select(Handoff)
+        .join(Lead, Lead.id == Handoff.lead_id)
+        .where(Handoff.partnership_id == partnership.id)
+        .order_by(Handoff.sent_at.desc(), Handoff.id.desc())
+        .limit(limit)
+    )
+    text = (query or "").strip().lower()
+    if text:
+        pattern = f"%{text}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Lead.contact_name).like(pattern),
+                func.lower(func.coalesce(Lead.contact_company, "")).like(pattern),
+                func.lower(func.coalesce(Lead.contact_email, "")).like(pattern),
+            )
+        )
+    if status:
+        stmt = stmt.where(Handoff.status == status)
+    return list(session.scalars(stmt))
+
+
+def flags_between(session: Session, *, partnership: Partnership) -> list[Flag]:
+    """Every flag, raised or cleared, in any period, that names both partners, newest first."""
+    a, b = partnership.proposer_id, partnership.responder_id
+    return list(
+        session.scalars(
+            select(Flag)
+            .where(
+                or_(
+                    (Flag.partner_id == a) & (Flag.other_partner_id == b),
+                    (Flag.partner_id == b) & (Flag.other_partner_id == a),
+                )
+            )
+            .order_by(Flag.cleared_at.is_not(None), Flag.raised_at.desc(), Flag.id.desc())
+        )
+    )

@@ -10,6 +10,7 @@ from api.v1 import (
     product_lines,
     reports,
     settings,
+    statements,
     suggestions,
     users,
     webhooks,
@@ -26,6 +27,7 @@ BLUEPRINTS = [
     notices.blp,
     reports.blp,
     settings.blp,
+    statements.blp,
     suggestions.blp,
     users.blp,
 ]

@@ -8,10 +8,11 @@ from api.auth import acting, current_partner, require
 from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, page_schema
+from api.schemas import ListArgs, Money, page_schema
 from api.v1.fields import regions
 from partnerhub import accounts, directory
 from partnerhub.credentials import MAX_PASSWORD_LENGTH
+from partnerhub.flags import DECLARED_CURRENCY
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
 
@@ -27,6 +28,14 @@ class SizeSchema(Schema):
     sales_reps = fields.Integer(validate=_size_bounds("sales_reps"), metadata={"example": 4})
     revenue_band = fields.String(validate=validate.OneOf(REVENUE_BANDS), metadata={"example": "1m_10m"})
     monthly_leads = fields.Integer(validate=_size_bounds("monthly_leads"), metadata={"example": 40})
+    monthly_won_value = fields.Nested(
+        Money,
+        allow_none=True,
+        metadata={
+            "description": "Deal value won a month, all channels, in EUR (optional): the agent_like flag "
+            "divides by it when it is larger than what the partner reports here"
+        },
+    )
 
 
 class ManagerIn(Schema):
@@ -70,6 +79,9 @@ class PartnerOut(Schema):
             "sales_reps": p.sales_reps,
             "revenue_band": p.revenue_band,
             "monthly_leads": p.monthly_leads,
+            "monthly_won_value": None
+            if p.monthly_won_value is None
+            else {"amount": f"{p.monthly_won_value:.2f}", "currency": DECLARED_CURRENCY},
         },
         metadata={"type": "object"},
     )

@@ -113,3 +113,79 @@ def _move_view(move: str):
 
 for _move in partnerships.MOVES:
     blp.route(f"/<int:partnership_id>/{_move}", methods=["POST"])(_move_view(_move))
+
+
+class TermsVersionOut(TermsSchema):
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "proposed, accepted, declined or withdrawn"})
+    note = fields.String()
+    proposed_by_me = fields.Function(lambda t: g.actor.partner_id == t.proposed_by_id)
+    proposed_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class TermsHistoryOut(Schema):
+    terms_version = fields.Integer(metadata={"description": "The version in force"})
+    items = fields.List(fields.Nested(TermsVersionOut))
+
+
+class AmendIn(Schema):
+    terms = fields.Nested(TermsSchema, required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+def _mine(partnership_id: int) -> Partnership:
+    return partnerships.get_partnership(
+        db.session, partner_id=current_partner().id, partnership_id=partnership_id
+    )
+
+
+@blp.route("/<int:partnership_id>/terms")
+class PartnershipTerms(MethodView):
+    @require("directory:read")
+    @blp.response(200, TermsHistoryOut)
+    def get(self, partnership_id):
+        """Every version of the partnership's terms, the first one first."""
+        partnership = _mine(partnership_id)
+        return {
+            "terms_version": partnership.terms_version,
+            "items": partnerships.terms_history(db.session, partnership=partnership),
+        }
+
+    @require("directory:write")
+    @blp.arguments(AmendIn)
+    @blp.response(201, TermsVersionOut)
+    @blp.alt_response(409, description="Not living, or other terms are already proposed")
+    def post(self, args, partnership_id):
+        """Propose new terms; they apply to handoffs sent after the other side accepts them."""
+        return partnerships.propose_terms(
+            db.session,
+            partnership=_mine(partnership_id),
+            partner_id=current_partner().id,
+            terms=args["terms"],
+            note=args["note"],
+        )
+
+
+def _answer_view(answer: str):
+    @require("directory:write")
+    @blp.response(200, TermsVersionOut)
+    @blp.alt_response(409, description="These terms are not proposed")
+    def view(partnership_id, version):
+        return partnerships.answer_terms(
+            db.session,
+            partnership=_mine(partnership_id),
+            partner_id=current_partner().id,
+            version=version,
+            answer=answer,
+        )
+
+    view.__name__ = f"{answer}_terms"
+    view.__doc__ = (
+        f"{answer.capitalize()} proposed terms (accept and decline: the other side; withdraw: the proposer)."
+    )
+    return view
+
+
+for _answer in ("accept", "decline", "withdraw"):
+    blp.route(f"/<int:partnership_id>/terms/<int:version>/{_answer}", methods=["POST"])(_answer_view(_answer))

@@ -1,8 +1,9 @@
 """What partner managers read: the balance with its funnel, the flags, and exports of a period."""
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import Response, g, stream_with_context
 from flask.views import MethodView
@@ -10,12 +11,13 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api.auth import current_partner, require
+from api.csvfile import csv_response
 from api.extensions import db
 from api.parsing import Blueprint
 from api.schemas import PartnerRef
 from partnerhub import balance, exports, flags
 from partnerhub.db import utcnow
-from partnerhub.models import Flag, Partner
+from partnerhub.models import Partner
 from partnerhub.rollups import COUNTERS
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Balance, flags and exports")
@@ -36,8 +38,7 @@ class PeriodArgs(Schema):
 
 def _money(direction: balance.Direction, name: str) -> list[dict]:
     """One Money object per currency, formatted here: a schema built per value costs more than the query."""
-    amounts = direction.rewards_owed if name == "rewards_owed" else direction.money[name]
-    return [{"amount": f"{amount:.2f}", "currency": currency} for currency, amount in sorted(amounts.items())]
+    return _amounts(direction.rewards_owed if name == "rewards_owed" else direction.money[name])
 
 
 FUNNEL_ITEM = {
@@ -80,10 +81,68 @@ def _direction_fields() -> dict:
 DirectionOut = Schema.from_dict(_direction_fields(), name="BalanceDirection")
 
 
+def _amounts(by_currency: dict) -> list[dict]:
+    return [
+        {"amount": f"{amount:.2f}", "currency": currency} for currency, amount in sorted(by_currency.items())
+    ]
+
+
+def _money_list(description: str) -> dict:
+    return {"type": "array", "items": MONEY_ITEM, "description": description}
+
+
+class SizedPartner(PartnerRef):
+    size = fields.Function(
+        lambda p: {
+            "sales_reps": p.sales_reps,
+            "revenue_band": p.revenue_band,
+            "monthly_leads": p.monthly_leads,
+        },
+        metadata={"type": "object", "description": "The size profile the size_mismatch flag compares"},
+    )
+
+
+class UnpaidOut(Schema):
+    count = fields.Integer()
+    amount = fields.Function(lambda u: _amounts(u.amount), metadata=_money_list("One amount per currency"))
+    oldest_invoiced_at = fields.DateTime(allow_none=True)
+    oldest_days = fields.Function(
+        lambda u: u.oldest_days(utcnow()),
+        metadata={"type": "integer", "nullable": True, "description": "Age of the oldest unpaid invoice"},
+    )
+
+
+class NetPositionOut(Schema):
+    sent = fields.Integer(metadata={"description": "Leads the caller sent in the period"})
+    received = fields.Integer(metadata={"description": "Leads the caller received in the period"})
+    won_from_yours = fields.Function(
+        lambda n: _amounts(n.won_from_yours), metadata=_money_list("Deal value others won from your leads")
+    )
+    won_from_theirs = fields.Function(
+        lambda n: _amounts(n.won_from_theirs), metadata=_money_list("Deal value you won from their leads")
+    )
+    won_from_yours_count = fields.Integer()
+    won_from_theirs_count = fields.Integer()
+    rewards_owed_to_you = fields.Function(
+        lambda n: _amounts(n.rewards_owed_to_you), metadata=_money_list("Invoiced to others and not paid yet")
+    )
+    rewards_owed_by_you = fields.Function(
+        lambda n: _amounts(n.rewards_owed_by_you), metadata=_money_list("Invoiced to you and not paid yet")
+    )
+    net_owed = fields.Function(
+        lambda n: _amounts(n.net_owed),
+        metadata=_money_list("Owed to you minus owed by you: positive, the others owe you"),
+    )
+    unpaid_to_you = fields.Nested(UnpaidOut, metadata={"description": "Every unpaid invoice, any period"})
+    unpaid_by_you = fields.Nested(UnpaidOut, metadata={"description": "Every unpaid invoice, any period"})
+    open_received = fields.Integer(metadata={"description": "Handoffs waiting on your reps now"})
+
+
 class BalanceRowOut(Schema):
     partnership_id = fields.Function(lambda r: r.partnership.id, metadata={"type": "integer"})
     status = fields.Function(lambda r: r.partnership.status, metadata={"type": "string"})
-    partner = fields.Nested(PartnerRef, attribute="other", metadata={"description": "The other side"})
+    partner = fields.Nested(SizedPartner, attribute="other", metadata={"description": "The other side"})
+    days_quiet = fields.Integer(metadata={"description": "Whole days without a handoff either way"})
     period_days = fields.Integer()
     sent = fields.Function(lambda r: r.outgoing.sent, metadata={"type": "integer"})
     received = fields.Function(lambda r: r.incoming.sent, metadata={"type": "integer"})
@@ -95,27 +154,81 @@ class BalanceRowOut(Schema):
 
 class BalanceOut(Schema):
     period_days = fields.Integer()
+    as_of = fields.DateTime()
+    partner = fields.Nested(SizedPartner, metadata={"description": "The caller"})
+    net_position = fields.Nested(NetPositionOut)
     items = fields.List(fields.Nested(BalanceRowOut))
 
 
+class AcknowledgementOut(Schema):
+    at = fields.DateTime()
+    note = fields.String()
+    snooze_until = fields.DateTime(allow_none=True)
+    numbers = fields.Dict(metadata={"description": "The numbers it was acknowledged with"})
+
+
 class FlagOut(Schema):
-    id = fields.Integer()
-    kind = fields.String()
+    id = fields.Integer(attribute="flag.id")
+    kind = fields.String(attribute="flag.kind")
     partners = fields.Function(
-        lambda f: [
+        lambda s: [
             {"id": p, "name": g.partner_names[p].name}
-            for p in (f.partner_id, f.other_partner_id)
+            for p in (s.flag.partner_id, s.flag.other_partner_id)
             if p is not None
         ],
         metadata={"type": "array", "items": {"type": "object"}},
     )
-    numbers = fields.Dict()
-    sentence = fields.String()
-    raised_at = fields.DateTime()
+    numbers = fields.Dict(attribute="flag.numbers")
+    sentence = fields.String(attribute="flag.sentence")
+    action = fields.String(metadata={"description": "What to do about it, in one sentence"})
+    period_days = fields.Integer(attribute="flag.period_days")
+    as_of = fields.DateTime(metadata={"description": "When the numbers were computed"})
+    raised_at = fields.DateTime(attribute="flag.raised_at")
+    seen = fields.Boolean(
+        metadata={"description": "Acknowledged by the caller with these numbers, and not past its snooze"}
+    )
+    acknowledgement = fields.Nested(AcknowledgementOut, allow_none=True)
 
 
 class FlagsOut(Schema):
+    period_days = fields.Integer()
+    as_of = fields.DateTime()
     items = fields.List(fields.Nested(FlagOut))
+
+
+class AcknowledgeIn(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=flags.MAX_NOTE))
+    snooze_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Show it as seen for this many days even if its numbers change"},
+    )
+
+
+class FlagEventOut(Schema):
+    at = fields.DateTime()
+    action = fields.String(metadata={"description": "raised, changed, cleared or acknowledged"})
+    note = fields.String()
+    numbers = fields.Dict()
+    sentence = fields.String()
+    snooze_until = fields.DateTime(allow_none=True)
+
+
+class FlagHistoryOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    period_days = fields.Integer()
+    items = fields.List(fields.Nested(FlagEventOut))
+
+
+class FlagPeriodArgs(Schema):
+    period_days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=730),
+        metadata={
+            "description": "The period the flags are computed over; the admins' default (90) if absent"
+        },
+    )
 
 
 def _balance(period_days: int) -> list[balance.PartnershipBalance]:
@@ -124,12 +237,23 @@ def _balance(period_days: int) -> list[balance.PartnershipBalance]:
     )
 
 
-def _flags() -> list[Flag]:
+def _flags(period_days: int | None) -> list[flags.ShownFlag]:
     partner = current_partner()
-    raised = flags.flags_of(db.session, partner_id=partner.id if partner else None)
-    ids = {p for f in raised for p in (f.partner_id, f.other_partner_id) if p}
+    shown = flags.flags_for_period(
+        db.session, partner_id=partner.id if partner else None, now=utcnow(), period_days=period_days
+    )
+    ids = {p for s in shown for p in (s.flag.partner_id, s.flag.other_partner_id) if p}
     g.partner_names = {p.id: p for p in db.session.scalars(select(Partner).where(Partner.id.in_(ids)))}
-    return raised
+    return shown
+
+
+def _flags_body(period_days: int | None) -> dict:
+    shown = _flags(period_days)
+    return {
+        "period_days": period_days or flags.default_period_days(db.session),
+        "as_of": shown[0].as_of if shown else utcnow(),
+        "items": shown,
+    }
 
 
 @blp.route("/balance")
@@ -139,27 +263,61 @@ class BalanceView(MethodView):
     @blp.response(200, BalanceOut)
     def get(self, args):
         """The balance of each of the caller's partnerships, both directions, with the funnel."""
-        return {"period_days": args["period_days"], "items": _balance(args["period_days"])}
+        partner, now = current_partner(), utcnow()
+        rows = _balance(args["period_days"])
+        return {
+            "period_days": args["period_days"],
+            "as_of": now,
+            "partner": partner,
+            "net_position": balance.net_position(
+                db.session, partner_id=partner.id, period_days=args["period_days"], balances=rows
+            ),
+            "items": rows,
+        }
 
 
 @blp.route("/flags")
 class FlagsView(MethodView):
     @require("reports:read", "admin")
+    @blp.arguments(FlagPeriodArgs, location="query")
     @blp.response(200, FlagsOut)
-    def get(self):
-        """The raised flags that name the caller (an operator sees all of them)."""
-        return {"items": _flags()}
+    def get(self, args):
+        """The flags that name the caller over the period, computed now (an operator sees all of them).
+
+        Their numbers are the same as `/balance`'s for the same period.
+        """
+        return _flags_body(args["period_days"])
 
 
-def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
-    """A streamed CSV download, written by the one CSV writer (exports.csv_lines)."""
-    response = Response(stream_with_context(exports.csv_lines(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+@blp.route("/flags/<int:flag_id>/acknowledge")
+class FlagAcknowledge(MethodView):
+    @require("reports:read")
+    @blp.arguments(AcknowledgeIn)
+    @blp.response(200, AcknowledgementOut)
+    def post(self, args, flag_id):
+        """Mark a flag as seen by the caller's side until raised with other numbers or the snooze ends."""
+        return flags.acknowledge_flag(
+            db.session,
+            partner_id=current_partner().id,
+            flag_id=flag_id,
+            note=args["note"],
+            snooze_days=args["snooze_days"],
+            user_id=None,
+            now=utcnow(),
+        )
 
 
-def _money_cell(direction: balance.Direction, name: str) -> str:
-    return "; ".join(f"{m['amount']} {m['currency']}" for m in _money(direction, name))
+@blp.route("/flags/<int:flag_id>/history")
+class FlagHistory(MethodView):
+    @require("reports:read", "admin")
+    @blp.response(200, FlagHistoryOut)
+    def get(self, flag_id):
+        """Everything that happened to the flag: raised, numbers changed, acknowledged, cleared."""
+        partner = current_partner()
+        flag, events = flags.flag_history(
+            db.session, partner_id=partner.id if partner else None, flag_id=flag_id
+        )
+        return {"id": flag.id, "kind": flag.kind, "period_days": flag.period_days, "items": events}
 
 
 BALANCE_COLUMNS = [
@@ -167,23 +325,39 @@ BALANCE_COLUMNS = [
     "partner_id",
     "partner",
     "direction",
+    "period_days",
     *COUNTERS,
+    "currency",
     *MONEY_FIELDS,
     *RATE_FIELDS,
 ]
 
 
+def _amount_of(direction: balance.Direction, name: str, currency: str) -> Decimal:
+    amounts = direction.rewards_owed if name == "rewards_owed" else direction.money[name]
+    return amounts.get(currency, Decimal(0))
+
+
 def balance_csv(balances: list[balance.PartnershipBalance]) -> Response:
-    """The balance as a CSV download, one line per partnership and direction (the pages export it too)."""
+    """The balance as a CSV download, one line per partnership and direction (the pages export it too).
+
+    Amounts are plain decimals in the line's `currency`; a direction with amounts
+    in a second currency has a further line for them, its counters left empty.
+    """
     rows = []
     for row in balances:
         for name, d in (("outgoing", row.outgoing), ("incoming", row.incoming)):
-            rows.append(
-                [row.partnership.id, row.other.id, row.other.name, name]
-                + [d.counts[c] for c in COUNTERS]
-                + [_money_cell(d, m) for m in MONEY_FIELDS]
-                + ["" if getattr(d, r) is None else getattr(d, r) for r in RATE_FIELDS]
-            )
+            currencies = sorted(set().union(*d.money.values())) or [row.partnership.currency]
+            for i, currency in enumerate(currencies):
+                counters = [d.counts[c] for c in COUNTERS] if i == 0 else [None] * len(COUNTERS)
+                rates = [getattr(d, r) for r in RATE_FIELDS] if i == 0 else [None] * len(RATE_FIELDS)
+                rows.append(
+                    [row.partnership.id, row.other.id, row.other.name, name, row.period_days]
+                    + counters
+                    + [currency]
+                    + [_amount_of(d, m, currency) for m in MONEY_FIELDS]
+                    + rates
+                )
     return csv_response(BALANCE_COLUMNS, rows, "balance.csv")
 
 
@@ -197,19 +371,46 @@ class BalanceCsv(MethodView):
         return balance_csv(_balance(args["period_days"]))
 
 
+FLAG_COLUMNS = [
+    "id",
+    "kind",
+    "partners",
+    "sentence",
+    "action",
+    "numbers",
+    "period_days",
+    "as_of",
+    "raised_at",
+    "seen",
+]
+
+
 @blp.route("/flags.csv")
 class FlagsCsv(MethodView):
     @require("reports:read", "admin")
+    @blp.arguments(FlagPeriodArgs, location="query")
     @blp.response(200, content_type="text/csv")
-    def get(self):
-        """The flags as CSV."""
+    def get(self, args):
+        """The flags of the period as CSV."""
         rows = []
-        for f in _flags():
+        for s in _flags(args["period_days"]):
+            f = s.flag
             names = [g.partner_names[p].name for p in (f.partner_id, f.other_partner_id) if p]
             rows.append(
-                [f.id, f.kind, " / ".join(names), f.sentence, json.dumps(f.numbers), f.raised_at.isoformat()]
+                [
+                    f.id,
+                    f.kind,
+                    " / ".join(names),
+                    f.sentence,
+                    s.action,
+                    json.dumps(f.numbers),
+                    f.period_days,
+                    s.as_of,
+                    f.raised_at,
+                    "yes" if s.seen else "no",
+                ]
             )
-        return csv_response(["id", "kind", "partners", "sentence", "numbers", "raised_at"], rows, "flags.csv")
+        return csv_response(FLAG_COLUMNS, rows, "flags.csv")
 
 
 HANDOFF_COLUMNS = [
@@ -229,15 +430,8 @@ HANDOFF_COLUMNS = [
 
 
 def _handoff_values(handoff) -> list:
-    values = []
-    for column in HANDOFF_COLUMNS:
-        value = getattr(handoff, column)
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        elif value is not None and column in ("deal_value", "reward_amount", "rep_share_amount"):
-            value = f"{value:.2f}"
-        values.append(value)
-    return values
+    # None stays null in JSON; the CSV writer turns it into an empty cell.
+    return [getattr(handoff, column) for column in HANDOFF_COLUMNS]
 
 
 def _export(args) -> Iterator:

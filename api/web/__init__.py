@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         passwords,
         profile,
         signup,
+        statements,
         team,
     )
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
         integrations.bp,
         lines.bp,
         partnerships.bp,
+        statements.bp,
         admin.bp,
         audit.bp,
         signup.bp,

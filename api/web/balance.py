@@ -6,7 +6,8 @@ from sqlalchemy import select
 from api.extensions import db
 from api.v1.reports import balance_csv
 from api.web import charts
-from api.web.session import current_partner, role_required
+from api.web.forms import AcknowledgeFlagForm
+from api.web.session import current_partner, current_user, role_required
 from partnerhub import balance, flags, suggestions, webhooks
 from partnerhub.db import utcnow
 from partnerhub.models import Delivery, Notice, Partner
@@ -24,16 +25,21 @@ FLAG_TITLES = {
     "agent_like": "Agent-like",
     "leaky": "Leaky",
 }
-STAGE_LABELS = {
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "accepted": "Accepted",
-    "contacted": "Contacted",
-    "won": "Won",
-    "reward_invoiced": "Reward invoiced",
-    "reward_paid": "Reward paid",
-    "rep_paid": "Rep paid",
+# Each step named for what it measures, with what it means, for a newcomer to the chain of doubt.
+STAGES = {
+    "sent": ("Sent", "You handed the lead to the partner."),
+    "delivered": (
+        "Confirmed received",
+        "Their system confirmed it got the lead, or one of their reps opened it.",
+    ),
+    "accepted": ("Accepted", "One of their reps took it on."),
+    "contacted": ("Buyer contacted", "Their rep reached the buyer."),
+    "won": ("Deal won", "The buyer bought; the deal value is known."),
+    "reward_invoiced": ("Reward invoiced", "The agreed reward for the won deal was invoiced."),
+    "reward_paid": ("Reward paid", "They paid the reward."),
+    "rep_paid": ("Rep's share paid", "The rep who passed the lead got their share of the reward."),
 }
+STAGE_LABELS = {stage: label for stage, (label, _meaning) in STAGES.items()}
 RECENT = 10
 
 
@@ -54,8 +60,9 @@ def index():
     period = _period()
     rows = _balances(period)
     funnel = balance.combined([r.outgoing for r in rows], from_partner_id=partner.id).funnel
-    raised = flags.flags_of(db.session, partner_id=partner.id)
-    named = {f.other_partner_id for f in raised} | {f.partner_id for f in raised}
+    net = balance.net_position(db.session, partner_id=partner.id, period_days=period, balances=rows)
+    shown = flags.flags_for_period(db.session, partner_id=partner.id, now=utcnow(), period_days=period)
+    named = {s.flag.other_partner_id for s in shown} | {s.flag.partner_id for s in shown}
     endpoints = db.session.scalars(webhooks.endpoints_of(partner.id)).all()
     deliveries = db.session.scalars(
         webhooks.deliveries_of(partner.id).order_by(Delivery.id.desc()).limit(RECENT)
@@ -71,10 +78,14 @@ def index():
         periods=PERIODS,
         rows=rows,
         funnel=funnel,
-        flags=raised,
+        flags=shown,
+        acknowledge_form=AcknowledgeFlagForm(),
         names={p.id: p.name for p in db.session.scalars(select(Partner).where(Partner.id.in_(named)))},
         flag_titles=FLAG_TITLES,
         stage_labels=STAGE_LABELS,
+        stage_meanings={stage: meaning for stage, (_label, meaning) in STAGES.items()},
+        net=net,
+        now=utcnow(),
         suggestions=suggestions.suggest_partners(db.session, partner=partner, limit=5),
         endpoints=endpoints,
         deliveries=deliveries,
@@ -97,6 +108,50 @@ def index():
 def export():
     """The balance of the period as CSV, the same file GET /api/v1/balance.csv gives."""
     return balance_csv(_balances(_period()))
+
+
+@bp.get("/flags/<int:flag_id>")
+@role_required("manager")
+def flag(flag_id: int):
+    """One flag: what it says, what to do, and everything that happened to it."""
+    return _flag_page(flag_id, AcknowledgeFlagForm())
+
+
+def _flag_page(flag_id: int, form: AcknowledgeFlagForm, status: int = 200):
+    partner = current_partner()
+    found, history = flags.flag_history(db.session, partner_id=partner.id, flag_id=flag_id)
+    ids = [p for p in (found.partner_id, found.other_partner_id) if p]
+    names = {p.id: p.name for p in db.session.scalars(select(Partner).where(Partner.id.in_(ids)))}
+    return render_template(
+        "balance/flag.html",
+        flag=found,
+        history=history,
+        names=names,
+        flag_titles=FLAG_TITLES,
+        form=form,
+        period=found.period_days,
+    ), status
+
+
+@bp.post("/flags/<int:flag_id>/acknowledge")
+@role_required("manager")
+def acknowledge(flag_id: int):
+    """Acknowledge a flag for this partner's side, with a note and an optional snooze."""
+    form = AcknowledgeFlagForm()
+    if not form.validate_on_submit():
+        return _flag_page(flag_id, form, 422)
+    flags.acknowledge_flag(
+        db.session,
+        partner_id=current_partner().id,
+        flag_id=flag_id,
+        note=form.note.data or "",
+        snooze_days=form.snooze(),
+        user_id=current_user().id,
+        now=utcnow(),
+    )
+    flash("Flag acknowledged: it shows as seen until its numbers change.", "success")
+    period = request.args.get("period", type=int)
+    return redirect(url_for("web.balance.index", period=period, _anchor="flags-heading"), 303)
 
 
 @bp.post("/deliveries/<int:delivery_id>/redeliver")

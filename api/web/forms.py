@@ -157,6 +157,12 @@ class ProfileForm(DomainForm):
         "Annual revenue", choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
     )
     monthly_leads = IntegerField("Expected leads per month", validators=[InputRequired()])
+    monthly_won_value = DecimalField(
+        "Deal value won per month, EUR",
+        places=2,
+        validators=[Optional()],
+        description="All your sales, not only through PartnerHub. Leave empty to go by the revenue band.",
+    )
 
     def profile(self) -> dict:
         return {
@@ -172,6 +178,9 @@ class ProfileForm(DomainForm):
             "sales_reps": self.sales_reps.data,
             "revenue_band": self.revenue_band.data,
             "monthly_leads": self.monthly_leads.data,
+            "monthly_won_value": None
+            if self.monthly_won_value.data is None
+            else {"amount": self.monthly_won_value.data, "currency": "EUR"},
         }
 
 
@@ -243,8 +252,7 @@ class ProductLineForm(PageForm):
         }
 
 
-class PartnershipForm(DomainForm):
-    partner_id = SelectField("Partner", coerce=int)
+class TermsForm(DomainForm):
     reward_type = SelectField(
         "Reward",
         choices=[
@@ -266,10 +274,6 @@ class PartnershipForm(DomainForm):
         "Monthly cap of leads", validators=[Optional()], description="Leave empty for no cap."
     )
 
-    def with_partners(self, partners) -> "PartnershipForm":
-        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
-        return self
-
     def terms(self) -> dict:
         return {
             "reward_type": self.reward_type.data,
@@ -279,6 +283,28 @@ class PartnershipForm(DomainForm):
             "accept_sla_hours": self.accept_sla_hours.data,
             "monthly_cap": self.monthly_cap.data,
         }
+
+
+class PartnershipForm(TermsForm):
+    partner_id = SelectField("Partner", coerce=int)
+
+    def with_partners(self, partners) -> "PartnershipForm":
+        self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
+        return self
+
+
+class AmendTermsForm(TermsForm):
+    note = TextAreaField(
+        "Why", validators=[Length(max=2000)], description="A line for the other side, such as what changed."
+    )
+
+
+class HandoffSearchForm(PageForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Buyer, company or e-mail", validators=[Length(max=200)])
+    status = SelectField("Status", default="")
 
 
 class CategoryForm(DomainForm):
@@ -481,3 +507,23 @@ class ListFilterForm(PageForm):
             "until": datetime.combine(self.until.data, time(), UTC) + day if self.until.data else None,
         }
         return {name: value for name, value in filters.items() if value}
+
+
+SNOOZE_CHOICES = [
+    SelectChoice("", "until its numbers change"),
+    SelectChoice("7", "for 7 days"),
+    SelectChoice("30", "for 30 days"),
+    SelectChoice("90", "for 90 days"),
+]
+
+
+class AcknowledgeFlagForm(FlaskForm):
+    note = TextAreaField(
+        "Note for your team",
+        validators=[Length(max=2000)],
+        description="What you did or decided, for whoever looks at this flag next.",
+    )
+    snooze_days = SelectField("Show it as seen", choices=SNOOZE_CHOICES, default="")
+
+    def snooze(self) -> int | None:
+        return int(self.snooze_days.data) if self.snooze_days.data else None

@@ -1,18 +1,45 @@
 """The partner's partnerships: proposing one with terms, and answering or changing it."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from api.extensions import db
+from api.web import charts
 from api.web.audit import acting
-from api.web.forms import PartnershipForm
+from api.web.balance import FLAG_TITLES
+from api.web.forms import AmendTermsForm, HandoffSearchForm, PartnershipForm
 from api.web.session import PARTNER_ROLES, current_partner, role_required
 from partnerhub import directory, partnerships
+from partnerhub.db import utcnow
 from partnerhub.models import Partnership
+from partnerhub.models.handoff import HANDOFF_STATUSES
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
 
 
 # Past tense for the message after each move.
+DONE = {"accept": "accepted", "decline": "declined", "pause": "paused", "resume": "resumed", "end": "ended"}
+TERMS_DONE = {
+    "accept": "accepted: they apply to handoffs sent from now on",
+    "decline": "declined",
+    "withdraw": "withdrawn",
+}
+STATUS_WORDS = {
+    "sent": "sent",
+    "delivered": "received",
+    "accepted": "accepted",
+    "contacted": "buyer contacted",
+    "won": "won",
+    "lost": "lost",
+    "declined": "declined",
+    "expired": "expired",
+    "recalled": "recalled",
+    "reward_invoiced": "reward invoiced",
+    "reward_paid": "reward paid",
+    "rep_paid": "rep's share paid",
+}
+
+
 @bp.get("")
 @role_required(*PARTNER_ROLES)
 def index():
@@ -25,17 +52,93 @@ def index():
 @bp.get("/<int:partnership_id>")
 @role_required(*PARTNER_ROLES)
 def show(partnership_id: int):
-    """Show one partnership, its terms and the moves open to this side."""
-    partner = current_partner()
-    partnership = partnerships.get_partnership(
-        db.session, partner_id=partner.id, partnership_id=partnership_id
+    """One partnership's story: terms and their history, its months, its handoffs, its flags."""
+    return _show(partnership_id, AmendTermsForm(obj=_partnership(partnership_id)))
+
+
+def _partnership(partnership_id: int) -> Partnership:
+    return partnerships.get_partnership(
+        db.session, partner_id=current_partner().id, partnership_id=partnership_id
     )
+
+
+def _show(partnership_id: int, amend_form: AmendTermsForm, status: int = 200):
+    partner = current_partner()
+    partnership = _partnership(partnership_id)
+    search = HandoffSearchForm(request.args)
+    search.status.choices = [SelectChoice("", "any status")] + [
+        SelectChoice(s, STATUS_WORDS.get(s, s)) for s in HANDOFF_STATUSES
+    ]
+    search.validate()
+    months = partnerships.monthly_numbers(
+        db.session, partnership=partnership, partner_id=partner.id, now=utcnow()
+    )
+    chart_rows, chart_height = charts.paired_bars(
+        [(m.title, m.sent, m.received) for m in months], row_height=40
+    )
+    history = partnerships.terms_history(db.session, partnership=partnership)
     return render_template(
         "partnerships/show.html",
         partnership=partnership,
         me=partner,
         other=partnership.responder if partnership.proposer_id == partner.id else partnership.proposer,
         moves=partnerships.moves_open_to(partnership, partner_id=partner.id),
+        months=months,
+        chart={"width": charts.WIDTH, "rows": chart_rows, "height": chart_height},
+        handoffs=partnerships.search_handoffs(
+            db.session,
+            partnership=partnership,
+            query=search.q.data or "",
+            status=search.status.data if not search.status.errors else "",
+        ),
+        search=search,
+        flags=partnerships.flags_between(db.session, partnership=partnership),
+        flag_titles=FLAG_TITLES,
+        terms_history=history,
+        proposal=next((t for t in history if t.status == "proposed" and t.version > 1), None),
+        amend_form=amend_form,
+        status_words=STATUS_WORDS,
+    ), status
+
+
+@bp.post("/<int:partnership_id>/terms")
+@role_required("manager")
+def amend(partnership_id: int):
+    """Propose new terms; they apply to handoffs sent after the other side accepts them."""
+    form = AmendTermsForm()
+    proposed = form.submitted(
+        lambda: partnerships.propose_terms(
+            db.session,
+            partnership=_partnership(partnership_id),
+            partner_id=current_partner().id,
+            terms=form.terms(),
+            note=form.note.data or "",
+        )
+    )
+    if proposed is None:
+        return _show(partnership_id, form, 422)
+    flash("New terms proposed; they apply once the other side accepts them.", "success")
+    return redirect(
+        url_for("web.partnerships.show", partnership_id=partnership_id, _anchor="terms-heading"), 303
+    )
+
+
+@bp.post("/<int:partnership_id>/terms/<int:version>/<answer>")
+@role_required("manager")
+def answer(partnership_id: int, version: int, answer: str):
+    """Accept, decline or withdraw proposed terms."""
+    if answer not in TERMS_DONE:
+        abort(404)
+    partnerships.answer_terms(
+        db.session,
+        partnership=_partnership(partnership_id),
+        partner_id=current_partner().id,
+        version=version,
+        answer=answer,
+    )
+    flash(f"Terms {TERMS_DONE[answer]}.", "success")
+    return redirect(
+        url_for("web.partnerships.show", partnership_id=partnership_id, _anchor="terms-heading"), 303
     )
 
 

@@ -4,13 +4,13 @@ from partnerhub.models.audit import AuditEntry
 from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.email import Email
-from partnerhub.models.flag import Flag, Setting
+from partnerhub.models.flag import Flag, FlagEvent, Setting
 from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
 from partnerhub.models.partner import ApiClient, Partner, PasswordReset, UnknownSignIn, User
-from partnerhub.models.partnership import Partnership
+from partnerhub.models.partnership import Partnership, PartnershipTerms
 from partnerhub.models.rollup import HandoffRollup
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "DeliveryAttempt",
     "Email",
     "Flag",
+    "FlagEvent",
     "Handoff",
     "HandoffComment",
     "HandoffEvent",
@@ -32,6 +33,7 @@ __all__ = [
     "Notice",
     "Partner",
     "Partnership",
+    "PartnershipTerms",
     "PasswordReset",
     "ProductLine",
     "Setting",

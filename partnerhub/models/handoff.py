@@ -50,6 +50,8 @@ class Handoff(Base):
         Index("ix_handoffs_to_status", "to_partner_id", "status"),
         Index("ix_handoffs_from_status", "from_partner_id", "status"),
         Index("ix_handoffs_partnership_sent", "partnership_id", "sent_at"),
+        # A month's payout statement reads one partnership's handoffs won in the month.
+        Index("ix_handoffs_partnership_won", "partnership_id", "won_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
         # Each side's list, newest first.
         Index("ix_handoffs_to_id", "to_partner_id", "id"),
@@ -63,6 +65,9 @@ class Handoff(Base):
     from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    # The version of the partnership's terms in force when it was sent (None: the first): its reward
+    # follows them, not later amendments.
+    terms_version: Mapped[int | None]
     product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
     passed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The receiver's rep who owns it; null while the receiver has no rep to give it to.

@@ -1,8 +1,9 @@
 """Partners, the people who work for them and their machine credentials."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
@@ -21,6 +22,7 @@ class Partner(Base):
     __table_args__ = (
         one_of("status", PARTNER_STATUSES, "status"),
         one_of("revenue_band", REVENUE_BANDS, "revenue_band"),
+        CheckConstraint("monthly_won_value IS NULL OR monthly_won_value >= 0", name="won_value_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +34,8 @@ class Partner(Base):
     sales_reps: Mapped[int] = mapped_column(default=1)
     revenue_band: Mapped[str] = mapped_column(String(20), default="under_1m")
     monthly_leads: Mapped[int] = mapped_column(default=0)
+    # Won business a month, declared by the partner: agent_like's total when larger than the reported one.
+    monthly_won_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, utcnow
@@ -12,6 +12,16 @@ from partnerhub.models._columns import one_of
 PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
 CLOSED_PARTNERSHIP_STATUSES = ("ended", "declined")
 REWARD_TYPES = ("percent", "fixed")
+# A proposed amendment of the terms: the other side accepts or declines it, or its proposer withdraws it.
+TERMS_STATUSES = ("proposed", "accepted", "declined", "withdrawn")
+TERMS_FIELDS = (
+    "reward_type",
+    "reward_value",
+    "currency",
+    "rep_share_percent",
+    "accept_sla_hours",
+    "monthly_cap",
+)
 
 _OPEN = "status NOT IN ('ended', 'declined')"
 
@@ -51,6 +61,8 @@ class Partnership(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # The version of the terms in force (PartnershipTerms.version); amendments raise it.
+    terms_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
 
@@ -66,3 +78,35 @@ class Partnership(Base):
 
     def involves(self, partner_id: int) -> bool:
         return partner_id in (self.proposer_id, self.responder_id)
+
+
+class PartnershipTerms(Base):
+    """One version of a partnership's terms: the first ones, and every amendment proposed since.
+
+    The partnership row holds the terms in force; this keeps how they came to be,
+    and each handoff points at the version it was made under.
+    """
+
+    __tablename__ = "partnership_terms"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "version"),
+        one_of("status", TERMS_STATUSES, "status"),
+        one_of("reward_type", REWARD_TYPES, "reward_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    reward_type: Mapped[str] = mapped_column(String(10))
+    reward_value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    accept_sla_hours: Mapped[int]
+    monthly_cap: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    proposed_by: Mapped["Partner"] = relationship()  # noqa: F821

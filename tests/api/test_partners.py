@@ -18,7 +18,12 @@ def test_a_company_registers_and_waits_for_approval(client):
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "pending"
-    assert body["size"] == {"sales_reps": 3, "revenue_band": "1m_10m", "monthly_leads": 20}
+    assert body["size"] == {
+        "sales_reps": 3,
+        "revenue_band": "1m_10m",
+        "monthly_leads": 20,
+        "monthly_won_value": None,
+    }
 
 
 def test_registration_with_a_manager_creates_the_first_web_login(client, session):
@@ -87,6 +92,25 @@ def test_a_partner_updates_its_own_size(client, build):
 
     assert response.status_code == 200
     assert response.get_json()["size"]["sales_reps"] == 12
+
+
+def test_a_partner_declares_the_deal_value_it_wins_a_month_in_euros(client, build):
+    partner = build.partner()
+    headers = build.headers(partner)
+    declared = {"amount": "20000.00", "currency": "EUR"}
+
+    saved = client.patch(
+        "/api/v1/partners/me", json={"size": {"monthly_won_value": declared}}, headers=headers
+    )
+    refused = client.patch(
+        "/api/v1/partners/me",
+        json={"size": {"monthly_won_value": {"amount": "5.00", "currency": "USD"}}},
+        headers=headers,
+    )
+
+    assert saved.get_json()["size"]["monthly_won_value"] == declared
+    assert refused.status_code == 422
+    assert "size.monthly_won_value.currency" in refused.get_json()["errors"]
 
 
 def test_unknown_routes_and_methods_answer_problem_json(client):

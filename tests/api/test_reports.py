@@ -38,9 +38,16 @@ def test_the_balance_has_one_row_per_partnership_with_both_directions(client, bu
     body = response.get_json()
     assert body["period_days"] == 90
     [row] = body["items"]
-    assert (row["partnership_id"], row["partner"], row["sent"], row["received"]) == (
+    assert (
+        row["partnership_id"],
+        row["partner"]["id"],
+        row["partner"]["name"],
+        row["sent"],
+        row["received"],
+    ) == (
         partnership.id,
-        {"id": acme.id, "name": "Acme"},
+        acme.id,
+        "Acme",
         2,
         1,
     )
@@ -78,10 +85,11 @@ def test_the_balance_as_csv_has_a_line_per_partnership_and_direction(client, bui
 
     assert response.mimetype == "text/csv"
     lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(line["direction"], line["sent"], line["deal_value"]) for line in lines] == [
-        ("outgoing", "2", "1250.00 EUR"),
-        ("incoming", "1", "0.00 EUR"),
+    assert [(line["direction"], line["sent"], line["currency"], line["deal_value"]) for line in lines] == [
+        ("outgoing", "2", "EUR", "1250.00"),
+        ("incoming", "1", "EUR", "0.00"),
     ]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def test_flags_touching_the_caller_are_listed_with_partners_numbers_and_sentence(client, build, session):

@@ -17,10 +17,18 @@ OBJECT_FACTORIES = {
     "lead_id": lambda build, owner, stranger: build.lead(owner).id,
     "handoff_id": lambda build, owner, stranger: build.handoff(owner, build.partner()).id,
     "user_id": lambda build, owner, stranger: build.user(owner, "rep").id,
+    "flag_id": lambda build, owner, stranger: _flag(build, owner),
+    # A version of the terms of the owner's partnership (partnership_id's): the first one.
+    "version": lambda build, owner, stranger: 1,
 }
+# Values for the other (not integer id) arguments of those paths.
+PATH_VALUES = {"month": "2026-11"}
 # A body for a (method, rule) whose schema refuses {} before it looks the object up.
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/handoffs/<int:handoff_id>/transitions"): {"to": "accepted"},
+    ("POST", "/api/v1/partnerships/<int:partnership_id>/terms"): {
+        "terms": {"reward_type": "percent", "reward_value": "15"}
+    },
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
@@ -33,6 +41,15 @@ def _delivery(build, owner) -> int:
     delivery = queued[0]
     build.session.commit()
     return delivery.id
+
+
+def _flag(build, owner) -> int:
+    from partnerhub.models import Flag
+
+    flag = Flag(kind="overloaded", subject_key=str(owner.id), partner_id=owner.id, sentence="Owner is busy.")
+    build.session.add(flag)
+    build.session.commit()
+    return flag.id
 
 
 def object_routes(app):
@@ -95,7 +112,8 @@ def test_another_partners_objects_are_404_on_every_route_and_method(app, client,
 
 
 def _url(rule, ids) -> str:
-    return rule.build({name: ids[name] for name in rule.arguments if name in ids})[1]
+    values = {**PATH_VALUES, **ids}
+    return rule.build({name: values[name] for name in rule.arguments if name in values})[1]
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_FACTORIES))

@@ -160,35 +160,131 @@ def test_a_paused_partnership_is_never_dormant(build, session):
     assert _raised(session, "dormant") == []
 
 
-@pytest.mark.parametrize(
-    ("from_northwind", "from_globex", "fires"), [("171", "500", True), ("166", "498", False)]
-)
-def test_a_partner_is_agent_like_when_over_half_its_won_value_comes_from_one_partner(
-    build, session, from_northwind, from_globex, fires
-):
-    northwind, acme, globex = build.partner("Northwind"), build.partner("Acme"), build.partner("Globex")
-    with_northwind = build.partnership(northwind, acme)
-    with_globex = build.partnership(globex, acme)
-    won = ["delivered", "accepted", "contacted", "won"]
-    for _ in range(3):
+WON = ["delivered", "accepted", "contacted", "won"]
+
+
+def _won_deals(build, partnership, sender, values):
+    for value in values:
         build.handoff_through(
-            with_northwind,
-            northwind,
-            [("sent", NOW - DAY), *[(s, NOW) for s in won]],
-            deal_value=from_northwind,
+            partnership,
+            sender,
+            [("sent", NOW - DAY), *[(s, NOW) for s in WON]],
+            deal_value=value,
+            commit=False,
         )
-    build.handoff_through(
-        with_globex, globex, [("sent", NOW - DAY), *[(s, NOW) for s in won]], deal_value=from_globex
-    )
+    build.session.commit()
+
+
+# The rule's table: whose total, how big, and whether living off one partner makes an agent.
+# (revenue band, declared monthly won value, won from Northwind, won from Globex, fires, basis)
+AGENT_LIKE_CASES = {
+    "a big maker with one main partner is no agent": (
+        "50m_250m",
+        None,
+        ["40000", "40000", "40000"],
+        [],
+        False,
+        None,
+    ),
+    "a one-fitter business living off one maker is": (
+        "under_1m",
+        None,
+        ["800", "900", "700"],
+        [],
+        True,
+        "reported",
+    ),
+    "just over half of what it reported": (
+        "under_1m",
+        None,
+        ["171", "171", "171"],
+        ["500"],
+        True,
+        "reported",
+    ),
+    "exactly half of what it reported": ("under_1m", None, ["166", "166", "166"], ["498"], False, None),
+    "over half of the least its revenue band gives": (
+        "1m_10m",
+        None,
+        ["50000", "40000", "40000"],
+        [],
+        True,
+        "revenue_band",
+    ),
+    "under half of the least its revenue band gives": (
+        "1m_10m",
+        None,
+        ["40000", "40000", "40000"],
+        [],
+        False,
+        None,
+    ),
+    "over half of its declared monthly won value": (
+        "under_1m",
+        "20000",
+        ["10000", "10000", "10000"],
+        [],
+        True,
+        "monthly_won_value",
+    ),
+    "under half of its declared monthly won value": (
+        "under_1m",
+        "20000",
+        ["10000", "10000", "9000"],
+        [],
+        False,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AGENT_LIKE_CASES.values()), ids=list(AGENT_LIKE_CASES))
+def test_a_partner_is_agent_like_when_over_half_its_total_won_business_comes_from_one_partner(
+    build, session, case
+):
+    band, monthly_won, from_northwind, from_globex, fires, basis = case
+    northwind, globex = build.partner("Northwind"), build.partner("Globex")
+    acme = build.partner("Acme", revenue_band=band)
+    acme.monthly_won_value = monthly_won
+    session.commit()
+    _won_deals(build, build.partnership(northwind, acme), northwind, from_northwind)
+    _won_deals(build, build.partnership(globex, acme), globex, from_globex)
 
     found = _raised(session, "agent_like")
 
     assert bool(found) is fires
     if fires:
-        assert found[0].sentence == (
-            "51% of Acme's won deal value in 90 days (513.00 of 1013.00 EUR) came from leads of Northwind."
-        )
         assert (found[0].partner_id, found[0].other_partner_id) == (acme.id, northwind.id)
+        assert found[0].numbers["total_basis"] == basis
+
+
+def test_agent_like_says_which_total_it_divided_by_and_what_to_do(build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme", revenue_band="under_1m")
+    _won_deals(build, build.partnership(northwind, acme), northwind, ["171", "171", "171"])
+    globex = build.partner("Globex")
+    _won_deals(build, build.partnership(globex, acme), globex, ["500"])
+
+    [found] = _raised(session, "agent_like")
+
+    assert found.sentence == (
+        "51% of Acme's won business in 90 days (513.00 of 1,013.00 EUR) came from leads of Northwind; "
+        "the total is the won deals Acme reported here, more than its declared revenue "
+        "(under 1 million a year) accounts for."
+    )
+    assert found.action.startswith("Ask Acme whether it sells on its own account")
+
+
+def test_a_declared_revenue_band_is_the_total_when_it_is_larger_than_what_was_reported(build, session):
+    northwind, acme = build.partner("Northwind"), build.partner("Acme", revenue_band="1m_10m")
+    _won_deals(build, build.partnership(northwind, acme), northwind, ["50000", "40000", "40000"])
+
+    [found] = _raised(session, "agent_like")
+
+    assert found.numbers["won_value_total"] == "246575.34"
+    assert found.sentence == (
+        "53% of Acme's won business in 90 days (130,000.00 of 246,575.34 EUR) came from leads of Northwind; "
+        "the total is the least a declared revenue of 1 to 10 million a year gives."
+    )
 
 
 def test_agent_like_waits_for_three_won_deals(build, session, pair):

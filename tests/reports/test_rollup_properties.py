@@ -123,15 +123,27 @@ def _brute_facts(session, period_days) -> flags.Facts:
     start = balance.period_start(NOW, period_days)
     handoffs = session.scalars(select(Handoff)).all()
     living = [p for p in session.scalars(select(Partnership)) if p.status not in CLOSED_PARTNERSHIP_STATUSES]
-    ids = {p.proposer_id for p in living} | {p.responder_id for p in living}
+    of_period = [h for h in handoffs if h.sent_at.date() >= start]
+    candidates = {p.proposer_id for p in living} | {p.responder_id for p in living}
+    candidates |= {h.to_partner_id for h in of_period}
     partners = {
-        p.id: flags.PartnerFacts(p.id, p.name, p.sales_reps, p.monthly_leads)
+        p.id: flags.PartnerFacts(
+            p.id, p.name, p.sales_reps, p.monthly_leads, p.revenue_band, p.monthly_won_value
+        )
         for p in session.scalars(select(Partner))
-        if p.id in ids
     }
     for h in handoffs:
-        if h.to_partner_id in partners and h.status in flags.OPEN_STATUSES:
+        if h.to_partner_id in candidates and h.status in balance.OPEN_STATUSES:
             partners[h.to_partner_id].open_handoffs += 1
+    # What each partner received over the period, through any partnership, living or not.
+    for h in of_period:
+        facts = partners[h.to_partner_id]
+        facts.received += 1
+        facts.expired += _reached_at(h, "expired") is not None
+        if _reached_at(h, "won") is not None:
+            facts.won += 1
+            by_sender = facts.won_value.setdefault(h.currency, {})
+            by_sender[h.from_partner_id] = by_sender.get(h.from_partner_id, Decimal(0)) + h.deal_value
     pairs = []
     for p in living:
         directions = {}
@@ -140,31 +152,20 @@ def _brute_facts(session, period_days) -> flags.Facts:
             in_period = [h for h in mine if h.sent_at.date() >= start]
             if not in_period:
                 continue
-            counts, money, _seconds, _histogram = _brute_direction(in_period, start)
+            counts, _money, _seconds, _histogram = _brute_direction(in_period, start)
             directions[(sender, receiver)] = flags.DirectionFacts(
                 counts["sent"], counts["accepted"], counts["won"], counts["reward_paid"]
             )
-            facts = partners[receiver]
-            facts.received += counts["sent"]
-            facts.expired += counts["expired"]
-            facts.won += counts["won"]
-            for currency, amount in money["deal_value"].items():
-                by_sender = facts.won_value.setdefault(currency, {})
-                by_sender[sender] = by_sender.get(sender, Decimal(0)) + amount
         sent_days = [h.sent_at.date() for h in handoffs if h.partnership_id == p.id]
         last = max(sent_days) if sent_days and p.status == "active" else None
+        began = p.activated_at.date()
+        quiet = (today - began).days if last is None else min((today - began).days, (today - last).days)
         pairs.append(
             flags.PairFacts(
-                p.id,
-                p.status,
-                p.proposer_id,
-                p.responder_id,
-                directions,
-                (today - last).days if last else None,
-                (today - p.activated_at.date()).days,
+                p.id, p.status, p.proposer_id, p.responder_id, directions, quiet, last is None or last < began
             )
         )
-    return flags.Facts(period_days, partners, pairs)
+    return flags.Facts(period_days, partners, pairs, candidates)
 
 
 def _as_set(findings):
@@ -223,5 +224,9 @@ def test_balance_and_flags_equal_a_brute_force_count_and_rebuild_equals_the_incr
     assert _as_set(found) == _as_set(
         flags.evaluate(_brute_facts(session, period_days), thresholds.thresholds(session))
     )
+    # What one partner's request computes is what the whole refresh finds naming it.
+    for partner in partners:
+        mine = flags.compute_flags(session, now=NOW, partner_id=partner.id)
+        assert _as_set(mine) == _as_set(f for f in found if partner.id in (f.partner_id, f.other_partner_id))
     assert rebuilt == incremental
     _empty(session)

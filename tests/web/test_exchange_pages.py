@@ -99,7 +99,7 @@ def test_a_rep_hands_off_in_one_click_the_receiver_accepts_and_the_manager_sees_
         in (flag_sentences)
     )
     assert csv.status == 200
-    assert "Montagewerk Berlin,outgoing,5" in csv.text()
+    assert "Montagewerk Berlin,outgoing,90,5" in csv.text()
 
 
 def test_a_hand_off_nobody_can_take_shows_the_reasons(build, open_as):
@@ -126,3 +126,63 @@ def test_a_user_of_one_partner_gets_404_on_another_partners_handoff_and_lead(bui
 
     assert handoff_response.status == 404
     assert lead_response.status == 404
+
+
+def test_a_manager_reads_the_net_position_acknowledges_a_flag_and_opens_a_partnerships_story(
+    build, open_as, session
+):
+    nordlicht = build.partner("Nordlicht Fenster", sales_reps=40, monthly_leads=400, revenue_band="50m_250m")
+    glasklar = build.partner("Glasklar Montage", sales_reps=1, monthly_leads=8, revenue_band="under_1m")
+    with_glasklar = build.partnership(nordlicht, glasklar)
+    for days in (50, 40, 30, 20):
+        _history(
+            build,
+            with_glasklar,
+            nordlicht,
+            days,
+            "delivered",
+            "accepted",
+            "contacted",
+            "won",
+            "reward_invoiced",
+            deal_value="4000",
+        )
+    for days in range(5, 40, 5):
+        _history(build, with_glasklar, nordlicht, days, "expired")
+    session.commit()
+    page = open_as(build.user(nordlicht, "manager"))
+
+    page.goto("/balance?period=90")
+    net = page.get_by_role("region", name="Net position, last 90 days")
+    owed = net.locator("dt:text-is('Rewards owed to you') + dd").inner_text()
+    unpaid = net.locator("dt:text-is('Invoiced to partners, unpaid') + dd").inner_text()
+    agent_like = page.locator(".flag", has_text="Agent-like")
+    sentence = agent_like.locator(".flag-sentence").inner_text()
+    action = agent_like.locator(".flag-action").inner_text()
+    agent_like.locator("summary", has_text="Acknowledge").click()
+    agent_like.get_by_label("Note for your team").fill("Glasklar works only for us; agent contract drafted")
+    agent_like.get_by_role("button", name="Acknowledge Agent-like").click()
+    confirmed = page.get_by_role("status").first.inner_text()
+    seen = page.locator(".flag.flag-seen", has_text="Agent-like").locator("p.small.muted").inner_text()
+    screenshot(page, "manager-balance-net-position")
+    page.get_by_role("link", name="Glasklar Montage").first.click()
+    months = (
+        page.get_by_role("table", name="Month by month with Glasklar Montage").locator("tbody tr").count()
+    )
+    page.get_by_label("Status").select_option(label="expired")
+    page.get_by_role("button", name="Search").click()
+    statuses = set(page.locator("td[data-label=Status]").all_inner_texts())
+    story_flags = page.get_by_role("region", name="Flags on this partnership").inner_text()
+    screenshot(page, "manager-partnership")
+
+    assert owed == "800 EUR"
+    assert unpaid.startswith("4 invoices")
+    assert sentence.startswith(
+        "100% of Glasklar Montage's won business in 90 days (16,000.00 of 16,000.00 EUR)"
+    )
+    assert action.startswith("What to do: Ask Glasklar Montage whether it sells on its own account")
+    assert confirmed.startswith("Flag acknowledged")
+    assert "Glasklar works only for us; agent contract drafted" in seen
+    assert months == 12
+    assert statuses == {"expired"}
+    assert "Agent-like" in story_flags

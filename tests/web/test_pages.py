@@ -335,3 +335,54 @@ def test_the_receiver_of_a_recalled_handoff_sees_it_was_recalled_but_not_the_buy
     assert "Nordlicht recalled this lead" in page.text
     for detail in (lead.contact_name, lead.contact_email, "+49 30 5555", lead.need_text):
         assert detail not in page.text
+
+
+def test_a_partnership_page_tells_its_story_and_amends_its_terms(build, client, sign_in, app, session):
+    from datetime import timedelta
+
+    from partnerhub.db import utcnow
+
+    northwind, acme = build.partner("Northwind"), build.partner("Acme")
+    partnership = build.partnership(northwind, acme)
+    sent = utcnow() - timedelta(days=3)
+    for name in ("Greta Wolf", "Jonas Brandt"):
+        handoff = build.handoff_through(partnership, northwind, [("sent", sent)], commit=False)
+        handoff.lead.contact_name = name
+    session.commit()
+    sign_in(build.user(northwind, "manager"))
+    path = f"/partnerships/{partnership.id}"
+
+    page = client.get(path)
+    searched = client.get(f"{path}?q=greta")
+    terms = {
+        "csrf_token": csrf_token(page.text),
+        "reward_type": "percent",
+        "reward_value": "15",
+        "currency": "EUR",
+        "rep_share_percent": "25",
+        "accept_sla_hours": "48",
+    }
+    refused = client.post(f"{path}/terms", data={**terms, "reward_value": "150", "note": "Bigger jobs"})
+    proposed = client.post(f"{path}/terms", data=terms)
+    other = OwnContextClient(app, app.response_class, use_cookies=True)
+    token = csrf_token(other.get("/login").text)
+    other.post(
+        "/login",
+        data={"email": build.user(acme, "manager").email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    seen_by_acme = other.get(path)
+    accepted = other.post(f"{path}/terms/2/accept", data={"csrf_token": csrf_token(seen_by_acme.text)})
+    after = client.get(path)
+
+    assert "Month by month" in page.text
+    assert "Greta Wolf" in searched.text
+    assert "Jonas Brandt" not in searched.text
+    assert refused.status_code == 422
+    assert "Bigger jobs</textarea>" in refused.text
+    assert 'value="150' in refused.text
+    assert "A percent reward cannot exceed 100" in refused.text
+    assert proposed.status_code == 303
+    assert "Northwind proposes new terms" in seen_by_acme.text
+    assert accepted.status_code == 303
+    assert "15% of the deal value" in after.text
+    assert "in force" in after.text
