@@ -114,7 +114,6 @@ def _contact(i: int, rng: random.Random) -> tuple:
 
 
 def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Random) -> None:
-    own = handoffs // 10
     with conn.cursor() as cur:
         with cur.copy(
             "COPY partners (id, name, business, regions, sales_reps, revenue_band, monthly_leads, status,"
@@ -130,12 +129,13 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
             for other in range(2, PARTNERS + 1):
                 pair = (other - 1, 1, other, f"1:{other}", "active", "percent", 10, "EUR", 20, 48)
                 copy.write_row((*pair, started, started))
-        # Lead i: partner 1's own for i <= own (handed out), another partner's otherwise (handed to 1).
+        # Every tenth lead is partner 1's own (handed out), the others come from its partners (handed to
+        # it): interleaved in time, as they arrive.
         rows = []
         for i in range(1, handoffs + 1):
             other = rng.randrange(2, PARTNERS + 1)
             sent_at = now - timedelta(seconds=rng.randrange(365 * 86400))
-            rows.append((i, (1, other) if i <= own else (other, 1), other - 1, sent_at))
+            rows.append((i, (1, other) if i % 10 == 0 else (other, 1), other - 1, sent_at))
         with cur.copy(
             "COPY leads (id, partner_id, contact_name, contact_email, contact_phone, contact_company,"
             " contact_email_norm, contact_phone_norm, contact_name_key, contact_company_key, need_text,"
