@@ -66,6 +66,11 @@ def logout():
     return redirect(url_for("web.account.login"), 303)
 
 
+def _unseen_flags(partner_id: int) -> int:
+    shown = flags.flags_for_period(db.session, partner_id=partner_id, now=utcnow())
+    return sum(1 for s in shown if not s.seen)
+
+
 @bp.get("/")
 @role_required("admin", "manager", "rep")
 def home():
@@ -87,7 +92,7 @@ def home():
     return render_template(
         "account/home_partner.html",
         todos=inbox.to_dos(db.session, actor=actor),
-        flags=len(flags.flags_of(db.session, partner_id=partner.id)) if user.role == "manager" else None,
+        flags=_unseen_flags(partner.id) if user.role == "manager" else None,
         partner=partner,
         partners=partnerships.partners_of(db.session, partner_id=partner.id, status="active"),
         proposals=partnerships.partners_of(db.session, partner_id=partner.id, status="proposed"),

@@ -1,7 +1,7 @@
 """leads: search keys for name and company; indexes for newest-first lists of leads and handoffs
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0014
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from partnerhub.models._columns import search_key
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -137,7 +137,7 @@ def test_the_start_page_counts_what_waits_what_runs_out_rewards_proposals_and_fl
     assert re.search(r'stat-number">1</span> due within 4 hours or overdue', page)
     assert re.search(r'stat-number">1</span> reward to confirm', page)
     assert re.search(r'stat-number">1</span> proposal waits for your answer', page)
-    assert re.search(r'stat-number">0</span> flags raised', page)
+    assert re.search(r'stat-number">0</span> flags to look at', page)
 
 
 def test_only_mine_keeps_the_handoffs_assigned_to_the_signed_in_rep(build, client, sign_in, session):
