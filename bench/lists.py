@@ -16,8 +16,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,7 +25,7 @@ import psycopg
 import requests
 
 from bench.balance import PATHS, SERVER, STEPS_AT, machine, time_requests
-from bench.common import ROOT, bearer, gunicorn, reset_sequences
+from bench.common import ROOT, bearer, gunicorn, migrated_postgres, reset_sequences
 
 DATABASE = "partnerhub_bench_lists"
 URL = f"{SERVER}/{DATABASE}"
@@ -85,19 +83,6 @@ SEARCH = "Greta Wolf"
 PASSWORD = "bench-lists-password-1"
 OPEN = ("sent", "delivered")
 SLA = timedelta(hours=48)
-
-
-def _recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": URL},
-        check=True,
-        capture_output=True,
-    )
 
 
 def _record(result: dict, name: str, timings: list[float]) -> None:
@@ -202,7 +187,7 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
     from partnerhub import credentials
     from partnerhub.models import Partner, User
 
-    _recreate_database()
+    migrated_postgres(SERVER, DATABASE)
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()
     with psycopg.connect(URL) as conn:
