@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-statements bench-load bench-faults bench-token clean
+.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-delivery: install
 # Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL (a few minutes).
 bench-balance: install
 	$(BIN)/python -m bench.balance
+
+# The inbox, leads list, search and handoffs API page at 10,000 and 1,000,000 handoffs on PostgreSQL.
+bench-lists: install
+	$(BIN)/python -m bench.lists
 
 # A month's payout statement of 10,000 won handoffs as CSV and PDF, on PostgreSQL (under a minute).
 bench-statements: install

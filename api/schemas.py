@@ -15,12 +15,11 @@ from marshmallow import (
     validates_schema,
 )
 
+from api.pagination import MAX_ID, encode_cursor
 from partnerhub.lifecycle import MAX_DEAL_VALUE
 
 MAX_PAGE = 200
 PROBLEM = "application/problem+json"
-# Primary keys are 32-bit integers in PostgreSQL; a larger id names nothing and must not reach SQL.
-MAX_ID = 2**31 - 1
 
 
 def id_field(**kwargs) -> fields.Integer:
@@ -183,7 +182,6 @@ class Money(Schema):
     currency = fields.String(required=True, validate=validate.Length(equal=3), metadata={"example": "EUR"})
 
 
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Base 36 of ids up to MAX_ID ("zik0zj"), or empty: the first page, as when there is no cursor.
 CURSOR_PATTERN = "^[0-9a-z]{0,6}$"
 
@@ -199,14 +197,7 @@ class Cursor(fields.String):
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        out = ""
-        while True:
-            value, rem = divmod(value, 36)
-            out = _DIGITS[rem] + out
-            if value == 0:
-                return out
+        return None if value is None else encode_cursor(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not self._regex.fullmatch(value):

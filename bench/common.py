@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import requests
 from flask_migrate import upgrade
 
@@ -124,3 +125,19 @@ def reset_sequences(cur, tables) -> None:
     """After COPY with explicit ids: each table's id sequence continues after its largest id."""
     for table in tables:
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+def migrated_postgres(server: str, database: str) -> str:
+    """A new, migrated PostgreSQL database `database` on `server` (dropped first); returns its URL."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    url = f"{server}/{database}"
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+    )
+    return url

@@ -15,8 +15,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +23,7 @@ from decimal import Decimal
 import psycopg
 import requests
 
-from bench.common import ROOT, bearer, gunicorn, load_average, machine, reset_sequences
+from bench.common import ROOT, bearer, gunicorn, load_average, machine, migrated_postgres, reset_sequences
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "partnerhub_bench_statements"
@@ -36,19 +34,6 @@ PATHS = (
     ("reward_invoiced", "reward_paid", "rep_paid"),
     (),
 )
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": URL},
-        check=True,
-        capture_output=True,
-    )
 
 
 def load(won: int, month_start: datetime, now: datetime) -> None:
@@ -166,7 +151,7 @@ def main() -> None:
     this_month = datetime(now.year, now.month, 1, tzinfo=UTC)
     month_start = (this_month - timedelta(days=1)).replace(day=1)
     month = month_start.strftime("%Y-%m")
-    recreate_database()
+    migrated_postgres(SERVER, DATABASE)
     started = time.perf_counter()
     load(args.won, month_start, now)
     result: dict = {"won_in_month": args.won, "handoffs": 2 * args.won}

@@ -8,18 +8,20 @@ button, never a "mark as delivered" chore (law 4: fewer actions).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
 
-from partnerhub import lifecycle
+from partnerhub import lifecycle, lists
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Handoff, Lead
-from partnerhub.models.handoff import OPEN_STATUSES, RELEASED_STATUSES
+from partnerhub.models.handoff import RELEASED_STATUSES
 
 # Moves about money, shown apart from the sales work.
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
-RECENT_OUTGOING = 30
+# The first handoffs of each part of the inbox; its count says how many more a search would find.
+SECTION_SIZE = 20
+COUNT_CAP = 1000
 
 
 def moves_open_to(handoff: Handoff, actor: Actor) -> list[str]:
@@ -57,53 +59,111 @@ class Item:
     moves: list[str]
     time_left: timedelta | None
 
+    @classmethod
+    def of(cls, handoff: Handoff, actor: Actor, now: datetime) -> "Item":
+        return cls(handoff, moves_open_to(handoff, actor), time_to_accept(handoff, now))
+
     @property
     def overdue(self) -> bool:
         return self.time_left is not None and self.time_left.total_seconds() < 0
 
 
 @dataclass(frozen=True)
+class Section:
+    """The first handoffs of one part of the inbox, and how many there are in all (up to COUNT_CAP)."""
+
+    items: list[Item]
+    total: int
+
+    @property
+    def count(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.total >= COUNT_CAP else str(self.total)
+
+
+@dataclass(frozen=True)
 class Inbox:
-    waiting: list[Item]
-    working: list[Item]
-    rewards: list[Item]
-    outgoing: list[Item]
+    waiting: Section
+    working: Section
+    rewards: Section
 
 
-def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None) -> Inbox:
-    """The actor's partner's handoffs as a rep works them: to accept, in progress, rewards, sent out."""
+# Rewards to confirm: invoiced to us, or ours to invoice (won) or to pass to the rep (paid).
+_REWARDS = (("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid")))
+# What a line of the inbox shows, joined in the one query that reads the handoffs.
+_SHOWN = (
+    joinedload(Handoff.lead).joinedload(Lead.need_category),
+    joinedload(Handoff.from_partner),
+    joinedload(Handoff.to_partner),
+)
+
+
+def _count(session: Session, stmt: Select) -> int:
+    # Counting stops at the cap: a rep needs "1,000+", not a scan of a million rows to say 1,234.
+    capped = stmt.with_only_columns(Handoff.id).order_by(None).limit(COUNT_CAP)
+    return session.scalar(select(func.count()).select_from(capped.subquery()))
+
+
+def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **filters) -> Inbox:
+    """The actor's partner's handoffs as a rep works them: to accept (soonest due first), in progress
+    and rewards to confirm (newest first), each its first SECTION_SIZE with its count; `filters` as
+    lists.handoffs_of."""
     now = now or utcnow()
     partner_id = actor.partner_id
-    loaded = (selectinload(Handoff.lead).selectinload(Lead.need_category), selectinload(Handoff.from_partner))
-    incoming = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="incoming")
-        .where(Handoff.status.in_((*OPEN_STATUSES, "reward_invoiced")))
-        .options(*loaded)
-        .order_by(Handoff.sla_due_at, Handoff.id)
-    ).all()
-    outgoing = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="outgoing")
-        .options(selectinload(Handoff.lead), selectinload(Handoff.to_partner))
-        .order_by(Handoff.id.desc())
-        .limit(RECENT_OUTGOING)
-    ).all()
-    owed = session.scalars(
-        lifecycle.handoffs_of(partner_id, direction="outgoing")
-        .where(Handoff.status.in_(("won", "reward_paid")))
-        .options(selectinload(Handoff.lead), selectinload(Handoff.to_partner))
-        .order_by(Handoff.id)
-    ).all()
+    loaded = _SHOWN
 
-    def item(handoff: Handoff) -> Item:
-        return Item(handoff, moves_open_to(handoff, actor), time_to_accept(handoff, now))
+    def section(*parts: tuple[str, tuple[str, ...]], soonest_due: bool = False) -> Section:
+        items, total = [], 0
+        for direction, statuses in parts:
+            stmt = lists.handoffs_of(partner_id, direction=direction, **filters).where(
+                Handoff.status.in_(statuses)
+            )
+            order = (Handoff.sla_due_at, Handoff.id) if soonest_due else (Handoff.id.desc(),)
+            handoffs = session.scalars(stmt.options(*loaded).order_by(*order).limit(SECTION_SIZE))
+            items += [Item.of(h, actor, now) for h in handoffs]
+            total += _count(session, stmt)
+        return Section(items, total)
 
-    items = [item(h) for h in incoming]
     return Inbox(
-        waiting=[i for i in items if i.handoff.status in lifecycle.AWAITING_ACCEPTANCE],
-        working=[i for i in items if i.handoff.status in ("accepted", "contacted")],
-        rewards=[i for i in items if i.handoff.status == "reward_invoiced"] + [item(h) for h in owed],
-        outgoing=[item(h) for h in outgoing],
+        # Few wait at any time (the clock expires them), and the next to run out comes first.
+        waiting=section(("incoming", lifecycle.AWAITING_ACCEPTANCE), soonest_due=True),
+        working=section(("incoming", ("accepted", "contacted"))),
+        rewards=section(*_REWARDS),
     )
+
+
+# A handoff due within this long is one a rep should see on the start page.
+DUE_SOON = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class ToDos:
+    """How many handoffs wait for the partner's reps, of which are due soon (or overdue), and rewards."""
+
+    waiting: int
+    due_soon: int
+    rewards: int
+
+
+def to_dos(session: Session, *, actor: Actor, now: datetime | None = None) -> ToDos:
+    """The counts the start page shows, each capped at COUNT_CAP like the inbox's."""
+    now = now or utcnow()
+    partner_id = actor.partner_id
+    waiting = lists.handoffs_of(partner_id, direction="incoming").where(
+        Handoff.status.in_(lifecycle.AWAITING_ACCEPTANCE)
+    )
+    return ToDos(
+        waiting=_count(session, waiting),
+        due_soon=_count(session, waiting.where(Handoff.sla_due_at < now + DUE_SOON)),
+        rewards=sum(
+            _count(session, lists.handoffs_of(partner_id, direction=d).where(Handoff.status.in_(statuses)))
+            for d, statuses in _REWARDS
+        ),
+    )
+
+
+def sent_out(partner_id: int, **filters) -> Select:
+    """What the partner handed to others, with what the inbox shows of each; page it newest first."""
+    return lists.handoffs_of(partner_id, direction="outgoing", **filters).options(*_SHOWN)
 
 
 def holder(lead: Lead) -> Handoff | None:
@@ -114,19 +174,3 @@ def holder(lead: Lead) -> Handoff | None:
 def can_hand_off(lead: Lead) -> bool:
     """A qualified lead with a stated need that nobody holds may be handed off by hand."""
     return lead.status != "not_qualified" and lead.need_category_id is not None and holder(lead) is None
-
-
-def leads_desk(session: Session, *, partner_id: int, limit: int = 50) -> list[Lead]:
-    """The partner's newest leads with their handoffs loaded."""
-    return list(
-        session.scalars(
-            select(Lead)
-            .where(Lead.partner_id == partner_id)
-            .options(
-                selectinload(Lead.handoffs).selectinload(Handoff.to_partner),
-                selectinload(Lead.need_category),
-            )
-            .order_by(Lead.id.desc())
-            .limit(limit)
-        )
-    )

@@ -6,8 +6,8 @@ operator's command line) comes through here, so each change is written to the
 audit log with the change.
 """
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload
 
 from partnerhub import audit, credentials, webhooks
 from partnerhub.actors import Actor
@@ -150,7 +150,7 @@ def delete_endpoint(session: Session, *, endpoint: WebhookEndpoint, actor: Actor
     _endpoint_note(session, actor, "webhook_endpoint.deleted", endpoint, origin)
 
 
-def recent_deliveries(session: Session, *, partner_id: int, limit: int = 50) -> list[Delivery]:
-    """The partner's newest deliveries, for the page that shows what left and what failed."""
-    stmt = webhooks.deliveries_of(partner_id).order_by(Delivery.id.desc()).limit(limit)
-    return list(session.scalars(stmt))
+def deliveries_shown(partner_id: int) -> Select:
+    """The partner's deliveries with the endpoint each went to, for the page that shows what left and
+    what failed; paged newest first by the caller."""
+    return webhooks.deliveries_of(partner_id).options(joinedload(Delivery.endpoint))

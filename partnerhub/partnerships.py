@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from partnerhub import audit, notifications, rollups
 from partnerhub.actors import Actor, refuse_unless_active
@@ -67,7 +67,11 @@ def partners_of(
     session: Session, *, partner_id: int, status: str = "active"
 ) -> list[tuple[Partnership, Partner]]:
     """The partner's partnerships in `status`, each with the partner on the other side."""
-    rows = session.scalars(partnerships_of(partner_id, status).order_by(Partnership.id))
+    rows = session.scalars(
+        partnerships_of(partner_id, status)
+        .options(selectinload(Partnership.proposer), selectinload(Partnership.responder))
+        .order_by(Partnership.id)
+    )
     return [(p, p.responder if p.proposer_id == partner_id else p.proposer) for p in rows]
 
 

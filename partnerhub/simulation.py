@@ -7,7 +7,7 @@ what, who accepts, what a deal is worth) come from a seeded random generator.
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from partnerhub import intake, lifecycle
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
-from partnerhub.models import Handoff, Lead, Partner, Partnership, ProductLine, User
+from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, ProductLine, User
 
 FIRST_NAMES = [
     "Anna", "Jonas", "Lea", "Felix", "Marie", "Paul", "Sophie", "Lukas", "Emma", "Max", "Hannah",
@@ -194,6 +194,8 @@ def post_lead(session: Session, *, rng: random.Random, now: datetime) -> Lead | 
     )
 
 
+# A person trying the demo sees their move stand: the loop waits this long after any move on a handoff.
+QUIET_HOUR = timedelta(hours=1)
 # The next step a busy partner takes on a handoff in each status, and the odds it takes it this tick.
 NEXT_STEP = {
     "sent": "accepted",
@@ -206,10 +208,14 @@ NEXT_STEP = {
 def advance_handoffs(
     session: Session, *, rng: random.Random, now: datetime, limit: int = 3
 ) -> list[tuple[int, str]]:
-    """Move a few open handoffs one step forward, as their partners would."""
+    """Move a few open handoffs one step forward, as their partners would; a handoff moved in the
+    last QUIET_HOUR (by a person trying the demo, or by the loop itself) is left as it is."""
+    moved_lately = select(HandoffEvent.handoff_id).where(
+        HandoffEvent.handoff_id == Handoff.id, HandoffEvent.at > now - QUIET_HOUR
+    )
     open_ids = session.scalars(
         select(Handoff.id)
-        .where(Handoff.status.in_((*NEXT_STEP, "contacted", "won", "reward_paid")))
+        .where(Handoff.status.in_((*NEXT_STEP, "contacted", "won", "reward_paid")), ~moved_lately.exists())
         .order_by(Handoff.id.desc())
         .limit(40)
     ).all()

@@ -21,11 +21,11 @@ from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Partner, User
 from partnerhub.models.partner import TEAM_ROLES
+from partnerhub.words import ROLE_WORDS
 
 INVITATION_VALID = timedelta(days=7)
 # Never a valid argon2 hash: no password opens an invited person's account.
 NO_PASSWORD = "!invited"
-ROLE_WORDS = {"rep": "sales rep", "manager": "manager"}
 
 
 @dataclass(frozen=True)

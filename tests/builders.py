@@ -163,6 +163,8 @@ class Builder:
         region: str = "DE-BE",
         status: str = "new",
         created_at: datetime | None = None,
+        name: str | None = None,
+        company: str | None = None,
     ) -> Lead:
         """A lead as intake would store it, without routing it."""
         n = next(_counter)
@@ -171,7 +173,8 @@ class Builder:
             Lead(
                 partner=partner,
                 external_id=f"ext-{n}",
-                contact_name=f"Buyer {n}",
+                contact_name=name or f"Buyer {n}",
+                contact_company=company,
                 contact_email=email,
                 contact_email_norm=email.lower() if email else None,
                 contact_phone=phone,
@@ -195,13 +198,17 @@ class Builder:
         accepted_after: timedelta | None = None,
         email: str | None = None,
         phone: str | None = None,
+        name: str | None = None,
+        company: str | None = None,
     ) -> Handoff:
         """A past handoff written straight to the table (routing history); partners the pair if needed."""
         partnership = self.session.scalar(
             select(Partnership).where(Partnership.pair_key == Partnership.key_for(sender.id, receiver.id))
         ) or self.partnership(sender, receiver)
         sent_at = sent_at or utcnow()
-        lead = self.lead(sender, email=email, phone=phone, status="routed", created_at=sent_at)
+        lead = self.lead(
+            sender, email=email, phone=phone, name=name, company=company, status="routed", created_at=sent_at
+        )
         accepted_at = sent_at + accepted_after if accepted_after else None
         handoff = self._save(
             Handoff(

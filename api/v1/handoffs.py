@@ -1,8 +1,11 @@
 """Handoffs a partner sends or receives: the decision behind each, its history and its moves."""
 
+from datetime import UTC
+
 from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.orm import joinedload, selectinload
 
 from api.auth import current_actor, current_partner, require
 from api.extensions import db
@@ -10,8 +13,8 @@ from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import MAX_ID, ListArgs, Money, PartnerRef, id_field, page_schema
-from partnerhub import assignment, comments, lifecycle
-from partnerhub.models import Handoff
+from partnerhub import assignment, comments, lifecycle, lists
+from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
@@ -164,6 +167,12 @@ class Assignee(fields.String):
 class HandoffListArgs(ListArgs):
     direction = fields.String(validate=validate.OneOf(("incoming", "outgoing")))
     status = fields.String(validate=validate.OneOf(HANDOFF_STATUSES))
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "The beginning of the contact's name, company, email or phone, any case"},
+    )
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Sent at or after"})
+    until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Sent before"})
     assignee = Assignee(metadata={"description": "me, or a user id: the handoffs that person owns"})
 
 
@@ -202,12 +211,17 @@ class Handoffs(MethodView):
     @blp.response(200, page_schema(HandoffOut, "HandoffPage"))
     def get(self, args):
         """List the handoffs the caller sends or receives."""
-        stmt = lifecycle.handoffs_of(
-            current_partner().id, direction=args.pop("direction", None), status=args.pop("status", None)
+        limit, cursor, assignee = args.pop("limit"), args.pop("cursor", None), args.pop("assignee", None)
+        # All that HandoffOut reads, in three queries for the page rather than four per handoff.
+        stmt = lists.handoffs_of(current_partner().id, **args).options(
+            joinedload(Handoff.lead).joinedload(Lead.need_category),
+            joinedload(Handoff.from_partner),
+            joinedload(Handoff.to_partner),
+            selectinload(Handoff.events),
         )
-        if "assignee" in args:
-            stmt = stmt.where(Handoff.assignee_id == assignment.whose(current_actor(), args.pop("assignee")))
-        return paginate(db.session, stmt, Handoff.id, **args)
+        if assignee is not None:
+            stmt = stmt.where(Handoff.assignee_id == assignment.whose(current_actor(), assignee))
+        return paginate(db.session, stmt, Handoff.id, limit=limit, cursor=cursor)
 
 
 @blp.route("/<int:handoff_id>")

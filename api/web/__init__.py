@@ -4,6 +4,7 @@ from flask import Blueprint, Flask, request
 
 from api.extensions import db
 from api.web.session import CookieSessionInterface, current_user
+from partnerhub import words
 from partnerhub.notifications import unread_count
 
 # Pages load only what the app serves itself: no CDN, no inline script, never framed.
@@ -65,6 +66,10 @@ def init_app(app: Flask) -> None:
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)
+
+    # Keys become words in every template through one filter (partnerhub/words.py).
+    app.add_template_filter(words.word_for, "words")
+    app.add_template_filter(words.count_of, "count_of")
 
     @app.context_processor
     def signed_in():

@@ -9,7 +9,8 @@ from api.ratelimit import address_key, login_account_key, login_address_limit, l
 from api.web.audit import base_url
 from api.web.forms import LoginForm
 from api.web.session import current_user, log_in, log_out, role_required, safe_next
-from partnerhub import credentials, directory, partnerships
+from partnerhub import credentials, directory, flags, inbox, partnerships
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidCredentials, SignInPaused
 
@@ -65,6 +66,11 @@ def logout():
     return redirect(url_for("web.account.login"), 303)
 
 
+def _unseen_flags(partner_id: int) -> int:
+    shown = flags.flags_for_period(db.session, partner_id=partner_id, now=utcnow())
+    return sum(1 for s in shown if not s.seen)
+
+
 @bp.get("/")
 @role_required("admin", "manager", "rep")
 def home():
@@ -82,8 +88,11 @@ def home():
             managers=managers,
         )
     partner = user.partner
+    actor = Actor.user(partner_id=partner.id, user_id=user.id)
     return render_template(
         "account/home_partner.html",
+        todos=inbox.to_dos(db.session, actor=actor),
+        flags=_unseen_flags(partner.id) if user.role == "manager" else None,
         partner=partner,
         partners=partnerships.partners_of(db.session, partner_id=partner.id, status="active"),
         proposals=partnerships.partners_of(db.session, partner_id=partner.id, status="proposed"),

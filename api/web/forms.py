@@ -7,18 +7,21 @@ page shows the domain's reason beside what was typed.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     EmailField,
     FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
+    SearchField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -36,16 +39,8 @@ from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
-from partnerhub.team import ROLE_WORDS
 from partnerhub.validation import NOT_TEXT, is_text
-
-REVENUE_LABELS = {
-    "under_1m": "Under 1 million",
-    "1m_10m": "1 to 10 million",
-    "10m_50m": "10 to 50 million",
-    "50m_250m": "50 to 250 million",
-    "over_250m": "Over 250 million",
-}
+from partnerhub.words import REVENUE_WORDS, ROLE_WORDS, word_for
 
 
 class RegionsField(StringField):
@@ -159,7 +154,7 @@ class ProfileForm(DomainForm):
     regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
     sales_reps = IntegerField("Sales reps", validators=[InputRequired()])
     revenue_band = SelectField(
-        "Annual revenue", choices=[SelectChoice(band, REVENUE_LABELS[band]) for band in REVENUE_BANDS]
+        "Annual revenue", choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
     )
     monthly_leads = IntegerField("Expected leads per month", validators=[InputRequired()])
     monthly_won_value = DecimalField(
@@ -479,6 +474,51 @@ def thresholds_form(current: dict[str, float]) -> ThresholdsForm:
         )
         setattr(Form, key.replace(".", "__"), field)
     return Form()
+
+
+class ListFilterForm(PageForm):
+    """The search and filters above a long list, read from the address so a filtered page can be shared."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        "Search",
+        validators=[Optional(), Length(max=200)],
+        description="The beginning of a name, company, email or phone number.",
+    )
+    status = SelectField("Status", validators=[Optional()])
+    partner = SelectField("Partner", coerce=int, validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+    mine = BooleanField("Only mine")
+
+    def with_choices(self, *, statuses=(), partners=()) -> "ListFilterForm":
+        """Offer these statuses (keys) and partners (id, name); a list without them hides the field."""
+        self.status.choices = [SelectChoice("", "Any status")] + [
+            SelectChoice(key, word_for(key)) for key in statuses
+        ]
+        self.partner.choices = [SelectChoice(0, "Any partner")] + [
+            SelectChoice(pid, name) for pid, name in partners
+        ]
+        return self
+
+    def filters(self, *, user_id: int | None = None) -> dict:
+        """The filters as the domain's lists take them; none while the form does not parse.
+        `user_id` is who "Only mine" means."""
+        if not self.validate():
+            return {}
+        day = timedelta(days=1)
+        filters = {
+            "q": self.q.data,
+            "status": self.status.data,
+            "other_partner_id": self.partner.data,
+            "assignee_id": user_id if self.mine.data else None,
+            # A date means that whole day, in UTC: "to 7 Dec" keeps what came in on the 7th.
+            "since": datetime.combine(self.since.data, time(), UTC) if self.since.data else None,
+            "until": datetime.combine(self.until.data, time(), UTC) + day if self.until.data else None,
+        }
+        return {name: value for name, value in filters.items() if value}
 
 
 SNOOZE_CHOICES = [

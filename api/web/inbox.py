@@ -1,14 +1,16 @@
 """The rep's inbox: handoffs to accept and work on, rewards to confirm, and what the partner sent out."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from api.extensions import db
 from api.observability import request_origin
-from api.web.forms import AssignForm, CommentForm, MoveForm
+from api.web.forms import AssignForm, CommentForm, ListFilterForm, MoveForm
+from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import assignment, comments, inbox, lifecycle
+from partnerhub import assignment, comments, inbox, lifecycle, partnerships
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
+from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 bp = Blueprint("inbox", __name__)
@@ -39,10 +41,19 @@ def time_left(left) -> str:
 @bp.get("/inbox")
 @role_required(*PARTNER_ROLES)
 def index():
-    """The handoffs waiting for this partner's reps, in progress, and sent out."""
+    """The handoffs waiting for this partner's reps, in progress, and sent out (a page at a time),
+    narrowed by the search and filters above them."""
+    actor, now = _actor(), utcnow()
+    partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
+    search = ListFilterForm(request.args).with_choices(partners=partners)
+    filters = search.filters(user_id=actor.user_id)
+    sent = page_of(inbox.sent_out(actor.partner_id, **filters), Handoff.id, size=inbox.SECTION_SIZE)
     return render_template(
         "inbox/index.html",
-        inbox=inbox.inbox_of(db.session, actor=_actor(), now=utcnow()),
+        inbox=inbox.inbox_of(db.session, actor=actor, now=now, **filters),
+        sent=[inbox.Item.of(h, actor, now) for h in sent.items],
+        sent_page=sent,
+        search=search,
         labels=MOVE_LABELS,
         form=MoveForm(formdata=None),
     )
@@ -70,9 +81,7 @@ def _page(handoff_id: int, *, comment_form: CommentForm | None = None, status: i
     return render_template(
         "inbox/show.html",
         handoff=handoff,
-        item=inbox.Item(
-            handoff, inbox.moves_open_to(handoff, actor), inbox.time_to_accept(handoff, utcnow())
-        ),
+        item=inbox.Item.of(handoff, actor, utcnow()),
         incoming=handoff.to_partner_id == actor.partner_id,
         withheld=lifecycle.lead_withheld(handoff, partner_id=actor.partner_id),
         labels=MOVE_LABELS,

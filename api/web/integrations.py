@@ -5,10 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import EVENT_WORDS, ApiClientForm, WebhookEndpointForm, refusal_into
+from api.web.listing import page_of
 from api.web.session import current_actor, current_partner, role_required
 from partnerhub import credentials, integrations, webhooks
 from partnerhub.errors import DomainError
-from partnerhub.models import WebhookEndpoint
+from partnerhub.models import Delivery, WebhookEndpoint
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 # A secret waits here between the POST that made it and the page that shows it once.
@@ -33,7 +34,9 @@ def _page(client_form=None, endpoint_form=None, status: int = 200):
         partner=partner,
         clients=db.session.scalars(credentials.api_clients_of(partner.id)).all(),
         endpoints=db.session.scalars(webhooks.endpoints_of(partner.id).order_by(WebhookEndpoint.id)).all(),
-        deliveries=integrations.recent_deliveries(db.session, partner_id=partner.id),
+        deliveries=page_of(
+            integrations.deliveries_shown(partner.id), Delivery.id, endpoint="web.integrations.index"
+        ),
         redeliverable=webhooks.REDELIVERABLE,
         client_form=client_form or ApiClientForm(formdata=None),
         endpoint_form=endpoint_form or WebhookEndpointForm(formdata=None),

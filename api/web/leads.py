@@ -1,12 +1,17 @@
 """The partner's own leads: added by hand, handed off in one click, and why each went where it went."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 
 from api.extensions import db
-from api.web.forms import HandOffForm, LeadForm
+from api.web.forms import HandOffForm, LeadForm, ListFilterForm
+from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
-from partnerhub import directory, inbox, intake, routing
+from partnerhub import directory, inbox, intake, lists, routing
 from partnerhub.actors import Actor
+from partnerhub.models import Handoff, Lead
+from partnerhub.models.lead import LEAD_STATUSES
+from partnerhub.words import count_of
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -22,10 +27,18 @@ def _lead(lead_id: int):
 @bp.get("")
 @role_required(*PARTNER_ROLES)
 def index():
-    """The partner's newest leads, each with a one-click Hand off while nobody holds it."""
+    """The partner's leads, newest first, searched and filtered, a page at a time, each with a
+    one-click Hand off while nobody holds it."""
+    form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
+    filters = form.filters()
+    filters.pop("other_partner_id", None)
+    stmt = lists.leads_of(current_partner().id, **filters).options(
+        selectinload(Lead.handoffs).selectinload(Handoff.to_partner), selectinload(Lead.need_category)
+    )
     return render_template(
         "leads/index.html",
-        leads=inbox.leads_desk(db.session, partner_id=current_partner().id),
+        page=page_of(stmt, Lead.id),
+        form=form,
         can_hand_off=inbox.can_hand_off,
         holder=inbox.holder,
     )
@@ -73,5 +86,16 @@ def hand_off(lead_id: int):
     handoff = routing.hand_off_lead(
         db.session, lead=lead, actor=_actor(), partner_id=form.partner_id.data or None, note=form.note.data
     )
-    flash(f"Lead of {lead.contact_name or 'the buyer'} handed to {handoff.to_partner.name}.", "success")
-    return redirect(url_for("web.leads.index"), 303)
+    who, why = lead.contact_name or "the buyer", _why(handoff, form.partner_id.data)
+    flash(f"Lead of {who} handed to {handoff.to_partner.name}, {why}.", "success")
+    # The lead's page shows where it went, the score behind it and the warm-up that went out.
+    return redirect(url_for("web.leads.show", lead_id=lead.id, _anchor="handoffs-heading"), 303)
+
+
+def _why(handoff, chosen_id: int | None) -> str:
+    if chosen_id:
+        return "as you chose"
+    rivals = [r for r in handoff.runners_up if "excluded" not in r]
+    if not rivals:
+        return "the only partner that could take it"
+    return f"the best fit of {count_of(len(rivals) + 1, 'partner')} that could take it"

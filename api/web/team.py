@@ -10,6 +10,7 @@ from partnerhub import team
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import User
+from partnerhub.words import ROLE_WORDS
 
 bp = Blueprint("team", __name__)
 
@@ -30,7 +31,7 @@ def _team_page(form: InviteForm, status: int = 200):
         people=team.team_of(db.session, partner.id),
         form=form,
         me=current_user(),
-        roles=team.ROLE_WORDS,
+        roles=ROLE_WORDS,
         now=utcnow(),
     )
     return page, status
@@ -136,5 +137,5 @@ def join(token: str):
             session.clear()
             flash(f"Welcome to {joined.partner.name}. Sign in with your email and new password.", "success")
             return redirect(url_for("web.account.login"), 303)
-    page = render_template("team/join.html", form=form, person=person, role=team.ROLE_WORDS[person.role])
+    page = render_template("team/join.html", form=form, person=person, role=ROLE_WORDS[person.role])
     return page, 422 if form.errors or form.form_errors else 200

@@ -55,6 +55,9 @@ class Handoff(Base):
         # A month's payout statement reads one partnership's handoffs won in the month.
         Index("ix_handoffs_partnership_won", "partnership_id", "won_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
+        # Each side's list, newest first.
+        Index("ix_handoffs_to_id", "to_partner_id", "id"),
+        Index("ix_handoffs_from_id", "from_partner_id", "id"),
         # Each rep's open load, counted at every assignment.
         Index("ix_handoffs_assignee_status", "assignee_id", "status"),
     )

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partnerhub.db import Base, JSONType, utcnow
-from partnerhub.models._columns import one_of
+from partnerhub.models._columns import one_of, search_key
 
 LEAD_STATUSES = ("new", "routed", "unrouted", "not_qualified")
 LEAD_SOURCES = ("api", "web", "csv")
@@ -22,6 +22,10 @@ class Lead(Base):
         Index("ix_leads_contact_email_norm", "contact_email_norm"),
         Index("ix_leads_contact_phone_norm", "contact_phone_norm"),
         Index("ix_leads_partner_created", "partner_id", "created_at"),
+        # Search by the beginning of a name or company; lists newest first within one partner.
+        Index("ix_leads_contact_name_key", "contact_name_key"),
+        Index("ix_leads_contact_company_key", "contact_company_key"),
+        Index("ix_leads_partner_id", "partner_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +38,9 @@ class Lead(Base):
     # Lower-cased email and digits-only phone: what "the same contact" compares.
     contact_email_norm: Mapped[str | None] = mapped_column(String(320))
     contact_phone_norm: Mapped[str | None] = mapped_column(String(50))
+    # Lower-cased name and company with single spaces, kept by the model itself: what search compares.
+    contact_name_key: Mapped[str] = mapped_column(search_key(200), default="")
+    contact_company_key: Mapped[str | None] = mapped_column(search_key(200))
     need_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     need_text: Mapped[str] = mapped_column(Text, default="")
     region: Mapped[str | None] = mapped_column(String(20))
@@ -51,6 +58,17 @@ class Lead(Base):
     handoffs: Mapped[list["Handoff"]] = relationship(  # noqa: F821
         back_populates="lead", order_by="Handoff.id"
     )
+
+    @validates("contact_name", "contact_company")
+    def _keep_search_keys(self, name: str, value: str | None) -> str | None:
+        empty = "" if name == "contact_name" else None
+        setattr(self, f"{name}_key", search_text(value) if value else empty)
+        return value
+
+
+def search_text(text: str) -> str:
+    """Text as search compares it: lower-cased, runs of white space made one space."""
+    return " ".join(text.lower().split())
 
 
 class IdempotencyKey(Base):

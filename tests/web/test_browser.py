@@ -191,7 +191,8 @@ def test_an_open_page_shows_that_the_company_is_suspended_the_moment_an_admin_su
     admin_page = open_as(build.user(None, "admin"))
 
     admin_page.goto(f"/admin/partners/{nordlicht.id}")
-    admin_page.get_by_role("button", name="Suspend Nordlicht Fenster").click()
+    admin_page.get_by_label("Suspend Nordlicht Fenster").click()
+    admin_page.get_by_role("button", name="Yes, suspend").click()
     admin_page.get_by_text("Nordlicht Fenster is suspended.").wait_for()
     rep_page.reload()
 

@@ -55,6 +55,7 @@ def test_a_rep_hands_off_in_one_click_the_receiver_accepts_and_the_manager_sees_
     screenshot(sender, "rep-leads")
     sender.get_by_role("button", name="Hand off Greta Wolf").click()
     handed = sender.get_by_role("status").first.inner_text()
+    warmup_shown = sender.get_by_role("heading", name="Warm-up sent to Montagewerk Berlin").is_visible()
     receiver = open_as(receiving_rep)
     receiver.get_by_role("navigation", name="Main").get_by_role("link", name="Inbox").click()
     note = receiver.locator(".handoff .script").first.inner_text()
@@ -74,7 +75,10 @@ def test_a_rep_hands_off_in_one_click_the_receiver_accepts_and_the_manager_sees_
 
     session.expire_all()
     handoff = session.scalars(select(Handoff).where(Handoff.lead_id == lead.id)).one()
-    assert handed == "Lead of Greta Wolf handed to Montagewerk Berlin."
+    assert handed == (
+        "Lead of Greta Wolf handed to Montagewerk Berlin, the best fit of 2 partners that could take it."
+    )
+    assert warmup_shown
     assert "Greta Wolf (Hausverwaltung Spree) is looking for" in note
     assert "RAL-compliant sealing" in note
     assert time_left.endswith("left")

@@ -1,0 +1,273 @@
+"""Bench the long lists at 10,000 and 1,000,000 handoffs for one partner, on PostgreSQL, through gunicorn.
+
+    .venv/bin/python -m bench.lists [--sizes 10000,1000000] [--requests 200]
+
+For each size: recreate the database partnerhub_bench_lists and COPY in partner 1's own leads (a
+tenth of the size, each handed to one of its 20 partners) and the handoffs it receives (the rest,
+each with the sender's lead), as bench/balance.py loads its handoffs. Then start gunicorn and time,
+for one rep of partner 1: the inbox page, the leads page, a search by contact (API and leads page)
+and the first page of GET /api/v1/handoffs. Handoffs still waiting are the ones sent in the last two
+days, as the acceptance clock expires the rest.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import psycopg
+import requests
+
+from bench.balance import PATHS, SERVER, STEPS_AT, machine, time_requests
+from bench.common import ROOT, bearer, gunicorn, migrated_postgres, reset_sequences
+
+DATABASE = "partnerhub_bench_lists"
+URL = f"{SERVER}/{DATABASE}"
+PARTNERS = 21
+FIRST = [
+    "Greta",
+    "Hans",
+    "Anna",
+    "Jonas",
+    "Lena",
+    "Paul",
+    "Marie",
+    "Felix",
+    "Emma",
+    "Lukas",
+    "Mia",
+    "Noah",
+    "Clara",
+    "Elias",
+    "Ida",
+    "Ben",
+    "Lina",
+    "Finn",
+    "Sophie",
+    "Leon",
+]
+LAST = [
+    "Wolf",
+    "Berg",
+    "Schmidt",
+    "Weber",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Neumann",
+    "Braun",
+    "Krause",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Frank",
+    "Vogel",
+    "Jung",
+    "Roth",
+    "Beck",
+    "Lorenz",
+    "Haas",
+    "Kraus",
+    "Kuhn",
+    "Pohl",
+    "Engel",
+    "Horn",
+]
+SEARCH = "Greta Wolf"
+PASSWORD = "bench-lists-password-1"
+OPEN = ("sent", "delivered")
+SLA = timedelta(hours=48)
+
+
+def _record(result: dict, name: str, timings: list[float]) -> None:
+    result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+    result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
+
+
+def _contact(i: int, rng: random.Random) -> tuple:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    name, company = f"{first} {last}", f"{last} Bau GmbH"
+    email = f"{first}.{last}.{i}@example.test".lower()
+    phone = f"+49 30 {i:08d}"
+    return name, email, phone, company, email, "4930" + f"{i:08d}", name.lower(), company.lower()
+
+
+def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Random) -> None:
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY partners (id, name, business, regions, sales_reps, revenue_band, monthly_leads, status,"
+            " created_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, PARTNERS + 1):
+                copy.write_row((i, f"Partner {i}", "", '["DE"]', 10, "1m_10m", 100, "active", now))
+        with cur.copy(
+            "COPY partnerships (id, proposer_id, responder_id, pair_key, status, reward_type, reward_value,"
+            " currency, rep_share_percent, accept_sla_hours, created_at, activated_at) FROM STDIN"
+        ) as copy:
+            started = now - timedelta(days=400)
+            for other in range(2, PARTNERS + 1):
+                pair = (other - 1, 1, other, f"1:{other}", "active", "percent", 10, "EUR", 20, 48)
+                copy.write_row((*pair, started, started))
+        # Every tenth lead is partner 1's own (handed out), the others come from its partners (handed to
+        # it): interleaved in time, as they arrive.
+        rows = []
+        for i in range(1, handoffs + 1):
+            other = rng.randrange(2, PARTNERS + 1)
+            sent_at = now - timedelta(seconds=rng.randrange(365 * 86400))
+            rows.append((i, (1, other) if i % 10 == 0 else (other, 1), other - 1, sent_at))
+        with cur.copy(
+            "COPY leads (id, partner_id, contact_name, contact_email, contact_phone, contact_company,"
+            " contact_email_norm, contact_phone_norm, contact_name_key, contact_company_key, need_text,"
+            " consent, source, status, reasons, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for i, (sender, _r), _p, sent_at in rows:
+                copy.write_row((i, sender, *_contact(i, rng), "", True, "api", "routed", "[]", sent_at, now))
+        paths, weights = zip(*PATHS, strict=True)
+        columns = [
+            "id",
+            "lead_id",
+            "from_partner_id",
+            "to_partner_id",
+            "partnership_id",
+            "warmup_note",
+            "status",
+            "version",
+            "sent_at",
+            *[f"{s}_at" for s in STEPS_AT],
+            "sla_due_at",
+            "currency",
+            "score_parts",
+            "runners_up",
+            "updated_at",
+        ]
+        with cur.copy(f"COPY handoffs ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, (sender, receiver), partnership, sent_at in rows:
+                path = list(rng.choices(paths, weights)[0])
+                if (path[-1] if path else "sent") in OPEN and now - sent_at > SLA:
+                    path.append("expired")
+                at, times = sent_at, {}
+                for step in path:
+                    at += timedelta(minutes=rng.randrange(10, 24 * 60))
+                    times[step] = min(at, now)
+                status = path[-1] if path else "sent"
+                copy.write_row(
+                    (
+                        i,
+                        i,
+                        sender,
+                        receiver,
+                        partnership,
+                        "Warm-up",
+                        status,
+                        1,
+                        sent_at,
+                        *[times.get(s) for s in STEPS_AT],
+                        sent_at + SLA,
+                        "EUR",
+                        "{}",
+                        "[]",
+                        now,
+                    )
+                )
+        reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
+    conn.commit()
+
+
+def prepare(handoffs: int) -> tuple[dict, str, str]:
+    os.environ["DATABASE_URL"] = URL
+    os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
+    from api import create_app
+    from api.extensions import db
+    from partnerhub import credentials
+    from partnerhub.models import Partner, User
+
+    migrated_postgres(SERVER, DATABASE)
+    result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
+    started = time.perf_counter()
+    with psycopg.connect(URL) as conn:
+        load(conn, handoffs, datetime.now(UTC), random.Random(handoffs))
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    result["load_s"] = round(time.perf_counter() - started, 1)
+    app = create_app()
+    with app.app_context():
+        db.session.add(
+            User(
+                partner_id=1,
+                email="rep@bench.test",
+                name="Rep",
+                role="rep",
+                password_hash=credentials.hash_password(PASSWORD),
+            )
+        )
+        client, secret = credentials.create_api_client(
+            db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
+        )
+        client_id = client.client_id
+        db.session.commit()
+        db.engine.dispose()
+    return result, client_id, secret
+
+
+def _signed_in(base: str) -> requests.Session:
+    session = requests.Session()
+    token = re.search(
+        r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', session.get(base + "/login").text
+    )
+    response = session.post(
+        base + "/login",
+        data={"email": "rep@bench.test", "password": PASSWORD, "csrf_token": token.group(1)},
+        allow_redirects=False,
+    )
+    assert response.status_code == 303, response.status_code
+    return session
+
+
+def run_size(handoffs: int, count: int) -> dict:
+    result, client_id, secret = prepare(handoffs)
+    with gunicorn() as base:
+        api = bearer(base, client_id, secret)
+        jar = _signed_in(base).cookies
+        page = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+        q = quote(SEARCH)
+        timed = [
+            ("inbox", "/inbox", page),
+            ("leads", "/leads", page),
+            ("search_api", f"/api/v1/handoffs?q={q}", api),
+            ("search_leads", f"/leads?q={q}", page),
+            ("handoffs_api", "/api/v1/handoffs", api),
+        ]
+        for name, path, headers in timed:
+            _record(result, name, time_requests(base, path, headers, count))
+        found = requests.get(base + f"/api/v1/handoffs?q={q}&limit=200", headers=api).json()["items"]
+        result["search_hits_first_page"] = len(found)
+    return result
+
+
+NAMES = ("inbox", "leads", "search_api", "search_leads", "handoffs_api")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    results = [run_size(int(size), args.requests) for size in args.sizes.split(",")]
+    report = {"machine": machine(), "results": results}
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        report["ratios"] = {n: round(large[f"{n}_median_ms"] / small[f"{n}_median_ms"], 2) for n in NAMES}
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"lists-{int(time.time())}.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

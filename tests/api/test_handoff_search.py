@@ -1,0 +1,80 @@
+"""GET /handoffs narrowed by the buyer's contact and by the time handoffs were sent, page by page."""
+
+from datetime import timedelta
+
+import pytest
+
+from partnerhub.db import utcnow
+
+
+@pytest.fixture
+def pair(build):
+    sender = build.partner("Windows Co")
+    fitter = build.partner("Fitters Co")
+    return sender, fitter
+
+
+def _ids(client, headers, query):
+    response = client.get(f"/api/v1/handoffs?{query}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return [h["id"] for h in response.get_json()["items"]]
+
+
+def test_q_finds_handoffs_by_the_beginning_of_the_contacts_name_company_email_or_phone_in_any_case(
+    client, build, pair
+):
+    sender, fitter = pair
+    ada = build.handoff(sender, fitter, name="Ada  Lovelace", company="Engines Ltd", email="ada@calc.test")
+    bob = build.handoff(sender, fitter, name="Bob Builder", company="Ada Homes", phone="+49 30 555 01")
+    carl = build.handoff(sender, fitter, name="Carl", email="CARL@Example.test", phone="+49 40 777")
+    headers = build.headers(fitter)
+
+    assert _ids(client, headers, "q=ada") == [bob.id, ada.id]
+    assert _ids(client, headers, "q=ADA%20lovelace") == [ada.id]
+    assert _ids(client, headers, "q=engines") == [ada.id]
+    assert _ids(client, headers, "q=carl@example") == [carl.id]
+    assert _ids(client, headers, "q=4930%20555") == [bob.id]
+    assert _ids(client, headers, "q=lovelace") == []
+
+
+def test_since_and_until_keep_the_handoffs_sent_inside_the_window(client, build, pair):
+    sender, fitter = pair
+    now = utcnow()
+    old = build.handoff(sender, fitter, sent_at=now - timedelta(days=10))
+    recent = build.handoff(sender, fitter, sent_at=now - timedelta(days=2))
+    headers = build.headers(sender)
+    week_ago = (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    assert _ids(client, headers, f"since={week_ago}") == [recent.id]
+    assert _ids(client, headers, f"until={week_ago}") == [old.id]
+    # A time without a zone is UTC.
+    assert _ids(client, headers, f"since={week_ago[:-1]}") == [recent.id]
+
+
+def test_a_search_pages_with_the_cursor_it_returns(client, build, pair):
+    sender, fitter = pair
+    found = [build.handoff(sender, fitter, name=f"Dora {n}") for n in range(3)]
+    build.handoff(sender, fitter, name="Eve")
+    headers = build.headers(fitter)
+
+    first = client.get("/api/v1/handoffs?q=dora&limit=2", headers=headers).get_json()
+    second = client.get(f"/api/v1/handoffs?q=dora&limit=2&cursor={first['next_cursor']}", headers=headers)
+
+    assert [h["id"] for h in first["items"]] == [found[2].id, found[1].id]
+    assert [h["id"] for h in second.get_json()["items"]] == [found[0].id]
+    assert second.get_json()["next_cursor"] is None
+
+
+@pytest.mark.parametrize(("query", "field"), [("since=yesterday", "since"), ("q=" + "a" * 201, "q")])
+def test_a_time_or_search_it_cannot_read_is_422_naming_the_field(client, build, pair, query, field):
+    response = client.get(f"/api/v1/handoffs?{query}", headers=build.headers(pair[0]))
+
+    assert response.status_code == 422
+    assert field in str(response.get_json())
+
+
+def test_search_never_reaches_another_partners_handoffs(client, build, pair):
+    sender, fitter = pair
+    build.handoff(sender, fitter, name="Ada")
+
+    assert _ids(client, build.headers(build.partner("Outsider")), "q=ada") == []
