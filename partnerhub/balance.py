@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
+from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
 from partnerhub.rollups import COUNTERS, FUNNEL, write_pending
@@ -282,7 +283,6 @@ class NetPosition:
 
 
 # A handoff in one of these still asks the receiver's reps for work.
-OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 
 
 def _add(total: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:

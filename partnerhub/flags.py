@@ -20,9 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerhub import notifications, outbox, rollups
-from partnerhub.balance import OPEN_STATUSES, days_quiet, direction_totals, last_handoff_days, period_start
+from partnerhub.balance import days_quiet, direction_totals, last_handoff_days, period_start
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
+from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.thresholds import thresholds
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import NotFound
-from partnerhub.lifecycle import AWAITING_ACCEPTANCE, OPEN_STATUSES
+from partnerhub.lifecycle import AWAITING_ACCEPTANCE
 from partnerhub.mail import queue_email
 from partnerhub.models import (
     Flag,
@@ -28,6 +28,7 @@ from partnerhub.models import (
     Partnership,
     User,
 )
+from partnerhub.models.handoff import OPEN_STATUSES
 
 CHANNELS = ("in_app", "email")
 # "About to expire": this close to the end of the acceptance time.
