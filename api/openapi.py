@@ -107,11 +107,24 @@ class ContractMarshmallowPlugin(MarshmallowPlugin):
 class ContractPlugin(BasePlugin):
     """Responses, operation ids and request bodies, per operation as flask-smorest registers it."""
 
+    def init_spec(self, spec):
+        self.spec = spec
+
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, operation in operations.items():
             operation["operationId"] = operation_id(method, path)
             _form_or_json_body(operation)
+            self._optional_body(operation)
             _declare_errors(operation, method, path)
+
+    def _optional_body(self, operation: dict) -> None:
+        """A body with nothing required may be left out: the API reads no body as {}."""
+        body = operation.get("requestBody")
+        schema = (body or {}).get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            schema = self.spec.components.schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        if body and "properties" in schema and not schema.get("required") and not schema.get("minProperties"):
+            body["required"] = False
 
 
 def operation_id(method: str, path: str) -> str:

@@ -16,6 +16,7 @@ from marshmallow import (
 )
 
 from partnerhub.lifecycle import MAX_DEAL_VALUE
+from partnerhub.statements import MONTH
 
 MAX_PAGE = 200
 PROBLEM = "application/problem+json"
@@ -263,6 +264,10 @@ class NarrowingSchema(Schema):
                             validator(data[name])
                     except ValidationError as exc:
                         raise ValidationError({name: exc.messages}) from None
+
+
+# A month as YYYY-MM, as the domain reads it.
+MONTH_PATTERN = MONTH.pattern
 
 
 class PatchSchema(Schema):

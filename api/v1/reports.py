@@ -199,8 +199,10 @@ class FlagsOut(Schema):
 class AcknowledgeIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=flags.MAX_NOTE))
     snooze_days = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
+        validate=validate.Range(min=0, max=flags.MAX_SNOOZE_DAYS),
         metadata={"description": "Show it as seen for this many days even if its numbers change"},
     )
 
