@@ -21,8 +21,11 @@ def agreed(build, session):
         proposer=northwind,
         partner_id=acme.id,
         terms={"reward_type": "percent", "reward_value": Decimal("10"), "rep_share_percent": Decimal("20")},
+        actor=Actor.system(),
     )
-    partnerships.change_partnership(session, partnership=partnership, partner_id=acme.id, move="accept")
+    partnerships.change_partnership(
+        session, partnership=partnership, partner_id=acme.id, move="accept", actor=Actor.system()
+    )
     session.commit()
     return northwind, acme, partnership
 
@@ -92,7 +95,9 @@ def test_only_the_other_side_accepts_and_only_the_proposer_withdraws(build, sess
 
 def test_an_ended_partnerships_terms_cannot_be_amended(build, session, agreed):
     northwind, _acme, partnership = agreed
-    partnerships.change_partnership(session, partnership=partnership, partner_id=northwind.id, move="end")
+    partnerships.change_partnership(
+        session, partnership=partnership, partner_id=northwind.id, move="end", actor=Actor.system()
+    )
 
     with pytest.raises(Conflict):
         partnerships.propose_terms(

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import Response, g, stream_with_context
@@ -436,6 +436,15 @@ def _handoff_values(handoff) -> list:
     return [getattr(handoff, column) for column in HANDOFF_COLUMNS]
 
 
+def _json_value(value):
+    # As in the CSV: times in ISO 8601, amounts as decimal strings with their cents.
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    raise TypeError(f"{type(value).__name__} is not exported")
+
+
 def _export(args) -> Iterator:
     since = utcnow() - timedelta(days=args["period_days"])
     return exports.handoffs_for_export(db.session, partner_id=current_partner().id, since=since)
@@ -464,7 +473,7 @@ class HandoffsJson(MethodView):
             yield "["
             for i, handoff in enumerate(_export(args)):
                 yield ("," if i else "") + json.dumps(
-                    dict(zip(HANDOFF_COLUMNS, _handoff_values(handoff), strict=True))
+                    dict(zip(HANDOFF_COLUMNS, _handoff_values(handoff), strict=True)), default=_json_value
                 )
             yield "]"
 

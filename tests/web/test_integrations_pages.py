@@ -1,5 +1,7 @@
 """A manager runs the partner's API clients and webhook endpoints without the operator."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -117,7 +119,9 @@ def test_a_refused_endpoint_keeps_what_was_typed_and_says_why(
     assert "Must reach a public address, not a loopback" in response.text
     assert 'value="http://127.0.0.1:9/hook"' in response.text
     assert 'value="Local test"' in response.text
-    assert '<input checked id="events-3" name="events" type="checkbox" value="flag.raised">' in response.text
+    assert re.search(
+        r'<input checked id="events-\d" name="events" type="checkbox" value="flag.raised">', response.text
+    )
     assert session.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
 
 
