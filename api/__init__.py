@@ -4,9 +4,10 @@ import os
 from pathlib import Path
 
 from flask import Flask, send_from_directory
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from api.config import default_config, load_secrets, private_folder
+from partnerhub.statements import MONTH
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,11 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from api import cli, errors, extensions, health, observability, security, sqlite, web, worker
     from api.auth import blp as oauth_blp
-    from api.schemas import DecimalString
+    from api.schemas import MONTH_PATTERN, DecimalString
     from api.v1 import BLUEPRINTS
 
-    # Before any route is added: every <int:...> in a URL is an id the database can hold.
+    # Before any route is added: every <int:...> in a URL is an id the database can hold, every
+    # <month:...> a YYYY-MM (another is no such statement: 404).
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["month"] = MonthConverter
 
     # Logging first, before anything touches app.logger; the request id before the rate limiter.
     observability.configure_logging(app)
@@ -52,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.jwt.init_app(app)
     extensions.api.init_app(app)
     extensions.api.register_field(DecimalString, "string", "decimal")
+    extensions.api.register_converter(MonthConverter, lambda _: {"type": "string", "pattern": MONTH_PATTERN})
     extensions.api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -73,6 +77,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.register(app)
     worker.init_app(app)
     return app
+
+
+class MonthConverter(BaseConverter):
+    """`<month:...>`: a month as YYYY-MM, the pattern the document states for it."""
+
+    regex = MONTH.pattern.removeprefix("^").removesuffix("$").replace("(", "(?:")
 
 
 class IdConverter(IntegerConverter):

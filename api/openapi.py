@@ -45,7 +45,12 @@ SUCCESS = ("200", "201", "202", "204")
 class Converter(OpenAPIConverter):
     def init_attribute_functions(self):
         super().init_attribute_functions()
-        self.attribute_functions += [self.decimal2pattern, self.range2exclusive, self.dict_keys2properties]
+        self.attribute_functions += [
+            self.decimal2pattern,
+            self.range2exclusive,
+            self.dict_keys2properties,
+            self.nested2null_only,
+        ]
 
     def decimal2pattern(self, field, **kwargs) -> dict:
         """A DecimalString's bounds as its pattern (JSON Schema's minimum applies to numbers only)."""
@@ -64,6 +69,14 @@ class Converter(OpenAPIConverter):
                 if keyword in ret and bound is not None and not inclusive:
                     exclusive[f"exclusive{keyword.capitalize()}"] = True
         return exclusive
+
+    def nested2null_only(self, field, ret, **kwargs) -> dict:
+        """A nullable Nested: the object or null (apispec's other branch takes any object at all)."""
+        branches = ret.get("anyOf", [])
+        if not isinstance(field, fields.Nested) or {"type": "object", "nullable": True} not in branches:
+            return {}
+        null = {"type": "object", "nullable": True, "enum": [None]}
+        return {"anyOf": [null if b == {"type": "object", "nullable": True} else b for b in branches]}
 
     def dict_keys2properties(self, field, **kwargs) -> dict:
         """A Dict whose keys are one of a set: one property per key (OpenAPI 3.0 has no propertyNames)."""
@@ -107,11 +120,24 @@ class ContractMarshmallowPlugin(MarshmallowPlugin):
 class ContractPlugin(BasePlugin):
     """Responses, operation ids and request bodies, per operation as flask-smorest registers it."""
 
+    def init_spec(self, spec):
+        self.spec = spec
+
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, operation in operations.items():
             operation["operationId"] = operation_id(method, path)
             _form_or_json_body(operation)
+            self._optional_body(operation)
             _declare_errors(operation, method, path)
+
+    def _optional_body(self, operation: dict) -> None:
+        """A body with nothing required may be left out: the API reads no body as {}."""
+        body = operation.get("requestBody")
+        schema = (body or {}).get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            schema = self.spec.components.schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        if body and "properties" in schema and not schema.get("required") and not schema.get("minProperties"):
+            body["required"] = False
 
 
 def operation_id(method: str, path: str) -> str:

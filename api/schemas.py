@@ -17,6 +17,7 @@ from marshmallow import (
 
 from api.pagination import MAX_ID, encode_cursor
 from partnerhub.lifecycle import MAX_DEAL_VALUE
+from partnerhub.statements import MONTH
 
 MAX_PAGE = 200
 PROBLEM = "application/problem+json"
@@ -254,6 +255,10 @@ class NarrowingSchema(Schema):
                             validator(data[name])
                     except ValidationError as exc:
                         raise ValidationError({name: exc.messages}) from None
+
+
+# A month as YYYY-MM, as the domain reads it.
+MONTH_PATTERN = MONTH.pattern
 
 
 class PatchSchema(Schema):

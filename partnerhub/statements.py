@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session, aliased
 from partnerhub.errors import InvalidInput, NotFound
 from partnerhub.models import Handoff, Lead, Partner, Partnership, User
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years 1000 to 9998 in ASCII digits: a month's start and the next month's are then dates Python holds
+# (year 0 or the month after 9999-12 raised), and the API states this very pattern.
+MONTH = re.compile(r"^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$")
 BATCH = 1000
 ZERO = Decimal(0)
 

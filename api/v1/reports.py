@@ -199,6 +199,7 @@ class FlagsOut(Schema):
 class AcknowledgeIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=flags.MAX_NOTE))
     snooze_days = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=0, max=flags.MAX_SNOOZE_DAYS),

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from api.auth import current_partner, require
 from api.csvfile import csv_response
 from api.extensions import db
-from api.schemas import PartnerRef
+from api.schemas import MONTH_PATTERN, PartnerRef, Pattern
 from partnerhub import statement_pdf, statements
 from partnerhub.db import utcnow
 
@@ -34,7 +34,10 @@ MONEY = {
 
 
 class MonthArgs(Schema):
-    month = fields.String(metadata={"description": "YYYY-MM; the current UTC month when absent"})
+    month = fields.String(
+        validate=Pattern(MONTH_PATTERN, error="must be a month as YYYY-MM, such as 2026-11"),
+        metadata={"description": "YYYY-MM; the current UTC month when absent"},
+    )
 
 
 def _money_field(name: str):
@@ -150,7 +153,7 @@ def partnership_statement_file(partner_id: int, partnership_id: int, month: str,
     return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
 
 
-@blp.route("/statements/<int:partnership_id>/<month>.csv")
+@blp.route("/statements/<int:partnership_id>/<month:month>.csv")
 class StatementCsv(MethodView):
     @require("reports:read")
     @blp.response(200, content_type="text/csv", description="One line per won handoff, then the totals")
@@ -159,7 +162,7 @@ class StatementCsv(MethodView):
         return partnership_statement_file(current_partner().id, partnership_id, month, "csv")
 
 
-@blp.route("/statements/<int:partnership_id>/<month>.pdf")
+@blp.route("/statements/<int:partnership_id>/<month:month>.pdf")
 class StatementPdf(MethodView):
     @require("reports:read")
     @blp.response(200, content_type="application/pdf", description="The statement as a document to file")
