@@ -1,5 +1,6 @@
 """Handoffs a partner sends or receives: the decision behind each, its history and its moves."""
 
+import re
 from datetime import UTC
 
 from flask import g
@@ -12,7 +13,7 @@ from api.extensions import db
 from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import MAX_ID, ListArgs, Money, PartnerRef, id_field, page_schema
+from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
 from partnerhub import assignment, comments, lifecycle, lists
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import HANDOFF_STATUSES
@@ -155,13 +156,18 @@ class HandoffOut(Schema):
 class Assignee(fields.String):
     """`me` (the person signed in) or a user id."""
 
+    # Nine digits at most: every id a partner's people have, and all below MAX_ID.
+    PATTERN = "^(me|[1-9][0-9]{0,8})$"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", self.PATTERN)
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        if value == "me":
-            return value
-        if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
-            return int(value)
-        raise ValidationError("Must be me or a user id.")
+        if re.fullmatch(self.PATTERN, value) is None:
+            raise ValidationError("Must be me or a user id.")
+        return value if value == "me" else int(value)
 
 
 class HandoffListArgs(ListArgs):
