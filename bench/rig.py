@@ -80,6 +80,9 @@ def _wait_until_serving(base: str, timeout: float = 60) -> None:
 class Stack:
     """gunicorn and job workers on `database_url`, optionally reaching PostgreSQL through a cuttable proxy."""
 
+    # Webhook sends' (connect, read) timeouts: short, so a killed worker's lease ends soon.
+    delivery_timeout = (1, 2)
+
     def __init__(
         self,
         database_url: str,
@@ -106,10 +109,10 @@ class Stack:
             "DB_CONNECT_TIMEOUT": "1",
             # Partner systems here post faster than the production default allows one client.
             "RATE_LIMIT_DEFAULT": "100000 per minute",
-            "PARTNERHUB_DELIVERY_CONNECT_TIMEOUT": "1",
+            "PARTNERHUB_DELIVERY_CONNECT_TIMEOUT": str(self.delivery_timeout[0]),
             # The partner systems' webhook receiver listens on loopback.
             "PARTNERHUB_WEBHOOK_PRIVATE_NETWORKS": "true",
-            "PARTNERHUB_DELIVERY_READ_TIMEOUT": "2",
+            "PARTNERHUB_DELIVERY_READ_TIMEOUT": str(self.delivery_timeout[1]),
             **(env or {}),
         }
         self.env.pop("REDIS_URL", None)

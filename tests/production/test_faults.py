@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bench.rig import Load, Stack, audit, seed, wait_for_deliveries
+from partnerhub.delivery import lease_for
 
 
 @pytest.mark.slow
@@ -27,7 +28,9 @@ def test_killed_web_and_job_workers_lose_no_lead_store_none_twice_and_miss_no_we
         stack.kill_job_worker()
         time.sleep(2.5)
         load.stop()
-        expected = wait_for_deliveries(session, receiver, timeout=30)
+        # The killed job worker's claimed rows come back when their lease ends: wait past it.
+        lease = lease_for(limit=app.config["DELIVERY_BATCH"], timeout=stack.delivery_timeout)
+        expected = wait_for_deliveries(session, receiver, timeout=lease.total_seconds() + 30)
         result = audit(session, load.sent, expected_ids=expected, received_ids=receiver.ids())
 
     print(f"\n{result}")
