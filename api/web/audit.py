@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, current_app, render_template, request
 
 from api.extensions import db
-from api.web.session import current_user, role_required
+from api.observability import request_origin
+from api.web.session import current_actor, current_user, role_required
 from partnerhub import audit, directory
-from partnerhub.actors import Actor
 from partnerhub.models import AuditEntry
 
 bp = Blueprint("audit", __name__)
@@ -15,8 +15,7 @@ bp = Blueprint("audit", __name__)
 
 def acting() -> dict:
     """The signed-in person and the request's address: the `actor` and `origin` the domain records."""
-    user = current_user()
-    return {"actor": Actor("user", user.partner_id, user_id=user.id), "origin": request.remote_addr or ""}
+    return {"actor": current_actor(), "origin": request_origin()}
 
 
 def base_url() -> str:
