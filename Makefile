@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token clean
+.PHONY: install catalogs translations run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,10 +22,20 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
 
-install: $(STAMP) $(CHROMIUM)
+install: $(STAMP) $(CHROMIUM) catalogs
+
+# The .mo files the app reads, compiled from the committed .po catalogs (never committed themselves).
+catalogs: $(STAMP)
+	$(BIN)/python scripts/catalogs.py compile
+
+# After changing text shown to people: extract it, add the new messages to the German and Russian
+# catalogs (empty until translated; `make test` fails until they are), compile.
+translations: $(STAMP)
+	$(BIN)/python scripts/catalogs.py update
+	$(BIN)/python scripts/catalogs.py compile
 
 # The product needs no browser; only the tests do.
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(FLASK) db upgrade
 	$(FLASK) partnerhub seed-demo --if-empty
 	scripts/run

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from partnerhub import credentials, directory, mail
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, SignInPaused
+from partnerhub.i18n import LANGUAGES, supported
 from partnerhub.models import Partner, PasswordReset, User
 
 RESET_VALID_FOR = timedelta(hours=1)
@@ -157,3 +158,13 @@ def change_password(session: Session, *, user: User, current: str, new: str, bas
 def rename(session: Session, *, user: User, name: str) -> None:
     user.name = name.strip()
     session.flush()
+
+
+def choose_language(session: Session, *, user: User, language: str | None) -> User:
+    """The language the person reads pages and emails in; None leaves it to their browser
+    (and their emails to English)."""
+    if language and supported(language) != language:
+        raise InvalidInput({"language": [f"must be one of: {', '.join(LANGUAGES)}"]})
+    user.language = language or None
+    session.flush()
+    return user

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from partnerhub import words
 from partnerhub.db import utcnow
-from partnerhub.models import Email
+from partnerhub.i18n import Phrase, translator
+from partnerhub.models import Email, User
 from partnerhub.outbox import WAKE_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,37 @@ TEMPLATES = Path(__file__).parent / "emails"
 SEND_LEASE = timedelta(minutes=2)
 MAX_RETRY_DELAY = timedelta(hours=6)
 
-_text = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined)
-_html = Environment(
-    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), undefined=StrictUndefined
-)
+
+
+def _environment(**options) -> Environment:
+    # The i18n extension's tags with the recipient's gettext passed in per render (Translator.
+    # jinja_callables), not installed on the shared environment: two threads may render two languages.
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        **options,
+    )
+    env.newstyle_gettext = True
+    env.policies["ext.i18n.trimmed"] = True
+    # The pages' formatting filters, in the recipient's language (the context's Translator).
+    for name in ("number", "money", "date", "datetime"):
+        env.filters[name] = _formatting(name)
+    env.filters["words"] = pass_context(lambda context, key: words.word_for(key, context["i18n"]))
+    env.filters["role"] = pass_context(lambda context, key: words.role_in_sentence(key, context["i18n"]))
+    return env
+
+
+def _formatting(method: str):
+    @pass_context
+    def apply(context, value, *args):
+        return getattr(context["i18n"], method)(value, *args)
+
+    return apply
+
+
+_text = _environment(autoescape=False)
+_html = _environment(autoescape=select_autoescape(["html"]))
 
 
 @dataclass(frozen=True)
@@ -53,8 +82,14 @@ class Rendered:
     html: str
 
 
-def render(kind: str, context: dict) -> Rendered:
-    """The subject, plain text and HTML of email `kind` (templates `<kind>.txt` and `<kind>.html`)."""
+def render(kind: str, context: dict, language: str | None = None) -> Rendered:
+    """The subject, plain text and HTML of email `kind` (templates `<kind>.txt` and `<kind>.html`)
+    in `language` (English when None); Phrase values in the context come out in it too."""
+    tr = translator(language)
+    context = {
+        **{name: tr.value(value) if isinstance(value, Phrase) else value for name, value in context.items()},
+        **tr.jinja_callables(),
+    }
     text_template = _text.get_template(f"{kind}.txt")
     subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
     text = "".join(text_template.blocks["body"](text_template.new_context(context))).strip() + "\n"
@@ -72,7 +107,7 @@ def queue_email(
     now: datetime | None = None,
 ) -> Email:
     """Write email `kind` to `to` into the outbox; it leaves when the caller's transaction commits."""
-    rendered = render(kind, context)
+    rendered = render(kind, context, recipient_language(session, to))
     now = now or utcnow()
     email = Email(
         to_address=to,
@@ -89,6 +124,11 @@ def queue_email(
     # The worker's wake-up, as for a webhook: the email goes out at once, not at the next poll.
     session.info[WAKE_AFTER_COMMIT] = True
     return email
+
+
+def recipient_language(session: Session, address: str) -> str | None:
+    """The language the person at `address` chose; None (English) for anyone who has not."""
+    return session.scalar(select(User.language).where(User.email == address.strip().lower()))
 
 
 def emails_newest_first(*, to: str | None = None, kind: str | None = None) -> Select:

@@ -353,7 +353,7 @@ def email_daily_digests(session: Session, *, now: datetime, base_url: str) -> in
             session,
             to=person.email,
             kind="notification_digest",
-            context={"items": [_email_context(n, base_url) for n in notifications], "day": f"{now:%d %b %Y}"},
+            context={"items": [_email_context(n, base_url) for n in notifications], "day": now},
             partner_id=person.partner_id,
             now=now,
         )

@@ -21,7 +21,6 @@ from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Partner, User
 from partnerhub.models.partner import TEAM_ROLES
-from partnerhub.words import ROLE_WORDS
 
 INVITATION_VALID = timedelta(days=7)
 # Never a valid argon2 hash: no password opens an invited person's account.
@@ -117,9 +116,9 @@ def _send_link(
         context={
             "partner_name": partner.name,
             "inviter": inviter,
-            "role": ROLE_WORDS[user.role],
+            "role": user.role,
             "link": url,
-            "expires": user.invite_expires_at.strftime("%d %B %Y, %H:%M UTC"),
+            "expires": user.invite_expires_at,
         },
         partner_id=partner.id,
         now=now,

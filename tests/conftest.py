@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from api import create_app
 from api.extensions import db
 from partnerhub.db import Base
+from scripts.catalogs import compile_catalogs
 from tests import builders
 from tests.receiver import Receiver
 
@@ -44,6 +45,11 @@ def recreate_postgres_database(url: str) -> None:
 
 def on_postgres() -> bool:
     return (os.environ.get("PARTNERHUB_TEST_DATABASE_URL") or "").startswith("postgres")
+
+
+def pytest_configure(config):
+    # The .mo files are built, not committed: a fresh clone's tests read the catalogs as they are now.
+    compile_catalogs()
 
 
 def pytest_collection_modifyitems(config, items):

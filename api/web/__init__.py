@@ -4,7 +4,6 @@ from flask import Blueprint, Flask, request
 
 from api.extensions import db
 from api.web.session import CookieSessionInterface, current_user
-from partnerhub import words
 from partnerhub.notifications import unread_count
 
 # Pages load only what the app serves itself: no CDN, no inline script, never framed.
@@ -28,6 +27,7 @@ def init_app(app: Flask) -> None:
         admin,
         audit,
         balance,
+        i18n,
         inbox,
         integrations,
         leads,
@@ -63,13 +63,12 @@ def init_app(app: Flask) -> None:
         signup.bp,
         passwords.bp,
         notifications.bp,
+        i18n.bp,
     ):
         web.register_blueprint(blueprint)
     app.register_blueprint(web)
 
-    # Keys become words in every template through one filter (partnerhub/words.py).
-    app.add_template_filter(words.word_for, "words")
-    app.add_template_filter(words.count_of, "count_of")
+    i18n.init_app(app)
 
     @app.context_processor
     def signed_in():

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -36,6 +37,7 @@ from api.extensions import db
 from api.v1.fields import REGION, SLUG
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_problems
 from partnerhub.errors import DomainError, InvalidInput
+from partnerhub.i18n import LANGUAGES
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import REWARD_TYPES
@@ -126,8 +128,8 @@ def _choices(categories) -> list[tuple[str, str]]:
 
 
 class LoginForm(PageForm):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     next = HiddenField()
 
 
@@ -142,26 +144,26 @@ def _new_password(label: str) -> PasswordField:
     return PasswordField(
         label,
         validators=[InputRequired(), Length(max=MAX_PASSWORD_LENGTH), _password_rule],
-        description="At least 10 characters; a few unrelated words make a good one.",
+        description=_l("At least 10 characters; a few unrelated words make a good one."),
     )
 
 
 class ProfileForm(DomainForm):
-    name = StringField("Company name", validators=[InputRequired(), Length(max=200)])
-    business = TextAreaField("What the business does", validators=[Length(max=5000)])
-    website = URLField("Website", validators=[Optional(), Length(max=500)])
-    contact_email = EmailField("Contact email", validators=[Optional(), Length(max=320)])
-    regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
-    sales_reps = IntegerField("Sales reps", validators=[InputRequired()])
+    name = StringField(_l("Company name"), validators=[InputRequired(), Length(max=200)])
+    business = TextAreaField(_l("What the business does"), validators=[Length(max=5000)])
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=500)])
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=320)])
+    regions = RegionsField(_l("Regions served"), description=_l("ISO codes, comma-separated: DE, DE-BE, AT"))
+    sales_reps = IntegerField(_l("Sales reps"), validators=[InputRequired()])
     revenue_band = SelectField(
-        "Annual revenue", choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
+        _l("Annual revenue"), choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
     )
-    monthly_leads = IntegerField("Expected leads per month", validators=[InputRequired()])
+    monthly_leads = IntegerField(_l("Expected leads per month"), validators=[InputRequired()])
     monthly_won_value = DecimalField(
-        "Deal value won per month, EUR",
+        _l("Deal value won per month, EUR"),
         places=2,
         validators=[Optional()],
-        description="All your sales, not only through PartnerHub. Leave empty to go by the revenue band.",
+        description=_l("All your sales, not only through PartnerHub. Leave empty to go by the revenue band."),
     )
 
     def profile(self) -> dict:
@@ -185,11 +187,11 @@ class ProfileForm(DomainForm):
 
 
 class SignupForm(ProfileForm):
-    manager_name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+    manager_name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
     manager_email = EmailField(
-        "Your email",
+        _l("Your email"),
         validators=[InputRequired(), Length(max=320)],
-        description="You sign in with it; we write to it when your company is approved.",
+        description=_l("You sign in with it; we write to it when your company is approved."),
     )
     password = _new_password("Choose a password")
 
@@ -202,7 +204,7 @@ class SignupForm(ProfileForm):
 
 
 class ResetRequestForm(PageForm):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=320)])
 
 
 class NewPasswordForm(PageForm):
@@ -210,32 +212,42 @@ class NewPasswordForm(PageForm):
 
 
 class ChangePasswordForm(PageForm):
-    current_password = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
     password = _new_password("New password")
 
 
 class NameForm(PageForm):
-    name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
+
+
+class LanguageForm(DomainForm):
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("As my browser asks")), *(SelectChoice(*c) for c in LANGUAGES.items())],
+        description=_l("The pages and your emails come in it."),
+    )
 
 
 class RejectForm(PageForm):
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         validators=[InputRequired(), Length(max=2000)],
-        description="The company reads it in its email.",
+        description=_l("The company reads it in its email."),
     )
 
 
 class ProductLineForm(PageForm):
-    category = SelectField("Category")
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
-    regions = RegionsField("Regions served", description="ISO codes, comma-separated: DE, DE-BE, AT")
+    category = SelectField(_l("Category"))
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    regions = RegionsField(_l("Regions served"), description=_l("ISO codes, comma-separated: DE, DE-BE, AT"))
     warmup_script = TextAreaField(
-        "Warm-up script",
+        _l("Warm-up script"),
         validators=[Length(max=5000)],
-        description="The few phrases, examples or properties that make a buyer curious. "
-        "It travels with every lead this line receives.",
+        description=_l(
+            "The few phrases, examples or properties that make a buyer curious. "
+            "It travels with every lead this line receives."
+        ),
     )
 
     def with_categories(self, categories) -> "ProductLineForm":
@@ -254,24 +266,24 @@ class ProductLineForm(PageForm):
 
 class TermsForm(DomainForm):
     reward_type = SelectField(
-        "Reward",
+        _l("Reward"),
         choices=[
             SelectChoice(t, "Percent of the deal value" if t == "percent" else "Fixed amount")
             for t in REWARD_TYPES
         ],
     )
-    reward_value = DecimalField("Reward value", places=2, default=10, validators=[InputRequired()])
+    reward_value = DecimalField(_l("Reward value"), places=2, default=10, validators=[InputRequired()])
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         default="EUR",
         validators=[InputRequired(), Regexp(r"^[A-Z]{3}$", message="Three capitals, such as EUR.")],
     )
     rep_share_percent = DecimalField(
-        "Rep's share of the reward (%)", places=2, default=20, validators=[InputRequired()]
+        _l("Rep's share of the reward (%)"), places=2, default=20, validators=[InputRequired()]
     )
-    accept_sla_hours = IntegerField("Hours to accept a lead", default=48, validators=[InputRequired()])
+    accept_sla_hours = IntegerField(_l("Hours to accept a lead"), default=48, validators=[InputRequired()])
     monthly_cap = IntegerField(
-        "Monthly cap of leads", validators=[Optional()], description="Leave empty for no cap."
+        _l("Monthly cap of leads"), validators=[Optional()], description=_l("Leave empty for no cap.")
     )
 
     def terms(self) -> dict:
@@ -286,7 +298,7 @@ class TermsForm(DomainForm):
 
 
 class PartnershipForm(TermsForm):
-    partner_id = SelectField("Partner", coerce=int)
+    partner_id = SelectField(_l("Partner"), coerce=int)
 
     def with_partners(self, partners) -> "PartnershipForm":
         self.partner_id.choices = [SelectChoice(p.id, p.name) for p in partners]
@@ -295,7 +307,9 @@ class PartnershipForm(TermsForm):
 
 class AmendTermsForm(TermsForm):
     note = TextAreaField(
-        "Why", validators=[Length(max=2000)], description="A line for the other side, such as what changed."
+        _l("Why"),
+        validators=[Length(max=2000)],
+        description=_l("A line for the other side, such as what changed."),
     )
 
 
@@ -303,16 +317,16 @@ class HandoffSearchForm(PageForm):
     class Meta:
         csrf = False
 
-    q = StringField("Buyer, company or e-mail", validators=[Length(max=200)])
-    status = SelectField("Status", default="")
+    q = StringField(_l("Buyer, company or e-mail"), validators=[Length(max=200)])
+    status = SelectField(_l("Status"), default="")
 
 
 class CategoryForm(DomainForm):
     slug = StringField(
-        "Slug", validators=[InputRequired(), Length(max=100), Regexp(SLUG.regex, message=SLUG.error)]
+        _l("Slug"), validators=[InputRequired(), Length(max=100), Regexp(SLUG.regex, message=SLUG.error)]
     )
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    parent = SelectField("Parent category", validators=[Optional()])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    parent = SelectField(_l("Parent category"), validators=[Optional()])
 
     def with_categories(self, categories) -> "CategoryForm":
         self.parent.choices = [SelectChoice("", "None"), *_choices(categories)]
@@ -320,10 +334,10 @@ class CategoryForm(DomainForm):
 
 
 class ComplementForm(DomainForm):
-    category = SelectField("Category")
-    complement = SelectField("Helps sell")
-    weight = FloatField("Weight", default=1.0, validators=[InputRequired()])
-    symmetric = BooleanField("Both ways", default=True)
+    category = SelectField(_l("Category"))
+    complement = SelectField(_l("Helps sell"))
+    weight = FloatField(_l("Weight"), default=1.0, validators=[InputRequired()])
+    symmetric = BooleanField(_l("Both ways"), default=True)
 
     def with_categories(self, categories) -> "ComplementForm":
         self.category.choices = self.complement.choices = _choices(categories)
@@ -332,27 +346,27 @@ class ComplementForm(DomainForm):
 
 class ApiClientForm(PageForm):
     name = StringField(
-        "Name", validators=[Length(max=200)], description="What system will use it, e.g. CRM sync"
+        _l("Name"), validators=[Length(max=200)], description=_l("What system will use it, e.g. CRM sync")
     )
 
 
 class InviteForm(PageForm):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=320)])
     name = StringField(
-        "Name", validators=[Length(max=200)], description="Optional: they can choose it themselves"
+        _l("Name"), validators=[Length(max=200)], description=_l("Optional: they can choose it themselves")
     )
     role = SelectField(
-        "Role", choices=[SelectChoice(role, ROLE_WORDS[role].capitalize()) for role in TEAM_ROLES]
+        _l("Role"), choices=[SelectChoice(role, ROLE_WORDS[role].capitalize()) for role in TEAM_ROLES]
     )
 
 
 class JoinForm(PageForm):
     """An invited person's name and password; the domain holds the password rule."""
 
-    name = StringField("Your name", validators=[InputRequired(), Length(max=200)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     confirm = PasswordField(
-        "Password again",
+        _l("Password again"),
         validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
     )
 
@@ -367,45 +381,45 @@ EVENT_WORDS = {
 
 
 class WebhookEndpointForm(PageForm):
-    url = URLField("Address (URL)", validators=[InputRequired(), Length(max=2000)])
+    url = URLField(_l("Address (URL)"), validators=[InputRequired(), Length(max=2000)])
     events = SelectMultipleField(
-        "Events",
+        _l("Events"),
         choices=[SelectChoice(event, EVENT_WORDS[event]) for event in EVENT_TYPES],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        description="None ticked: every event.",
+        description=_l("None ticked: every event."),
     )
-    description = StringField("Description", validators=[Length(max=500)])
+    description = StringField(_l("Description"), validators=[Length(max=500)])
 
 
 class MoveForm(DomainForm):
     """A move on a handoff: the domain says which moves need a reason or a deal value, and what it may be."""
 
-    deal_value = DecimalField("Deal value", places=2, validators=[Optional()])
-    reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
+    deal_value = DecimalField(_l("Deal value"), places=2, validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
 
 
 class CommentForm(DomainForm):
     """A comment to the other side of a handoff; the domain says how long it may be."""
 
-    text = TextAreaField("Comment", validators=[InputRequired(), Length(max=5000)])
+    text = TextAreaField(_l("Comment"), validators=[InputRequired(), Length(max=5000)])
 
 
 class AssignForm(DomainForm):
     """Another rep of the receiver for a handoff; the domain says who may be chosen."""
 
-    user_id = SelectField("Assigned to", coerce=int, validate_choice=False)
+    user_id = SelectField(_l("Assigned to"), coerce=int, validate_choice=False)
 
 
 class HandOffForm(PageForm):
     """The optional choices of a hand-off: another partner, or one's own warm-up note."""
 
     # Any id passes here: the domain says whether that partner may take the lead.
-    partner_id = SelectField("Partner", coerce=int, validators=[Optional()], validate_choice=False)
+    partner_id = SelectField(_l("Partner"), coerce=int, validators=[Optional()], validate_choice=False)
     note = TextAreaField(
-        "Warm-up note",
+        _l("Warm-up note"),
         validators=[Length(max=5000)],
-        description="Leave empty to send the receiving line's warm-up script with the buyer's need.",
+        description=_l("Leave empty to send the receiving line's warm-up script with the buyer's need."),
     )
 
     def with_partners(self, ranked) -> "HandOffForm":
@@ -416,19 +430,19 @@ class HandOffForm(PageForm):
 
 
 class LeadForm(DomainForm):
-    name = StringField("Contact name", validators=[InputRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[Optional(), Length(max=320)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
-    company = StringField("Company", validators=[Optional(), Length(max=200)])
-    category = SelectField("What they need")
-    need = TextAreaField("In their words", validators=[Length(max=5000)])
+    name = StringField(_l("Contact name"), validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=320)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    category = SelectField(_l("What they need"))
+    need = TextAreaField(_l("In their words"), validators=[Length(max=5000)])
     region = StringField(
-        "Region",
+        _l("Region"),
         validators=[Optional(), Regexp(REGION.regex, message="An ISO 3166 code such as DE or DE-BE.")],
         filters=[lambda value: value.strip().upper() if value else value],
-        description="Where the buyer is, e.g. DE-BE",
+        description=_l("Where the buyer is, e.g. DE-BE"),
     )
-    consent = BooleanField("The buyer agreed to be contacted by a partner")
+    consent = BooleanField(_l("The buyer agreed to be contacted by a partner"))
 
     def with_categories(self, categories) -> "LeadForm":
         self.category.choices = _choices(categories)
@@ -483,15 +497,15 @@ class ListFilterForm(PageForm):
         csrf = False
 
     q = SearchField(
-        "Search",
+        _l("Search"),
         validators=[Optional(), Length(max=200)],
-        description="The beginning of a name, company, email or phone number.",
+        description=_l("The beginning of a name, company, email or phone number."),
     )
-    status = SelectField("Status", validators=[Optional()])
-    partner = SelectField("Partner", coerce=int, validators=[Optional()])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
-    mine = BooleanField("Only mine")
+    status = SelectField(_l("Status"), validators=[Optional()])
+    partner = SelectField(_l("Partner"), coerce=int, validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    mine = BooleanField(_l("Only mine"))
 
     def with_choices(self, *, statuses=(), partners=()) -> "ListFilterForm":
         """Offer these statuses (keys) and partners (id, name); a list without them hides the field."""
@@ -531,11 +545,11 @@ SNOOZE_CHOICES = [
 
 class AcknowledgeFlagForm(FlaskForm):
     note = TextAreaField(
-        "Note for your team",
+        _l("Note for your team"),
         validators=[Length(max=2000)],
-        description="What you did or decided, for whoever looks at this flag next.",
+        description=_l("What you did or decided, for whoever looks at this flag next."),
     )
-    snooze_days = SelectField("Show it as seen", choices=SNOOZE_CHOICES, default="")
+    snooze_days = SelectField(_l("Show it as seen"), choices=SNOOZE_CHOICES, default="")
 
     def snooze(self) -> int | None:
         return int(self.snooze_days.data) if self.snooze_days.data else None

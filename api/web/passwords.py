@@ -1,11 +1,13 @@
 """Forgotten passwords (a single-use link by email) and one's own account: name and password."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 
 from api.extensions import db, limiter
 from api.ratelimit import login_limit
 from api.web.audit import base_url
-from api.web.forms import ChangePasswordForm, NameForm, NewPasswordForm, ResetRequestForm
+from api.web.forms import ChangePasswordForm, LanguageForm, NameForm, NewPasswordForm, ResetRequestForm
 from api.web.session import current_user, log_in, role_required
 from partnerhub import accounts
 from partnerhub.errors import Conflict, InvalidInput
@@ -49,12 +51,13 @@ def reset(token: str):
     return render_template("account/reset.html", form=form, token=token), 422 if form.errors else 200
 
 
-def _account_page(name_form=None, password_form=None, status=200):
+def _account_page(name_form=None, password_form=None, language_form=None, status=200):
     user = current_user()
     page = render_template(
         "account/account.html",
         name_form=name_form or NameForm(formdata=None, obj=user),
         password_form=password_form or ChangePasswordForm(formdata=None),
+        language_form=language_form or LanguageForm(formdata=None, language=user.language or ""),
     )
     return page, status
 
@@ -74,6 +77,21 @@ def rename():
         return _account_page(name_form=form, status=422)
     accounts.rename(db.session, user=current_user(), name=form.name.data)
     flash("Your name is saved.", "success")
+    return redirect(url_for("web.passwords.account"), 303)
+
+
+@bp.post("/account/language")
+@role_required("admin", "manager", "rep")
+def choose_language():
+    """The language one reads the pages and one's emails in, or the browser's again."""
+    form = LanguageForm()
+    if not form.submitted(
+        lambda: accounts.choose_language(db.session, user=current_user(), language=form.language.data)
+    ):
+        return _account_page(language_form=form, status=422)
+    # Already in the language just chosen: Flask-Babel asked for this request's before the change.
+    refresh()
+    flash(_("Your language is saved."), "success")
     return redirect(url_for("web.passwords.account"), 303)
 
 

@@ -89,6 +89,8 @@ class User(SignInFailures, Base):
     invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_expires_at: Mapped[datetime | None]
     invite_accepted_at: Mapped[datetime | None]
+    # The language the person chose on their account ("de"); None: their browser's, English in emails.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     partner: Mapped[Partner | None] = relationship()
 

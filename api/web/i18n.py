@@ -1,0 +1,105 @@
+"""The pages' language: the person's choice, else the sign-in page's cookie, else the browser's, else English.
+
+Flask-Babel translates the templates ({{ _() }}, {% trans %}) from the catalogs in
+partnerhub/translations; numbers, money, dates and the domain's sentences are formatted by the
+same partnerhub.i18n.Translator the emails use, through the filters registered here.
+"""
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, request, url_for
+from flask_babel import Babel, get_locale
+
+from api.web.session import current_user
+from partnerhub import i18n, words
+from partnerhub.db import utcnow
+
+COOKIE = "language"
+# A year: the choice of someone who has no account to keep it on.
+COOKIE_AGE = 365 * 24 * 3600
+
+bp = Blueprint("language", __name__)
+
+
+def select_language() -> str:
+    user = current_user()
+    chosen = user.language if user is not None else None
+    return (
+        i18n.supported(chosen)
+        or i18n.supported(request.cookies.get(COOKIE))
+        or request.accept_languages.best_match(list(i18n.LANGUAGES))
+        or i18n.DEFAULT_LANGUAGE
+    )
+
+
+def reader() -> i18n.Translator:
+    """The Translator of this request's language."""
+    return i18n.translator(str(get_locale()))
+
+
+def _local_path(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if target and target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return url_for("web.account.login")
+
+
+@bp.get("/language/<code>")
+def choose(code: str):
+    """Read the pages in language `code` from now on in this browser (the sign-in page's switcher)."""
+    response = redirect(_local_path(request.args.get("next")), 303)
+    language = i18n.supported(code)
+    if language:
+        response.set_cookie(COOKIE, language, max_age=COOKIE_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.CATALOGS))
+    Babel(app, locale_selector=select_language)
+
+    @app.template_filter("number")
+    def number(value, decimals=None):
+        return reader().number(value, decimals)
+
+    @app.template_filter("money")
+    def money(amount, currency):
+        return reader().money(amount, currency)
+
+    @app.template_filter("percent")
+    def percent(part, whole=1):
+        return reader().percent(part, whole) if whole else "—"
+
+    @app.template_filter("date")
+    def date(value, form="medium"):
+        return reader().date(value, form)
+
+    @app.template_filter("datetime")
+    def date_time(value, form="medium"):
+        return reader().datetime(value, form)
+
+    @app.template_filter("relative")
+    def relative(moment: datetime, now: datetime | None = None):
+        return reader().relative(moment, now or utcnow())
+
+    @app.template_filter("phrase")
+    def phrase(value):
+        return reader().value(value)
+
+    # Keys become words in every template through one filter (partnerhub/words.py).
+    @app.template_filter("words")
+    def in_words(key):
+        return words.word_for(key, reader())
+
+    @app.template_filter("role")
+    def role(key):
+        return words.role_in_sentence(key, reader())
+
+    @app.template_filter("count_of")
+    def count_of(number, noun):
+        return words.count_of(number, noun, reader())
+
+    @app.context_processor
+    def languages():
+        return {"languages": i18n.LANGUAGES, "language": str(get_locale())}

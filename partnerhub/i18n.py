@@ -1,0 +1,195 @@
+"""The languages people read PartnerHub in: catalogs, plural forms, and local numbers, money and dates.
+
+Babel, not Flask: the worker renders emails without a request, and the domain builds flag and
+suggestion sentences, so the domain needs translations of its own. A `Translator` is one
+language's catalog with its formats. The domain never guesses whose language: a sentence is a
+`Phrase` (a template with named placeholders and the values to fill in), and whoever shows it
+renders it with the reader's Translator (the pages with the request's language, an email with
+its recipient's). `str()` of a Phrase is its English, the language of the API, the CSV files and
+the stored history.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+from markupsafe import Markup
+
+# English is the source: its catalog is the templates' own text.
+LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
+DEFAULT_LANGUAGE = "en"
+CATALOGS = Path(__file__).parent / "translations"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs where it is defined; it is translated where it is shown."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with its plural for the catalogs (extracted as Nn_:1,2)."""
+    return singular, plural
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Percent:
+    part: float | Decimal
+    whole: float | Decimal
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence in the reader's language: `singular` (and `plural`, chosen by the number named
+    `count`) is a catalog message with %(name)s placeholders, filled in with `params` formatted
+    for the reader: ints and floats as local numbers, Money with its currency, Percent, dates,
+    nested Phrases."""
+
+    singular: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    plural: str | None = None
+    count: str = "num"
+
+    def __str__(self) -> str:
+        return translator(DEFAULT_LANGUAGE).phrase(self)
+
+
+def phrase(message: str, **params: object) -> Phrase:
+    """A sentence from catalog message `message` (extracted as `phrase`) and its placeholders' values."""
+    return Phrase(message, params)
+
+
+def nphrase(singular: str, plural: str, count: str, **params: object) -> Phrase:
+    """A sentence whose form follows the number `params[count]` (extracted as `nphrase:1,2`)."""
+    return Phrase(singular, params, plural, count)
+
+
+def supported(language: str | None) -> str | None:
+    """`language` if PartnerHub speaks it ("de", "de-AT" -> "de"), else None."""
+    if not language:
+        return None
+    code = language.replace("-", "_").split("_")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+class Translator:
+    """One language: its catalog and how it writes numbers, money, dates and times."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.locale = Locale.parse(language)
+        self.translations = Translations.load(str(CATALOGS), [language], DOMAIN)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        return self.translations.ngettext(singular, plural, number)
+
+    def number(self, value: float | Decimal | None, decimals: int | None = None) -> str:
+        """A number with the language's grouping and decimal mark; `decimals` fixes the places."""
+        if value is None:
+            return "—"
+        if decimals is None:
+            pattern = "#,##0.0" if isinstance(value, float) and not value.is_integer() else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+        else:
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def money(self, amount: Decimal | float | None, currency: str) -> str:
+        """"€1,234.50", "1.234,50 €", "1 234,50 ₽"."""
+        if amount is None:
+            return "—"
+        return format_currency(amount, currency, locale=self.locale)
+
+    def percent(self, part: float | Decimal, whole: float | Decimal = 1) -> str:
+        return format_percent(Decimal(str(part)) / Decimal(str(whole)), "#,##0%", locale=self.locale)
+
+    def date(self, value: date | datetime | None, form: str = "medium") -> str:
+        if value is None:
+            return "—"
+        return format_date(value, form, locale=self.locale)
+
+    def datetime(self, value: datetime | None, form: str = "medium") -> str:
+        if value is None:
+            return "—"
+        return format_datetime(value, form, locale=self.locale)
+
+    def duration(self, delta: timedelta, *, direction: bool = False) -> str:
+        """"3 hours", or with direction "in 3 hours" / "3 hours ago"."""
+        return format_timedelta(
+            delta, threshold=1.5, add_direction=direction, format="long", locale=self.locale
+        )
+
+    def relative(self, moment: datetime, now: datetime) -> str:
+        """"in 3 hours", "2 days ago"."""
+        return self.duration(moment - now, direction=True)
+
+    def value(self, value: object) -> str:
+        """A placeholder's value in this language."""
+        if isinstance(value, Phrase):
+            return self.phrase(value)
+        if isinstance(value, Money):
+            return self.money(value.amount, value.currency)
+        if isinstance(value, Percent):
+            return self.percent(value.part, value.whole)
+        if isinstance(value, bool | str):
+            return str(value)
+        if isinstance(value, int | float):
+            return self.number(value)
+        if isinstance(value, Decimal):
+            return self.number(value, 2)
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, date):
+            return self.date(value)
+        return str(value)
+
+    def phrase(self, phrase: Phrase) -> str:
+        if phrase.plural is None:
+            template = self.gettext(phrase.singular)
+        else:
+            template = self.ngettext(phrase.singular, phrase.plural, int(phrase.params[phrase.count]))
+        return template % {name: self.value(value) for name, value in phrase.params.items()}
+
+    def jinja_callables(self) -> dict:
+        """`_`, `gettext` and `ngettext` for a Jinja template rendered with the i18n extension in its
+        new style (as Flask-Babel installs it): placeholders by name, escaped where HTML is."""
+        from jinja2 import pass_context
+
+        def fill(context, text: str, variables: dict) -> str:
+            if context.eval_ctx.autoescape:
+                text = Markup(text)
+            return text % variables
+
+        @pass_context
+        def gettext(context, message: str, **variables) -> str:
+            return fill(context, self.gettext(message), variables)
+
+        @pass_context
+        def ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+            variables.setdefault("num", num)
+            return fill(context, self.ngettext(singular, plural, num), variables)
+
+        return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "i18n": self}
+
+
+@cache
+def translator(language: str | None) -> Translator:
+    """The Translator of `language`, English when PartnerHub does not speak it."""
+    return Translator(supported(language) or DEFAULT_LANGUAGE)
