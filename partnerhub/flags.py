@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import days_quiet, direction_totals, last_handoff_days, period_start
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.i18n import N_, Money, Number, Percent, Phrase, nphrase, phrase
 from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.thresholds import thresholds
+from partnerhub.words import counted
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,18 @@ class Finding:
     partner_id: int
     other_partner_id: int | None
     numbers: dict
-    sentence: str
-    # What a partner manager can do about it, in one sentence.
-    action: str = ""
+    # The finding in a sentence, and what a partner manager can do about it in another, each read in
+    # the reader's language (partnerhub/i18n.py); stored and given to the API in English.
+    words: Phrase
+    action_words: Phrase | None = None
+
+    @property
+    def sentence(self) -> str:
+        return str(self.words)
+
+    @property
+    def action(self) -> str:
+        return str(self.action_words) if self.action_words else ""
 
 
 # The least yearly revenue each declared band stands for, in EUR; "under 1m" promises nothing.
@@ -49,11 +60,11 @@ BAND_FLOOR = {
     "over_250m": Decimal(250_000_000),
 }
 BAND_WORDS = {
-    "under_1m": "under 1 million",
-    "1m_10m": "1 to 10 million",
-    "10m_50m": "10 to 50 million",
-    "50m_250m": "50 to 250 million",
-    "over_250m": "over 250 million",
+    "under_1m": N_("under 1 million"),
+    "1m_10m": N_("1 to 10 million"),
+    "10m_50m": N_("10 to 50 million"),
+    "50m_250m": N_("50 to 250 million"),
+    "over_250m": N_("over 250 million"),
 }
 # Declared revenue and won value are in the platform's currency; other currencies use the reported total.
 DECLARED_CURRENCY = "EUR"
@@ -124,12 +135,8 @@ def _pair_key(a: int, b: int) -> str:
     return Partnership.key_for(a, b)
 
 
-def _times(x: float) -> str:
-    return f"{x:.1f}x"
-
-
-def _percent(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f}%"
+def _times(x: float) -> Number:
+    return Number(x, 1)
 
 
 def _size_ratio(x: int, y: int) -> float:
@@ -145,10 +152,17 @@ def size_mismatch(a: PartnerFacts, b: PartnerFacts, t: dict[str, float]) -> Find
     if reps < limit and leads < limit:
         return None
     big, small = (a, b) if (a.sales_reps, a.monthly_leads) >= (b.sales_reps, b.monthly_leads) else (b, a)
-    sentence = (
-        f"{big.name} has {big.sales_reps} sales reps and expects {big.monthly_leads} leads a month; "
-        f"{small.name} has {small.sales_reps} and expects {small.monthly_leads} "
-        f"({_times(reps)} the reps, {_times(leads)} the leads)."
+    sentence = phrase(
+        "%(big)s has %(big_reps)s and expects %(big_leads)s a month; %(small)s has %(small_reps)s "
+        "and expects %(small_leads)s (%(reps_ratio)sx the reps, %(leads_ratio)sx the leads).",
+        big=big.name,
+        big_reps=counted(big.sales_reps, "sales rep"),
+        big_leads=counted(big.monthly_leads, "lead"),
+        small=small.name,
+        small_reps=small.sales_reps,
+        small_leads=small.monthly_leads,
+        reps_ratio=_times(reps),
+        leads_ratio=_times(leads),
     )
     numbers = {
         "sales_reps": {str(big.id): big.sales_reps, str(small.id): small.sales_reps},
@@ -156,9 +170,11 @@ def size_mismatch(a: PartnerFacts, b: PartnerFacts, t: dict[str, float]) -> Find
         "reps_ratio": round(reps, 2),
         "leads_ratio": round(leads, 2),
     }
-    action = (
-        f"Set a monthly cap on this partnership that {small.name} can work through, "
-        f"and send {big.name}'s other leads to a partner of its size."
+    action = phrase(
+        "Set a monthly cap on this partnership that %(small)s can work through, "
+        "and send %(big)s's other leads to a partner of its size.",
+        small=small.name,
+        big=big.name,
     )
     return Finding("size_mismatch", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence, action)
 
@@ -173,14 +189,20 @@ def one_sided(
         or big_sent < t["flags.one_sided.ratio"] * small_sent
     ):
         return None
-    sentence = (
-        f"{big.name} sent {big_sent} leads to {small.name} in {period_days} days, "
-        f"{small.name} sent {small_sent} back."
+    sentence = phrase(
+        "%(big)s sent %(sent)s to %(small)s in %(days)s, %(small)s sent %(received)s back.",
+        big=big.name,
+        sent=counted(big_sent, "lead"),
+        small=small.name,
+        days=counted(period_days, "day"),
+        received=small_sent,
     )
     numbers = {"sent": big_sent, "received": small_sent, "period_days": period_days}
-    action = (
-        f"Ask {small.name} which of its customers need what {big.name} sells, "
-        f"or agree a higher reward for the leads {big.name} sends so the exchange pays both sides."
+    action = phrase(
+        "Ask %(small)s which of its customers need what %(big)s sells, or agree a higher reward "
+        "for the leads %(big)s sends so the exchange pays both sides.",
+        small=small.name,
+        big=big.name,
     )
     return Finding("one_sided", _pair_key(a.id, b.id), big.id, small.id, numbers, sentence, action)
 
@@ -196,16 +218,30 @@ def overloaded(p: PartnerFacts, period_days: int, t: dict[str, float]) -> Findin
     )
     if not (too_many or expiring):
         return None
-    parts = []
-    if too_many:
-        parts.append(
-            f"{p.name} has {p.open_handoffs} open handoffs for {p.sales_reps} sales reps "
-            f"({per_rep:.1f} per rep, limit {limit:g})"
+    facts = {
+        "name": p.name,
+        "open": counted(p.open_handoffs, "open handoff"),
+        "reps": counted(p.sales_reps, "sales rep"),
+        "per_rep": Number(per_rep, 1),
+        "limit": Number(limit),
+        "expired": p.expired,
+        "received": counted(p.received, "handoff"),
+        "days": counted(period_days, "day"),
+        "share": Percent(p.expired, p.received or 1),
+    }
+    if too_many and expiring:
+        sentence = phrase(
+            "%(name)s has %(open)s for %(reps)s (%(per_rep)s per rep, limit %(limit)s); "
+            "%(expired)s of the %(received)s %(name)s received in %(days)s expired (%(share)s).",
+            **facts,
         )
-    if expiring:
-        parts.append(
-            f"{p.expired} of the {p.received} handoffs {p.name} received in {period_days} days expired "
-            f"({_percent(p.expired, p.received)})"
+    elif too_many:
+        sentence = phrase(
+            "%(name)s has %(open)s for %(reps)s (%(per_rep)s per rep, limit %(limit)s).", **facts
+        )
+    else:
+        sentence = phrase(
+            "%(expired)s of the %(received)s %(name)s received in %(days)s expired (%(share)s).", **facts
         )
     numbers = {
         "open_handoffs": p.open_handoffs,
@@ -214,11 +250,13 @@ def overloaded(p: PartnerFacts, period_days: int, t: dict[str, float]) -> Findin
         "expired": p.expired,
         "period_days": period_days,
     }
-    action = (
-        f"Ask {p.name} to accept or decline its open handoffs, and set a monthly cap "
-        f"on the partnerships that send it more than its {p.sales_reps} sales reps can call."
+    action = phrase(
+        "Ask %(name)s to accept or decline its open handoffs, and set a monthly cap "
+        "on the partnerships that send it more than its %(reps)s can call.",
+        name=p.name,
+        reps=counted(p.sales_reps, "sales rep"),
     )
-    return Finding("overloaded", str(p.id), p.id, None, numbers, "; ".join(parts) + ".", action)
+    return Finding("overloaded", str(p.id), p.id, None, numbers, sentence, action)
 
 
 def dormant(pair: PairFacts, a: PartnerFacts, b: PartnerFacts, t: dict[str, float]) -> Finding | None:
@@ -229,20 +267,30 @@ def dormant(pair: PairFacts, a: PartnerFacts, b: PartnerFacts, t: dict[str, floa
     if quiet < t["flags.dormant.days"]:
         return None
     if pair.quiet_since_start:
-        sentence = (
-            f"{a.name} and {b.name} have exchanged no handoff since their partnership began {quiet} days ago."
+        sentence = nphrase(
+            "%(a)s and %(b)s have exchanged no handoff since their partnership began %(num)s day ago.",
+            "%(a)s and %(b)s have exchanged no handoff since their partnership began %(num)s days ago.",
+            "num",
+            a=a.name,
+            b=b.name,
+            num=quiet,
         )
     else:
-        sentence = f"{a.name} and {b.name} have exchanged no handoff either way in {quiet} days."
-    action = (
-        f"Have {a.name} and {b.name} agree which leads each will send next, "
-        f"or pause the partnership so it no longer counts as a channel."
+        sentence = nphrase(
+            "%(a)s and %(b)s have exchanged no handoff either way in %(num)s day.",
+            "%(a)s and %(b)s have exchanged no handoff either way in %(num)s days.",
+            "num",
+            a=a.name,
+            b=b.name,
+            num=quiet,
+        )
+    action = phrase(
+        "Have %(a)s and %(b)s agree which leads each will send next, "
+        "or pause the partnership so it no longer counts as a channel.",
+        a=a.name,
+        b=b.name,
     )
     return Finding("dormant", _pair_key(a.id, b.id), a.id, b.id, {"days_quiet": quiet}, sentence, action)
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 def agent_like(
@@ -269,19 +317,35 @@ def agent_like(
         if share <= Decimal(str(t["flags.agent_like.share"])):
             continue
         sender = senders[sender_id]
+        facts = {
+            "share": Percent(value, total),
+            "name": p.name,
+            "days": counted(period_days, "day"),
+            "value": Money(value, currency),
+            "total": Money(total, currency),
+            "sender": sender.name,
+            "band": Phrase(BAND_WORDS[p.revenue_band]),
+            "monthly": Money(p.monthly_won_value or Decimal(0), currency),
+        }
         if basis == "reported":
-            whose = (
-                f"the total is the won deals {p.name} reported here, more than its declared "
-                f"revenue ({BAND_WORDS[p.revenue_band]} a year) accounts for"
+            sentence = phrase(
+                "%(share)s of %(name)s's won business in %(days)s (%(value)s of %(total)s) came from "
+                "leads of %(sender)s; the total is the won deals %(name)s reported here, more than its "
+                "declared revenue (%(band)s a year) accounts for.",
+                **facts,
             )
         elif basis == "monthly_won_value":
-            whose = f"the total is the {_money(p.monthly_won_value)} {currency} a month {p.name} declares"
+            sentence = phrase(
+                "%(share)s of %(name)s's won business in %(days)s (%(value)s of %(total)s) came from "
+                "leads of %(sender)s; the total is the %(monthly)s a month %(name)s declares.",
+                **facts,
+            )
         else:
-            whose = f"the total is the least a declared revenue of {BAND_WORDS[p.revenue_band]} a year gives"
-        sentence = (
-            f"{_percent(value, total)} of {p.name}'s won business in {period_days} days "
-            f"({_money(value)} of {_money(total)} {currency}) came from leads of {sender.name}; {whose}."
-        )
+            sentence = phrase(
+                "%(share)s of %(name)s's won business in %(days)s (%(value)s of %(total)s) came from "
+                "leads of %(sender)s; the total is the least a declared revenue of %(band)s a year gives.",
+                **facts,
+            )
         numbers = {
             "won_value_from_partner": f"{value:.2f}",
             "won_value_total": f"{total:.2f}",
@@ -293,9 +357,11 @@ def agent_like(
             "won": p.won,
             "period_days": period_days,
         }
-        action = (
-            f"Ask {p.name} whether it sells on its own account: a business living off {sender.name}'s "
-            f"leads works as its agent, and an agent's contract (commission, exclusivity, notice) may fit."
+        action = phrase(
+            "Ask %(name)s whether it sells on its own account: a business living off %(sender)s's "
+            "leads works as its agent, and an agent's contract (commission, exclusivity, notice) may fit.",
+            name=p.name,
+            sender=sender.name,
         )
         return Finding("agent_like", str(p.id), p.id, sender.id, numbers, sentence, action)
     return None
@@ -311,16 +377,48 @@ def leaky(
     unpaid = d.won >= t["flags.leaky.min_won"] and d.reward_paid < t["flags.leaky.paid_rate"] * d.won
     if not (unaccepted or unpaid):
         return None
-    parts = []
-    if unaccepted:
-        parts.append(
-            f"{receiver.name} accepted {d.accepted} of the {d.sent} leads {sender.name} sent "
-            f"in {period_days} days ({_percent(d.accepted, d.sent)})"
+    facts = {
+        "receiver": receiver.name,
+        "sender": sender.name,
+        "accepted": d.accepted,
+        "sent": counted(d.sent, "lead"),
+        "days": counted(period_days, "day"),
+        "accept_share": Percent(d.accepted, d.sent or 1),
+        "paid": d.reward_paid,
+        "won": counted(d.won, "deal"),
+        "paid_share": Percent(d.reward_paid, d.won or 1),
+    }
+    if unaccepted and unpaid:
+        sentence = phrase(
+            "%(receiver)s accepted %(accepted)s of the %(sent)s %(sender)s sent in %(days)s "
+            "(%(accept_share)s); %(receiver)s paid the reward on %(paid)s of the %(won)s it won "
+            "from %(sender)s's leads (%(paid_share)s).",
+            **facts,
         )
-    if unpaid:
-        parts.append(
-            f"{receiver.name} paid the reward on {d.reward_paid} of the {d.won} deals it won "
-            f"from {sender.name}'s leads ({_percent(d.reward_paid, d.won)})"
+        action = phrase(
+            "Ask %(receiver)s why it declines or lets %(sender)s's leads expire, and agree a time to accept "
+            "it can keep; send %(receiver)s the month's payout statement and ask it to pay the rewards.",
+            **facts,
+        )
+    elif unaccepted:
+        sentence = phrase(
+            "%(receiver)s accepted %(accepted)s of the %(sent)s %(sender)s sent in %(days)s "
+            "(%(accept_share)s).",
+            **facts,
+        )
+        action = phrase(
+            "Ask %(receiver)s why it declines or lets %(sender)s's leads expire, and agree a time to accept "
+            "it can keep.",
+            **facts,
+        )
+    else:
+        sentence = phrase(
+            "%(receiver)s paid the reward on %(paid)s of the %(won)s it won from %(sender)s's leads "
+            "(%(paid_share)s).",
+            **facts,
+        )
+        action = phrase(
+            "Send %(receiver)s the month's payout statement and ask it to pay the rewards.", **facts
         )
     numbers = {
         "sent": d.sent,
@@ -329,24 +427,7 @@ def leaky(
         "reward_paid": d.reward_paid,
         "period_days": period_days,
     }
-    actions = []
-    if unaccepted:
-        actions.append(
-            f"ask {receiver.name} why it declines or lets {sender.name}'s leads expire, "
-            f"and agree a time to accept it can keep"
-        )
-    if unpaid:
-        actions.append(f"send {receiver.name} the month's payout statement and ask it to pay the rewards")
-    action = "; ".join(actions)
-    return Finding(
-        "leaky",
-        f"{sender.id}>{receiver.id}",
-        receiver.id,
-        sender.id,
-        numbers,
-        "; ".join(parts) + ".",
-        action[0].upper() + action[1:] + ".",
-    )
+    return Finding("leaky", f"{sender.id}>{receiver.id}", receiver.id, sender.id, numbers, sentence, action)
 
 
 def evaluate(facts: Facts, t: dict[str, float]) -> list[Finding]:
@@ -541,6 +622,8 @@ class ShownFlag:
     acknowledgement: FlagEvent | None
     # Acknowledged with these very numbers, and not snoozed past its end.
     seen: bool
+    # Its sentence and action as the reader's language says them (the row holds the English).
+    finding: Finding
 
 
 def _seen(flag: Flag, ack: FlagEvent | None, now: datetime) -> bool:
@@ -567,7 +650,9 @@ def flags_for_period(
     )
     acks = _acknowledgements(session, [flag.id for flag, _ in kept], partner_id=partner_id)
     shown = [
-        ShownFlag(flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now))
+        ShownFlag(
+            flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now), finding
+        )
         for flag, finding in kept
     ]
     shown.sort(key=lambda s: (s.seen, -s.flag.raised_at.timestamp(), -s.flag.id))

@@ -46,6 +46,14 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A number shown with `decimals` places (None: as it is)."""
+
+    value: float | Decimal
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
 class Percent:
     part: float | Decimal
     whole: float | Decimal
@@ -148,6 +156,8 @@ class Translator:
             return self.money(value.amount, value.currency)
         if isinstance(value, Percent):
             return self.percent(value.part, value.whole)
+        if isinstance(value, Number):
+            return self.number(value.value, value.decimals)
         if isinstance(value, bool | str):
             return str(value)
         if isinstance(value, int | float):

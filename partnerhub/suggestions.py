@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from partnerhub.i18n import Phrase, phrase
 from partnerhub.models import Complement, Partner, Partnership, ProductLine
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
+from partnerhub.words import counted
 
 WEIGHTS = {"complement": 0.6, "size": 0.4}
 
@@ -24,7 +26,12 @@ class Suggestion:
     parts: dict[str, float]
     categories: list[str]
     regions: list[str]
-    sentence: str
+    # Why, in a sentence read in the reader's language (the API gives it in English).
+    words: Phrase
+
+    @property
+    def sentence(self) -> str:
+        return str(self.words)
 
 
 def regions_overlap(mine: list[str], theirs: list[str]) -> list[str]:
@@ -91,11 +98,18 @@ def _suggest(
     score = round(sum(WEIGHTS[k] * v for k, v in parts.items()), 4)
     shared = regions_overlap(partner.regions, [r for line in lines for r in (line.regions or other.regions)])
     categories = sorted({line.category.name for line in lines})
-    sentence = (
-        f"{other.name} sells {strongest.category.name.lower()}, which complements your "
-        f"{my_categories[my_category_id].lower()}; it serves {', '.join(shared)} like you; "
-        f"it has {other.sales_reps} sales reps to your {partner.sales_reps} and expects "
-        f"{other.monthly_leads} leads a month to your {partner.monthly_leads}."
+    sentence = phrase(
+        "%(other)s sells %(theirs)s, which complements your %(yours)s; it serves %(regions)s like you; "
+        "it has %(their_reps)s to your %(your_reps)s and expects %(their_leads)s a month to your "
+        "%(your_leads)s.",
+        other=other.name,
+        theirs=strongest.category.name.lower(),
+        yours=my_categories[my_category_id].lower(),
+        regions=", ".join(shared),
+        their_reps=counted(other.sales_reps, "sales rep"),
+        your_reps=partner.sales_reps,
+        their_leads=counted(other.monthly_leads, "lead"),
+        your_leads=partner.monthly_leads,
     )
     return Suggestion(other, score, parts, categories, shared, sentence)
 

@@ -25,7 +25,7 @@ READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "summary"}
 TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
 COMMENT = re.compile(r"{#.*?#}", re.S)
 TAG = re.compile(r"{{.*?}}|{%.*?%}", re.S)
-MARKED = re.compile(r"""\b(?:_|gettext|ngettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+MARKED = re.compile(r"""\b(?:_|gettext|ngettext|count_of)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 
 

@@ -1,6 +1,7 @@
 """The manager's dashboard: balance per partnership, flags, the funnel, suggestions, webhooks and notices."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from api.extensions import db
@@ -10,6 +11,7 @@ from api.web.forms import AcknowledgeFlagForm
 from api.web.session import current_partner, current_user, role_required
 from partnerhub import balance, flags, suggestions, webhooks
 from partnerhub.db import utcnow
+from partnerhub.i18n import N_
 from partnerhub.models import Delivery, Notice, Partner
 from partnerhub.notices import notices_of
 from partnerhub.rollups import FUNNEL
@@ -18,26 +20,26 @@ bp = Blueprint("balance", __name__)
 
 PERIODS = (30, 90, 180, 365)
 FLAG_TITLES = {
-    "size_mismatch": "Size mismatch",
-    "one_sided": "One-sided",
-    "overloaded": "Overloaded",
-    "dormant": "Dormant",
-    "agent_like": "Agent-like",
-    "leaky": "Leaky",
+    "size_mismatch": N_("Size mismatch"),
+    "one_sided": N_("One-sided"),
+    "overloaded": N_("Overloaded"),
+    "dormant": N_("Dormant"),
+    "agent_like": N_("Agent-like"),
+    "leaky": N_("Leaky"),
 }
 # Each step named for what it measures, with what it means, for a newcomer to the chain of doubt.
 STAGES = {
-    "sent": ("Sent", "You handed the lead to the partner."),
+    "sent": (N_("Sent"), N_("You handed the lead to the partner.")),
     "delivered": (
-        "Confirmed received",
-        "Their system confirmed it got the lead, or one of their reps opened it.",
+        N_("Confirmed received"),
+        N_("Their system confirmed it got the lead, or one of their reps opened it."),
     ),
-    "accepted": ("Accepted", "One of their reps took it on."),
-    "contacted": ("Buyer contacted", "Their rep reached the buyer."),
-    "won": ("Deal won", "The buyer bought; the deal value is known."),
-    "reward_invoiced": ("Reward invoiced", "The agreed reward for the won deal was invoiced."),
-    "reward_paid": ("Reward paid", "They paid the reward."),
-    "rep_paid": ("Rep's share paid", "The rep who passed the lead got their share of the reward."),
+    "accepted": (N_("Accepted"), N_("One of their reps took it on.")),
+    "contacted": (N_("Buyer contacted"), N_("Their rep reached the buyer.")),
+    "won": (N_("Deal won"), N_("The buyer bought; the deal value is known.")),
+    "reward_invoiced": (N_("Reward invoiced"), N_("The agreed reward for the won deal was invoiced.")),
+    "reward_paid": (N_("Reward paid"), N_("They paid the reward.")),
+    "rep_paid": (N_("Rep's share paid"), N_("The rep who passed the lead got their share of the reward.")),
 }
 STAGE_LABELS = {stage: label for stage, (label, _meaning) in STAGES.items()}
 RECENT = 10
@@ -149,7 +151,7 @@ def acknowledge(flag_id: int):
         user_id=current_user().id,
         now=utcnow(),
     )
-    flash("Flag acknowledged: it shows as seen until its numbers change.", "success")
+    flash(_("Flag acknowledged: it shows as seen until its numbers change."), "success")
     period = request.args.get("period", type=int)
     return redirect(url_for("web.balance.index", period=period, _anchor="flags-heading"), 303)
 
@@ -160,5 +162,5 @@ def redeliver(delivery_id: int):
     """Queue a webhook delivery again, with the same webhook-id."""
     delivery = webhooks.get_delivery(db.session, partner_id=current_partner().id, delivery_id=delivery_id)
     webhooks.redeliver(db.session, delivery=delivery)
-    flash(f"Delivery {delivery.id} queued again.", "success")
+    flash(_("Delivery %(id)s queued again.", id=delivery.id), "success")
     return redirect(url_for("web.balance.index", _anchor="webhooks-heading"), 303)

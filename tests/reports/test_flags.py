@@ -267,7 +267,7 @@ def test_agent_like_says_which_total_it_divided_by_and_what_to_do(build, session
     [found] = _raised(session, "agent_like")
 
     assert found.sentence == (
-        "51% of Acme's won business in 90 days (513.00 of 1,013.00 EUR) came from leads of Northwind; "
+        "51% of Acme's won business in 90 days (€513.00 of €1,013.00) came from leads of Northwind; "
         "the total is the won deals Acme reported here, more than its declared revenue "
         "(under 1 million a year) accounts for."
     )
@@ -282,7 +282,7 @@ def test_a_declared_revenue_band_is_the_total_when_it_is_larger_than_what_was_re
 
     assert found.numbers["won_value_total"] == "246575.34"
     assert found.sentence == (
-        "53% of Acme's won business in 90 days (130,000.00 of 246,575.34 EUR) came from leads of Northwind; "
+        "53% of Acme's won business in 90 days (€130,000.00 of €246,575.34) came from leads of Northwind; "
         "the total is the least a declared revenue of 1 to 10 million a year gives."
     )
 

@@ -175,10 +175,10 @@ def test_a_manager_reads_the_net_position_acknowledges_a_flag_and_opens_a_partne
     story_flags = page.get_by_role("region", name="Flags on this partnership").inner_text()
     screenshot(page, "manager-partnership")
 
-    assert owed == "800 EUR"
+    assert owed == "€800.00"
     assert unpaid.startswith("4 invoices")
     assert sentence.startswith(
-        "100% of Glasklar Montage's won business in 90 days (16,000.00 of 16,000.00 EUR)"
+        "100% of Glasklar Montage's won business in 90 days (€16,000.00 of €16,000.00)"
     )
     assert action.startswith("What to do: Ask Glasklar Montage whether it sells on its own account")
     assert confirmed.startswith("Flag acknowledged")
