@@ -10,6 +10,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from api.extensions import db
+from partnerhub.i18n import translator
 from tests.builders import TEST_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -102,18 +103,22 @@ def open_as(browser, live_server, session):
     # Set before the test arranges anything, so its objects never reload mid-browsing.
     session().expire_on_commit = False
 
-    def open_page(user=None, *, width: int = 1280, height: int = 860):
+    def open_page(user=None, *, width: int = 1280, height: int = 860, locale: str | None = None):
+        """`locale` is the browser's language (Accept-Language), which the pages follow."""
         email = user.email if user is not None else None
+        words = translator(locale)
         _leave_the_test_transaction(session)
-        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height})
+        context = browser.new_context(
+            base_url=live_server, viewport={"width": width, "height": height}, locale=locale or "en-US"
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         if user is not None:
             page.goto("/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(TEST_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label(words.gettext("Email"), exact=True).fill(email)
+            page.get_by_label(words.gettext("Password"), exact=True).fill(TEST_PASSWORD)
+            page.get_by_role("button", name=words.gettext("Sign in")).click()
             page.wait_for_url(f"{live_server}/")
         return page
 

@@ -1,0 +1,184 @@
+"""PartnerHub in English, German and Russian: pages, emails and flag sentences, with local numbers and money.
+
+The language is the person's choice on their account, else the sign-in page's switcher
+(a cookie), else the browser's Accept-Language, else English; emails go in the recipient's
+choice, else English.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from partnerhub import accounts, flags, mail
+from partnerhub.db import utcnow
+from partnerhub.i18n import translator
+from partnerhub.models import Email
+from partnerhub.words import count_of
+from tests.web.conftest import csrf_token, screenshot
+
+NBSP = "\xa0"
+# The thresholds that make any one-way exchange a one-sided flag.
+ANY_ONE_WAY = {"flags.one_sided.min_handoffs": 1, "flags.one_sided.ratio": 1}
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two", "five"),
+    [
+        ("en", "1 lead", "2 leads", "5 leads"),
+        ("de", "1 Lead", "2 Leads", "5 Leads"),
+        ("ru", "1 лид", "2 лида", "5 лидов"),
+    ],
+)
+def test_a_count_of_leads_takes_the_plural_form_of_its_language(language, one, two, five):
+    words = translator(language)
+    assert [count_of(n, "lead", words) for n in (1, 2, 5)] == [one, two, five]
+    if language == "ru":
+        teens_and_twenties = [count_of(n, "lead", words) for n in (11, 21, 22, 25)]
+        assert teens_and_twenties == ["11 лидов", "21 лид", "22 лида", "25 лидов"]
+
+
+def test_numbers_and_money_are_written_the_way_each_language_writes_them():
+    amount = Decimal("1234.50")
+    assert translator("en").money(amount, "EUR") == "€1,234.50"
+    assert translator("de").money(amount, "EUR") == f"1.234,50{NBSP}€"
+    assert translator("ru").money(amount, "RUB") == f"1{NBSP}234,50{NBSP}₽"
+    assert [translator(lang).number(1234567) for lang in ("en", "de", "ru")] == [
+        "1,234,567",
+        "1.234.567",
+        f"1{NBSP}234{NBSP}567",
+    ]
+    in_three_hours = translator("en").relative(utcnow() + timedelta(hours=3, seconds=5), utcnow())
+    assert in_three_hours == "in 3 hours"
+    assert translator("de").relative(utcnow() + timedelta(hours=3, seconds=5), utcnow()) == "in 3 Stunden"
+
+
+def _one_sided(sent: int) -> flags.Finding:
+    acme = flags.PartnerFacts(id=1, name="Acme", sales_reps=2, monthly_leads=1200)
+    northwind = flags.PartnerFacts(id=2, name="Northwind", sales_reps=5, monthly_leads=10)
+    return flags.one_sided(acme, northwind, a_sent=sent, b_sent=0, period_days=90, t=ANY_ONE_WAY)
+
+
+@pytest.mark.parametrize(("sent", "leads"), [(1, "1 лид"), (2, "2 лида"), (5, "5 лидов")])
+def test_a_flag_sentence_reads_in_russian_with_the_plural_of_its_number(sent, leads):
+    finding = _one_sided(sent)
+    assert translator("ru").phrase(finding.words) == (
+        f"Acme за 90 дней отправила Northwind {leads}, Northwind в ответ — 0."
+    )
+    # The stored sentence and the API's stay English.
+    assert finding.sentence.startswith(f"Acme sent {sent} lead")
+
+
+def test_a_flag_sentence_and_its_action_read_in_german_with_german_numbers():
+    acme = flags.PartnerFacts(id=1, name="Acme", sales_reps=1500, monthly_leads=12000)
+    northwind = flags.PartnerFacts(id=2, name="Northwind", sales_reps=3, monthly_leads=30)
+    finding = flags.size_mismatch(acme, northwind, {"flags.size_mismatch.ratio": 3})
+    german = translator("de")
+    assert german.phrase(finding.words) == (
+        "Acme hat 1.500 Vertriebsmitarbeiter und erwartet 12.000 Leads im Monat; Northwind hat 3 "
+        "und erwartet 30 (500,0-mal so viele Vertriebsmitarbeiter, 400,0-mal so viele Leads)."
+    )
+    assert german.phrase(finding.action_words).startswith("Setzen Sie für diese Partnerschaft eine")
+    assert finding.sentence.startswith("Acme has 1,500 sales reps and expects 12,000 leads a month")
+
+
+def test_the_sign_in_page_follows_the_browser_and_then_the_switcher(client):
+    german = client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).text
+    assert '<html lang="de">' in german
+    assert "Passwort vergessen?" in german
+    assert 'href="/language/ru?next=' in german
+
+    switched = client.get("/language/ru?next=/login", headers={"Accept-Language": "de"})
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == "/login"
+    russian = client.get("/login", headers={"Accept-Language": "de"}).text
+    assert '<html lang="ru">' in russian
+    assert "Забыли пароль?" in russian
+
+    assert client.get("/language/de?next=//evil.example").headers["Location"] == "/login"
+
+
+def test_a_persons_choice_on_their_account_outranks_the_browser_and_is_kept(build, client, sign_in, session):
+    manager = build.user(build.partner("Acme"), "manager")
+    sign_in(manager)
+    page = client.get("/account", headers={"Accept-Language": "de"}).text
+    assert "Ihre Sprache" in page
+    saved = client.post(
+        "/account/language",
+        data={"language": "ru", "csrf_token": csrf_token(page)},
+        headers={"Accept-Language": "de"},
+    )
+    assert saved.status_code == 303
+    account = client.get("/account", headers={"Accept-Language": "de"}).text
+    assert '<html lang="ru">' in account
+    assert "Язык сохранён." in account
+    session.refresh(manager)
+    assert manager.language == "ru"
+
+
+def test_an_email_is_written_in_its_recipients_language_and_english_without_a_choice(build, session):
+    acme = build.partner("Acme")
+    chose_russian = build.user(acme, "manager", email="olga@acme.example")
+    accounts.choose_language(session, user=chose_russian, language="ru")
+    no_choice = build.user(acme, "rep", email="tim@acme.example")
+    for person in (chose_russian, no_choice):
+        mail.queue_email(
+            session,
+            to=person.email,
+            kind="sign_in_paused",
+            context={"name": "", "failures": 5, "reset_link": "https://hub.example/password-reset"},
+        )
+    russian, english = session.scalars(select(Email).order_by(Email.id)).all()
+    assert russian.subject == "Вход в ваш аккаунт PartnerHub временно приостановлен"
+    assert "Кто-то 5 раз подряд ввёл неверный пароль" in russian.text_body
+    assert '<html lang="ru">' in russian.html_body
+    assert english.subject == "Sign-in to your PartnerHub account is paused for now"
+    assert "5 times in a row" in english.text_body
+
+
+def test_an_email_formats_its_dates_in_the_recipients_language():
+    expires = utcnow().replace(year=2027, month=3, day=1, hour=12, minute=0, second=0, microsecond=0)
+    context = {"partner_name": "Acme", "inviter": "Ann", "role": "rep", "link": "https://x"}
+    context["expires"] = expires
+    german = mail.render("invitation", context, "de")
+    assert "als Vertriebsmitarbeiter beizutreten" in german.text
+    assert "01.03.2027" in german.text
+    assert "Mar 1, 2027" in mail.render("invitation", context, None).text
+
+
+def _balance_history(build, session):
+    build.complement("windows", "window-installation")
+    nordlicht = build.partner("Nordlicht Fenster", sales_reps=40, monthly_leads=400, lines=["windows"])
+    glasklar = build.partner("Glasklar Montage", sales_reps=1, monthly_leads=8, lines=["window-installation"])
+    partnership = build.partnership(nordlicht, glasklar, accept_sla_hours=1)
+    for days in (80, 50, 20):
+        sent = utcnow() - timedelta(days=days)
+        steps = ["delivered", "accepted", "contacted", "won"]
+        timeline = [("sent", sent)] + [(s, sent + timedelta(hours=6 * (i + 1))) for i, s in enumerate(steps)]
+        build.handoff_through(
+            partnership, nordlicht, timeline, deal_value="41234.50", reward_amount="2061.73"
+        )
+    for days in (15, 10, 5):
+        sent = utcnow() - timedelta(days=days)
+        build.handoff_through(partnership, nordlicht, [("sent", sent), ("expired", sent + timedelta(days=2))])
+    flags.refresh_flags(session, now=utcnow())
+    session.commit()
+    return build.user(nordlicht, "manager")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("de-DE", ("Bilanz", f"123.703,50{NBSP}€")), ("ru-RU", ("Баланс", f"123{NBSP}703,50{NBSP}€"))],
+)
+def test_the_balance_page_reads_in_the_browsers_language_with_its_money(
+    build, open_as, session, locale, expected
+):
+    heading, money = expected
+    manager = _balance_history(build, session)
+    page = open_as(manager, locale=locale)
+    page.goto("/balance")
+    assert page.locator("html").get_attribute("lang") == locale[:2]
+    assert page.get_by_role("heading", level=1).inner_text() == heading
+    assert money in page.locator("#net-heading + dl").inner_text()
+    screenshot(page, f"balance-{locale[:2]}")
