@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, joinedload
 from partnerhub import lifecycle, lists
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
+from partnerhub.i18n import DEFAULT_LANGUAGE, Translator, phrase, translator
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import RELEASED_STATUSES
+from partnerhub.words import counted
 
 # Moves about money, shown apart from the sales work.
 REWARD_MOVES = ("reward_invoiced", "reward_paid", "rep_paid")
@@ -40,17 +42,23 @@ def time_to_accept(handoff: Handoff, now: datetime) -> timedelta | None:
     return handoff.sla_due_at - now
 
 
-def describe_time_left(left: timedelta) -> str:
-    """ "5 h 20 min left", "2 days left" or "overdue by 3 h", rounded to what a rep needs."""
+def describe_time_left(left: timedelta, tr: Translator | None = None) -> str:
+    """ "5 h 20 min left", "2 days left" or "overdue by 3 h", rounded to what a rep needs,
+    in the reader's language (English without a Translator)."""
     seconds = abs(int(left.total_seconds()))
     days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
     if days >= 2:
-        span = f"{days} days"
+        span = counted(days, "day")
     elif days or hours:
-        span = f"{days * 24 + hours} h" + (f" {minutes} min" if minutes and not days else "")
+        if minutes and not days:
+            span = phrase("%(hours)s h %(minutes)s min", hours=days * 24 + hours, minutes=minutes)
+        else:
+            span = phrase("%(hours)s h", hours=days * 24 + hours)
     else:
-        span = f"{minutes} min"
-    return f"{span} left" if left.total_seconds() >= 0 else f"overdue by {span}"
+        span = phrase("%(minutes)s min", minutes=minutes)
+    if left.total_seconds() >= 0:
+        return (tr or translator(DEFAULT_LANGUAGE)).phrase(phrase("%(span)s left", span=span))
+    return (tr or translator(DEFAULT_LANGUAGE)).phrase(phrase("overdue by %(span)s", span=span))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ def _looks_like_text(literal: str) -> bool:
     Keys ('won'), endpoints ('web.leads.index'), classes ('button-primary') and formats are not."""
     if not _is_words(literal) or (re.fullmatch(r"[\w.\-/#:%]*", literal) and not literal[:1].isupper()):
         return False
+    if re.fullmatch(r"(?:[A-Z][a-z]+){2,}", literal):  # a class name such as 'BooleanField'
+        return False
     return bool(re.search(r"[A-Za-z]{2,} [A-Za-z]", literal) or re.fullmatch(r"[A-Z][a-z]+.*", literal))
 
 

@@ -1,31 +1,35 @@
 """The rep's inbox: handoffs to accept and work on, rewards to confirm, and what the partner sent out."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import AssignForm, CommentForm, ListFilterForm, MoveForm
+from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
 from partnerhub import assignment, comments, inbox, lifecycle, partnerships
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
+from partnerhub.i18n import N_
 from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 bp = Blueprint("inbox", __name__)
 
 # The button for each move, and the message after it.
+# Each move's button, and what the page says once it is done.
 MOVE_LABELS = {
-    "accepted": ("Accept", "accepted"),
-    "declined": ("Decline", "declined"),
-    "contacted": ("Contacted", "marked contacted"),
-    "won": ("Won", "marked won"),
-    "lost": ("Lost", "marked lost"),
-    "recalled": ("Recall", "recalled"),
-    "reward_invoiced": ("Reward invoiced", "marked reward invoiced"),
-    "reward_paid": ("Reward paid", "marked reward paid"),
-    "rep_paid": ("Rep's share paid", "marked rep's share paid"),
+    "accepted": (N_("Accept"), N_("Lead of %(who)s accepted.")),
+    "declined": (N_("Decline"), N_("Lead of %(who)s declined.")),
+    "contacted": (N_("Contacted"), N_("Lead of %(who)s marked contacted.")),
+    "won": (N_("Won"), N_("Lead of %(who)s marked won.")),
+    "lost": (N_("Lost"), N_("Lead of %(who)s marked lost.")),
+    "recalled": (N_("Recall"), N_("Lead of %(who)s recalled.")),
+    "reward_invoiced": (N_("Reward invoiced"), N_("Lead of %(who)s marked reward invoiced.")),
+    "reward_paid": (N_("Reward paid"), N_("Lead of %(who)s marked reward paid.")),
+    "rep_paid": (N_("Rep's share paid"), N_("Lead of %(who)s marked rep's share paid.")),
 }
 
 
@@ -35,7 +39,7 @@ def _actor() -> Actor:
 
 @bp.app_template_filter("time_left")
 def time_left(left) -> str:
-    return inbox.describe_time_left(left)
+    return inbox.describe_time_left(left, reader())
 
 
 @bp.get("/inbox")
@@ -101,7 +105,7 @@ def comment(handoff_id: int):
     if form.submitted(
         lambda: comments.add_comment(db.session, handoff=handoff, actor=_actor(), text=form.text.data)
     ):
-        flash("Comment sent.", "success")
+        flash(_("Comment sent."), "success")
         return redirect(url_for("web.inbox.show", handoff_id=handoff_id), 303)
     return _page(handoff_id, comment_form=form, status=422)
 
@@ -119,9 +123,9 @@ def assign(handoff_id: int):
     )
     if done is None:
         for reason in form.user_id.errors:
-            flash(f"Assigned to: {reason}", "error")
+            flash(_("Assigned to: %(reason)s", reason=_(reason)), "error")
     else:
-        flash(f"Handoff given to {done.assignee.name or done.assignee.email}.", "success")
+        flash(_("Handoff given to %(name)s.", name=done.assignee.name or done.assignee.email), "success")
     return redirect(url_for("web.inbox.show", handoff_id=handoff_id), 303)
 
 
@@ -149,5 +153,6 @@ def move(handoff_id: int, to: str):
             for reason in field.errors:
                 flash(f"{field.label.text}: {reason}", "error")
         return redirect(back_to(url_for("web.inbox.index")), 303)
-    flash(f"Lead of {handoff.lead.contact_name or 'the buyer'} {MOVE_LABELS[to][1]}.", "success")
+    who = handoff.lead.contact_name or _("the buyer")
+    flash(_(MOVE_LABELS[to][1], who=who), "success")
     return redirect(back_to(url_for("web.inbox.index")), 303)
