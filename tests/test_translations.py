@@ -35,13 +35,15 @@ def _is_words(text: str) -> bool:
 
 
 def _looks_like_text(literal: str) -> bool:
-    """A string literal inside a tag that reads as words to a person: capitalised or several words.
-    Keys ('won'), endpoints ('web.leads.index'), classes ('button-primary') and formats are not."""
-    if not _is_words(literal) or (re.fullmatch(r"[\w.\-/#:%]*", literal) and not literal[:1].isupper()):
+    """A string literal inside a tag that reads as words to a person: capitalised, or several plain
+    words. Keys ('won'), endpoints ('web.leads.index'), classes ('button button-primary'), class
+    names ('BooleanField') and date formats are not."""
+    if not _is_words(literal) or re.fullmatch(r"(?:[A-Z][a-z]+){2,}", literal):
         return False
-    if re.fullmatch(r"(?:[A-Z][a-z]+){2,}", literal):  # a class name such as 'BooleanField'
-        return False
-    return bool(re.search(r"[A-Za-z]{2,} [A-Za-z]", literal) or re.fullmatch(r"[A-Z][a-z]+.*", literal))
+    if literal[:1].isupper():
+        return True
+    words = literal.split()
+    return len(words) > 1 and all(re.fullmatch(r"[^\W\d_]+[',.?!:;]?", word) for word in words)
 
 
 class _Text(HTMLParser):
