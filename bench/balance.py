@@ -117,11 +117,11 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
             sender, receiver = (a, b) if rng.random() < 0.5 else (b, a)
             rows.append((partnership + 1, sender, receiver))
         with cur.copy(
-            "COPY leads (id, partner_id, contact_name, need_text, consent, source, status, reasons,"
-            " created_at, updated_at) FROM STDIN"
+            "COPY leads (id, partner_id, contact_name, contact_name_key, need_text, consent, source, status,"
+            " reasons, created_at, updated_at) FROM STDIN"
         ) as copy:
             for i, (_p, sender, _r) in enumerate(rows, start=1):
-                copy.write_row((i, sender, "A buyer", "", True, "api", "routed", "[]", now, now))
+                copy.write_row((i, sender, "A buyer", "a buyer", "", True, "api", "routed", "[]", now, now))
         paths, weights = zip(*PATHS, strict=True)
         columns = [
             "id",
