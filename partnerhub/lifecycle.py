@@ -392,6 +392,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def assignee_of(handoff: Handoff) -> dict | None:
+    """The receiver's rep who owns the handoff, as the API and the webhooks both show it."""
+    person = handoff.assignee
+    return None if person is None else {"id": person.id, "name": person.name}
+
+
 def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
     """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
     lead = handoff.lead
@@ -403,6 +409,7 @@ def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
         "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
         "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
         "product_line_id": handoff.product_line_id,
+        "assignee": assignee_of(handoff),
         "warmup_note": handoff.warmup_note,
         "sla_due_at": _iso(handoff.sla_due_at),
         "timestamps": {
