@@ -204,9 +204,9 @@ class Tick:
 SHAPE_DAYS = 30
 # The past whose answers the loop repeats: the flags' own period, so their rates hold.
 ANSWER_DAYS = DEFAULT_PERIOD_DAYS
-# A beat brings a new lead with these odds: at `make run`'s 5-second beat, about one every
-# two and a half minutes, few enough that a receiver's answers (and its flags) keep up.
-NEW_LEAD_ODDS = 1 / 30
+# A beat brings a new lead once the newest is this old: few enough that the receivers' answers
+# (and so the flags) keep up, whatever the beat.
+NEW_LEAD_EVERY = timedelta(minutes=2, seconds=30)
 
 
 def shape(session: Session, *, now: datetime, days: int) -> dict[tuple[int, int], Direction]:
@@ -319,7 +319,10 @@ def advance_handoffs(
 
 
 def tick(session: Session, *, rng: random.Random, now: datetime | None = None) -> Tick:
-    """One beat of the living demo: now and then a new lead arrives, and a few handoffs move on."""
+    """One beat of the living demo: a new lead when the last is NEW_LEAD_EVERY old, and a few
+    handoffs move on."""
     now = now or utcnow()
-    lead = post_lead(session, rng=rng, now=now) if rng.random() < NEW_LEAD_ODDS else None
+    newest = session.scalar(select(Lead.created_at).order_by(Lead.id.desc()).limit(1))
+    due = newest is None or newest <= now - NEW_LEAD_EVERY
+    lead = post_lead(session, rng=rng, now=now) if due else None
     return Tick(lead, advance_handoffs(session, rng=rng, now=now))
