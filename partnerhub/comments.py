@@ -2,7 +2,8 @@
 
 Either side may read and write a handoff's comments; to anyone else the handoff
 does not exist. Each comment is announced to the other side's webhooks
-(`handoff.commented`).
+(`handoff.commented`) and, in the same transaction, to the people of the lead
+(notifications.handoff_commented).
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from partnerhub import outbox
+from partnerhub import notifications, outbox
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidInput
@@ -64,6 +65,7 @@ def add_comment(
         data=comment_payload(comment),
         occurred_at=now,
     )
+    notifications.handoff_commented(session, comment, now=now)
     return comment
 
 

@@ -160,13 +160,6 @@ def warn_waiting_leads(
     return notifications.warn_waiting_handoffs(session, now=now)
 
 
-def notify_assignments(
-    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
-) -> int:
-    """Tell assignees of the leads given them, and the people of a lead of its comments, once each."""
-    return notifications.notify_assignments_and_comments(session, now=now)
-
-
 def email_notifications(
     session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
 ) -> int:
@@ -190,7 +183,6 @@ JOBS = (
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),
     Job("email_notices", timedelta(minutes=1), email_notices),
     Job("waiting_lead_warnings", timedelta(minutes=5), warn_waiting_leads),
-    Job("assignment_notifications", timedelta(minutes=1), notify_assignments),
     Job("notification_emails", timedelta(minutes=1), email_notifications),
     Job("notification_digests", timedelta(days=1), email_notification_digests),
 )

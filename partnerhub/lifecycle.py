@@ -23,7 +23,7 @@ from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
 
@@ -48,8 +48,6 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
     "reward_invoiced": {"reward_paid": frozenset({RECEIVER})},
     "reward_paid": {"rep_paid": frozenset({SENDER})},
 }
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 # The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.
@@ -201,7 +199,7 @@ def open_handoff(
     set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
-    assignment.took_turn(session, assignee_id, now)
+    assignment.given(session, handoff, now)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
@@ -394,6 +392,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def assignee_of(handoff: Handoff) -> dict | None:
+    """The receiver's rep who owns the handoff, as the API and the webhooks both show it."""
+    person = handoff.assignee
+    return None if person is None else {"id": person.id, "name": person.name}
+
+
 def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
     """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
     lead = handoff.lead
@@ -405,6 +409,7 @@ def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
         "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
         "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
         "product_line_id": handoff.product_line_id,
+        "assignee": assignee_of(handoff),
         "warmup_note": handoff.warmup_note,
         "sla_due_at": _iso(handoff.sla_due_at),
         "timestamps": {

@@ -2,7 +2,10 @@
 
 A notification is written once per person, kind and occasion (the unique index
 `uq_notifications_once`), so a job run twice, or two workers racing, tell nobody
-twice. Emails leave through the mail outbox (`mail.queue_email`), written in the
+twice. What people do (an assignment, a comment, a proposal, a flag) calls this
+module in the transaction that does it; what time does (half the acceptance time
+passed, about to expire) is found by the worker's jobs. This module imports none
+of its callers. Emails leave through the mail outbox (`mail.queue_email`), written in the
 same transaction that marks the notification emailed: a mail server that is down
 delays them, and loses none.
 """
@@ -16,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import NotFound
-from partnerhub.lifecycle import AWAITING_ACCEPTANCE
 from partnerhub.mail import queue_email
 from partnerhub.models import (
     Flag,
@@ -28,13 +30,11 @@ from partnerhub.models import (
     Partnership,
     User,
 )
-from partnerhub.models.handoff import OPEN_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE
 
 CHANNELS = ("in_app", "email")
 # "About to expire": this close to the end of the acceptance time.
 EXPIRING_WITHIN = timedelta(hours=2)
-# How far back the worker looks for assignments and comments not yet told.
-RECENT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -211,40 +211,6 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
         body=comment.text,
         link=f"/handoffs/{handoff.id}",
         now=now,
-    )
-
-
-def notify_assignments_and_comments(session: Session, *, now: datetime, within: timedelta = RECENT) -> int:
-    """Tell each open handoff's assignee of the assignment, and the people of a lead of each
-    comment on it, for whatever assigned or commented in the last day (at intake, by hand, on a
-    rep's leaving). Idempotent: what was told has its notification, and is skipped."""
-    since = now - within
-    told = 0
-    assigned = session.scalars(
-        select(Handoff)
-        .where(
-            Handoff.status.in_(OPEN_STATUSES), Handoff.assignee_id.is_not(None), Handoff.assigned_at > since
-        )
-        .order_by(Handoff.id)
-    ).all()
-    known = _occasions(session, "lead_assigned", since)
-    for handoff in assigned:
-        if f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}" not in known:
-            told += handoff_assigned(session, handoff, now=now)
-    known = _occasions(session, "handoff_comment", since)
-    for comment in session.scalars(
-        select(HandoffComment).where(HandoffComment.created_at > since).order_by(HandoffComment.id)
-    ):
-        if f"comment {comment.id}" not in known:
-            told += handoff_commented(session, comment, now=now)
-    return told
-
-
-def _occasions(session: Session, kind: str, since: datetime) -> set[str]:
-    return set(
-        session.scalars(
-            select(Notification.occasion).where(Notification.kind == kind, Notification.created_at > since)
-        )
     )
 
 

@@ -108,7 +108,7 @@ class HandoffOut(Schema):
     to_partner = fields.Nested(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
     assignee = fields.Function(
-        lambda h: None if h.assignee is None else {"id": h.assignee.id, "name": h.assignee.name},
+        lifecycle.assignee_of,
         allow_none=True,
         metadata={"type": "object", "description": "The receiver's rep who owns it {id, name}; null: none"},
     )

@@ -25,6 +25,8 @@ HANDOFF_STATUSES = (
 )
 # Held and still being worked on: what counts against a receiver's capacity and a rep's load.
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
 ACTOR_TYPES = ("user", "client", "system")
