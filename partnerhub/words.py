@@ -49,6 +49,21 @@ STATUS_WORDS = {
     "disabled": "Stopped",
     "revoked": "Revoked",
     "existing_customer": "Already a customer",
+    # After-sale follow-ups and how they went.
+    "due": "Due",
+    "done": "Done",
+    "skipped": "Skipped",
+    "satisfied": "Satisfied",
+    "issue": "An issue to solve",
+    "referral": "Gave a referral",
+}
+
+# Where a lead came from.
+SOURCE_WORDS = {
+    "api": "their system",
+    "web": "by hand",
+    "csv": "an import",
+    "referral": "a referral",
 }
 
 _KEY = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
