@@ -163,8 +163,11 @@ def warn_waiting_leads(
 def notify_assignments(
     session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
 ) -> int:
-    """Tell assignees of the leads given them, and the people of a lead of its comments, once each."""
-    return notifications.notify_assignments_and_comments(session, now=now)
+    """Tell assignees of the leads given them, the people of a lead of its comments, and the rep of a
+    won customer of each follow-up that fell due, once each."""
+    return notifications.notify_assignments_and_comments(
+        session, now=now
+    ) + notifications.tell_follow_ups_due(session, now=now)
 
 
 def email_notifications(

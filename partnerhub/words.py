@@ -91,3 +91,8 @@ def count_of(number: int, noun: str) -> str:
     if number == 1:
         return f"1 {noun}"
     return f"{number} {_PLURALS.get(noun, noun + 's')}"
+
+
+def source_words(source: str) -> str:
+    """Where a lead came from, as "added ... from" ends: "their system", "a referral"."""
+    return SOURCE_WORDS.get(source, word_for(source).lower())
