@@ -329,6 +329,9 @@ class MonthNumbers:
     received: int = 0
     won_from_yours: int = 0
     won_from_theirs: int = 0
+    # Leads the won customers referred: of the partner's own leads' customers, and of the other's.
+    referrals_from_yours: int = 0
+    referrals_from_theirs: int = 0
     deal_value_from_yours: dict[str, Decimal] = field(default_factory=dict)
     deal_value_from_theirs: dict[str, Decimal] = field(default_factory=dict)
     rewards_paid_to_you: dict[str, Decimal] = field(default_factory=dict)
@@ -362,19 +365,21 @@ def monthly_numbers(
     rollups.write_pending(session)
     r = HandoffRollup
     rows = session.execute(
-        select(r.day, r.from_partner_id, r.currency, r.sent, r.won, r.deal_value, r.rewards_paid).where(
-            r.partnership_id == partnership.id, r.day >= first
-        )
+        select(
+            r.day, r.from_partner_id, r.currency, r.sent, r.won, r.referrals, r.deal_value, r.rewards_paid
+        ).where(r.partnership_id == partnership.id, r.day >= first)
     )
-    for day, sender, currency, sent, won, deal_value, rewards_paid in rows:
+    for day, sender, currency, sent, won, referred, deal_value, rewards_paid in rows:
         numbers = by_month[f"{day.year:04d}-{day.month:02d}"]
         mine = sender == partner_id
         if mine:
             numbers.sent += sent
             numbers.won_from_yours += won
+            numbers.referrals_from_yours += referred
         else:
             numbers.received += sent
             numbers.won_from_theirs += won
+            numbers.referrals_from_theirs += referred
         for total, amount in (
             (numbers.deal_value_from_yours if mine else numbers.deal_value_from_theirs, deal_value),
             (numbers.rewards_paid_to_you if mine else numbers.rewards_paid_by_you, rewards_paid),

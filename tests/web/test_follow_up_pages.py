@@ -136,3 +136,26 @@ def test_follow_up_days_are_part_of_the_terms_a_manager_proposes_and_typing_them
     assert out_of_range.status_code == 422
     assert "from 1 to 365" in out_of_range.text
     assert "on days 10 and 30" in shown.text
+
+
+def test_the_balance_and_the_partnership_page_count_the_referrals_a_partnerships_customers_gave(
+    build, client, sign_in, session
+):
+    handoff, _owner, _other, actor = _won(session, build)
+    build.category("windows")
+    referrals.record_referral(
+        session,
+        handoff=handoff,
+        actor=actor,
+        contact={"name": "Ben Neighbour", "email": "ben@example.test"},
+        need={"category": "windows", "text": ""},
+        consent=True,
+    )
+    session.commit()
+    sign_in(build.user(handoff.from_partner, "manager"))
+
+    balance = client.get("/balance")
+    story = client.get(f"/partnerships/{handoff.partnership_id}")
+
+    assert re.search(r"Referrals from your leads' customers\">1 <span", balance.text)
+    assert re.search(r'data-label="Referrals">1 <span class="muted small">from yours, 0 from theirs', story.text)
