@@ -165,9 +165,8 @@ def notify_assignments(
 ) -> int:
     """Tell assignees of the leads given them, the people of a lead of its comments, and the rep of a
     won customer of each follow-up that fell due, once each."""
-    return notifications.notify_assignments_and_comments(
-        session, now=now
-    ) + notifications.tell_follow_ups_due(session, now=now)
+    told = notifications.notify_assignments_and_comments(session, now=now)
+    return told + notifications.tell_follow_ups_due(session, now=now)
 
 
 def email_notifications(
