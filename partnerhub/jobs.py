@@ -160,6 +160,13 @@ def warn_waiting_leads(
     return notifications.warn_waiting_handoffs(session, now=now)
 
 
+def remind_follow_ups(
+    session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
+) -> int:
+    """Tell the rep of a won customer of each follow-up that fell due, once each."""
+    return notifications.tell_follow_ups_due(session, now=now)
+
+
 def email_notifications(
     session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
 ) -> int:
@@ -183,6 +190,7 @@ JOBS = (
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),
     Job("email_notices", timedelta(minutes=1), email_notices),
     Job("waiting_lead_warnings", timedelta(minutes=5), warn_waiting_leads),
+    Job("follow_up_reminders", timedelta(minutes=5), remind_follow_ups),
     Job("notification_emails", timedelta(minutes=1), email_notifications),
     Job("notification_digests", timedelta(days=1), email_notification_digests),
 )

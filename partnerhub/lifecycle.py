@@ -18,7 +18,7 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import assignment, outbox, rollups
+from partnerhub import assignment, follow_ups, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -198,6 +198,7 @@ def open_handoff(
     set_committed_value(handoff, "partnership", partnership)
     set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
+    set_committed_value(handoff, "referrals", [])
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
     assignment.given(session, handoff, now)
     if "handoffs" in inspect(lead).dict:
@@ -271,6 +272,8 @@ def move_handoff(
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
+    if to == "won":
+        follow_ups.schedule_follow_ups(session, handoff=handoff, days=terms.follow_up_days, now=now)
     _after_release(session, handoff, now)
     return handoff
 

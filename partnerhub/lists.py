@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from partnerhub import lifecycle
+from partnerhub import follow_ups, lifecycle
 from partnerhub.intake import normalize_phone
-from partnerhub.models import Delivery, Handoff, Lead, Notice, Partner
+from partnerhub.models import Delivery, FollowUp, Handoff, Lead, Notice, Partner
 from partnerhub.models.lead import search_text
 
 # Fewer digits than this match too many phones to be what a person meant.
@@ -164,3 +164,34 @@ def notices_listed(
     if partner_id:
         stmt = stmt.where(Notice.partner_id == partner_id)
     return _window(stmt, Notice.created_at, since, until)
+
+
+def follow_ups_of(
+    partner_id: int,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    other_partner_id: int | None = None,
+    assignee_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Follow-ups of the partner's won handoffs narrowed by the customer's contact, status, the partner
+    on the other side, the rep who owns the handoff and the time they fall due."""
+    stmt = follow_ups.follow_ups_of(partner_id, direction=direction, status=status)
+    if (q and q.strip()) or assignee_id:
+        stmt = stmt.join(Handoff, Handoff.id == FollowUp.handoff_id)
+    if q and q.strip():
+        stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
+    if assignee_id:
+        stmt = stmt.where(Handoff.assignee_id == assignee_id)
+    if other_partner_id:
+        stmt = stmt.where(
+            or_(FollowUp.to_partner_id == other_partner_id, FollowUp.from_partner_id == other_partner_id)
+        )
+    if since:
+        stmt = stmt.where(FollowUp.due_at >= since)
+    if until:
+        stmt = stmt.where(FollowUp.due_at < until)
+    return stmt

@@ -22,6 +22,7 @@ from partnerhub.errors import NotFound
 from partnerhub.mail import queue_email
 from partnerhub.models import (
     Flag,
+    FollowUp,
     Handoff,
     HandoffComment,
     Notification,
@@ -51,6 +52,7 @@ KINDS = {
     "handoff_comment": Kind("A comment on my lead", ("rep", "manager")),
     "proposal_waiting": Kind("A partnership proposal waits for us", ("manager",)),
     "flag_raised": Kind("A flag is raised on us", ("manager",)),
+    "follow_up_due": Kind("A follow-up with a won customer is due", ("rep", "manager")),
 }
 
 
@@ -212,6 +214,33 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
         link=f"/handoffs/{handoff.id}",
         now=now,
     )
+
+
+def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
+    """Tell who works each won customer that a follow-up fell due, once: the handoff's assignee, or
+    the receiver's reps when it has none. Each follow-up is looked at once, when its time passes."""
+    due = session.scalars(
+        select(FollowUp)
+        .where(FollowUp.status == "due", FollowUp.due_at <= now, FollowUp.notified_at.is_(None))
+        .order_by(FollowUp.id)
+    ).all()
+    told = 0
+    for follow_up in due:
+        handoff = follow_up.handoff
+        told += notify_people(
+            session,
+            handoff_people(session, handoff),
+            kind="follow_up_due",
+            occasion=f"follow-up {follow_up.id}",
+            subject=f"Follow up {_lead_words(handoff)}: day {follow_up.day} after the win",
+            body=f"It is {follow_up.day} days since {_lead_words(handoff)} bought. Ask how it goes, and "
+            "whether they know someone who needs the same.",
+            link=f"/handoffs/{handoff.id}#follow-ups",
+            now=now,
+        )
+        follow_up.notified_at = now
+    session.flush()
+    return told
 
 
 def _warning(handoff: Handoff, now: datetime) -> tuple[str, str] | None:

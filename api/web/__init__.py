@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         admin,
         audit,
         balance,
+        follow_ups,
         inbox,
         integrations,
         leads,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
         account.bp,
         inbox.bp,
         leads.bp,
+        follow_ups.bp,
         balance.bp,
         profile.bp,
         team.bp,
@@ -70,6 +72,7 @@ def init_app(app: Flask) -> None:
     # Keys become words in every template through one filter (partnerhub/words.py).
     app.add_template_filter(words.word_for, "words")
     app.add_template_filter(words.count_of, "count_of")
+    app.add_template_filter(words.source_words, "source_words")
 
     @app.context_processor
     def signed_in():
