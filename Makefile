@@ -68,7 +68,7 @@ bench-hotrows: install
 bench-delivery: install
 	$(BIN)/python -m bench.delivery
 
-# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL (a few minutes).
+# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL, the sizes timed in turns (about ten minutes).
 bench-balance: install
 	$(BIN)/python -m bench.balance
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup
@@ -120,7 +121,7 @@ class Translator:
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def money(self, amount: Decimal | float | None, currency: str) -> str:
-        """"€1,234.50", "1.234,50 €", "1 234,50 ₽"."""
+        """ "€1,234.50", "1.234,50 €", "1 234,50 ₽"."""
         if amount is None:
             return "—"
         return format_currency(amount, currency, locale=self.locale)
@@ -139,13 +140,21 @@ class Translator:
         return format_datetime(value, form, locale=self.locale)
 
     def duration(self, delta: timedelta, *, direction: bool = False) -> str:
-        """"3 hours", or with direction "in 3 hours" / "3 hours ago"."""
+        """ "3 hours", or with direction "in 3 hours" / "3 hours ago"."""
         return format_timedelta(
             delta, threshold=1.5, add_direction=direction, format="long", locale=self.locale
         )
 
+    def month(self, month: str) -> str:
+        """A month given as "2026-11" in words: "Nov 2026", in Russian the short month and year."""
+        return format_date(date.fromisoformat(month + "-01"), "LLL yyyy", locale=self.locale)
+
+    def list_of(self, items) -> str:
+        """ "7, 14, 30 and 60", "7, 14, 30 и 60": the values joined as the language lists them."""
+        return format_list([self.value(item) for item in items], locale=self.locale)
+
     def relative(self, moment: datetime, now: datetime) -> str:
-        """"in 3 hours", "2 days ago"."""
+        """ "in 3 hours", "2 days ago"."""
         return self.duration(moment - now, direction=True)
 
     def value(self, value: object) -> str:

@@ -18,12 +18,12 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import assignment, outbox, rollups
+from partnerhub import assignment, follow_ups, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
 
@@ -48,8 +48,6 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
     "reward_invoiced": {"reward_paid": frozenset({RECEIVER})},
     "reward_paid": {"rep_paid": frozenset({SENDER})},
 }
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 # The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.
@@ -200,8 +198,9 @@ def open_handoff(
     set_committed_value(handoff, "partnership", partnership)
     set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
+    set_committed_value(handoff, "referrals", [])
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
-    assignment.took_turn(session, assignee_id, now)
+    assignment.given(session, handoff, now)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
@@ -273,6 +272,8 @@ def move_handoff(
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
+    if to == "won":
+        follow_ups.schedule_follow_ups(session, handoff=handoff, days=terms.follow_up_days, now=now)
     _after_release(session, handoff, now)
     return handoff
 
@@ -394,6 +395,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def assignee_of(handoff: Handoff) -> dict | None:
+    """The receiver's rep who owns the handoff, as the API and the webhooks both show it."""
+    person = handoff.assignee
+    return None if person is None else {"id": person.id, "name": person.name}
+
+
 def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
     """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
     lead = handoff.lead
@@ -405,6 +412,7 @@ def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
         "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
         "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
         "product_line_id": handoff.product_line_id,
+        "assignee": assignee_of(handoff),
         "warmup_note": handoff.warmup_note,
         "sla_due_at": _iso(handoff.sla_due_at),
         "timestamps": {

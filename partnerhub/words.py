@@ -54,6 +54,21 @@ STATUS_WORDS = {
     "disabled": N_("Stopped"),
     "revoked": N_("Revoked"),
     "existing_customer": N_("Already a customer"),
+    # After-sale follow-ups and how they went.
+    "due": N_("Due"),
+    "done": N_("Done"),
+    "skipped": N_("Skipped"),
+    "satisfied": N_("Satisfied"),
+    "issue": N_("An issue to solve"),
+    "referral": N_("Gave a referral"),
+}
+
+# Where a lead came from, each as the whole "added <date> ..." a lead's page shows.
+ADDED_FROM = {
+    "api": N_("added %(date)s from their system"),
+    "web": N_("added %(date)s by hand"),
+    "csv": N_("added %(date)s from an import"),
+    "referral": N_("added %(date)s from a referral"),
 }
 
 _KEY = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
@@ -106,3 +121,9 @@ def counted(number: int, noun: str) -> Phrase:
 def count_of(number: int, noun: str, tr: Translator | None = None) -> str:
     """ "1 rep", "2 reps"; "1 лид", "2 лида", "5 лидов": the number with its noun in the right form."""
     return (tr or translator(DEFAULT_LANGUAGE)).phrase(counted(number, noun))
+
+
+def added_from(source: str, moment: object, tr: Translator | None = None) -> str:
+    """When and where a lead came from, one sentence per source: "added 7 Dec 2026 from a referral"."""
+    message = ADDED_FROM.get(source, N_("added %(date)s"))
+    return (tr or translator(DEFAULT_LANGUAGE)).phrase(Phrase(message, {"date": moment}))

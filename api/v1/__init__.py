@@ -2,12 +2,14 @@
 
 from api.v1 import (
     categories,
+    follow_ups,
     handoffs,
     leads,
     notices,
     partners,
     partnerships,
     product_lines,
+    referrals,
     reports,
     settings,
     statements,
@@ -23,6 +25,8 @@ BLUEPRINTS = [
     partnerships.blp,
     leads.blp,
     handoffs.blp,
+    referrals.blp,
+    follow_ups.blp,
     webhooks.blp,
     notices.blp,
     reports.blp,

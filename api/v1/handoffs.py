@@ -108,7 +108,7 @@ class HandoffOut(Schema):
     to_partner = fields.Nested(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
     assignee = fields.Function(
-        lambda h: None if h.assignee is None else {"id": h.assignee.id, "name": h.assignee.name},
+        lifecycle.assignee_of,
         allow_none=True,
         metadata={"type": "object", "description": "The receiver's rep who owns it {id, name}; null: none"},
     )
@@ -150,6 +150,14 @@ class HandoffOut(Schema):
         },
     )
     events = fields.List(fields.Nested(EventOut))
+    referrals = fields.Function(
+        lambda h: [{"lead_id": lead.id, "status": lead.status} for lead in h.referrals],
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Leads the won customer referred to the receiver {lead_id, status}: never whom",
+        },
+    )
     updated_at = fields.DateTime()
 
 
@@ -224,6 +232,7 @@ class Handoffs(MethodView):
             joinedload(Handoff.from_partner),
             joinedload(Handoff.to_partner),
             selectinload(Handoff.events),
+            selectinload(Handoff.referrals),
         )
         if assignee is not None:
             stmt = stmt.where(Handoff.assignee_id == assignment.whose(current_actor(), assignee))

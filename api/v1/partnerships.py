@@ -11,7 +11,7 @@ from api.parsing import Blueprint
 from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
 from partnerhub import partnerships
 from partnerhub.models import Partnership
-from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
+from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, PARTNERSHIP_STATUSES, REWARD_TYPES
 
 blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", description="Partnerships")
 
@@ -41,6 +41,17 @@ class TermsSchema(NarrowingSchema):
     accept_sla_hours = fields.Integer(strict=True, load_default=48, validate=_bounds("accept_sla_hours"))
     monthly_cap = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=_bounds("monthly_cap")
+    )
+    follow_up_days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(*partnerships.FOLLOW_UP_DAY_BOUNDS)),
+        load_default=lambda: list(DEFAULT_FOLLOW_UP_DAYS),
+        validate=validate.Length(max=partnerships.MAX_FOLLOW_UPS),
+        metadata={
+            "uniqueItems": True,
+            "description": "Days after a win on which the receiver's rep follows the customer up; kept in "
+            "increasing order",
+            "example": list(DEFAULT_FOLLOW_UP_DAYS),
+        },
     )
 
 

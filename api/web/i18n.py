@@ -100,6 +100,18 @@ def init_app(app: Flask) -> None:
     def count_of(number, noun):
         return words.count_of(number, noun, reader())
 
+    @app.template_filter("month")
+    def month(value):
+        return reader().month(value)
+
+    @app.template_filter("list_of")
+    def list_of(items):
+        return reader().list_of(items)
+
+    @app.template_filter("added_from")
+    def added_from(source, moment):
+        return words.added_from(source, moment, reader())
+
     @app.context_processor
     def languages():
         return {"languages": i18n.LANGUAGES, "language": str(get_locale())}

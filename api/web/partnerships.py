@@ -1,6 +1,7 @@
 """The partner's partnerships: proposing one with terms, and answering or changing it."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from api.extensions import db
@@ -8,35 +9,50 @@ from api.web import charts
 from api.web.audit import acting
 from api.web.balance import FLAG_TITLES
 from api.web.forms import AmendTermsForm, HandoffSearchForm, PartnershipForm
+from api.web.i18n import reader
 from api.web.session import PARTNER_ROLES, current_partner, role_required
 from partnerhub import directory, partnerships
 from partnerhub.db import utcnow
+from partnerhub.i18n import N_
 from partnerhub.models import Partnership
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
 
 
-# Past tense for the message after each move.
-DONE = {"accept": "accepted", "decline": "declined", "pause": "paused", "resume": "resumed", "end": "ended"}
+# Each move's button, and the message after it.
+MOVE_WORDS = {
+    "accept": N_("Accept"),
+    "decline": N_("Decline"),
+    "pause": N_("Pause"),
+    "resume": N_("Resume"),
+    "end": N_("End"),
+}
+MOVE_DONE = {
+    "accept": N_("Partnership accepted."),
+    "decline": N_("Partnership declined."),
+    "pause": N_("Partnership paused."),
+    "resume": N_("Partnership resumed."),
+    "end": N_("Partnership ended."),
+}
 TERMS_DONE = {
-    "accept": "accepted: they apply to handoffs sent from now on",
-    "decline": "declined",
-    "withdraw": "withdrawn",
+    "accept": N_("Terms accepted: they apply to handoffs sent from now on."),
+    "decline": N_("Terms declined."),
+    "withdraw": N_("Terms withdrawn."),
 }
 STATUS_WORDS = {
-    "sent": "sent",
-    "delivered": "received",
-    "accepted": "accepted",
-    "contacted": "buyer contacted",
-    "won": "won",
-    "lost": "lost",
-    "declined": "declined",
-    "expired": "expired",
-    "recalled": "recalled",
-    "reward_invoiced": "reward invoiced",
-    "reward_paid": "reward paid",
-    "rep_paid": "rep's share paid",
+    "sent": N_("sent"),
+    "delivered": N_("received"),
+    "accepted": N_("accepted"),
+    "contacted": N_("buyer contacted"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+    "declined": N_("declined"),
+    "expired": N_("expired"),
+    "recalled": N_("recalled"),
+    "reward_invoiced": N_("reward invoiced"),
+    "reward_paid": N_("reward paid"),
+    "rep_paid": N_("rep's share paid"),
 }
 
 
@@ -66,15 +82,15 @@ def _show(partnership_id: int, amend_form: AmendTermsForm, status: int = 200):
     partner = current_partner()
     partnership = _partnership(partnership_id)
     search = HandoffSearchForm(request.args)
-    search.status.choices = [SelectChoice("", "any status")] + [
-        SelectChoice(s, STATUS_WORDS.get(s, s)) for s in HANDOFF_STATUSES
+    search.status.choices = [SelectChoice("", _("any status"))] + [
+        SelectChoice(s, _(STATUS_WORDS[s]) if s in STATUS_WORDS else s) for s in HANDOFF_STATUSES
     ]
     search.validate()
     months = partnerships.monthly_numbers(
         db.session, partnership=partnership, partner_id=partner.id, now=utcnow()
     )
     chart_rows, chart_height = charts.paired_bars(
-        [(m.title, m.sent, m.received) for m in months], row_height=40
+        [(reader().month(m.month), m.sent, m.received) for m in months], row_height=40
     )
     history = partnerships.terms_history(db.session, partnership=partnership)
     return render_template(
@@ -83,6 +99,7 @@ def _show(partnership_id: int, amend_form: AmendTermsForm, status: int = 200):
         me=partner,
         other=partnership.responder if partnership.proposer_id == partner.id else partnership.proposer,
         moves=partnerships.moves_open_to(partnership, partner_id=partner.id),
+        move_words=MOVE_WORDS,
         months=months,
         chart={"width": charts.WIDTH, "rows": chart_rows, "height": chart_height},
         handoffs=partnerships.search_handoffs(
@@ -117,7 +134,7 @@ def amend(partnership_id: int):
     )
     if proposed is None:
         return _show(partnership_id, form, 422)
-    flash("New terms proposed; they apply once the other side accepts them.", "success")
+    flash(_("New terms proposed; they apply once the other side accepts them."), "success")
     return redirect(
         url_for("web.partnerships.show", partnership_id=partnership_id, _anchor="terms-heading"), 303
     )
@@ -136,7 +153,7 @@ def answer(partnership_id: int, version: int, answer: str):
         version=version,
         answer=answer,
     )
-    flash(f"Terms {TERMS_DONE[answer]}.", "success")
+    flash(_(TERMS_DONE[answer]), "success")
     return redirect(
         url_for("web.partnerships.show", partnership_id=partnership_id, _anchor="terms-heading"), 303
     )
@@ -156,7 +173,7 @@ def new():
         )
     )
     if partnership is not None:
-        flash(f"Partnership proposed to {partnership.responder.name}.", "success")
+        flash(_("Partnership proposed to %(name)s.", name=partnership.responder.name), "success")
         return redirect(url_for("web.partnerships.show", partnership_id=partnership.id), 303)
     return render_template("partnerships/new.html", form=form), 422 if form.errors else 200
 
@@ -174,5 +191,5 @@ def change(partnership_id: int, move: str):
     partnerships.change_partnership(
         db.session, partnership=partnership, partner_id=partner.id, move=move, **acting()
     )
-    flash(f"Partnership {partnerships.MOVE_DONE[move]}.", "success")
+    flash(_(MOVE_DONE[move]), "success")
     return redirect(url_for("web.partnerships.show", partnership_id=partnership.id), 303)

@@ -5,6 +5,7 @@ from partnerhub.models.catalog import Category, Complement, ProductLine
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, FlagEvent, Setting
+from partnerhub.models.follow_up import FollowUp
 from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
@@ -24,6 +25,7 @@ __all__ = [
     "Email",
     "Flag",
     "FlagEvent",
+    "FollowUp",
     "Handoff",
     "HandoffComment",
     "HandoffEvent",

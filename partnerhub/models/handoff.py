@@ -25,6 +25,8 @@ HANDOFF_STATUSES = (
 )
 # Held and still being worked on: what counts against a receiver's capacity and a rep's load.
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
 ACTOR_TYPES = ("user", "client", "system")
@@ -107,13 +109,17 @@ class Handoff(Base):
     runners_up: Mapped[list[dict]] = mapped_column(JSONType, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    lead: Mapped["Lead"] = relationship(back_populates="handoffs")  # noqa: F821
+    lead: Mapped["Lead"] = relationship(back_populates="handoffs", foreign_keys=[lead_id])  # noqa: F821
     from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
     to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
     partnership: Mapped["Partnership"] = relationship()  # noqa: F821
     product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
+    # The leads its customer referred, once won (leads.referred_from_handoff_id).
+    referrals: Mapped[list["Lead"]] = relationship(  # noqa: F821
+        foreign_keys="Lead.referred_from_handoff_id", order_by="Lead.id", viewonly=True
+    )
 
 
 class HandoffEvent(Base):

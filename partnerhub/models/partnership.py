@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, utcnow
+from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
@@ -21,7 +21,14 @@ TERMS_FIELDS = (
     "rep_share_percent",
     "accept_sla_hours",
     "monthly_cap",
+    "follow_up_days",
 )
+# After-sale follow-ups a win schedules, in days after it (DOMAIN.md: 7, 14, 30, 60 are common).
+DEFAULT_FOLLOW_UP_DAYS = (7, 14, 30, 60)
+
+
+def _follow_up_days() -> Mapped[list[int]]:
+    return mapped_column(JSONType, default=lambda: list(DEFAULT_FOLLOW_UP_DAYS))
 
 _OPEN = "status NOT IN ('ended', 'declined')"
 
@@ -58,6 +65,7 @@ class Partnership(Base):
     rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20"))
     accept_sla_hours: Mapped[int] = mapped_column(default=48)
     monthly_cap: Mapped[int | None]
+    follow_up_days: Mapped[list[int]] = _follow_up_days()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -104,6 +112,7 @@ class PartnershipTerms(Base):
     rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     accept_sla_hours: Mapped[int]
     monthly_cap: Mapped[int | None]
+    follow_up_days: Mapped[list[int]] = _follow_up_days()
     note: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
