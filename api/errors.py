@@ -118,12 +118,7 @@ def handle_rate_limited(exc: RateLimitExceeded):
     # the default one counts the API client, or else the address.
     reason = exc.limit.error_message
     if not for_api():
-        wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
-        response = pages.error_page(
-            429,
-            "Too many attempts",
-            f"{reason or 'Too many tries from your address'} in a short time. Try again in {wait}.",
-        )
+        response = pages.error_page(429, "Too many attempts", pages.too_many_tries(reason, retry_after))
     else:
         detail = (
             f"{reason}: at most {exc.limit.limit}" if reason else f"Rate limit of {exc.description} exceeded"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from partnerhub import credentials, directory, mail
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, SignInPaused
-from partnerhub.i18n import LANGUAGES, supported
+from partnerhub.i18n import LANGUAGES, N_, supported
 from partnerhub.models import Partner, PasswordReset, User
 
 RESET_VALID_FOR = timedelta(hours=1)
@@ -109,11 +109,11 @@ def usable_reset(session: Session, *, token: str, now: datetime | None = None) -
     now = now or utcnow()
     reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token)))
     if reset is None:
-        raise Conflict("This link is not a password reset link, or not a complete one.", reason="unknown")
+        raise Conflict(N_("This link is not a password reset link, or not a complete one."), reason="unknown")
     if reset.used_at is not None:
-        raise Conflict("This link has been used already: each works once.", reason="used")
+        raise Conflict(N_("This link has been used already: each works once."), reason="used")
     if now >= reset.expires_at:
-        raise Conflict("This link has expired: each works for one hour.", reason="expired")
+        raise Conflict(N_("This link has expired: each works for one hour."), reason="expired")
     return reset
 
 
@@ -147,10 +147,10 @@ def change_password(session: Session, *, user: User, current: str, new: str, bas
         credentials.check_own_password(session, user=user, password=current, base_url=base_url)
     except SignInPaused as paused:
         raise InvalidInput(
-            {"current_password": ["was wrong too often: wait a few minutes, or reset your password"]}
+            {"current_password": [N_("was wrong too often: wait a few minutes, or reset your password")]}
         ) from paused
     except InvalidCredentials as wrong:
-        raise InvalidInput({"current_password": ["is not your current password"]}) from wrong
+        raise InvalidInput({"current_password": [N_("is not your current password")]}) from wrong
     credentials.set_password(session, user=user, password=new)
     credentials.end_sessions(session, user)
 

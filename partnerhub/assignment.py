@@ -14,6 +14,7 @@ from partnerhub import audit, notifications
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import built_once, utcnow
 from partnerhub.errors import InvalidInput, NotAllowed, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import Handoff, User
 from partnerhub.models.handoff import OPEN_STATUSES
 
@@ -63,7 +64,8 @@ def whose(actor: Actor, assignee: str | int) -> int:
     if assignee != "me":
         return assignee
     if actor.user_id is None:
-        raise InvalidInput({"assignee": ["me names a person signed in; a partner's system gives a user id"]})
+        reason = N_("me names a person signed in; a partner's system gives a user id")
+        raise InvalidInput({"assignee": [reason]})
     return actor.user_id
 
 
@@ -99,15 +101,17 @@ def reassign(
     if actor.is_system or actor.partner_id not in (handoff.to_partner_id, handoff.from_partner_id):
         raise NotFound(f"No handoff {handoff.id}.")
     if actor.partner_id != handoff.to_partner_id:
-        raise NotAllowed("Only the receiving partner assigns its handoffs.")
+        raise NotAllowed(N_("Only the receiving partner assigns its handoffs."))
     acting_partner(session, actor)
     if actor.type != "client":
         person = session.get(User, actor.user_id)
         if person.role != "manager" and handoff.assignee_id != person.id:
-            raise NotAllowed("Only the receiver's managers or the rep who owns this handoff can reassign it.")
+            raise NotAllowed(
+                N_("Only the receiver's managers or the rep who owns this handoff can reassign it.")
+            )
     rep = session.get(User, user_id)
     if rep is None or rep.partner_id != handoff.to_partner_id or rep.role != "rep" or not rep.active:
-        raise InvalidInput({"user_id": ["must be an active sales rep of the receiving partner"]})
+        raise InvalidInput({"user_id": [N_("must be an active sales rep of the receiving partner")]})
     if handoff.assignee_id != rep.id:
         audit.record(
             session,

@@ -16,6 +16,7 @@ from partnerhub import mail
 from partnerhub.actors import refuse_unless_active
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, SignInPaused
+from partnerhub.i18n import Phrase, phrase
 from partnerhub.models import ApiClient, Partner, UnknownSignIn, User
 from partnerhub.models.partner import SignInFailures
 
@@ -158,15 +159,21 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problems(password: str) -> list[str]:
-    """Why `password` may not be used, in words; empty when it may."""
+def password_phrases(password: str) -> list[Phrase]:
+    """Why `password` may not be used, each as what "The password ..." goes on to say ("must be at
+    least 12 characters"), to read in any language; empty when it may be used."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [f"must be at least {MIN_PASSWORD_LENGTH} characters"]
+        return [phrase("must be at least %(num)s characters", num=MIN_PASSWORD_LENGTH)]
     if len(password) > MAX_PASSWORD_LENGTH:
-        return [f"must be at most {MAX_PASSWORD_LENGTH} characters"]
+        return [phrase("must be at most %(num)s characters", num=MAX_PASSWORD_LENGTH)]
     if password.lower() in _common_passwords() or len(set(password)) == 1:
-        return ["is one of the most common passwords, which are tried first; choose another"]
+        return [phrase("is one of the most common passwords, which are tried first; choose another")]
     return []
+
+
+def password_problems(password: str) -> list[str]:
+    """Why `password` may not be used, in English as the API tells it; empty when it may."""
+    return [str(problem) for problem in password_phrases(password)]
 
 
 def check_password(password: str, *, field: str = "password") -> None:

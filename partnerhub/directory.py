@@ -10,6 +10,7 @@ from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.i18n import N_
 from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 from partnerhub.validation import Checks
@@ -116,7 +117,7 @@ def _declared_won_value(money: dict | None) -> Decimal | None:
             }
         )
     if amount < 0 or not in_whole_cents(amount):
-        raise InvalidInput({"size.monthly_won_value.amount": ["must be zero or more, in whole cents"]})
+        raise InvalidInput({"size.monthly_won_value.amount": [N_("must be zero or more, in whole cents")]})
     return amount
 
 
@@ -164,7 +165,7 @@ def reject_partner(
     """Turn a pending registration down, with the reason its managers are emailed."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput({"reason": ["say why, in a sentence the company will read"]})
+        raise InvalidInput({"reason": [N_("say why, in a sentence the company will read")]})
     if partner.status != "pending":
         raise Conflict(f"{partner.name} is {partner.status}; only a pending registration can be rejected.")
     partner.status = "rejected"
@@ -308,7 +309,7 @@ def declare_complement(
     second = category_by_slug(session, complement, field="complement")
     if first.id == second.id:
         # A valid request about two categories that happen to be one: the state refuses it, not the input.
-        raise Conflict("A category cannot complement itself.")
+        raise Conflict(N_("A category cannot complement itself."))
     pairs = [(first, second)] + ([(second, first)] if symmetric else [])
     rows = []
     for a, b in pairs:

@@ -826,7 +826,7 @@ def acknowledge_flag(
     if errors:
         raise InvalidInput(errors)
     if flag.cleared_at is not None:
-        raise Conflict("This flag has cleared; there is nothing left to acknowledge.")
+        raise Conflict(N_("This flag has cleared; there is nothing left to acknowledge."))
     event = _event(
         flag,
         "acknowledged",

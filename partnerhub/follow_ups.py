@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from partnerhub.i18n import Phrase, phrase
+from partnerhub.i18n import N_, Phrase, phrase
 from partnerhub.models import FollowUp, Handoff
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 
@@ -81,14 +81,16 @@ def record_follow_up(
     if actor.partner_id not in (follow_up.from_partner_id, follow_up.to_partner_id):
         raise NotFound(f"No follow-up {follow_up.id}.")
     if actor.partner_id != follow_up.to_partner_id:
-        raise NotAllowed("Only the receiving partner follows its customers up; the sender sees how it went.")
+        raise NotAllowed(
+            N_("Only the receiving partner follows its customers up; the sender sees how it went.")
+        )
     acting_partner(session, actor)
     if status not in FINAL:
         raise InvalidInput({"status": [f"must be one of {', '.join(FINAL)}"]})
     if status == "done" and outcome not in FOLLOW_UP_OUTCOMES:
         raise InvalidInput({"outcome": [f"required when done: one of {', '.join(FOLLOW_UP_OUTCOMES)}"]})
     if status == "skipped" and outcome is not None:
-        raise InvalidInput({"outcome": ["a skipped follow-up has no outcome"]})
+        raise InvalidInput({"outcome": [N_("a skipped follow-up has no outcome")]})
     # Locked, so of two people recording it at once the second is told it is recorded already.
     session.refresh(follow_up, with_for_update=True)
     if follow_up.status != "due":

@@ -15,6 +15,7 @@ from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import built_once, utcnow
 from partnerhub.directory import category_by_slug
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import IdempotencyKey, Lead
 from partnerhub.validation import Checks
 
@@ -37,11 +38,11 @@ def qualification_reasons(
     """Why a lead is not sales-qualified yet; empty when it is."""
     reasons = []
     if not normalize_email(email) and not normalize_phone(phone):
-        reasons.append("no reachable contact: give an email or a phone number")
+        reasons.append(N_("no reachable contact: give an email or a phone number"))
     if not need_category:
-        reasons.append("no stated need: give the need's category")
+        reasons.append(N_("no stated need: give the need's category"))
     if not consent:
-        reasons.append("no consent to be contacted by a partner")
+        reasons.append(N_("no consent to be contacted by a partner"))
     return reasons
 
 
@@ -208,7 +209,7 @@ def check_idempotency_key(
         return None
     if found.request_hash != fingerprint:
         raise InvalidInput(
-            {"Idempotency-Key": ["already used with a different request body"]},
+            {"Idempotency-Key": [N_("already used with a different request body")]},
             "This Idempotency-Key was used with another request body.",
         )
     return Replay(found.response_status, found.response_body)

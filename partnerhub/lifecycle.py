@@ -22,6 +22,7 @@ from partnerhub import assignment, follow_ups, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
 from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
 
@@ -246,9 +247,9 @@ def move_handoff(
         who = " or ".join(sorted(sides))
         raise NotAllowed(f"Only the {who} can move this handoff to {to}.")
     if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
-        raise Conflict("The handoff is still within its acceptance time.", current_status=handoff.status)
+        raise Conflict(N_("The handoff is still within its acceptance time."), current_status=handoff.status)
     if to == "won" and deal_value is None:
-        raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
+        raise InvalidInput({"deal_value": [N_("required to mark a handoff won")]})
     if to == "won" and not _a_deal_value(deal_value):
         raise InvalidInput(
             {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}

@@ -11,6 +11,7 @@ from partnerhub import audit, notifications, rollups
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from partnerhub.i18n import N_
 from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
 from partnerhub.models.partnership import TERMS_FIELDS
@@ -94,7 +95,7 @@ def propose_partnership(
     refuse_unless_active(proposer)
     if partner_id == proposer.id:
         # The id is a valid one, the caller's own: who is asking refuses it, not the input.
-        raise Conflict("A partner cannot partner with itself.")
+        raise Conflict(N_("A partner cannot partner with itself."))
     other = session.get(Partner, partner_id)
     if other is None or other.status != "active":
         raise NotFound(f"No active partner {partner_id}.")
@@ -193,7 +194,7 @@ def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainE
     if rule.by == "responder" and partner_id != partnership.responder_id:
         return NotAllowed(f"Only the invited partner can {move} this partnership.")
     if rule.by == "pauser" and partner_id != partnership.paused_by_id:
-        return NotAllowed("Only the partner that paused this partnership can resume it.")
+        return NotAllowed(N_("Only the partner that paused this partnership can resume it."))
     return None
 
 
@@ -270,11 +271,13 @@ def propose_terms(
     if partnership.status not in ("active", "paused"):
         raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
     if _proposal(session, partnership) is not None:
-        raise Conflict("Other terms are already proposed; they are accepted, declined or withdrawn first.")
+        raise Conflict(
+            N_("Other terms are already proposed; they are accepted, declined or withdrawn first.")
+        )
     terms = _checked_terms(terms)
     unknown = set(terms) - set(TERMS_FIELDS)
     if unknown:
-        raise InvalidInput({f"terms.{name}": ["not a term of a partnership"] for name in sorted(unknown)})
+        raise InvalidInput({f"terms.{name}": [N_("not a term of a partnership")] for name in sorted(unknown)})
     latest = session.scalar(
         select(func.max(PartnershipTerms.version)).where(PartnershipTerms.partnership_id == partnership.id)
     )
@@ -303,7 +306,7 @@ def answer_terms(
         raise Conflict(f"Terms version {version} are not proposed.")
     proposer = proposal.proposed_by_id == partner_id
     if answer == "withdraw" and not proposer:
-        raise NotAllowed("Only the side that proposed these terms can withdraw them.")
+        raise NotAllowed(N_("Only the side that proposed these terms can withdraw them."))
     if answer in ("accept", "decline") and proposer:
         raise NotAllowed(f"Only the other side can {answer} the terms you proposed.")
     now = utcnow()

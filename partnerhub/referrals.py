@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from partnerhub import intake, lifecycle, rollups
 from partnerhub.actors import Actor
 from partnerhub.errors import Conflict, NotAllowed, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import Handoff, Lead
 
 
@@ -33,7 +34,7 @@ def record_referral(
     if side not in (lifecycle.SENDER, lifecycle.RECEIVER):
         raise NotFound(f"No handoff {handoff.id}.")
     if side == lifecycle.SENDER:
-        raise NotAllowed("Only the receiver records a referral from the customer it won.")
+        raise NotAllowed(N_("Only the receiver records a referral from the customer it won."))
     if handoff.status not in lifecycle.WON_STATUSES:
         raise Conflict(
             f"A {handoff.status} handoff has no customer to refer anyone: referrals come from won handoffs.",

@@ -18,6 +18,7 @@ from partnerhub import lifecycle, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import adopt, built_once, columns_of, utcnow
 from partnerhub.errors import Conflict, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import (
     Complement,
     Handoff,
@@ -590,7 +591,7 @@ def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = Fal
         # The row lock makes two routings of one lead take turns; the second then finds the holder.
         session.refresh(lead, with_for_update=True)
         if lead.status == "not_qualified":
-            raise Conflict("This lead is not sales-qualified.", reasons=list(lead.reasons))
+            raise Conflict(N_("This lead is not sales-qualified."), reasons=list(lead.reasons))
         holder = session.scalar(
             select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
         )
@@ -683,7 +684,7 @@ def hand_off_lead(
     if partner_id is None:
         chosen = decision.winner
         if chosen is None:
-            raise Conflict("No partner can take this lead.", reasons=unrouted_reasons(decision, lead))
+            raise Conflict(N_("No partner can take this lead."), reasons=unrouted_reasons(decision, lead))
     else:
         chosen = next((r for r in decision.ranked if r.candidate.partner_id == partner_id), None)
         if chosen is None:

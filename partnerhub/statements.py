@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from partnerhub.errors import InvalidInput, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import Handoff, Lead, Partner, Partnership, User
 
 # Years 1000 to 9998 in ASCII digits: a month's start and the next month's are then dates Python holds
@@ -37,7 +38,7 @@ class Month:
     def parse(cls, text: str, *, field_name: str = "month") -> "Month":
         match = MONTH.match(text or "")
         if match is None:
-            raise InvalidInput({field_name: ["must be a month as YYYY-MM, such as 2026-11"]})
+            raise InvalidInput({field_name: [N_("must be a month as YYYY-MM, such as 2026-11")]})
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -19,6 +19,7 @@ from partnerhub import assignment, audit, credentials, mail
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import Partner, User
 from partnerhub.models.partner import TEAM_ROLES
 
@@ -143,16 +144,16 @@ def invite(
     _check_role(role)
     email = email.strip().lower()
     if "@" not in email.strip("@"):
-        raise InvalidInput({"email": ["must be an email address"]})
+        raise InvalidInput({"email": [N_("must be an email address")]})
     existing = session.scalar(select(User).where(User.email == email))
     if existing is not None:
         if existing.partner_id != partner.id:
             raise InvalidInput(
-                {"email": ["belongs to a person at another company; each person joins one company only"]}
+                {"email": [N_("belongs to a person at another company; each person joins one company only")]}
             )
         if existing.status == "invited":
-            raise InvalidInput({"email": ["is invited already; re-send the invitation instead"]})
-        raise InvalidInput({"email": ["is on the team already"]})
+            raise InvalidInput({"email": [N_("is invited already; re-send the invitation instead")]})
+        raise InvalidInput({"email": [N_("is on the team already")]})
     user = User(
         partner=partner,
         email=email,
@@ -204,10 +205,10 @@ def invitation_for(session: Session, *, token: str, now: datetime | None = None)
     user = session.scalar(select(User).where(User.invite_token_hash == _token_hash(token)))
     if user is None:
         raise NotFound(
-            "This invitation link does not work: a newer invitation replaced it, or it was withdrawn."
+            N_("This invitation link does not work: a newer invitation replaced it, or it was withdrawn.")
         )
     if user.status != "invited":
-        raise Conflict("This invitation was used already. Sign in with the password chosen then.")
+        raise Conflict(N_("This invitation was used already. Sign in with the password chosen then."))
     if user.invite_expires_at <= now:
         raise Conflict(f"This invitation expired on {user.invite_expires_at.strftime('%d %B %Y')}.")
     return user
@@ -230,7 +231,7 @@ def accept_invitation(
     user = invitation_for(session, token=token, now=now)
     name = name.strip()
     if not name:
-        raise InvalidInput({"name": ["tell your colleagues who you are"]})
+        raise InvalidInput({"name": [N_("tell your colleagues who you are")]})
     credentials.check_password(password)
     user.name = name
     user.password_hash = password_hash or credentials.hash_password(password)

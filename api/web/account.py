@@ -3,6 +3,7 @@
 import math
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db, limiter
 from api.ratelimit import address_key, login_account_key, login_address_limit, login_limit
@@ -13,6 +14,7 @@ from partnerhub import credentials, directory, flags, inbox, partnerships
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidCredentials, SignInPaused
+from partnerhub.i18n import N_
 
 bp = Blueprint("account", __name__)
 
@@ -23,13 +25,13 @@ bp = Blueprint("account", __name__)
     login_limit,
     key_func=login_account_key,
     methods=["POST"],
-    error_message="Too many sign-in attempts for this account",
+    error_message=N_("Too many sign-in attempts for this account"),
 )
 @limiter.limit(
     login_address_limit,
     key_func=address_key,
     methods=["POST"],
-    error_message="Too many sign-in attempts from your address",
+    error_message=N_("Too many sign-in attempts from your address"),
 )
 def login():
     """Sign in with email and password."""
@@ -62,7 +64,7 @@ def _paused_page(form: LoginForm, paused: SignInPaused):
 def logout():
     """Sign out and forget the session."""
     log_out()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("web.account.login"), 303)
 
 

@@ -2,6 +2,7 @@
 every partner's webhook deliveries and notices."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -119,7 +120,7 @@ def approve(partner_id: int):
     approved = directory.approve_partner(
         db.session, partner=directory.find_partner(db.session, partner_id), base_url=base_url(), **acting()
     )
-    flash(f"{approved.name} is active.", "success")
+    flash(_("%(name)s is active.", name=approved.name), "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
 
@@ -130,7 +131,7 @@ def suspend(partner_id: int):
     suspended = directory.suspend_partner(
         db.session, partner=directory.find_partner(db.session, partner_id), **acting()
     )
-    flash(f"{suspended.name} is suspended.", "success")
+    flash(_("%(name)s is suspended.", name=suspended.name), "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
 
@@ -141,10 +142,13 @@ def reject(partner_id: int):
     partner = directory.find_partner(db.session, partner_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash(f"Say why {partner.name} is rejected: the company reads the reason in its email.", "error")
+        flash(
+            _("Say why %(name)s is rejected: the company reads the reason in its email.", name=partner.name),
+            "error",
+        )
         return redirect(back_to(url_for("web.admin.partner", partner_id=partner_id)), 303)
     rejected = directory.reject_partner(db.session, partner=partner, reason=form.reason.data, **acting())
-    flash(f"{rejected.name} is rejected; its managers are told why by email.", "success")
+    flash(_("%(name)s is rejected; its managers are told why by email.", name=rejected.name), "success")
     return redirect(back_to(url_for("web.admin.partners")), 303)
 
 
@@ -176,7 +180,7 @@ def revoke_client(client_id: str):
     client = integrations.revoke_client(
         db.session, client_id=client_id, of_partner=None, actor=current_actor(), origin=request_origin()
     )
-    flash(f"Client {client.client_id} revoked.", "success")
+    flash(_("Client %(id)s revoked.", id=client.client_id), "success")
     return redirect(url_for("web.admin.partner", partner_id=client.partner_id), 303)
 
 
@@ -211,7 +215,7 @@ def add_category():
     )
     if category is None:
         return _taxonomy_page(category_form=form, status=422)
-    flash(f"Category {category.slug} added.", "success")
+    flash(_("Category %(slug)s added.", slug=category.slug), "success")
     return redirect(url_for("web.admin.taxonomy"), 303)
 
 
@@ -232,7 +236,14 @@ def declare_complement():
     )
     if declared is None:
         return _taxonomy_page(complement_form=form, status=422)
-    flash(f"{form.complement.data} now helps sell {form.category.data}.", "success")
+    flash(
+        _(
+            "%(complement)s now helps sell %(category)s.",
+            complement=form.complement.data,
+            category=form.category.data,
+        ),
+        "success",
+    )
     return redirect(url_for("web.admin.taxonomy"), 303)
 
 
@@ -242,7 +253,10 @@ def remove_complement():
     """Remove a complement, both directions."""
     category, complement = request.form.get("category", ""), request.form.get("complement", "")
     directory.remove_complement(db.session, category=category, complement=complement, **acting())
-    flash(f"{complement} no longer complements {category}.", "success")
+    flash(
+        _("%(complement)s no longer complements %(category)s.", complement=complement, category=category),
+        "success",
+    )
     return redirect(url_for("web.admin.taxonomy"), 303)
 
 
@@ -252,7 +266,7 @@ def flag_thresholds():
     """Read and tune the numbers the flags compare against."""
     form = thresholds_form(thresholds.thresholds(db.session))
     if form.submitted(lambda: thresholds.set_thresholds(db.session, values=form.values(), **acting())):
-        flash("Thresholds saved; flags follow them on the next refresh.", "success")
+        flash(_("Thresholds saved; flags follow them on the next refresh."), "success")
         return redirect(url_for("web.admin.flag_thresholds"), 303)
     page = render_template("admin/thresholds.html", form=form, defaults=thresholds.DEFAULTS)
     return page, 422 if form.errors else 200

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -35,9 +37,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
-from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_problems
+from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_phrases
 from partnerhub.errors import DomainError, InvalidInput
-from partnerhub.i18n import LANGUAGES
+from partnerhub.i18n import LANGUAGES, translator
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
@@ -59,7 +61,8 @@ class RegionsField(StringField):
     def pre_validate(self, form):
         wrong = [code for code in self.data or [] if not REGION.regex.match(code)]
         if wrong:
-            raise ValidationError(f"Not ISO 3166 codes such as DE or DE-BE: {', '.join(wrong)}.")
+            codes = ", ".join(wrong)
+            raise ValidationError(_("Not ISO 3166 codes such as DE or DE-BE: %(codes)s.", codes=codes))
 
 
 T = TypeVar("T")
@@ -107,7 +110,7 @@ def refusal_into(form: FlaskForm, exc: DomainError) -> None:
         for name, reasons in exc.errors.items():
             _place(form, name, reasons)
     else:
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
 
 
 def _place(form: FlaskForm, name: str, reasons: list[str]) -> None:
@@ -116,7 +119,9 @@ def _place(form: FlaskForm, name: str, reasons: list[str]) -> None:
     parts = name.split(".")
     names = ("__".join(parts), parts[-1], parts[0])
     field = next((form._fields[n] for n in names if n in form._fields), None)
-    sentences = [reason[0].upper() + reason[1:] + "." for reason in reasons]
+    # A reason the domain marked for the catalogs reads in the reader's language; others in English.
+    sentences = [_(reason) for reason in reasons]
+    sentences = [sentence[0].upper() + sentence[1:] + "." for sentence in sentences]
     if field is None:
         for sentence in sentences:
             flash(sentence, "error")
@@ -136,9 +141,10 @@ class LoginForm(PageForm):
 
 def _password_rule(form, field) -> None:
     """The domain's password rule, told beside the field before the domain would refuse it."""
-    problems = password_problems(field.data or "")
+    problems = password_phrases(field.data or "")
     if problems:
-        raise ValidationError(f"The password {'; '.join(problems)}.")
+        tr = translator(str(get_locale()))
+        raise ValidationError(_("The password %(problems)s.", problems="; ".join(map(tr.phrase, problems))))
 
 
 def _new_password(label: str) -> PasswordField:
@@ -297,7 +303,7 @@ class TermsForm(DomainForm):
     currency = StringField(
         _l("Currency"),
         default="EUR",
-        validators=[InputRequired(), Regexp(r"^[A-Z]{3}$", message="Three capitals, such as EUR.")],
+        validators=[InputRequired(), Regexp(r"^[A-Z]{3}$", message=_l("Three capitals, such as EUR."))],
     )
     rep_share_percent = DecimalField(
         _l("Rep's share of the reward (%)"), places=2, default=20, validators=[InputRequired()]
@@ -351,7 +357,12 @@ class HandoffSearchForm(PageForm):
 
 class CategoryForm(DomainForm):
     slug = StringField(
-        _l("Slug"), validators=[InputRequired(), Length(max=100), Regexp(SLUG.regex, message=SLUG.error)]
+        _l("Slug"),
+        validators=[
+            InputRequired(),
+            Length(max=100),
+            Regexp(SLUG.regex, message=_l("A lower-case slug such as crm-support.")),
+        ],
     )
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     parent = SelectField(_l("Parent category"), validators=[Optional()])
@@ -395,16 +406,16 @@ class JoinForm(PageForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Password again"),
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
 
 
 EVENT_WORDS = {
-    "handoff.created": "A partner hands you a lead",
-    "handoff.updated": "A handoff moves on (accepted, won, paid...)",
-    "handoff.commented": "Someone comments on a handoff",
-    "lead.unrouted": "One of your leads found no partner",
-    "flag.raised": "One of your partnerships is flagged",
+    "handoff.created": _l("A partner hands you a lead"),
+    "handoff.updated": _l("A handoff moves on (accepted, won, paid...)"),
+    "handoff.commented": _l("Someone comments on a handoff"),
+    "lead.unrouted": _l("One of your leads found no partner"),
+    "flag.raised": _l("One of your partnerships is flagged"),
 }
 
 
@@ -477,7 +488,7 @@ class LeadForm(DomainForm):
     need = TextAreaField(_l("In their words"), validators=[Length(max=5000)])
     region = StringField(
         _l("Region"),
-        validators=[Optional(), Regexp(REGION.regex, message="An ISO 3166 code such as DE or DE-BE.")],
+        validators=[Optional(), Regexp(REGION.regex, message=_l("An ISO 3166 code such as DE or DE-BE."))],
         filters=[lambda value: value.strip().upper() if value else value],
         description=_l("Where the buyer is, e.g. DE-BE"),
     )

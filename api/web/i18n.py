@@ -100,6 +100,12 @@ def init_app(app: Flask) -> None:
     def count_of(number, noun):
         return words.count_of(number, noun, reader())
 
+    # Text from the domain (a lead's reasons, a refusal): in the reader's language where the domain
+    # marked it for the catalogs, else as it is; escaped like any value, never taken as markup.
+    @app.template_filter("translated")
+    def translated(text):
+        return reader().gettext(text) if text else text
+
     @app.template_filter("month")
     def month(value):
         return reader().month(value)

@@ -137,8 +137,19 @@ def refer(handoff_id: int):
     if lead is None:
         return _page(handoff_id, referral_form=form, status=422)
     held = inbox.holder(lead)
-    where = f"handed to {held.to_partner.name}" if held is not None else "kept: " + " ".join(lead.reasons)
-    flash(f"Referral of {lead.contact_name or 'a buyer'} recorded and {where}.", "success")
+    who = lead.contact_name or _("a buyer")
+    if held is not None:
+        flash(
+            _(
+                "Referral of %(who)s recorded and handed to %(partner)s.",
+                who=who,
+                partner=held.to_partner.name,
+            ),
+            "success",
+        )
+    else:
+        reasons = " ".join(_(reason) for reason in lead.reasons)
+        flash(_("Referral of %(who)s recorded and kept: %(reasons)s", who=who, reasons=reasons), "success")
     return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
 
 

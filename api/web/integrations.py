@@ -1,6 +1,7 @@
 """The manager's integrations: API clients and webhook endpoints, without asking the operator."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db
 from api.observability import request_origin
@@ -83,7 +84,7 @@ def revoke_client(client_id: str):
         actor=current_actor(),
         origin=request_origin(),
     )
-    flash(f"API client {client_id} is revoked; its tokens no longer work.", "success")
+    flash(_("API client %(id)s is revoked; its tokens no longer work.", id=client_id), "success")
     return redirect(url_for("web.integrations.index"), 303)
 
 
@@ -137,7 +138,12 @@ def enable(endpoint_id: int, move: str):
         actor=current_actor(),
         origin=request_origin(),
     )
-    flash(f"{endpoint.url} is {move}d.", "success")
+    flash(
+        _("%(url)s is enabled.", url=endpoint.url)
+        if move == "enable"
+        else _("%(url)s is disabled.", url=endpoint.url),
+        "success",
+    )
     return redirect(url_for("web.integrations.index"), 303)
 
 
@@ -147,7 +153,7 @@ def send_test(endpoint_id: int):
     """Queue a signed test event to one endpoint."""
     endpoint = _endpoint(endpoint_id)
     webhooks.send_test_event(db.session, endpoint=endpoint)
-    flash(f"A test event is on its way to {endpoint.url}; its delivery shows below.", "success")
+    flash(_("A test event is on its way to %(url)s; its delivery shows below.", url=endpoint.url), "success")
     return redirect(url_for("web.integrations.index"), 303)
 
 
@@ -159,7 +165,7 @@ def delete(endpoint_id: int):
     integrations.delete_endpoint(
         db.session, endpoint=endpoint, actor=current_actor(), origin=request_origin()
     )
-    flash(f"{endpoint.url} is deleted; nothing more is sent to it.", "success")
+    flash(_("%(url)s is deleted; nothing more is sent to it.", url=endpoint.url), "success")
     return redirect(url_for("web.integrations.index"), 303)
 
 
@@ -169,5 +175,5 @@ def redeliver(delivery_id: int):
     """Send a failed delivery again, with the same webhook-id."""
     delivery = webhooks.get_delivery(db.session, partner_id=current_partner().id, delivery_id=delivery_id)
     webhooks.redeliver(db.session, delivery=delivery)
-    flash(f"Delivery {delivery.id} is queued again.", "success")
+    flash(_("Delivery %(id)s is queued again.", id=delivery.id), "success")
     return redirect(url_for("web.integrations.index"), 303)

@@ -1,10 +1,12 @@
 """The partner's own leads: added by hand, handed off in one click, and why each went where it went."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from api.extensions import db
 from api.web.forms import HandOffForm, LeadForm, ListFilterForm
+from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub import directory, inbox, intake, lists, routing
@@ -58,9 +60,9 @@ def new():
         return _new_page(form, 422 if form.errors else 200)
     held = inbox.holder(lead)
     if held is not None:
-        flash(f"Lead handed to {held.to_partner.name}.", "success")
+        flash(_("Lead handed to %(name)s.", name=held.to_partner.name), "success")
     else:
-        flash(f"Lead kept: {' '.join(lead.reasons)}", "info")
+        flash(_("Lead kept: %(reasons)s", reasons=" ".join(_(reason) for reason in lead.reasons)), "info")
     return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
 
 
@@ -81,21 +83,31 @@ def hand_off(lead_id: int):
     lead = _lead(lead_id)
     form = HandOffForm()
     if not form.validate_on_submit():
-        flash("The hand-off form was incomplete; try again.", "error")
+        flash(_("The hand-off form was incomplete; try again."), "error")
         return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
     handoff = routing.hand_off_lead(
         db.session, lead=lead, actor=_actor(), partner_id=form.partner_id.data or None, note=form.note.data
     )
-    who, why = lead.contact_name or "the buyer", _why(handoff, form.partner_id.data)
-    flash(f"Lead of {who} handed to {handoff.to_partner.name}, {why}.", "success")
+    flash(_why(handoff, form.partner_id.data, who=lead.contact_name or _("the buyer")), "success")
     # The lead's page shows where it went, the score behind it and the warm-up that went out.
     return redirect(url_for("web.leads.show", lead_id=lead.id, _anchor="handoffs-heading"), 303)
 
 
-def _why(handoff, chosen_id: int | None) -> str:
+def _why(handoff, chosen_id: int | None, who: str) -> str:
+    """The message after a hand-off, saying why that partner: chosen, the only one, or the best of several."""
+    partner = handoff.to_partner.name
     if chosen_id:
-        return "as you chose"
+        return _("Lead of %(who)s handed to %(partner)s, as you chose.", who=who, partner=partner)
     rivals = [r for r in handoff.runners_up if "excluded" not in r]
     if not rivals:
-        return "the only partner that could take it"
-    return f"the best fit of {count_of(len(rivals) + 1, 'partner')} that could take it"
+        return _(
+            "Lead of %(who)s handed to %(partner)s, the only partner that could take it.",
+            who=who,
+            partner=partner,
+        )
+    return _(
+        "Lead of %(who)s handed to %(partner)s, the best fit of %(partners)s that could take it.",
+        who=who,
+        partner=partner,
+        partners=count_of(len(rivals) + 1, "partner", reader()),
+    )

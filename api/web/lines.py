@@ -1,6 +1,7 @@
 """The partner's product lines and their warm-up scripts."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db
 from api.web.forms import ProductLineForm
@@ -26,7 +27,7 @@ def new():
     form = ProductLineForm().with_categories(directory.categories(db.session))
     if form.validate_on_submit():
         line = directory.add_product_line(db.session, partner=current_partner(), **form.fields())
-        flash(f"Product line “{line.name}” added.", "success")
+        flash(_("Product line “%(name)s” added.", name=line.name), "success")
         return redirect(url_for("web.lines.index"), 303)
     return render_template("lines/form.html", form=form, line=None), 422 if form.errors else 200
 
@@ -41,7 +42,7 @@ def edit(line_id: int):
     )
     if form.validate_on_submit():
         directory.update_product_line(db.session, line=line, **form.fields())
-        flash(f"Product line “{line.name}” saved.", "success")
+        flash(_("Product line “%(name)s” saved.", name=line.name), "success")
         return redirect(url_for("web.lines.index"), 303)
     return render_template("lines/form.html", form=form, line=line), 422 if form.errors else 200
 
@@ -52,5 +53,5 @@ def archive(line_id: int):
     """Archive a product line; handoffs that point at it keep it."""
     line = directory.get_product_line(db.session, partner_id=current_partner().id, line_id=line_id)
     directory.archive_product_line(db.session, line=line)
-    flash(f"Product line “{line.name}” archived.", "success")
+    flash(_("Product line “%(name)s” archived.", name=line.name), "success")
     return redirect(url_for("web.lines.index"), 303)

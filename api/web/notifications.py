@@ -1,6 +1,8 @@
 """A person's notifications: the list behind the header's bell, and their choices of how to hear."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from api.extensions import db
 from api.web.session import current_user, role_required
@@ -37,7 +39,9 @@ def read(notification_id: int):
 @role_required("manager", "rep")
 def read_all():
     marked = notifications.mark_all_read(db.session, user=current_user())
-    flash(f"{marked} notification{'' if marked == 1 else 's'} marked read.", "success")
+    flash(
+        ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.", marked), "success"
+    )
     return redirect(url_for("web.notifications.index"), 303)
 
 
@@ -53,7 +57,7 @@ def settings():
             on=set(request.form.getlist("on")),
             daily_digest=request.form.get("delivery") == "digest",
         )
-        flash("Your notification settings are saved.", "success")
+        flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("web.notifications.settings"), 303)
     return render_template(
         "notifications/settings.html",

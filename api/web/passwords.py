@@ -44,7 +44,7 @@ def reset(token: str):
     if form.validate_on_submit():
         accounts.reset_password(db.session, token=token, password=form.password.data)
         flash(
-            "Your new password is set, and every other session of yours has ended. Sign in with it.",
+            _("Your new password is set, and every other session of yours has ended. Sign in with it."),
             "success",
         )
         return redirect(url_for("web.account.login"), 303)
@@ -76,7 +76,7 @@ def rename():
     if not form.validate_on_submit():
         return _account_page(name_form=form, status=422)
     accounts.rename(db.session, user=current_user(), name=form.name.data)
-    flash("Your name is saved.", "success")
+    flash(_("Your name is saved."), "success")
     return redirect(url_for("web.passwords.account"), 303)
 
 
@@ -118,5 +118,5 @@ def change_password():
             form[name].errors = [f"This {'; '.join(reasons)}."]
         return _account_page(password_form=form, status=422)
     log_in(user)
-    flash("Your new password is set; every other session of yours has ended.", "success")
+    flash(_("Your new password is set; every other session of yours has ended."), "success")
     return redirect(url_for("web.passwords.account"), 303)

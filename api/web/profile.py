@@ -1,6 +1,7 @@
 """The manager's own partner profile and size."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db
 from api.web.audit import acting
@@ -22,6 +23,6 @@ def edit():
             db.session, partner=partner, size=form.size(), **form.profile(), **acting()
         )
     ):
-        flash("Profile saved.", "success")
+        flash(_("Profile saved."), "success")
         return redirect(url_for("web.profile.edit"), 303)
     return render_template("profile/edit.html", form=form, partner=partner), 422 if form.errors else 200

@@ -1,6 +1,7 @@
 """A company signs itself up: its profile and its first manager, then it waits for approval."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db, limiter
 from api.ratelimit import login_limit
@@ -25,8 +26,12 @@ def signup():
             db.session, manager=form.manager(), base_url=base_url(), size=form.size(), **form.profile()
         )
         flash(
-            f"{partner.name} is registered and waits for an operator's approval. We have written to "
-            f"{form.manager_email.data.strip()}: you will hear from us there once it is approved.",
+            _(
+                "%(name)s is registered and waits for an operator's approval. We have written to "
+                "%(email)s: you will hear from us there once it is approved.",
+                name=partner.name,
+                email=form.manager_email.data.strip(),
+            ),
             "success",
         )
         return redirect(url_for("web.account.login"), 303)

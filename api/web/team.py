@@ -1,6 +1,7 @@
 """The manager's team page, and the page where an invited person joins."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 
 from api.extensions import db
 from api.observability import request_origin
@@ -9,6 +10,7 @@ from api.web.session import current_actor, current_partner, current_user, role_r
 from partnerhub import team
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.i18n import N_
 from partnerhub.models import User
 from partnerhub.words import ROLE_WORDS
 
@@ -64,7 +66,13 @@ def invite():
         except InvalidInput as exc:
             refusal_into(form, exc)
         else:
-            flash(f"Invitation sent to {invitation.user.email}; the link works for seven days.", "success")
+            flash(
+                _(
+                    "Invitation sent to %(email)s; the link works for seven days.",
+                    email=invitation.user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("web.team.index"), 303)
     return _team_page(form, 422)
 
@@ -80,7 +88,13 @@ def resend(user_id: int):
         base_url=_base_url(),
         origin=request_origin(),
     )
-    flash(f"A new invitation went to {invitation.user.email}; the earlier link no longer works.", "success")
+    flash(
+        _(
+            "A new invitation went to %(email)s; the earlier link no longer works.",
+            email=invitation.user.email,
+        ),
+        "success",
+    )
     return redirect(url_for("web.team.index"), 303)
 
 
@@ -91,17 +105,17 @@ def revoke(user_id: int):
     person = _person(user_id)
     email = person.email
     team.revoke_invitation(db.session, person=person, actor=current_actor(), origin=request_origin())
-    flash(f"The invitation to {email} is withdrawn; its link no longer works.", "success")
+    flash(_("The invitation to %(email)s is withdrawn; its link no longer works.", email=email), "success")
     return redirect(url_for("web.team.index"), 303)
 
 
 _CHANGES = {
-    "manager": ({"role": "manager"}, "{who} is now a manager."),
-    "rep": ({"role": "rep"}, "{who} is now a sales rep."),
-    "away": ({"away": True}, "{who} is marked away and gets no new assignments."),
-    "back": ({"away": False}, "{who} is back."),
-    "deactivate": ({"active": False}, "{who} is deactivated and signed out everywhere."),
-    "reactivate": ({"active": True}, "{who} can sign in again."),
+    "manager": ({"role": "manager"}, N_("%(who)s is now a manager.")),
+    "rep": ({"role": "rep"}, N_("%(who)s is now a sales rep.")),
+    "away": ({"away": True}, N_("%(who)s is marked away and gets no new assignments.")),
+    "back": ({"away": False}, N_("%(who)s is back.")),
+    "deactivate": ({"active": False}, N_("%(who)s is deactivated and signed out everywhere.")),
+    "reactivate": ({"active": True}, N_("%(who)s can sign in again.")),
 }
 
 
@@ -112,7 +126,7 @@ def change(user_id: int, change: str):
     person = _person(user_id)
     values, done = _CHANGES[change]
     team.change_person(db.session, person=person, actor=current_actor(), origin=request_origin(), **values)
-    flash(done.format(who=person.name or person.email), "success")
+    flash(_(done, who=person.name or person.email), "success")
     return redirect(url_for("web.team.index"), 303)
 
 
@@ -135,7 +149,10 @@ def join(token: str):
         else:
             # Whoever was signed in on this browser is not the person who just joined.
             session.clear()
-            flash(f"Welcome to {joined.partner.name}. Sign in with your email and new password.", "success")
+            flash(
+                _("Welcome to %(name)s. Sign in with your email and new password.", name=joined.partner.name),
+                "success",
+            )
             return redirect(url_for("web.account.login"), 303)
     page = render_template("team/join.html", form=form, person=person, role=ROLE_WORDS[person.role])
     return page, 422 if form.errors or form.form_errors else 200
