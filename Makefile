@@ -5,6 +5,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/partnerhub_test
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+PDF_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 # Root installs directly (CI, the dev machines); anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
@@ -22,7 +23,11 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
 
-install: $(STAMP) $(CHROMIUM) catalogs
+# The PDF statements print names and Russian in DejaVu Sans (partnerhub/statement_pdf.py).
+$(PDF_FONT):
+	$(APT_INSTALL) fonts-dejavu-core || { $(SUDO) apt-get update && $(APT_INSTALL) fonts-dejavu-core; }
+
+install: $(STAMP) $(CHROMIUM) $(PDF_FONT) catalogs
 
 # The .mo files the app reads, compiled from the committed .po catalogs (never committed themselves).
 catalogs: $(STAMP)

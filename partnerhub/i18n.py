@@ -145,9 +145,10 @@ class Translator:
             delta, threshold=1.5, add_direction=direction, format="long", locale=self.locale
         )
 
-    def month(self, month: str) -> str:
-        """A month given as "2026-11" in words: "Nov 2026", in Russian the short month and year."""
-        return format_date(date.fromisoformat(month + "-01"), "LLL yyyy", locale=self.locale)
+    def month(self, month: str, *, short: bool = False) -> str:
+        """A month given as "2026-11" in words: "November 2026", short "Nov 2026"."""
+        pattern = "LLL yyyy" if short else "LLLL yyyy"
+        return format_date(date.fromisoformat(month + "-01"), pattern, locale=self.locale)
 
     def list_of(self, items) -> str:
         """ "7, 14, 30 and 60", "7, 14, 30 и 60": the values joined as the language lists them."""

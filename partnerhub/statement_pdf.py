@@ -1,8 +1,9 @@
 """A payout statement as a PDF an accountant can file: heading, one row per won deal, totals, page numbers.
 
-Made with fpdf2. The text face is DejaVu Sans where the system has it (any
-name prints); elsewhere the PDF core font Helvetica, which prints Latin-1 and
-shows other characters as "?".
+Made with fpdf2, in the reader's language (a Translator; English without one): labels, sentences,
+amounts and dates as the pages write them. The text face is DejaVu Sans (Debian's fonts-dejavu-core,
+which make install puts in place), so any name and Cyrillic print; where it is missing, the PDF core
+font Helvetica, which prints Latin-1 and shows other characters as "?".
 """
 
 from collections.abc import Iterable
@@ -12,46 +13,58 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from partnerhub.i18n import DEFAULT_LANGUAGE, N_, Money, Percent, Translator, phrase, translator
 from partnerhub.statements import Line, Statement
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # (heading, width in mm, right-aligned): A4 landscape leaves 277 mm between the margins.
 COLUMNS = (
-    ("Won on", 20, False),
-    ("Handoff", 17, False),
-    ("Buyer", 40, False),
-    ("Sent by", 38, False),
-    ("Rep", 32, False),
-    ("Status", 24, False),
-    ("Currency", 15, False),
-    ("Deal value", 25, True),
-    ("Reward", 22, True),
-    ("Rep share", 20, True),
-    ("Paid on", 24, False),
+    (N_("Won on"), 20, False),
+    (N_("Handoff"), 17, False),
+    (N_("Buyer"), 40, False),
+    (N_("Sent by"), 38, False),
+    (N_("Rep"), 32, False),
+    (N_("Status"), 24, False),
+    (N_("Currency"), 15, False),
+    (N_("Deal value"), 25, True),
+    (N_("Reward"), 22, True),
+    (N_("Rep share"), 20, True),
+    (N_("Paid on"), 24, False),
 )
 ROW_HEIGHT = 5
 # A cell's text is cut to what its column holds at 7.5 pt, about 1.6 mm a character.
 MM_PER_CHAR = 1.6
 STATUS_WORDS = {
-    "won": "won",
-    "reward_invoiced": "invoiced",
-    "reward_paid": "reward paid",
-    "rep_paid": "rep paid",
+    "won": N_("won"),
+    "reward_invoiced": N_("invoiced"),
+    "reward_paid": N_("reward paid"),
+    "rep_paid": N_("rep paid"),
 }
+TOTALS = (
+    (N_("Deals won"), "won"),
+    (N_("Deal value"), "deal_value"),
+    (N_("Rewards due"), "rewards"),
+    (N_("Rewards invoiced"), "rewards_invoiced"),
+    (N_("Rewards paid"), "rewards_paid"),
+    (N_("Rewards unpaid"), "rewards_unpaid"),
+    (N_("Rep shares"), "rep_shares"),
+    (N_("Rep shares paid"), "rep_shares_paid"),
+)
 
 
-def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+def money(amount: Decimal, tr: Translator | None = None) -> str:
+    """An amount with two places, grouped as the reader's language groups it (its currency has a column)."""
+    return (tr or translator(DEFAULT_LANGUAGE)).number(amount, 2)
 
 
-def _day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else ""
+def _day(moment: datetime | None, tr: Translator) -> str:
+    return tr.date(moment, "short") if moment else ""
 
 
 class _Document(FPDF):
-    def __init__(self, title: str, subtitle: str):
+    def __init__(self, title: str, subtitle: str, tr: Translator):
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.title_text, self.subtitle = title, subtitle
+        self.title_text, self.subtitle, self.tr = title, subtitle, tr
         if (FONT_DIR / "DejaVuSans.ttf").exists():
             self.add_font("Text", "", str(FONT_DIR / "DejaVuSans.ttf"))
             self.add_font("Text", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -79,13 +92,15 @@ class _Document(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font(self.face, "", 7.5)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        page = self.tr.phrase(phrase("Page %(page)s of %(pages)s", page=str(self.page_no()), pages="{nb}"))
+        self.cell(0, 5, self.text_of(page), align="R")
 
     def table_head(self):
         self.set_font(self.face, "B", 7.5)
         self.set_fill_color(235, 235, 235)
         for heading, width, right in COLUMNS:
-            self.cell(width, 6, heading, border="B", align="R" if right else "L", fill=True)
+            text = self.text_of(self.tr.gettext(heading))[: int(width / MM_PER_CHAR)]
+            self.cell(width, 6, text, border="B", align="R" if right else "L", fill=True)
         self.ln()
         self.set_font(self.face, "", 7.5)
 
@@ -111,31 +126,50 @@ class _Document(FPDF):
         return sum(widths.get(c) or self.get_string_width(c) for c in text)
 
 
-def render(statement: Statement, lines: Iterable[Line], *, prepared_at: datetime) -> bytes:
-    """The statement as PDF bytes. Reads `lines` once; the totals come from the statement as they do."""
+def render(
+    statement: Statement, lines: Iterable[Line], *, prepared_at: datetime, tr: Translator | None = None
+) -> bytes:
+    """The statement as PDF bytes in `tr`'s language (English without one). Reads `lines` once; the
+    totals come from the statement as they do."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
     month = statement.month
+    title_month = tr.month(str(month))
+    period = {"start": month.start.date(), "end": month.end.date(), "prepared": prepared_at}
     if statement.partnership is not None:
-        title = f"Payout statement, {month.title}: {statement.partner.name} and {statement.other.name}"
         terms = statement.partnership
-        reward = (
-            f"{terms.reward_value:g}% of the deal value"
-            if terms.reward_type == "percent"
-            else f"{money(terms.reward_value)} {terms.currency} per won deal"
+        if terms.reward_type == "percent":
+            reward = phrase("%(share)s of the deal value", share=Percent(terms.reward_value, 100))
+        else:
+            reward = phrase("%(reward)s per won deal", reward=Money(terms.reward_value, terms.currency))
+        title = phrase(
+            "Payout statement, %(month)s: %(partner)s and %(other)s",
+            month=title_month,
+            partner=statement.partner.name,
+            other=statement.other.name,
         )
-        subtitle = (
-            f"Partnership {terms.id}; terms now: reward {reward}, rep's share {terms.rep_share_percent:g}% "
-            f"of the reward. Deals won {month.start:%Y-%m-%d} to {month.end:%Y-%m-%d} (UTC, end excluded); "
-            f"each line keeps the reward fixed when it was won. Prepared for {statement.partner.name} "
-            f"on {prepared_at:%Y-%m-%d %H:%M} UTC."
+        subtitle = phrase(
+            "Partnership %(id)s; terms now: reward %(reward)s, rep's share %(share)s of the reward. "
+            "Deals won %(start)s to %(end)s (UTC, end excluded); each line keeps the reward fixed "
+            "when it was won. Prepared for %(partner)s on %(prepared)s UTC.",
+            id=str(terms.id),
+            reward=reward,
+            share=Percent(terms.rep_share_percent, 100),
+            partner=statement.partner.name,
+            **period,
         )
     else:
-        title = f"Rep's statement, {month.title}: {statement.rep.name or statement.rep.email}"
-        subtitle = (
-            f"{statement.partner.name}. Deals won {month.start:%Y-%m-%d} to {month.end:%Y-%m-%d} (UTC, end "
-            f"excluded) from the leads this rep passed, with the rep's share of each reward. "
-            f"Prepared on {prepared_at:%Y-%m-%d %H:%M} UTC."
+        title = phrase(
+            "Rep's statement, %(month)s: %(rep)s",
+            month=title_month,
+            rep=statement.rep.name or statement.rep.email,
         )
-    pdf = _Document(title, subtitle)
+        subtitle = phrase(
+            "%(partner)s. Deals won %(start)s to %(end)s (UTC, end excluded) from the leads this rep passed, "
+            "with the rep's share of each reward. Prepared on %(prepared)s UTC.",
+            partner=statement.partner.name,
+            **period,
+        )
+    pdf = _Document(tr.phrase(title), tr.phrase(subtitle), tr)
     pdf.add_page()
     pdf.table_head()
     count = 0
@@ -143,29 +177,31 @@ def render(statement: Statement, lines: Iterable[Line], *, prepared_at: datetime
         count += 1
         pdf.row(
             [
-                _day(line.won_at),
+                _day(line.won_at, tr),
                 str(line.handoff_id),
                 line.buyer,
                 line.sent_by,
                 line.rep,
-                STATUS_WORDS.get(line.status, line.status),
+                tr.gettext(STATUS_WORDS[line.status]) if line.status in STATUS_WORDS else line.status,
                 line.currency,
-                money(line.deal_value),
-                money(line.reward),
-                money(line.rep_share),
-                _day(line.reward_paid_at or line.rep_paid_at),
+                money(line.deal_value, tr),
+                money(line.reward, tr),
+                money(line.rep_share, tr),
+                _day(line.reward_paid_at or line.rep_paid_at, tr),
             ]
         )
     if not count:
-        pdf.cell(0, 6, "No deal was won in this month.", new_x="LMARGIN", new_y="NEXT")
-    _totals(pdf, statement)
+        pdf.cell(
+            0, 6, pdf.text_of(tr.gettext(N_("No deal was won in this month."))), new_x="LMARGIN", new_y="NEXT"
+        )
+    _totals(pdf, statement, tr)
     return bytes(pdf.output())
 
 
-def _totals(pdf: _Document, statement: Statement) -> None:
+def _totals(pdf: _Document, statement: Statement, tr: Translator) -> None:
     pdf.ln(4)
     pdf.set_font(pdf.face, "B", 9)
-    pdf.cell(0, 6, "Totals", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, pdf.text_of(tr.gettext(N_("Totals"))), new_x="LMARGIN", new_y="NEXT")
     names = {statement.partner.id: statement.partner.name}
     if statement.other is not None:
         names[statement.other.id] = statement.other.name
@@ -173,24 +209,14 @@ def _totals(pdf: _Document, statement: Statement) -> None:
         statement.totals.items(), key=lambda item: (item[0][1], item[0][0])
     ):
         pdf.set_font(pdf.face, "B", 8)
-        pdf.cell(
-            0,
-            5,
-            pdf.text_of(f"Leads of {names.get(sender_id, sender_id)}, {currency}"),
-            new_x="LMARGIN",
-            new_y="NEXT",
+        heading = phrase(
+            "Leads of %(name)s, %(currency)s", name=str(names.get(sender_id, sender_id)), currency=currency
         )
+        pdf.cell(0, 5, pdf.text_of(tr.phrase(heading)), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(pdf.face, "", 8)
-        for label, value in (
-            ("Deals won", str(t.won)),
-            ("Deal value", money(t.deal_value)),
-            ("Rewards due", money(t.rewards)),
-            ("Rewards invoiced", money(t.rewards_invoiced)),
-            ("Rewards paid", money(t.rewards_paid)),
-            ("Rewards unpaid", money(t.rewards_unpaid)),
-            ("Rep shares", money(t.rep_shares)),
-            ("Rep shares paid", money(t.rep_shares_paid)),
-        ):
-            pdf.cell(45, 4.5, label)
-            pdf.cell(35, 4.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        for label, name in TOTALS:
+            value = getattr(t, name)
+            pdf.cell(45, 4.5, pdf.text_of(tr.gettext(label)))
+            shown = tr.number(value) if name == "won" else money(value, tr)
+            pdf.cell(35, 4.5, pdf.text_of(shown), align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)

@@ -11,6 +11,7 @@ from api.extensions import db
 from api.schemas import MONTH_PATTERN, PartnerRef, Pattern
 from partnerhub import statement_pdf, statements
 from partnerhub.db import utcnow
+from partnerhub.i18n import Translator
 
 blp = Blueprint("statements", __name__, url_prefix="/api/v1", description="Payout statements")
 
@@ -130,27 +131,33 @@ def statement_csv(statement: statements.Statement, lines, filename: str) -> Resp
     return csv_response(STATEMENT_COLUMNS, rows(), filename)
 
 
-def statement_pdf_response(statement: statements.Statement, lines, filename: str) -> Response:
-    body = statement_pdf.render(statement, lines, prepared_at=utcnow())
+def statement_pdf_response(
+    statement: statements.Statement, lines, filename: str, tr: Translator | None = None
+) -> Response:
+    body = statement_pdf.render(statement, lines, prepared_at=utcnow(), tr=tr)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-FILES = {"csv": statement_csv, "pdf": statement_pdf_response}
+def statement_file(
+    statement: statements.Statement, lines, name: str, fmt: str, tr: Translator | None = None
+) -> Response:
+    """The statement as the file `fmt` names ("csv" or "pdf"), called `name`.`fmt`: the CSV is
+    locale-free, the PDF is for people and reads in `tr`'s language (the API's: English)."""
+    if fmt == "pdf":
+        return statement_pdf_response(statement, lines, f"{name}.{fmt}", tr)
+    return statement_csv(statement, lines, f"{name}.{fmt}")
 
 
-def statement_file(statement: statements.Statement, lines, name: str, fmt: str) -> Response:
-    """The statement as the file `fmt` names ("csv" or "pdf"), called `name`.`fmt`."""
-    return FILES[fmt](statement, lines, f"{name}.{fmt}")
-
-
-def partnership_statement_file(partner_id: int, partnership_id: int, month: str, fmt: str) -> Response:
+def partnership_statement_file(
+    partner_id: int, partnership_id: int, month: str, fmt: str, tr: Translator | None = None
+) -> Response:
     """A partnership's statement of `month` (YYYY-MM) as CSV or PDF, for either side (the pages' too)."""
     statement, lines = statements.statement_of(
         db.session, partner_id=partner_id, partnership_id=partnership_id, month=statements.Month.parse(month)
     )
-    return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt)
+    return statement_file(statement, lines, f"statement-{partnership_id}-{month}", fmt, tr)
 
 
 @blp.route("/statements/<int:partnership_id>/<month:month>.csv")

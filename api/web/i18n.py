@@ -107,8 +107,8 @@ def init_app(app: Flask) -> None:
         return reader().gettext(text) if text else text
 
     @app.template_filter("month")
-    def month(value):
-        return reader().month(value)
+    def month(value, short=False):
+        return reader().month(value, short=short)
 
     @app.template_filter("list_of")
     def list_of(items):

@@ -90,7 +90,7 @@ def _show(partnership_id: int, amend_form: AmendTermsForm, status: int = 200):
         db.session, partnership=partnership, partner_id=partner.id, now=utcnow()
     )
     chart_rows, chart_height = charts.paired_bars(
-        [(reader().month(m.month), m.sent, m.received) for m in months], row_height=40
+        [(reader().month(m.month, short=True), m.sent, m.received) for m in months], row_height=40
     )
     history = partnerships.terms_history(db.session, partnership=partnership)
     return render_template(

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 
 from api.extensions import db
 from api.v1.statements import partnership_statement_file, statement_file
+from api.web.i18n import reader
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub import statements
 from partnerhub.db import utcnow
@@ -40,7 +41,7 @@ def index():
 @role_required("manager")
 def partnership_file(partnership_id: int, month: str, fmt: str):
     """A partnership's statement of the month as CSV or PDF, the same file the API gives."""
-    return partnership_statement_file(current_partner().id, partnership_id, month, fmt)
+    return partnership_statement_file(current_partner().id, partnership_id, month, fmt, reader())
 
 
 @bp.get("/mine/<month>.<any(csv, pdf):fmt>")
@@ -50,4 +51,4 @@ def mine(month: str, fmt: str):
     statement, lines = statements.rep_statement(
         db.session, rep=current_user(), month=statements.Month.parse(month)
     )
-    return statement_file(statement, lines, f"my-statement-{month}", fmt)
+    return statement_file(statement, lines, f"my-statement-{month}", fmt, reader())

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from partnerhub import statement_pdf, statements
 from partnerhub.db import utcnow
+from partnerhub.i18n import translator
 
 MONEY = ("deal_value", "rewards_invoiced", "rewards_paid", "rep_shares_paid")
 PAID_THROUGH = ["delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid"]
@@ -126,6 +127,33 @@ def test_both_sides_download_the_statement_and_no_one_else(client, build, month_
     assert refused.status_code == 404
     # No statement has a month 13: the path names nothing (its pattern is in the OpenAPI document).
     assert bad_month.status_code == 404
+
+
+# Each language: the heading, an amount grouped the local way, and a total's label.
+IN_LANGUAGES = {
+    "de": ("Auszahlungsabrechnung, November 2026: Northwind und Acme", "18.500,49", "Unbezahlte Prämien"),
+    "ru": ("Выписка по выплатам, ноябрь 2026: Northwind и Acme", "18 500,49", "Невыплаченные вознаграждения"),
+}
+
+
+@pytest.mark.parametrize("language", IN_LANGUAGES)
+def test_the_pdf_statement_reads_in_the_readers_language_with_local_amounts(
+    session, month_of_deals, language
+):
+    northwind, _acme, partnership, _rep, month, _lines = month_of_deals
+    heading, amount, label = IN_LANGUAGES[language]
+    statement, rows = statements.statement_of(
+        session, partner_id=northwind.id, partnership_id=partnership.id, month=month
+    )
+
+    body = statement_pdf.render(statement, rows, prepared_at=utcnow(), tr=translator(language))
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    # Babel groups Russian thousands with a no-break space; the reader gives it back as one.
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    assert heading in text
+    assert amount in text
+    assert label in text
 
 
 def test_the_pdf_statement_holds_every_line_and_the_totals(build, session, month_of_deals):
