@@ -22,7 +22,17 @@ from sqlalchemy.orm import Session
 from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import days_quiet, direction_totals, last_handoff_days, period_start
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.i18n import N_, Money, Number, Percent, Phrase, nphrase, phrase
+from partnerhub.i18n import (
+    N_,
+    Money,
+    Number,
+    Percent,
+    Phrase,
+    nphrase,
+    phrase,
+    phrase_from_json,
+    phrase_to_json,
+)
 from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -771,12 +781,25 @@ def _apply(flag: Flag, finding: Finding) -> None:
     flag.other_partner_id = finding.other_partner_id
     flag.numbers = finding.numbers
     flag.sentence = finding.sentence
+    flag.words = phrase_to_json(finding.words)
 
 
 def _event(flag: Flag, action: str, now: datetime, **extra) -> FlagEvent:
     return FlagEvent(
-        flag_id=flag.id, at=now, action=action, numbers=flag.numbers, sentence=flag.sentence, **extra
+        flag_id=flag.id,
+        at=now,
+        action=action,
+        numbers=flag.numbers,
+        sentence=flag.sentence,
+        words=flag.words,
+        **extra,
     )
+
+
+def sentence_of(row: Flag | FlagEvent) -> Phrase | str:
+    """A flag's (or its event's) sentence to read in the reader's language; a row written before
+    sentences were kept as Phrases has only its English."""
+    return phrase_from_json(row.words) if row.words else row.sentence
 
 
 def _acknowledgements(

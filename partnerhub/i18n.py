@@ -86,6 +86,57 @@ def nphrase(singular: str, plural: str, count: str, **params: object) -> Phrase:
     return Phrase(singular, params, plural, count)
 
 
+def phrase_to_json(phrase: Phrase) -> dict:
+    """A Phrase as JSON a row can keep (a flag's sentence), to be read later in any language."""
+    return {
+        "message": phrase.singular,
+        "plural": phrase.plural,
+        "count": phrase.count,
+        "params": {name: _value_to_json(value) for name, value in phrase.params.items()},
+    }
+
+
+def phrase_from_json(data: dict) -> Phrase:
+    params = {name: _value_from_json(value) for name, value in data["params"].items()}
+    return Phrase(data["message"], params, data.get("plural"), data.get("count", "num"))
+
+
+def _value_to_json(value: object) -> object:
+    if isinstance(value, Phrase):
+        return {"phrase": phrase_to_json(value)}
+    if isinstance(value, Money):
+        return {"money": [str(value.amount), value.currency]}
+    if isinstance(value, Percent):
+        return {"percent": [str(value.part), str(value.whole)]}
+    if isinstance(value, Number):
+        return {"number": str(value.value), "decimals": value.decimals}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _value_from_json(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    if "phrase" in value:
+        return phrase_from_json(value["phrase"])
+    if "money" in value:
+        return Money(Decimal(value["money"][0]), value["money"][1])
+    if "percent" in value:
+        return Percent(Decimal(value["percent"][0]), Decimal(value["percent"][1]))
+    if "number" in value:
+        return Number(Decimal(value["number"]), value["decimals"])
+    if "decimal" in value:
+        return Decimal(value["decimal"])
+    if "datetime" in value:
+        return datetime.fromisoformat(value["datetime"])
+    return date.fromisoformat(value["date"])
+
+
 def supported(language: str | None) -> str | None:
     """`language` if PartnerHub speaks it ("de", "de-AT" -> "de"), else None."""
     if not language:

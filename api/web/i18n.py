@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
 from api.web.session import current_user
-from partnerhub import i18n, words
+from partnerhub import flags, i18n, words
 from partnerhub.db import utcnow
 
 COOKIE = "language"
@@ -105,6 +105,10 @@ def init_app(app: Flask) -> None:
     @app.template_filter("translated")
     def translated(text):
         return reader().gettext(text) if text else text
+
+    @app.template_filter("flag_sentence")
+    def flag_sentence(row):
+        return reader().value(flags.sentence_of(row))
 
     @app.template_filter("month")
     def month(value, short=False):

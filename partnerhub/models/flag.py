@@ -40,7 +40,9 @@ class Flag(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     other_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     numbers: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The sentence in English, and as a Phrase (partnerhub.i18n.phrase_to_json) to read in any language.
     sentence: Mapped[str] = mapped_column(Text)
+    words: Mapped[dict | None] = mapped_column(JSONType)
     # The cohort window the numbers are counted over: each period shown has its own flags.
     period_days: Mapped[int] = mapped_column(default=90, server_default="90")
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -64,6 +66,7 @@ class FlagEvent(Base):
     # The numbers and sentence at that moment: an acknowledgement holds while they stay the same.
     numbers: Mapped[dict] = mapped_column(JSONType, default=dict)
     sentence: Mapped[str] = mapped_column(Text, default="")
+    words: Mapped[dict | None] = mapped_column(JSONType)
     snooze_until: Mapped[datetime | None]
 
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from partnerhub import accounts, flags, mail
 from partnerhub.db import utcnow
 from partnerhub.i18n import translator
-from partnerhub.models import Email
+from partnerhub.models import Email, Flag, Partnership
 from partnerhub.words import count_of
 from tests.web.conftest import csrf_token, screenshot
 
@@ -182,3 +183,21 @@ def test_the_balance_page_reads_in_the_browsers_language_with_its_money(
     assert page.get_by_role("heading", level=1).inner_text() == heading
     assert money in page.locator("#net-heading + dl").inner_text()
     screenshot(page, f"balance-{locale[:2]}")
+
+
+def test_a_flags_history_and_its_partnership_page_read_its_sentence_in_the_readers_language(
+    build, client, sign_in, session
+):
+    manager = _balance_history(build, session)
+    flag = session.scalars(select(Flag).where(Flag.kind == "size_mismatch")).one()
+    russian = translator("ru").phrase(flags.sentence_of(flag))
+    assert russian != flag.sentence
+    sign_in(manager)
+
+    history = client.get(f"/flags/{flag.id}", headers={"Accept-Language": "ru"}).text
+    partnership_id = session.scalars(select(Partnership.id)).one()
+    partnership = client.get(f"/partnerships/{partnership_id}", headers={"Accept-Language": "ru"}).text
+
+    for page in (history, partnership):
+        assert str(escape(russian)) in page
+        assert str(escape(flag.sentence)) not in page
