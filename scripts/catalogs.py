@@ -47,7 +47,7 @@ def update() -> None:
             _pybabel("init", "-i", str(TEMPLATE), "-d", str(CATALOGS), "-l", language)
     _pybabel(
         "update", "-i", str(TEMPLATE), "-d", str(CATALOGS), "--no-fuzzy-matching",
-        "--ignore-obsolete",
+        "--ignore-obsolete", "--width", "110",
     )
 
 
