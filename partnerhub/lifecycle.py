@@ -18,7 +18,7 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import assignment, outbox, rollups
+from partnerhub import assignment, customers, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -272,6 +272,8 @@ def move_handoff(
         _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
+    if to == "declined" and handoff.reason == customers.EXISTING_CUSTOMER:
+        handoff.customer_claim = customers.check_claim(session, handoff=handoff)
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
     _after_release(session, handoff, now)
     return handoff

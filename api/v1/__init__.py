@@ -2,6 +2,7 @@
 
 from api.v1 import (
     categories,
+    customers,
     handoffs,
     leads,
     notices,
@@ -19,6 +20,7 @@ from api.v1 import (
 BLUEPRINTS = [
     partners.blp,
     categories.blp,
+    customers.blp,
     product_lines.blp,
     partnerships.blp,
     leads.blp,
