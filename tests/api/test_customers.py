@@ -174,3 +174,83 @@ def test_a_large_csv_is_taken_past_the_usual_body_limit(client, build):
 
     assert answer.status_code == 200, answer.json
     assert answer.json["count"] == 30_000
+
+
+NEED = "window-installation"
+
+
+def _exchange(build):
+    """A sender and two fitters it is partnered with; the first fitter has the buyer as a customer."""
+    sender = build.partner("Windows Co", lines=["windows"])
+    holder = build.partner("Secret Holder", lines=[NEED])
+    other = build.partner("Other Fitter", lines=[NEED])
+    build.partnership(sender, holder)
+    build.partnership(sender, other)
+    build.customers(holder, [{"email": "ada@buyer.example"}])
+    return sender, holder, other
+
+
+def _lead(client, headers, **overrides):
+    body = {
+        "contact": {"name": "Ada", "email": "ada@buyer.example"},
+        "need": {"category": NEED},
+        "region": "DE-BE",
+        "consent": True,
+    }
+    return client.post(
+        "/api/v1/leads", json={**body, **overrides}, headers={**headers, "Idempotency-Key": "k1"}
+    )
+
+
+def test_a_hand_off_by_hand_to_a_partner_that_has_the_customer_is_refused_without_saying_why(client, build):
+    sender, holder, _ = _exchange(build)
+    headers = build.headers(sender)
+    lead = _lead(client, headers)
+    recalled = client.post(
+        f"/api/v1/handoffs/{lead.json['handoffs'][0]['id']}/transitions",
+        json={"to": "recalled"},
+        headers=headers,
+    )
+    assert recalled.status_code == 200
+
+    answer = client.post(
+        f"/api/v1/leads/{lead.json['id']}/handoffs", json={"partner_id": holder.id}, headers=headers
+    )
+
+    assert answer.status_code == 409
+    assert "Secret Holder" not in answer.text
+    assert "customer" not in answer.json["detail"]
+
+
+def test_the_sender_reads_that_a_partner_was_passed_over_never_which(client, build):
+    sender, _, other = _exchange(build)
+    headers = build.headers(sender)
+
+    lead = _lead(client, headers)
+    handoff = client.get(f"/api/v1/handoffs/{lead.json['handoffs'][0]['id']}", headers=headers)
+
+    assert handoff.json["to_partner"]["id"] == other.id
+    assert {
+        "excluded": "a partner was passed over for an existing relationship with the contact",
+        "reason": "existing_customer",
+    } in handoff.json["excluded"]
+    assert "Secret Holder" not in lead.text + handoff.text
+
+
+def test_a_receivers_existing_customer_claim_is_checked_and_shown_to_both_sides(client, build):
+    sender = build.partner("Windows Co", lines=["windows"])
+    fitter = build.partner("Fitter", lines=[NEED])
+    build.partnership(sender, fitter)
+    lead = _lead(client, build.headers(sender))
+    handoff_id = lead.json["handoffs"][0]["id"]
+
+    declined = client.post(
+        f"/api/v1/handoffs/{handoff_id}/transitions",
+        json={"to": "declined", "reason": "existing_customer"},
+        headers=build.headers(fitter),
+    )
+    seen_by_sender = client.get(f"/api/v1/handoffs/{handoff_id}", headers=build.headers(sender))
+
+    assert declined.status_code == 200, declined.json
+    assert declined.json["customer_claim"] == "not_confirmed"
+    assert seen_by_sender.json["customer_claim"] == "not_confirmed"
