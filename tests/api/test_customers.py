@@ -254,3 +254,68 @@ def test_a_receivers_existing_customer_claim_is_checked_and_shown_to_both_sides(
     assert declined.status_code == 200, declined.json
     assert declined.json["customer_claim"] == "not_confirmed"
     assert seen_by_sender.json["customer_claim"] == "not_confirmed"
+
+
+def test_the_overlap_is_counted_only_while_both_sides_share_it(client, build, session):
+    acme, globex = build.partner("Acme"), build.partner("Globex")
+    partnership = build.partnership(acme, globex)
+    build.customers(acme, [{"email": "both@x.example"}, {"email": "acme-only@x.example"}])
+    build.customers(globex, [{"email": "Both@X.example"}, {"domain": "globex-only.example"}])
+    mine, theirs = build.headers(acme), build.headers(globex)
+    overlap = f"/api/v1/partnerships/{partnership.id}/overlap"
+    sharing = f"/api/v1/partnerships/{partnership.id}/overlap-sharing"
+
+    before = client.get(overlap, headers=mine)
+    one_side = client.put(sharing, json={"share": True}, headers=mine)
+    still_one = client.get(overlap, headers=mine)
+    client.put(sharing, json={"share": True}, headers=theirs)
+    both = client.get(overlap, headers=theirs)
+    client.put(sharing, json={"share": False}, headers=mine)
+    withdrawn = client.get(overlap, headers=theirs)
+
+    assert before.status_code == 409
+    assert one_side.json["shares_overlap"] is True
+    assert one_side.json["other_shares_overlap"] is False
+    assert still_one.status_code == 409
+    assert "the other side does not" in still_one.json["detail"]
+    assert both.status_code == 200
+    assert both.json == {"shared_customers": 1}
+    assert withdrawn.status_code == 409
+    actions = session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.action.like("partnership.overlap%"))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert actions == [
+        "partnership.overlap_shared",
+        "partnership.overlap_shared",
+        "partnership.overlap_withdrawn",
+    ]
+
+
+def test_another_partners_partnership_has_no_overlap_to_show_or_share(client, build):
+    acme, globex = build.partner("Acme"), build.partner("Globex")
+    partnership = build.partnership(acme, globex)
+    outsider = build.headers(build.partner("Outsider"))
+
+    shown = client.get(f"/api/v1/partnerships/{partnership.id}/overlap", headers=outsider)
+    shared = client.put(
+        f"/api/v1/partnerships/{partnership.id}/overlap-sharing", json={"share": True}, headers=outsider
+    )
+
+    assert shown.status_code == 404
+    assert shared.status_code == 404
+
+
+@pytest.mark.parametrize("share", ["true", 1, None])
+def test_sharing_takes_only_a_json_boolean(client, build, share):
+    acme = build.partner()
+    partnership = build.partnership(acme, build.partner())
+
+    answer = client.put(
+        f"/api/v1/partnerships/{partnership.id}/overlap-sharing",
+        json={"share": share},
+        headers=build.headers(acme),
+    )
+
+    assert answer.status_code == 422
