@@ -1,12 +1,11 @@
 """The partner's private customer list: uploaded whole, kept as keyed hashes, never given back."""
 
-import io
-
 from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from api.auth import acting, current_partner, require
+from api.csvfile import UPLOAD_LIMIT, csv_upload
 from api.errors import problem
 from api.extensions import db
 from api.parsing import Blueprint
@@ -15,8 +14,6 @@ from partnerhub import customers
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers (private)")
 
-# A million customers as CSV is some 60 MB; the list is read as it arrives, never held whole.
-CSV_LIMIT = 256 * 1024 * 1024
 # JSON is parsed whole: for large lists, CSV.
 JSON_LIMIT = 8 * 1024 * 1024
 CSV = "text/csv"
@@ -93,7 +90,7 @@ class Customers(MethodView):
     @blp.arguments(UploadArgs, location="query")
     @blp.doc(requestBody=_BODY)
     @blp.response(200, UploadOut)
-    @blp.alt_response(413, description=f"A CSV body over {CSV_LIMIT} bytes, or a JSON one over {JSON_LIMIT}")
+    @blp.alt_response(413, description=f"A CSV body over {UPLOAD_LIMIT} bytes, a JSON one over {JSON_LIMIT}")
     @blp.alt_response(415, description="A body neither application/json nor text/csv")
     def put(self, args):
         """Replace the customer list, at once: JSON `customers`, or a CSV file for large lists.
@@ -103,9 +100,8 @@ class Customers(MethodView):
         """
         partner = current_partner()
         if request.mimetype == CSV:
-            request.max_content_length = CSV_LIMIT
-            text = io.TextIOWrapper(request.stream, encoding="utf-8-sig", errors="replace", newline="")
-            entries, position = customers.csv_entries(text), "line"
+            request.max_content_length = UPLOAD_LIMIT
+            entries, position = customers.csv_entries(csv_upload(request.stream)), "line"
         elif request.mimetype == JSON:
             request.max_content_length = JSON_LIMIT
             body = blp.ARGUMENTS_PARSER.parse(CustomersIn, request, location="json")
