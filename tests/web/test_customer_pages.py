@@ -67,3 +67,27 @@ def test_only_managers_see_the_customers_page(build, client, sign_in):
 
     assert client.get("/customers").status_code == 403
     assert client.post("/customers", data={}).status_code == 403
+
+
+def test_the_partnership_page_shows_customers_in_common_once_both_managers_share_them(
+    build, client, sign_in, session
+):
+    mine, theirs = build.partner("Mine"), build.partner("Theirs")
+    partnership = build.partnership(mine, theirs)
+    partnership.responder_shares_overlap = True
+    session.commit()
+    build.customers(mine, [{"email": "both@x.example"}])
+    build.customers(theirs, [{"email": "both@x.example"}])
+    sign_in(build.user(mine, "manager"))
+    page = f"/partnerships/{partnership.id}"
+
+    before = client.get(page).text
+    token = csrf_token(before)
+    after = client.post(
+        f"{page}/overlap-sharing?share=true", data={"csrf_token": token}, follow_redirects=True
+    ).text
+    before, after = " ".join(before.split()), " ".join(after.split())
+
+    assert "You do not share how many customers you have in common; Theirs does." in before
+    assert "Yes, share customers in common" in before
+    assert "Your customer lists have 1 contact in common" in after
