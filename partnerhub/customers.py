@@ -37,6 +37,8 @@ COLUMNS = ("email", "phone", "domain")
 # The reason routing passes a partner over with, and a receiver declines with, for a customer it has.
 EXISTING_CUSTOMER = "existing_customer"
 DEFAULT_COUNTRY = "DE"
+# The countries whose numbering plans are known: where a partner's customers' numbers can be read.
+COUNTRIES = tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
 # Rejected rows named in an upload's answer; the rest are counted.
 MAX_REPORTED = 100
 # Digests written to the database per round trip; bounds what an upload holds in memory.

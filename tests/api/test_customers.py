@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from partnerhub import customers
 from partnerhub.db import utcnow
 from partnerhub.models import AuditEntry, CustomerKey
 
@@ -319,3 +320,19 @@ def test_sharing_takes_only_a_json_boolean(client, build, share):
     )
 
     assert answer.status_code == 422
+
+
+def test_the_partners_country_reads_its_customers_numbers_and_is_on_its_profile(client, build, session):
+    partner = build.partner()
+    headers = build.headers(partner)
+
+    default = client.get("/api/v1/partners/me", headers=headers).json["country"]
+    changed = client.patch("/api/v1/partners/me", json={"country": "FR"}, headers=headers)
+    unknown = client.patch("/api/v1/partners/me", json={"country": "ZZ"}, headers=headers)
+    put_csv(client, headers, "phone\n01 42 68 53 00\n")
+
+    assert default == "DE"
+    assert changed.json["country"] == "FR"
+    assert unknown.status_code == 422
+    digests = session.scalars(select(CustomerKey.digest).where(CustomerKey.partner_id == partner.id)).all()
+    assert digests == [customers.digest("phone", "+33142685300")]
