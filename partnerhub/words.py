@@ -49,6 +49,9 @@ STATUS_WORDS = {
     "disabled": "Stopped",
     "revoked": "Revoked",
     "existing_customer": "Already a customer",
+    # Whether an "already a customer" decline is borne out by the receiver's list (partnerhub/customers.py).
+    "confirmed": "Confirmed: on their customer list before the lead was sent",
+    "not_confirmed": "Not confirmed: not on their customer list before the lead was sent",
     # After-sale follow-ups and how they went.
     "due": "Due",
     "done": "Done",

@@ -13,7 +13,7 @@ from tests.api.test_referrals import referral_body
 # id parameter name -> (build, owner, stranger) -> id of a real object the owner can see.
 OBJECT_FACTORIES = {
     "line_id": lambda build, owner, stranger: build.line(owner, "windows").id,
-    "partnership_id": lambda build, owner, stranger: build.partnership(owner, build.partner()).id,
+    "partnership_id": lambda build, owner, stranger: _partnership(build, owner),
     "endpoint_id": lambda build, owner, stranger: build.endpoint(owner, "http://127.0.0.1:9/hook").id,
     "delivery_id": lambda build, owner, stranger: _delivery(build, owner),
     "lead_id": lambda build, owner, stranger: build.lead(owner).id,
@@ -39,6 +39,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/handoffs/<int:handoff_id>/assign"): {"user_id": 1},
     ("POST", "/api/v1/handoffs/<int:handoff_id>/comments"): {"text": "Hello"},
     ("POST", "/api/v1/follow-ups/<int:follow_up_id>"): {"status": "skipped"},
+    ("PUT", "/api/v1/partnerships/<int:partnership_id>/overlap-sharing"): {"share": True},
     ("POST", "/api/v1/handoffs/<int:handoff_id>/referrals"): referral_body(),
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
@@ -52,6 +53,14 @@ def _delivery(build, owner) -> int:
     delivery = queued[0]
     build.session.commit()
     return delivery.id
+
+
+def _partnership(build, owner) -> int:
+    # Both sides share their customers in common, so its overlap is the owner's to read.
+    partnership = build.partnership(owner, build.partner())
+    partnership.proposer_shares_overlap = partnership.responder_shares_overlap = True
+    build.session.commit()
+    return partnership.id
 
 
 def _follow_up(build, owner) -> int:
