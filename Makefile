@@ -10,7 +10,7 @@ PDF_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install catalogs translations run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token clean
+.PHONY: install catalogs translations run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token bench-customers clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -95,6 +95,10 @@ bench-faults: install
 # The token endpoint's cost per request, and a flood's cost to other requests (SQLite, gunicorn).
 bench-token: install
 	$(BIN)/python -m bench.token
+
+# A million-row customer list through PUT /api/v1/customers on gunicorn and PostgreSQL (about a minute).
+bench-customers: install
+	$(BIN)/python -m bench.customers
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

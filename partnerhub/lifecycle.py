@@ -18,7 +18,7 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import assignment, follow_ups, outbox, rollups
+from partnerhub import assignment, customers, follow_ups, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -246,18 +246,7 @@ def move_handoff(
     if side not in sides:
         who = " or ".join(sorted(sides))
         raise NotAllowed(f"Only the {who} can move this handoff to {to}.")
-    if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
-        raise Conflict(N_("The handoff is still within its acceptance time."), current_status=handoff.status)
-    if to == "won" and deal_value is None:
-        raise InvalidInput({"deal_value": [N_("required to mark a handoff won")]})
-    if to == "won" and not _a_deal_value(deal_value):
-        raise InvalidInput(
-            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
-        )
-    if to == "won" and currency is not None and currency != handoff.currency:
-        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
-    if to in NEEDS_REASON and not (reason or "").strip():
-        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
+    _check_what_the_move_needs(handoff, to, deal_value=deal_value, currency=currency, reason=reason, now=now)
 
     if to == "won":
         terms = terms_of(session, handoff)
@@ -272,11 +261,37 @@ def move_handoff(
         _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
+    if to == "declined" and handoff.reason == customers.EXISTING_CUSTOMER:
+        handoff.customer_claim = customers.check_claim(session, handoff=handoff)
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
     if to == "won":
         follow_ups.schedule_follow_ups(session, handoff=handoff, days=terms.follow_up_days, now=now)
     _after_release(session, handoff, now)
     return handoff
+
+
+def _check_what_the_move_needs(
+    handoff: Handoff,
+    to: str,
+    *,
+    deal_value: Decimal | None,
+    currency: str | None,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Refuse a move whose time has not come or that lacks what it records (a deal value, a reason)."""
+    if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
+        raise Conflict(N_("The handoff is still within its acceptance time."), current_status=handoff.status)
+    if to == "won" and deal_value is None:
+        raise InvalidInput({"deal_value": [N_("required to mark a handoff won")]})
+    if to == "won" and not _a_deal_value(deal_value):
+        raise InvalidInput(
+            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
+        )
+    if to == "won" and currency is not None and currency != handoff.currency:
+        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
+    if to in NEEDS_REASON and not (reason or "").strip():
+        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
 
 
 def _after_release(session: Session, handoff: Handoff, now: datetime) -> None:

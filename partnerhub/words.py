@@ -54,6 +54,9 @@ STATUS_WORDS = {
     "disabled": N_("Stopped"),
     "revoked": N_("Revoked"),
     "existing_customer": N_("Already a customer"),
+    # Whether an "already a customer" decline is borne out by the receiver's list (partnerhub/customers.py).
+    "confirmed": N_("Confirmed: on their customer list before the lead was sent"),
+    "not_confirmed": N_("Not confirmed: not on their customer list before the lead was sent"),
     # After-sale follow-ups and how they went.
     "due": N_("Due"),
     "done": N_("Done"),
@@ -88,6 +91,8 @@ COUNTS = {
     "person": Nn_("%(num)s person", "%(num)s people"),
     "day": Nn_("%(num)s day", "%(num)s days"),
     "minute": Nn_("%(num)s minute", "%(num)s minutes"),
+    "customer": Nn_("%(num)s customer", "%(num)s customers"),
+    "contact": Nn_("%(num)s contact", "%(num)s contacts"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from api.v1 import (
     categories,
+    customers,
     follow_ups,
     handoffs,
     leads,
@@ -21,6 +22,7 @@ from api.v1 import (
 BLUEPRINTS = [
     partners.blp,
     categories.blp,
+    customers.blp,
     product_lines.blp,
     partnerships.blp,
     leads.blp,

@@ -16,7 +16,7 @@ from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
 from partnerhub import assignment, comments, lifecycle, lists
 from partnerhub.models import Handoff, Lead
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
 
@@ -132,6 +132,14 @@ class HandoffOut(Schema):
     reward = _money("reward_amount")
     rep_share = _money("rep_share_amount")
     reason = fields.String(allow_none=True)
+    customer_claim = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [*CUSTOMER_CLAIMS, None],
+            "description": "Declined as `existing_customer`: whether the receiver's customer list held the "
+            "lead's contact before the handoff was sent; null otherwise",
+        },
+    )
     score = fields.Function(_SCORE.dump, metadata={"type": "object"})
     runners_up = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" not in r],
@@ -213,7 +221,11 @@ class TransitionIn(Schema):
     to = fields.String(required=True, validate=validate.OneOf(HANDOFF_STATUSES))
     deal_value = fields.Nested(Money, metadata={"description": "Required to mark it won"})
     reason = fields.String(
-        validate=validate.Length(max=2000), metadata={"description": "Required for lost, declined"}
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Required for lost, declined. Declining with `existing_customer` claims the buyer "
+            "is already the receiver's customer: checked against its customer list (`customer_claim`)"
+        },
     )
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 

@@ -37,6 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
+from partnerhub import customers
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_phrases
 from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.i18n import LANGUAGES, translator
@@ -436,6 +437,11 @@ class MoveForm(DomainForm):
 
     deal_value = DecimalField(_l("Deal value"), places=2, validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+    # The decline's second button: "we already have this customer", which the platform checks.
+    existing_customer = BooleanField(_l("We already have this customer"))
+
+    def move_reason(self) -> str | None:
+        return customers.EXISTING_CUSTOMER if self.existing_customer.data else self.reason.data
 
 
 class CommentForm(DomainForm):

@@ -106,6 +106,11 @@ def init_app(app: Flask) -> None:
     def translated(text):
         return reader().gettext(text) if text else text
 
+    @app.template_filter("capitalize_first")
+    def capitalize_first(text):
+        """The first letter up, the rest as written (Jinja's capitalize lowers it)."""
+        return text[:1].upper() + text[1:] if text else text
+
     @app.template_filter("flag_sentence")
     def flag_sentence(row):
         return reader().value(flags.sentence_of(row))

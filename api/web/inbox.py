@@ -187,7 +187,7 @@ def move(handoff_id: int, to: str):
             to=to,
             actor=_actor(),
             deal_value=form.deal_value.data,
-            reason=form.reason.data,
+            reason=form.move_reason(),
         )
     )
     if moved is None:

@@ -2,7 +2,7 @@
 and their terms: the follow-up days; rollups count referrals; notifications of follow-ups due
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import partnerhub.db
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 
 from partnerhub.models.audit import AuditEntry
 from partnerhub.models.catalog import Category, Complement, ProductLine
+from partnerhub.models.customer import CustomerKey, CustomerList
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, FlagEvent, Setting
@@ -20,6 +21,8 @@ __all__ = [
     "AuditEntry",
     "Category",
     "Complement",
+    "CustomerKey",
+    "CustomerList",
     "Delivery",
     "DeliveryAttempt",
     "Email",

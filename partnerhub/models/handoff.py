@@ -30,6 +30,9 @@ AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
 ACTOR_TYPES = ("user", "client", "system")
+# A decline saying "we already had this customer", checked against the receiver's customer list as it
+# stood before the handoff was sent.
+CUSTOMER_CLAIMS = ("confirmed", "not_confirmed")
 
 _HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
 
@@ -38,6 +41,7 @@ class Handoff(Base):
     __tablename__ = "handoffs"
     __table_args__ = (
         one_of("status", HANDOFF_STATUSES, "status"),
+        one_of("customer_claim", CUSTOMER_CLAIMS, "customer_claim"),
         CheckConstraint("from_partner_id <> to_partner_id", name="two_partners"),
         CheckConstraint("deal_value IS NULL OR deal_value >= 0", name="deal_value_not_negative"),
         # A partner never holds the same lead twice ...
@@ -102,6 +106,8 @@ class Handoff(Base):
     rep_share_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     # Why it was lost or declined.
     reason: Mapped[str | None] = mapped_column(Text)
+    # One of CUSTOMER_CLAIMS when declined as an existing customer; None otherwise.
+    customer_claim: Mapped[str | None] = mapped_column(String(20))
 
     # The routing decision, kept so it can always be explained.
     score_total: Mapped[float | None]

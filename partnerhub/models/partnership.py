@@ -3,7 +3,17 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
@@ -73,6 +83,10 @@ class Partnership(Base):
     terms_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    # Each side's consent to count the customers both lists hold (partnerhub/customers.py): the count
+    # is shown, and weighs in suggestions, only while both consent.
+    proposer_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
+    responder_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])  # noqa: F821
     responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])  # noqa: F821
@@ -86,6 +100,16 @@ class Partnership(Base):
 
     def involves(self, partner_id: int) -> bool:
         return partner_id in (self.proposer_id, self.responder_id)
+
+    def shares_overlap(self, partner_id: int) -> bool:
+        """Whether `partner_id`'s side consents to count the customers both lists hold."""
+        if partner_id == self.proposer_id:
+            return self.proposer_shares_overlap
+        return self.responder_shares_overlap
+
+    @property
+    def overlap_shared(self) -> bool:
+        return self.proposer_shares_overlap and self.responder_shares_overlap
 
 
 class PartnershipTerms(Base):
