@@ -46,7 +46,7 @@ from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, REWARD_TYPES
 from partnerhub.validation import NOT_TEXT, is_text
-from partnerhub.words import REVENUE_WORDS, ROLE_WORDS, word_for
+from partnerhub.words import REVENUE_WORDS, ROLE_CAPITALIZED, STATUS_WORDS, word_for
 
 
 class RegionsField(StringField):
@@ -164,7 +164,7 @@ class ProfileForm(DomainForm):
     regions = RegionsField(_l("Regions served"), description=_l("ISO codes, comma-separated: DE, DE-BE, AT"))
     sales_reps = IntegerField(_l("Sales reps"), validators=[InputRequired()])
     revenue_band = SelectField(
-        _l("Annual revenue"), choices=[SelectChoice(band, REVENUE_WORDS[band]) for band in REVENUE_BANDS]
+        _l("Annual revenue"), choices=[SelectChoice(band, _l(REVENUE_WORDS[band])) for band in REVENUE_BANDS]
     )
     monthly_leads = IntegerField(_l("Expected leads per month"), validators=[InputRequired()])
     monthly_won_value = DecimalField(
@@ -314,10 +314,12 @@ class TermsForm(DomainForm):
         _l("Monthly cap of leads"), validators=[Optional()], description=_l("Leave empty for no cap.")
     )
     follow_up_days = DaysField(
-        "Follow-ups after a win (days)",
+        _l("Follow-ups after a win (days)"),
         default=list(DEFAULT_FOLLOW_UP_DAYS),
-        description="The receiving rep calls the customer this many days after the sale, e.g. 7, 14, 30, 60. "
-        "Leave empty for none.",
+        description=_l(
+            "The receiving rep calls the customer this many days after the sale, e.g. 7, 14, 30, 60. "
+            "Leave empty for none."
+        ),
     )
 
     def terms(self) -> dict:
@@ -369,7 +371,7 @@ class CategoryForm(DomainForm):
     parent = SelectField(_l("Parent category"), validators=[Optional()])
 
     def with_categories(self, categories) -> "CategoryForm":
-        self.parent.choices = [SelectChoice("", "None"), *_choices(categories)]
+        self.parent.choices = [SelectChoice("", _("None")), *_choices(categories)]
         return self
 
 
@@ -396,7 +398,7 @@ class InviteForm(PageForm):
         _l("Name"), validators=[Length(max=200)], description=_l("Optional: they can choose it themselves")
     )
     role = SelectField(
-        _l("Role"), choices=[SelectChoice(role, ROLE_WORDS[role].capitalize()) for role in TEAM_ROLES]
+        _l("Role"), choices=[SelectChoice(role, _l(ROLE_CAPITALIZED[role])) for role in TEAM_ROLES]
     )
 
 
@@ -453,10 +455,12 @@ class CommentForm(DomainForm):
 class FollowUpForm(DomainForm):
     """A due follow-up recorded done, with how it went, or skipped; the domain says which need what."""
 
-    status = SelectField("Follow-up", choices=[SelectChoice(s, word_for(s)) for s in ("done", "skipped")])
+    status = SelectField(
+        _l("Follow-up"), choices=[SelectChoice(s, _l(STATUS_WORDS[s])) for s in ("done", "skipped")]
+    )
     outcome = SelectField(
-        "How it went",
-        choices=[SelectChoice("", "—")] + [SelectChoice(o, word_for(o)) for o in FOLLOW_UP_OUTCOMES],
+        _l("How it went"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(o, _l(STATUS_WORDS[o])) for o in FOLLOW_UP_OUTCOMES],
         validators=[Optional()],
     )
 
@@ -565,10 +569,11 @@ class ListFilterForm(PageForm):
 
     def with_choices(self, *, statuses=(), partners=()) -> "ListFilterForm":
         """Offer these statuses (keys) and partners (id, name); a list without them hides the field."""
-        self.status.choices = [SelectChoice("", "Any status")] + [
-            SelectChoice(key, word_for(key)) for key in statuses
+        tr = translator(str(get_locale()))
+        self.status.choices = [SelectChoice("", _("Any status"))] + [
+            SelectChoice(key, word_for(key, tr)) for key in statuses
         ]
-        self.partner.choices = [SelectChoice(0, "Any partner")] + [
+        self.partner.choices = [SelectChoice(0, _("Any partner"))] + [
             SelectChoice(pid, name) for pid, name in partners
         ]
         return self
@@ -592,10 +597,10 @@ class ListFilterForm(PageForm):
 
 
 SNOOZE_CHOICES = [
-    SelectChoice("", "until its numbers change"),
-    SelectChoice("7", "for 7 days"),
-    SelectChoice("30", "for 30 days"),
-    SelectChoice("90", "for 90 days"),
+    SelectChoice("", _l("until its numbers change")),
+    SelectChoice("7", _l("for 7 days")),
+    SelectChoice("30", _l("for 30 days")),
+    SelectChoice("90", _l("for 90 days")),
 ]
 
 
