@@ -21,13 +21,14 @@ from api.web.forms import (
 from api.web.listing import page_of
 from api.web.session import back_to, current_actor, role_required
 from partnerhub import credentials, directory, integrations, lists, mail, thresholds
+from partnerhub.i18n import N_
 from partnerhub.models import Delivery, Email, Notice, Partner
 from partnerhub.models.delivery import DELIVERY_STATUSES
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NEW_CLIENT_SECRET = "new_api_client_secret"
-PARTNER_SEARCH = "The beginning of a partner's name or email address."
+PARTNER_SEARCH = N_("The beginning of a partner's name or email address.")
 
 
 def _admin_filters(form: ListFilterForm) -> dict:
@@ -49,8 +50,8 @@ def partners():
     """Every partner, newest first, searched by name or email and filtered by status and the time it
     registered, a page at a time."""
     form = ListFilterForm(request.args).with_choices(statuses=PARTNER_STATUSES)
-    form.q.description = PARTNER_SEARCH
-    form.since.label.text, form.until.label.text = "Registered from", "Registered to"
+    form.q.description = _(PARTNER_SEARCH)
+    form.since.label.text, form.until.label.text = _("Registered from"), _("Registered to")
     return render_template(
         "admin/partners.html",
         page=page_of(lists.partners_listed(**_admin_filters(form)), Partner.id),
@@ -64,7 +65,7 @@ def deliveries():
     """Every partner's webhook deliveries, newest first, by partner, status and time, a page at a time."""
     partners = _every_partner()
     form = ListFilterForm(request.args).with_choices(statuses=DELIVERY_STATUSES, partners=partners)
-    form.q.description = PARTNER_SEARCH
+    form.q.description = _(PARTNER_SEARCH)
     stmt = lists.deliveries_listed(**_admin_filters(form)).options(joinedload(Delivery.endpoint))
     return render_template(
         "admin/deliveries.html",
@@ -81,7 +82,7 @@ def notices():
     """Every partner's notices, newest first, by partner, subject and time, a page at a time."""
     partners = _every_partner()
     form = ListFilterForm(request.args).with_choices(partners=partners)
-    form.q.description = "The beginning of a partner's name or email, or of the notice's subject."
+    form.q.description = _("The beginning of a partner's name or email, or of the notice's subject.")
     return render_template(
         "admin/notices.html",
         page=page_of(lists.notices_listed(**_admin_filters(form)), Notice.id),

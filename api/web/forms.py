@@ -201,7 +201,7 @@ class SignupForm(ProfileForm):
         validators=[InputRequired(), Length(max=320)],
         description=_l("You sign in with it; we write to it when your company is approved."),
     )
-    password = _new_password("Choose a password")
+    password = _new_password(_l("Choose a password"))
 
     def manager(self) -> dict:
         return {
@@ -216,12 +216,12 @@ class ResetRequestForm(PageForm):
 
 
 class NewPasswordForm(PageForm):
-    password = _new_password("New password")
+    password = _new_password(_l("New password"))
 
 
 class ChangePasswordForm(PageForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
-    password = _new_password("New password")
+    password = _new_password(_l("New password"))
 
 
 class NameForm(PageForm):
@@ -283,7 +283,7 @@ class DaysField(StringField):
         parts = [p for p in parts if p]
         if not all(p.isdecimal() and len(p) <= 6 for p in parts):
             self.data = None
-            raise ValueError("Whole numbers of days, separated by commas, such as 7, 14, 30, 60.")
+            raise ValueError(_("Whole numbers of days, separated by commas, such as 7, 14, 30, 60."))
         self.data = [int(p) for p in parts]
 
     def _value(self) -> str:
@@ -296,7 +296,7 @@ class TermsForm(DomainForm):
     reward_type = SelectField(
         _l("Reward"),
         choices=[
-            SelectChoice(t, "Percent of the deal value" if t == "percent" else "Fixed amount")
+            SelectChoice(t, _l("Percent of the deal value") if t == "percent" else _l("Fixed amount"))
             for t in REWARD_TYPES
         ],
     )
@@ -483,7 +483,7 @@ class HandOffForm(PageForm):
     )
 
     def with_partners(self, ranked) -> "HandOffForm":
-        self.partner_id.choices = [SelectChoice(0, "The best fit")] + [
+        self.partner_id.choices = [SelectChoice(0, _("The best fit"))] + [
             SelectChoice(r.candidate.partner_id, r.candidate.partner_name) for r in ranked
         ]
         return self
