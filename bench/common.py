@@ -133,6 +133,12 @@ def migrated_postgres(server: str, database: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
     url = f"{server}/{database}"
+    migrate(url)
+    return url
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` up to the latest migration."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
@@ -140,4 +146,3 @@ def migrated_postgres(server: str, database: str) -> str:
         check=True,
         capture_output=True,
     )
-    return url

@@ -1,13 +1,14 @@
 """Bench the long lists at 10,000 and 1,000,000 handoffs for one partner, on PostgreSQL, through gunicorn.
 
-    .venv/bin/python -m bench.lists [--sizes 10000,1000000] [--requests 200]
+    .venv/bin/python -m bench.lists [--sizes 10000,1000000] [--requests 200] [--keep]
 
-For each size: recreate the database partnerhub_bench_lists and COPY in partner 1's own leads (a
+For each size: recreate the database partnerhub_bench_lists_<size> and COPY in partner 1's own leads (a
 tenth of the size, each handed to one of its 20 partners) and the handoffs it receives (the rest,
 each with the sender's lead), as bench/balance.py loads its handoffs. Then start gunicorn and time,
 for one rep of partner 1: the inbox page, the leads page, a search by contact (API and leads page)
 and the first page of GET /api/v1/handoffs. Handoffs still waiting are the ones sent in the last two
-days, as the acceptance clock expires the rest.
+days, as the acceptance clock expires the rest. With --keep, a database already holding that many
+handoffs is migrated and used again rather than loaded (its waiting handoffs age with it).
 """
 
 import argparse
@@ -23,12 +24,12 @@ from urllib.parse import quote
 
 import psycopg
 import requests
+from sqlalchemy import select
 
 from bench.balance import PATHS, SERVER, STEPS_AT, machine, time_requests
-from bench.common import ROOT, bearer, gunicorn, migrated_postgres, reset_sequences
+from bench.common import ROOT, bearer, gunicorn, load_average, migrate, migrated_postgres, reset_sequences
 
 DATABASE = "partnerhub_bench_lists"
-URL = f"{SERVER}/{DATABASE}"
 PARTNERS = 21
 FIRST = [
     "Greta",
@@ -179,33 +180,49 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
     conn.commit()
 
 
-def prepare(handoffs: int) -> tuple[dict, str, str]:
-    os.environ["DATABASE_URL"] = URL
+def _loaded(database: str, handoffs: int) -> bool:
+    """Whether `database` exists and holds `handoffs` handoffs, as an earlier run left it."""
+    with psycopg.connect(f"{SERVER}/postgres") as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is None:
+            return False
+    with psycopg.connect(f"{SERVER}/{database}") as conn:
+        return conn.execute("SELECT count(*) FROM handoffs").fetchone()[0] == handoffs
+
+
+def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
+    database = f"{DATABASE}_{handoffs}"
+    url = f"{SERVER}/{database}"
+    os.environ["DATABASE_URL"] = url
     os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
     from api import create_app
     from api.extensions import db
     from partnerhub import credentials
     from partnerhub.models import Partner, User
 
-    migrated_postgres(SERVER, DATABASE)
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()
-    with psycopg.connect(URL) as conn:
-        load(conn, handoffs, datetime.now(UTC), random.Random(handoffs))
-    with psycopg.connect(URL, autocommit=True) as conn:
+    if keep and _loaded(database, handoffs):
+        migrate(url)
+        result["reused"] = True
+    else:
+        migrated_postgres(SERVER, database)
+        with psycopg.connect(url) as conn:
+            load(conn, handoffs, datetime.now(UTC), random.Random(handoffs))
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     result["load_s"] = round(time.perf_counter() - started, 1)
     app = create_app()
     with app.app_context():
-        db.session.add(
-            User(
-                partner_id=1,
-                email="rep@bench.test",
-                name="Rep",
-                role="rep",
-                password_hash=credentials.hash_password(PASSWORD),
+        if db.session.scalar(select(User).where(User.email == "rep@bench.test")) is None:
+            db.session.add(
+                User(
+                    partner_id=1,
+                    email="rep@bench.test",
+                    name="Rep",
+                    role="rep",
+                    password_hash=credentials.hash_password(PASSWORD),
+                )
             )
-        )
         client, secret = credentials.create_api_client(
             db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
         )
@@ -229,8 +246,9 @@ def _signed_in(base: str) -> requests.Session:
     return session
 
 
-def run_size(handoffs: int, count: int) -> dict:
-    result, client_id, secret = prepare(handoffs)
+def run_size(handoffs: int, count: int, keep: bool) -> dict:
+    result, client_id, secret = prepare(handoffs, keep)
+    result["load_average"] = load_average()
     with gunicorn() as base:
         api = bearer(base, client_id, secret)
         jar = _signed_in(base).cookies
@@ -257,8 +275,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="use again a database an earlier run loaded")
     args = parser.parse_args()
-    results = [run_size(int(size), args.requests) for size in args.sizes.split(",")]
+    results = [run_size(int(size), args.requests, args.keep) for size in args.sizes.split(",")]
     report = {"machine": machine(), "results": results}
     if len(results) > 1:
         small, large = results[0], results[-1]
