@@ -118,8 +118,8 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
                 Handoff.status.in_(statuses)
             )
             order = (Handoff.sla_due_at, Handoff.id) if soonest_due else (Handoff.id.desc(),)
-            handoffs = session.scalars(stmt.options(*loaded).order_by(*order).limit(SECTION_SIZE))
-            items += [Item.of(h, actor, now) for h in handoffs]
+            shown = lists.first(stmt.options(*loaded), Handoff.id, *order, limit=SECTION_SIZE)
+            items += [Item.of(h, actor, now) for h in session.scalars(shown)]
             total += _count(session, stmt)
         return Section(items, total)
 
