@@ -88,11 +88,11 @@ def load_average() -> str:
 
 
 @contextmanager
-def gunicorn(workers: int = 2) -> Iterator[str]:
-    """The app under gunicorn on a free port, with this process's environment; yields its base URL."""
+def gunicorn(workers: int = 2, *, app: str = "wsgi:app", options: tuple[str, ...] = ()) -> Iterator[str]:
+    """`app` under gunicorn on a free port, with this process's environment; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *options, app],
         cwd=ROOT,
         env={**os.environ},
         stdout=subprocess.DEVNULL,
