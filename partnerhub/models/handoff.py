@@ -30,6 +30,8 @@ RELEASED_STATUSES = ("declined", "expired", "recalled")
 ACTOR_TYPES = ("user", "client", "system")
 
 _HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
+# lifecycle.AWAITING_ACCEPTANCE, as SQL.
+_WAITING = "status IN ('sent', 'delivered')"
 
 
 class Handoff(Base):
@@ -55,6 +57,15 @@ class Handoff(Base):
         # A month's payout statement reads one partnership's handoffs won in the month.
         Index("ix_handoffs_partnership_won", "partnership_id", "won_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
+        # The inbox's "waiting for you", soonest due first: read in order, twenty rows whatever the backlog.
+        Index(
+            "ix_handoffs_waiting",
+            "to_partner_id",
+            "sla_due_at",
+            "id",
+            postgresql_where=text(_WAITING),
+            sqlite_where=text(_WAITING),
+        ),
         # Each side's list, newest first.
         Index("ix_handoffs_to_id", "to_partner_id", "id"),
         Index("ix_handoffs_from_id", "from_partner_id", "id"),
