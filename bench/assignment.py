@@ -28,16 +28,14 @@ import psycopg
 import requests
 
 from bench.balance import SERVER, machine
-from bench.common import bearer, gunicorn, load_average, migrated_postgres
+from bench.common import SIDE_BY_SIDE, bearer, gunicorn, load_average, migrated_postgres
 from bench.intake import BENCH_ENV, lead_body
 
 DATABASE = "partnerhub_bench_assignment"
 URL = f"{SERVER}/{DATABASE}"
 SECRET = "bench-assignment-secret-1"
 # One process answering one request at a time: the time measured is one request's, never a queue's.
-# Two servers at once: neither takes gunicorn's control socket, and a stop does not wait out
-# a keep-alive connection (a one-thread worker otherwise sat out its 30 s graceful timeout).
-ONE_AT_A_TIME = ("--threads", "1", "--max-requests", "0", "--no-control-socket", "--graceful-timeout", "2")
+ONE_AT_A_TIME = (*SIDE_BY_SIDE, "--threads", "1", "--max-requests", "0")
 
 
 def without_assignment():

@@ -87,6 +87,11 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+# For servers running side by side: neither takes gunicorn's control socket (one path for all), and
+# a stop does not wait out a keep-alive connection (it otherwise sat out the 30 s graceful timeout).
+SIDE_BY_SIDE = ("--no-control-socket", "--graceful-timeout", "2")
+
+
 @contextmanager
 def gunicorn(workers: int = 2, *, app: str = "wsgi:app", options: tuple[str, ...] = ()) -> Iterator[str]:
     """`app` under gunicorn on a free port, with this process's environment; yields its base URL."""
