@@ -23,7 +23,7 @@ from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
 
@@ -48,8 +48,6 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
     "reward_invoiced": {"reward_paid": frozenset({RECEIVER})},
     "reward_paid": {"rep_paid": frozenset({SENDER})},
 }
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 # The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.

@@ -27,11 +27,12 @@ HANDOFF_STATUSES = (
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 ACTOR_TYPES = ("user", "client", "system")
 
 _HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
-# lifecycle.AWAITING_ACCEPTANCE, as SQL.
-_WAITING = "status IN ('sent', 'delivered')"
+_WAITING = "status IN (" + ", ".join(f"'{status}'" for status in AWAITING_ACCEPTANCE) + ")"
 
 
 class Handoff(Base):
