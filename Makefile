@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-assignment bench-statements bench-load bench-faults bench-token clean
+.PHONY: install run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-assignment bench-statements bench-load bench-faults bench-token bench-customers clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -58,7 +58,7 @@ bench-hotrows: install
 bench-delivery: install
 	$(BIN)/python -m bench.delivery
 
-# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL (a few minutes).
+# Balance and flags at 10,000 and 1,000,000 handoffs on PostgreSQL, the sizes timed in turns (about ten minutes).
 bench-balance: install
 	$(BIN)/python -m bench.balance
 
@@ -84,6 +84,10 @@ bench-faults: install
 # The token endpoint's cost per request, and a flood's cost to other requests (SQLite, gunicorn).
 bench-token: install
 	$(BIN)/python -m bench.token
+
+# A million-row customer list through PUT /api/v1/customers on gunicorn and PostgreSQL (about a minute).
+bench-customers: install
+	$(BIN)/python -m bench.customers
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for key, value in load_secrets(app.instance_path).items():
         if not app.config.get(key):
             app.config[key] = value
+    from partnerhub import customers
+
+    customers.use_hash_key(app.config["CUSTOMER_HASH_KEY"])
 
     from api import cli, errors, extensions, health, observability, security, sqlite, web, worker
     from api.auth import blp as oauth_blp

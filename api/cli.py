@@ -220,7 +220,7 @@ def simulate(interval, count, once, rng_seed):
         lead = beat.lead
         # Read before the commit: afterwards the lead is expired, and reading it would open a
         # new transaction, which on SQLite (BEGIN IMMEDIATE) holds the write lock through the sleep.
-        where = f"lead {lead.id} {lead.status}" if lead is not None else "no active partnership"
+        where = f"lead {lead.id} {lead.status}" if lead is not None else "no new lead"
         db.session.commit()
         db.session.close()
         click.echo(f"simulate: {where}; moved {', '.join(f'{h} {to}' for h, to in beat.moved) or 'nothing'}")

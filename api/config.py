@@ -10,7 +10,9 @@ from pathlib import Path
 
 # CLIENT_SECRET_HMAC_KEY keys the stored form of API client secrets (partnerhub.credentials):
 # replacing it makes every client's secret stop working.
-_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
+# CUSTOMER_HASH_KEY keys the hashes partners' customer lists are kept as (partnerhub.customers):
+# replacing it makes every kept list match nothing until the partners upload theirs again.
+_GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY", "CUSTOMER_HASH_KEY")
 
 
 def database_url(instance_path: str) -> str:

@@ -1,13 +1,15 @@
 """Bench GET /balance (with its net position) and GET /flags per period at 10,000 and 1,000,000 handoffs.
 
-    .venv/bin/python -m bench.balance [--sizes 10000,1000000] [--requests 300]
+    .venv/bin/python -m bench.balance [--sizes 10000,1000000] [--requests 300] [--reuse]
 
-For each size: recreate the database partnerhub_bench_balance, load partners,
-partnerships, leads and handoffs with COPY, `rollups.rebuild`, `refresh_flags`,
-then start gunicorn on a free port and time GET /balance and GET /flags for
-each period the page offers (computed per request) for one partner manager
-through HTTP. The partners and partnerships are the same
-at every size, so only the handoff volume changes between runs.
+For each size: a database partnerhub_bench_balance_<size> with partners,
+partnerships, leads and handoffs loaded with COPY, `rollups.rebuild`,
+`refresh_flags` (`--reuse` keeps a database an earlier run loaded). Then one
+gunicorn per size, and GET /balance and GET /flags for each period the page
+offers (computed per request) timed for one partner manager through HTTP,
+the sizes taking turns request by request: whatever else the machine does
+weighs on both sizes alike, so their ratio holds. The partners and
+partnerships are the same at every size; only the handoff volume changes.
 """
 
 import argparse
@@ -16,10 +18,9 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +28,12 @@ from pathlib import Path
 import psycopg
 import requests
 
-from bench.common import bearer, gunicorn, reset_sequences
+from bench.common import bearer, gunicorn, load_average, migrated_postgres, reset_sequences
 from partnerhub.models.handoff import HANDOFF_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-DATABASE = "partnerhub_bench_balance"
-URL = f"{SERVER}/{DATABASE}"
+DATABASE = "partnerhub_bench_balance_{}"
 PARTNERS = 2000
 PARTNERSHIPS = 6000
 # The partner manager we time: partner 1, in this many partnerships.
@@ -55,22 +55,6 @@ PATHS = [
 ]
 # Every step but sent, each with its own timestamp column.
 STEPS_AT = HANDOFF_STATUSES[1:]
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def migrate() -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": URL},
-        check=True,
-        capture_output=True,
-    )
 
 
 def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Random) -> None:
@@ -117,11 +101,11 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
             sender, receiver = (a, b) if rng.random() < 0.5 else (b, a)
             rows.append((partnership + 1, sender, receiver))
         with cur.copy(
-            "COPY leads (id, partner_id, contact_name, need_text, consent, source, status, reasons,"
-            " created_at, updated_at) FROM STDIN"
+            "COPY leads (id, partner_id, contact_name, contact_name_key, need_text, consent, source, status,"
+            " reasons, created_at, updated_at) FROM STDIN"
         ) as copy:
             for i, (_p, sender, _r) in enumerate(rows, start=1):
-                copy.write_row((i, sender, "A buyer", "", True, "api", "routed", "[]", now, now))
+                copy.write_row((i, sender, "A buyer", "a buyer", "", True, "api", "routed", "[]", now, now))
         paths, weights = zip(*PATHS, strict=True)
         columns = [
             "id",
@@ -182,38 +166,53 @@ TIMED = (
 )
 
 
-def time_requests(base: str, path: str, headers: dict, count: int) -> list[float]:
-    session = requests.Session()
-    for _ in range(20):
-        session.get(base + path, headers=headers).raise_for_status()
-    timings = []
+def time_in_turns(servers: list[tuple[str, dict]], path: str, count: int) -> list[list[float]]:
+    """Milliseconds per request to `path` on each (base URL, headers), the servers taking turns."""
+    sessions = [requests.Session() for _ in servers]
+    for session, (base, headers) in zip(sessions, servers, strict=True):
+        for _ in range(20):
+            session.get(base + path, headers=headers).raise_for_status()
+    timings: list[list[float]] = [[] for _ in servers]
     for _ in range(count):
-        started = time.perf_counter()
-        response = session.get(base + path, headers=headers)
-        timings.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
+        for session, (base, headers), kept in zip(sessions, servers, timings, strict=True):
+            started = time.perf_counter()
+            response = session.get(base + path, headers=headers)
+            kept.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
     return timings
 
 
-def prepare(handoffs: int) -> tuple[dict, str, str]:
-    """Load `handoffs`, rebuild the rollups, raise the flags; return timings and the manager's credentials."""
-    os.environ["DATABASE_URL"] = URL
+def time_requests(base: str, path: str, headers: dict, count: int) -> list[float]:
+    return time_in_turns([(base, headers)], path, count)[0]
+
+
+def loaded_handoffs(url: str) -> int | None:
+    """How many handoffs the database at `url` holds, None when it does not exist or is not migrated."""
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT count(*) FROM handoffs").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def prepare(handoffs: int, reuse: bool) -> tuple[dict, str, str, str]:
+    """Load `handoffs`, rebuild the rollups, raise the flags; return timings, the database and credentials."""
+    url = f"{SERVER}/{DATABASE.format(handoffs)}"
+    os.environ["DATABASE_URL"] = url
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials, flags, rollups
-    from partnerhub.models import Partner
+    from partnerhub import flags, rollups
 
     rng = random.Random(handoffs)
     now = datetime.now(UTC)
-    recreate_database()
-    migrate()
     result: dict = {"handoffs": handoffs}
+    if reuse and loaded_handoffs(url) == handoffs:
+        return result, url, *_manager_client(handoffs)
+    migrated_postgres(SERVER, DATABASE.format(handoffs))
     started = time.perf_counter()
-    with psycopg.connect(URL) as conn:
+    with psycopg.connect(url) as conn:
         load(conn, handoffs, now, rng)
     result["load_s"] = round(time.perf_counter() - started, 1)
-    instance = tempfile.mkdtemp(prefix="partnerhub-bench-")
-    os.environ["PARTNERHUB_INSTANCE_PATH"] = instance
     app = create_app()
     with app.app_context():
         started = time.perf_counter()
@@ -221,31 +220,54 @@ def prepare(handoffs: int) -> tuple[dict, str, str]:
         db.session.commit()
         result["rebuild_s"] = round(time.perf_counter() - started, 1)
         # Outside a transaction, so it can run; done now, autovacuum has nothing left to do while we time.
-        with psycopg.connect(URL, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
         started = time.perf_counter()
         result["flags_raised"] = len(flags.refresh_flags(db.session, now=now))
         db.session.commit()
         result["refresh_flags_s"] = round(time.perf_counter() - started, 1)
+        db.engine.dispose()
+    # Last, so the planner's statistics include the flags raised; autovacuum has nothing left to do.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return result, url, *_manager_client(handoffs)
+
+
+def _manager_client(handoffs: int) -> tuple[str, str]:
+    """A new API client of partner 1, the manager we time, in the size's database."""
+    from api import create_app
+    from api.extensions import db
+    from partnerhub import credentials
+    from partnerhub.models import Partner
+
+    app = create_app()
+    with app.app_context():
         client, secret = credentials.create_api_client(
             db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
         )
         client_id = client.client_id
         db.session.commit()
         db.engine.dispose()
-    return result, client_id, secret
+    return client_id, secret
 
 
-def run_size(handoffs: int, count: int) -> dict:
-    result, client_id, secret = prepare(handoffs)
-    with gunicorn() as base:
-        headers = bearer(base, client_id, secret)
+def run_sizes(sizes: list[int], count: int, reuse: bool) -> list[dict]:
+    # One instance folder, so every size's clients are signed with the key its server reads.
+    os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
+    prepared = [prepare(size, reuse) for size in sizes]
+    with ExitStack() as stack:
+        servers = []
+        for _result, url, client_id, secret in prepared:
+            os.environ["DATABASE_URL"] = url
+            base = stack.enter_context(gunicorn())
+            servers.append((base, bearer(base, client_id, secret)))
+        results = [result for result, *_ in prepared]
         for name, path in TIMED:
-            timings = time_requests(base, path, headers, count)
-            result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
-            result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
-        result["balance_rows"] = len(requests.get(base + "/api/v1/balance", headers=headers).json()["items"])
-    return result
+            for result, timings in zip(results, time_in_turns(servers, path, count), strict=True):
+                result[f"{name}_median_ms"] = round(statistics.median(timings), 2)
+                result[f"{name}_p95_ms"] = round(statistics.quantiles(timings, n=20)[-1], 2)
+        for result, (base, headers) in zip(results, servers, strict=True):
+            items = requests.get(base + "/api/v1/balance", headers=headers).json()["items"]
+            result["balance_rows"] = len(items)
+    return results
 
 
 def machine() -> dict:
@@ -278,9 +300,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", help="keep a size's database an earlier run loaded")
     args = parser.parse_args()
-    results = [run_size(int(size), args.requests) for size in args.sizes.split(",")]
-    report = {"machine": machine(), "results": results}
+    results = run_sizes([int(size) for size in args.sizes.split(",")], args.requests, args.reuse)
+    report = {"machine": machine(), "load_average": load_average(), "results": results}
     if len(results) > 1:
         small, large = results[0], results[-1]
         report["ratios"] = {

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from partnerhub import audit
+from partnerhub import audit, notifications
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import built_once, utcnow
 from partnerhub.errors import InvalidInput, NotAllowed, NotFound
@@ -72,16 +72,21 @@ def whose(actor: Actor, assignee: str | int) -> int:
     return actor.user_id
 
 
-def took_turn(session: Session, user_id: int | None, now: datetime) -> None:
-    """Note that the rep was just given a handoff: the next equally loaded rep goes first."""
-    if user_id is not None:
-        session.connection().execute(update(User).where(User.id == user_id).values(last_assigned_at=now))
+def given(session: Session, handoff: Handoff, now: datetime) -> None:
+    """The handoff's assignee was just given it: the next equally loaded rep goes first, and the
+    assignee is told in this transaction, so an assignment is never kept untold nor told undone."""
+    if handoff.assignee_id is None:
+        return
+    session.connection().execute(
+        update(User).where(User.id == handoff.assignee_id).values(last_assigned_at=now)
+    )
+    notifications.handoff_assigned(session, handoff, now=now)
 
 
 def _give(session: Session, handoff: Handoff, user_id: int | None, now: datetime) -> None:
     handoff.assignee_id = user_id
     handoff.assigned_at = now if user_id is not None else None
-    took_turn(session, user_id, now)
+    given(session, handoff, now)
 
 
 def reassign(

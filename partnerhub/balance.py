@@ -16,7 +16,7 @@ from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
-from partnerhub.rollups import COUNTERS, FUNNEL, write_pending
+from partnerhub.rollups import COUNTED, FUNNEL, write_pending
 
 MONEY_COLUMNS = ("deal_value", "rewards_invoiced", "rewards_paid", "rep_shares_paid")
 DEFAULT_PERIOD_DAYS = 90
@@ -68,7 +68,7 @@ class Direction:
 
     from_partner_id: int
     to_partner_id: int
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
     # Money column -> currency -> amount; never adds two currencies together.
     money: dict[str, dict[str, Decimal]] = field(default_factory=lambda: {c: {} for c in MONEY_COLUMNS})
     accept_seconds: int = 0
@@ -77,7 +77,7 @@ class Direction:
     def add(self, currency: str, sums: tuple) -> None:
         """Add one currency's sums, in the order of SUM_COLUMNS."""
         values = dict(zip(SUM_COLUMNS, sums, strict=True))
-        for counter in COUNTERS:
+        for counter in COUNTED:
             self.counts[counter] += values[counter]
         for column in MONEY_COLUMNS:
             by_currency = self.money[column]
@@ -182,7 +182,7 @@ _KEYS = (
     HandoffRollup.currency,
 )
 # Built once: constructing three dozen SUM()s costs more per request than running them.
-SUM_COLUMNS = (*COUNTERS, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
+SUM_COLUMNS = (*COUNTED, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
 _SUMS = [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in SUM_COLUMNS]
 
 

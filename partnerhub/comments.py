@@ -2,7 +2,8 @@
 
 Either side may read and write a handoff's comments; to anyone else the handoff
 does not exist. Each comment is announced to the other side's webhooks
-(`handoff.commented`).
+(`handoff.commented`) and, in the same transaction, to the people of the lead
+(notifications.handoff_commented).
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from partnerhub import outbox
+from partnerhub import follow_ups, notifications, outbox
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import utcnow
 from partnerhub.errors import InvalidInput
@@ -64,6 +65,7 @@ def add_comment(
         data=comment_payload(comment),
         occurred_at=now,
     )
+    notifications.handoff_commented(session, comment, now=now)
     return comment
 
 
@@ -94,13 +96,16 @@ class Step:
     status: str | None = None
     note: str = ""
     comment: str | None = None
+    # A fact in words, such as an after-sale follow-up: "Followed up on day 14: satisfied".
+    fact: str | None = None
 
 
 def timeline(session: Session, *, handoff: Handoff) -> list[Step]:
-    """Every move and comment on the handoff in order, each naming who made it: a person and their
-    partner, a partner's system, or the platform."""
+    """Every move, comment and recorded follow-up of the handoff in order, each naming who made it: a
+    person and their partner, a partner's system, or the platform."""
     events = handoff.events
-    people = _by_id(session, User, {e.actor_user_id for e in events})
+    recorded = [f for f in follow_ups.of_handoff(session, handoff=handoff) if f.done_at is not None]
+    people = _by_id(session, User, {e.actor_user_id for e in events} | {f.done_by_user_id for f in recorded})
     systems = _by_id(session, ApiClient, {e.actor_client_id for e in events})
     partners = {handoff.from_partner_id: handoff.from_partner, handoff.to_partner_id: handoff.to_partner}
 
@@ -118,6 +123,15 @@ def timeline(session: Session, *, handoff: Handoff) -> list[Step]:
     steps += [
         Step(c.created_at, f"{author_of(c)['name']} ({c.partner.name})", comment=c.text)
         for c in comments_on(session, handoff=handoff)
+    ]
+    # Recorded by a person or, without one, by the receiver's system.
+    steps += [
+        Step(
+            f.done_at,
+            who(f.done_by_user_id, None) if f.done_by_user_id else handoff.to_partner.name,
+            fact=follow_ups.fact(f),
+        )
+        for f in recorded
     ]
     return sorted(steps, key=lambda s: s.at)
 

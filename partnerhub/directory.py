@@ -14,7 +14,7 @@ from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 from partnerhub.validation import Checks
 
-PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email")
+PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email", "country")
 SIZE_FIELDS = ("sales_reps", "revenue_band", "monthly_leads")
 
 

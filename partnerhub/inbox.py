@@ -6,15 +6,15 @@ button, never a "mark as delivered" chore (law 4: fewer actions).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from partnerhub import lifecycle, lists
+from partnerhub import follow_ups, lifecycle, lists
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
-from partnerhub.models import Handoff, Lead
+from partnerhub.models import FollowUp, Handoff, Lead
 from partnerhub.models.handoff import RELEASED_STATUSES
 
 # Moves about money, shown apart from the sales work.
@@ -97,9 +97,9 @@ _SHOWN = (
 )
 
 
-def _count(session: Session, stmt: Select) -> int:
+def _count(session: Session, stmt: Select, id_column=Handoff.id) -> int:
     # Counting stops at the cap: a rep needs "1,000+", not a scan of a million rows to say 1,234.
-    capped = stmt.with_only_columns(Handoff.id).order_by(None).limit(COUNT_CAP)
+    capped = stmt.with_only_columns(id_column).order_by(None).limit(COUNT_CAP)
     return session.scalar(select(func.count()).select_from(capped.subquery()))
 
 
@@ -137,11 +137,14 @@ DUE_SOON = timedelta(hours=4)
 
 @dataclass(frozen=True)
 class ToDos:
-    """How many handoffs wait for the partner's reps, of which are due soon (or overdue), and rewards."""
+    """How many handoffs wait for the partner's reps, of which are due soon (or overdue), rewards, and
+    the person's follow-ups of won customers due today or overdue (of which overdue: from before today)."""
 
     waiting: int
     due_soon: int
     rewards: int
+    follow_ups_due: int = 0
+    follow_ups_overdue: int = 0
 
 
 def to_dos(session: Session, *, actor: Actor, now: datetime | None = None) -> ToDos:
@@ -151,7 +154,11 @@ def to_dos(session: Session, *, actor: Actor, now: datetime | None = None) -> To
     waiting = lists.handoffs_of(partner_id, direction="incoming").where(
         Handoff.status.in_(lifecycle.AWAITING_ACCEPTANCE)
     )
+    today = datetime.combine(now.date(), time(), tzinfo=UTC)
+    follow_ups_due = follow_ups.due_by(partner_id, user_id=actor.user_id, before=today + timedelta(days=1))
     return ToDos(
+        follow_ups_due=_count(session, follow_ups_due, FollowUp.id),
+        follow_ups_overdue=_count(session, follow_ups_due.where(FollowUp.due_at < today), FollowUp.id),
         waiting=_count(session, waiting),
         due_soon=_count(session, waiting.where(Handoff.sla_due_at < now + DUE_SOON)),
         rewards=sum(

@@ -56,11 +56,13 @@ def take_lead(
     source: str = "api",
     external_id: str | None = None,
     route: bool = True,
+    referred_from: int | None = None,
     now: datetime | None = None,
 ) -> Lead:
     """Take a lead in for the actor's partner and route it; an unqualified one is kept with its reasons.
 
     `route=False` keeps a qualified lead "new" with its partner, for a rep to hand off by hand.
+    `referred_from`: the won handoff whose customer referred it (referrals.record_referral).
     """
     now = now or utcnow()
     partner = acting_partner(session, actor)
@@ -85,6 +87,7 @@ def take_lead(
         region=region,
         consent=consent,
         source=source,
+        referred_from_handoff_id=referred_from,
         created_by_user_id=actor.user_id,
         created_at=now,
         # Known to be empty: routing and the response read it without a query.

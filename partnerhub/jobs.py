@@ -160,11 +160,11 @@ def warn_waiting_leads(
     return notifications.warn_waiting_handoffs(session, now=now)
 
 
-def notify_assignments(
+def remind_follow_ups(
     session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = ""
 ) -> int:
-    """Tell assignees of the leads given them, and the people of a lead of its comments, once each."""
-    return notifications.notify_assignments_and_comments(session, now=now)
+    """Tell the rep of a won customer of each follow-up that fell due, once each."""
+    return notifications.tell_follow_ups_due(session, now=now)
 
 
 def email_notifications(
@@ -190,7 +190,7 @@ JOBS = (
     Job("weekly_digest", timedelta(hours=1), send_weekly_digests),
     Job("email_notices", timedelta(minutes=1), email_notices),
     Job("waiting_lead_warnings", timedelta(minutes=5), warn_waiting_leads),
-    Job("assignment_notifications", timedelta(minutes=1), notify_assignments),
+    Job("follow_up_reminders", timedelta(minutes=5), remind_follow_ups),
     Job("notification_emails", timedelta(minutes=1), email_notifications),
     Job("notification_digests", timedelta(days=1), email_notification_digests),
 )

@@ -18,7 +18,7 @@ from sqlalchemy import Select, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from partnerhub import assignment, outbox, rollups
+from partnerhub import assignment, customers, follow_ups, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -198,8 +198,9 @@ def open_handoff(
     set_committed_value(handoff, "partnership", partnership)
     set_committed_value(handoff, "to_partner", to_partner)
     set_committed_value(handoff, "product_line", product_line)
+    set_committed_value(handoff, "referrals", [])
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
-    assignment.took_turn(session, assignee_id, now)
+    assignment.given(session, handoff, now)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
     return handoff
@@ -244,18 +245,7 @@ def move_handoff(
     if side not in sides:
         who = " or ".join(sorted(sides))
         raise NotAllowed(f"Only the {who} can move this handoff to {to}.")
-    if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
-        raise Conflict("The handoff is still within its acceptance time.", current_status=handoff.status)
-    if to == "won" and deal_value is None:
-        raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
-    if to == "won" and not _a_deal_value(deal_value):
-        raise InvalidInput(
-            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
-        )
-    if to == "won" and currency is not None and currency != handoff.currency:
-        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
-    if to in NEEDS_REASON and not (reason or "").strip():
-        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
+    _check_what_the_move_needs(handoff, to, deal_value=deal_value, currency=currency, reason=reason, now=now)
 
     if to == "won":
         terms = terms_of(session, handoff)
@@ -270,9 +260,37 @@ def move_handoff(
         _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
         handoff.reason = reason.strip()
+    if to == "declined" and handoff.reason == customers.EXISTING_CUSTOMER:
+        handoff.customer_claim = customers.check_claim(session, handoff=handoff)
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
+    if to == "won":
+        follow_ups.schedule_follow_ups(session, handoff=handoff, days=terms.follow_up_days, now=now)
     _after_release(session, handoff, now)
     return handoff
+
+
+def _check_what_the_move_needs(
+    handoff: Handoff,
+    to: str,
+    *,
+    deal_value: Decimal | None,
+    currency: str | None,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Refuse a move whose time has not come or that lacks what it records (a deal value, a reason)."""
+    if to == "expired" and (handoff.sla_due_at is None or now < handoff.sla_due_at):
+        raise Conflict("The handoff is still within its acceptance time.", current_status=handoff.status)
+    if to == "won" and deal_value is None:
+        raise InvalidInput({"deal_value": ["required to mark a handoff won"]})
+    if to == "won" and not _a_deal_value(deal_value):
+        raise InvalidInput(
+            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
+        )
+    if to == "won" and currency is not None and currency != handoff.currency:
+        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
+    if to in NEEDS_REASON and not (reason or "").strip():
+        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
 
 
 def _after_release(session: Session, handoff: Handoff, now: datetime) -> None:
@@ -392,6 +410,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def assignee_of(handoff: Handoff) -> dict | None:
+    """The receiver's rep who owns the handoff, as the API and the webhooks both show it."""
+    person = handoff.assignee
+    return None if person is None else {"id": person.id, "name": person.name}
+
+
 def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
     """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
     lead = handoff.lead
@@ -403,6 +427,7 @@ def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
         "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
         "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
         "product_line_id": handoff.product_line_id,
+        "assignee": assignee_of(handoff),
         "warmup_note": handoff.warmup_note,
         "sla_due_at": _iso(handoff.sla_due_at),
         "timestamps": {

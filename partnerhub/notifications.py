@@ -2,7 +2,10 @@
 
 A notification is written once per person, kind and occasion (the unique index
 `uq_notifications_once`), so a job run twice, or two workers racing, tell nobody
-twice. Emails leave through the mail outbox (`mail.queue_email`), written in the
+twice. What people do (an assignment, a comment, a proposal, a flag) calls this
+module in the transaction that does it; what time does (half the acceptance time
+passed, about to expire) is found by the worker's jobs. This module imports none
+of its callers. Emails leave through the mail outbox (`mail.queue_email`), written in the
 same transaction that marks the notification emailed: a mail server that is down
 delays them, and loses none.
 """
@@ -16,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.errors import NotFound
-from partnerhub.lifecycle import AWAITING_ACCEPTANCE
 from partnerhub.mail import queue_email
 from partnerhub.models import (
     Flag,
+    FollowUp,
     Handoff,
     HandoffComment,
     Notification,
@@ -28,13 +31,11 @@ from partnerhub.models import (
     Partnership,
     User,
 )
-from partnerhub.models.handoff import OPEN_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE
 
 CHANNELS = ("in_app", "email")
 # "About to expire": this close to the end of the acceptance time.
 EXPIRING_WITHIN = timedelta(hours=2)
-# How far back the worker looks for assignments and comments not yet told.
-RECENT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ KINDS = {
     "handoff_comment": Kind("A comment on my lead", ("rep", "manager")),
     "proposal_waiting": Kind("A partnership proposal waits for us", ("manager",)),
     "flag_raised": Kind("A flag is raised on us", ("manager",)),
+    "follow_up_due": Kind("A follow-up with a won customer is due", ("rep", "manager")),
 }
 
 
@@ -214,38 +216,31 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
     )
 
 
-def notify_assignments_and_comments(session: Session, *, now: datetime, within: timedelta = RECENT) -> int:
-    """Tell each open handoff's assignee of the assignment, and the people of a lead of each
-    comment on it, for whatever assigned or commented in the last day (at intake, by hand, on a
-    rep's leaving). Idempotent: what was told has its notification, and is skipped."""
-    since = now - within
-    told = 0
-    assigned = session.scalars(
-        select(Handoff)
-        .where(
-            Handoff.status.in_(OPEN_STATUSES), Handoff.assignee_id.is_not(None), Handoff.assigned_at > since
-        )
-        .order_by(Handoff.id)
+def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
+    """Tell who works each won customer that a follow-up fell due, once: the handoff's assignee, or
+    the receiver's reps when it has none. Each follow-up is looked at once, when its time passes."""
+    due = session.scalars(
+        select(FollowUp)
+        .where(FollowUp.status == "due", FollowUp.due_at <= now, FollowUp.notified_at.is_(None))
+        .order_by(FollowUp.id)
     ).all()
-    known = _occasions(session, "lead_assigned", since)
-    for handoff in assigned:
-        if f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}" not in known:
-            told += handoff_assigned(session, handoff, now=now)
-    known = _occasions(session, "handoff_comment", since)
-    for comment in session.scalars(
-        select(HandoffComment).where(HandoffComment.created_at > since).order_by(HandoffComment.id)
-    ):
-        if f"comment {comment.id}" not in known:
-            told += handoff_commented(session, comment, now=now)
-    return told
-
-
-def _occasions(session: Session, kind: str, since: datetime) -> set[str]:
-    return set(
-        session.scalars(
-            select(Notification.occasion).where(Notification.kind == kind, Notification.created_at > since)
+    told = 0
+    for follow_up in due:
+        handoff = follow_up.handoff
+        told += notify_people(
+            session,
+            handoff_people(session, handoff),
+            kind="follow_up_due",
+            occasion=f"follow-up {follow_up.id}",
+            subject=f"Follow up {_lead_words(handoff)}: day {follow_up.day} after the win",
+            body=f"It is {follow_up.day} days since {_lead_words(handoff)} bought. Ask how it goes, and "
+            "whether they know someone who needs the same.",
+            link=f"/handoffs/{handoff.id}#follow-ups",
+            now=now,
         )
-    )
+        follow_up.notified_at = now
+    session.flush()
+    return told
 
 
 def _warning(handoff: Handoff, now: datetime) -> tuple[str, str] | None:

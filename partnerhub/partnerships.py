@@ -32,6 +32,10 @@ TERM_BOUNDS = {
     "accept_sla_hours": (1, 24 * 30),
     "monthly_cap": (1, 1_000_000),
 }
+# The days after a win on which the receiver's rep follows the customer up: each within a year,
+# at most MAX_FOLLOW_UPS of them, each once; kept in increasing order.
+FOLLOW_UP_DAY_BOUNDS = (1, 365)
+MAX_FOLLOW_UPS = 6
 
 MOVES = {
     "accept": Move(("proposed",), "active", "responder"),
@@ -105,7 +109,7 @@ def propose_partnership(
             f"{proposer.name} and {other.name} already have a {existing.status} partnership.",
             partnership_id=existing.id,
         )
-    _check_terms(terms)
+    terms = _checked_terms(terms)
     partnership = Partnership(proposer=proposer, responder=other, pair_key=key, **terms)
     session.add(partnership)
     session.flush()
@@ -139,7 +143,8 @@ def _version(
     )
 
 
-def _check_terms(terms: dict) -> None:
+def _checked_terms(terms: dict) -> dict:
+    """The terms as kept (follow-up days in increasing order), or InvalidInput naming what is wrong."""
     checks = Checks()
     # Amounts arrive as Decimal or as their text; counts as int.
     values = {name: terms.get(name) for name in TERM_BOUNDS}
@@ -158,7 +163,26 @@ def _check_terms(terms: dict) -> None:
         and reward > MAX_PERCENT
     ):
         checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")
+    days = terms.get("follow_up_days")
+    if days is not None:
+        terms = {**terms, "follow_up_days": _checked_days(checks, days)}
     checks.done()
+    return terms
+
+
+def _checked_days(checks: Checks, days) -> list[int]:
+    field = "terms.follow_up_days"
+    low, high = FOLLOW_UP_DAY_BOUNDS
+    if not isinstance(days, list | tuple) or not all(type(d) is int for d in days):
+        checks.refuse(field, "must be a list of whole days")
+        return []
+    if len(days) > MAX_FOLLOW_UPS:
+        checks.refuse(field, f"at most {MAX_FOLLOW_UPS} follow-ups")
+    if any(not low <= d <= high for d in days):
+        checks.refuse(field, f"each day must be from {low} to {high}")
+    if len(set(days)) != len(days):
+        checks.refuse(field, "each day at most once")
+    return sorted(days)
 
 
 def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainError | None:
@@ -247,7 +271,7 @@ def propose_terms(
         raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
     if _proposal(session, partnership) is not None:
         raise Conflict("Other terms are already proposed; they are accepted, declined or withdrawn first.")
-    _check_terms(terms)
+    terms = _checked_terms(terms)
     unknown = set(terms) - set(TERMS_FIELDS)
     if unknown:
         raise InvalidInput({f"terms.{name}": ["not a term of a partnership"] for name in sorted(unknown)})
@@ -305,6 +329,9 @@ class MonthNumbers:
     received: int = 0
     won_from_yours: int = 0
     won_from_theirs: int = 0
+    # Leads the won customers referred: of the partner's own leads' customers, and of the other's.
+    referrals_from_yours: int = 0
+    referrals_from_theirs: int = 0
     deal_value_from_yours: dict[str, Decimal] = field(default_factory=dict)
     deal_value_from_theirs: dict[str, Decimal] = field(default_factory=dict)
     rewards_paid_to_you: dict[str, Decimal] = field(default_factory=dict)
@@ -338,19 +365,21 @@ def monthly_numbers(
     rollups.write_pending(session)
     r = HandoffRollup
     rows = session.execute(
-        select(r.day, r.from_partner_id, r.currency, r.sent, r.won, r.deal_value, r.rewards_paid).where(
-            r.partnership_id == partnership.id, r.day >= first
-        )
+        select(
+            r.day, r.from_partner_id, r.currency, r.sent, r.won, r.referrals, r.deal_value, r.rewards_paid
+        ).where(r.partnership_id == partnership.id, r.day >= first)
     )
-    for day, sender, currency, sent, won, deal_value, rewards_paid in rows:
+    for day, sender, currency, sent, won, referred, deal_value, rewards_paid in rows:
         numbers = by_month[f"{day.year:04d}-{day.month:02d}"]
         mine = sender == partner_id
         if mine:
             numbers.sent += sent
             numbers.won_from_yours += won
+            numbers.referrals_from_yours += referred
         else:
             numbers.received += sent
             numbers.won_from_theirs += won
+            numbers.referrals_from_theirs += referred
         for total, amount in (
             (numbers.deal_value_from_yours if mine else numbers.deal_value_from_theirs, deal_value),
             (numbers.rewards_paid_to_you if mine else numbers.rewards_paid_by_you, rewards_paid),

@@ -30,13 +30,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, object_session
 
-from partnerhub.models import Handoff, HandoffRollup
+from partnerhub.models import Handoff, HandoffRollup, Lead
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
 
 FUNNEL = ("sent", "delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid")
 # Ends that leave the forward chain; each counts itself only.
 EXITS = ("lost", "declined", "expired", "recalled")
 COUNTERS = FUNNEL + EXITS
+# Every count a rollup row keeps: the steps, and the leads its won customers referred.
+COUNTED = (*COUNTERS, "referrals")
 # The amount each step adds to which sum, read from the handoff when it reaches the step.
 MONEY = {
     "won": ("deal_value", "deal_value"),
@@ -91,8 +93,17 @@ def record_move(
             seconds = math.floor((at - handoff.sent_at).total_seconds() + 0.5)
             increments["accept_seconds"] = seconds
             increments[accept_bucket(seconds)] = 1
-    if not increments:
-        return
+    if increments:
+        _count(session, handoff, increments)
+
+
+def record_referral(session: Session, *, handoff: Handoff) -> None:
+    """Count a lead referred by the customer of won `handoff` on its cohort's row, in the caller's
+    transaction: the exchange that brought the customer produced it."""
+    _count(session, handoff, {"referrals": 1})
+
+
+def _count(session: Session, handoff: Handoff, increments: dict[str, int | Decimal]) -> None:
     session.flush()
     key = (
         handoff.partnership_id,
@@ -216,7 +227,20 @@ def rebuild(session: Session) -> int:
         lower = hours * 3600
     columns[ACCEPT_BUCKETS[-1]] = cast(count_when(accepted & (accept_seconds > lower)), Integer)
 
+    referred = (
+        select(Lead.referred_from_handoff_id.label("handoff_id"), func.count().label("leads"))
+        .where(Lead.referred_from_handoff_id.is_not(None))
+        .group_by(Lead.referred_from_handoff_id)
+        .subquery()
+    )
+    columns["referrals"] = cast(func.coalesce(func.sum(referred.c.leads), 0), Integer)
+
     session.execute(delete(HandoffRollup))
-    source = select(*[expr.label(name) for name, expr in columns.items()]).group_by(*group_by)
+    source = (
+        select(*[expr.label(name) for name, expr in columns.items()])
+        .select_from(Handoff)
+        .outerjoin(referred, referred.c.handoff_id == Handoff.id)
+        .group_by(*group_by)
+    )
     session.execute(insert(HandoffRollup).from_select(list(columns), source))
     return session.scalar(select(func.count()).select_from(HandoffRollup))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from partnerhub import lifecycle, outbox, rollups
+from partnerhub import customers, lifecycle, outbox, rollups
 from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import adopt, built_once, columns_of, utcnow
 from partnerhub.errors import Conflict, NotFound
@@ -54,6 +54,11 @@ CONFLICT_DAYS = 90
 # The conflict another sender's lead causes, said without whose lead, which partner holds it or
 # since when: the sender would otherwise learn who works a buyer it never handed over.
 WORKED_ELSEWHERE = "the contact is already being worked by a partner"
+# A candidate whose private customer list holds the lead's contact (partnerhub/customers.py). The sender
+# hears that someone was passed over, never who: the list is the candidate's secret.
+PASSED_OVER = "a partner was passed over for an existing relationship with the contact"
+# Reasons said without the candidate they concern.
+_UNNAMED = (WORKED_ELSEWHERE, PASSED_OVER)
 HISTORY_DAYS = 90
 RUNNERS_UP = 5
 
@@ -91,6 +96,8 @@ class Candidate:
     conflict_on: str | None = None
     # Another sender handed the same contact to this candidate.
     worked_elsewhere: bool = False
+    # The candidate's customer list holds the lead's email, phone or company domain.
+    existing_customer: bool = False
     monthly_cap: int | None = None
     sent_this_month: int = 0
 
@@ -139,10 +146,10 @@ class Decision:
     @property
     def told(self) -> list[tuple[Candidate | None, str]]:
         """The exclusions as the sender may hear them: a candidate that holds another sender's
-        lead with the contact is not named (None), and the reason is said once."""
+        lead with the contact, or has it as a customer, is not named (None), and the reason is said once."""
         told: dict[tuple[int | None, str], tuple[Candidate | None, str]] = {}
         for c, why in self.excluded:
-            shown = None if why == WORKED_ELSEWHERE else c
+            shown = None if why in _UNNAMED else c
             told.setdefault((shown and shown.partner_id, why), (shown, why))
         return list(told.values())
 
@@ -178,6 +185,8 @@ def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str |
         )
     if c.worked_elsewhere:
         return WORKED_ELSEWHERE
+    if c.existing_customer:
+        return PASSED_OVER
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
         return f"at its monthly cap of {c.monthly_cap} leads"
     reps = _capacity_reps(c)
@@ -413,6 +422,12 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
         return []
     held = {h.to_partner_id for h in lead.handoffs}
     team = _working_reps(session, list(best))
+    contact = customers.contact_digests(
+        email=lead.contact_email,
+        phone=lead.contact_phone,
+        country=customers.lead_country(lead.region, sender),
+    )
+    customer_of = customers.partners_listing(session, digests=contact)
     sender_sales_reps, sender_monthly_leads = sender.sales_reps, sender.monthly_leads
     return [
         Candidate(
@@ -437,6 +452,7 @@ def candidates_for(session: Session, *, lead: Lead, now: datetime) -> list[Candi
             held_before=partner_id in held,
             conflict_on=_day(row.own_conflict_at) if row.own_conflict_at is not None else None,
             worked_elsewhere=row.conflict_at is not None,
+            existing_customer=partner_id in customer_of,
             monthly_cap=row.cap,
             sent_this_month=int(row.this_month or 0),
         )
@@ -628,7 +644,9 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
         }
         for r in others
     ] + [
-        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why} if c else {"excluded": why}
+        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why}
+        if c
+        else {"excluded": why, **({"reason": customers.EXISTING_CUSTOMER} if why == PASSED_OVER else {})}
         for c, why in decision.told
     ]
 
@@ -688,6 +706,12 @@ def hand_off_lead(
         chosen = next((r for r in decision.ranked if r.candidate.partner_id == partner_id), None)
         if chosen is None:
             why = next((why for c, why in decision.excluded if c.partner_id == partner_id), None)
+            if why == PASSED_OVER:
+                # Said like this, the answer names no reason tied to the partner asked for: the sender
+                # learns what the lead's own reasons say (someone was passed over), not who.
+                raise Conflict(
+                    f"Partner {partner_id} cannot take this lead.", reasons=unrouted_reasons(decision, lead)
+                )
             raise Conflict(
                 f"Partner {partner_id} cannot take this lead: "
                 + (why or "no active partnership with a line fitting its need and region")

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from partnerhub import intake, lifecycle
+from partnerhub import intake, lifecycle, routing
 from partnerhub.actors import Actor
+from partnerhub.balance import DEFAULT_PERIOD_DAYS, Direction, direction_totals, period_start
 from partnerhub.db import utcnow
-from partnerhub.errors import DomainError
-from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, ProductLine, User
+from partnerhub.errors import Conflict, DomainError
+from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, User
 
 FIRST_NAMES = [
     "Anna", "Jonas", "Lea", "Felix", "Marie", "Paul", "Sophie", "Lukas", "Emma", "Max", "Hannah",
@@ -159,7 +160,38 @@ def make_move(session: Session, handoff: Handoff, to: str, *, now: datetime, **a
     )
 
 
+def send_lead(
+    session: Session, rng: random.Random, *, sender: Partner, receiver: Partner, now: datetime, number: int
+) -> tuple[Lead, Handoff | None]:
+    """A lead of `sender` for a need `receiver` serves, handed to `receiver` by one of the sender's
+    people; the handoff is None when the receiver is at its cap or capacity (the lead stays)."""
+    line = next(line for line in receiver.product_lines if line.archived_at is None)
+    actor = rep_actor(session, sender.id)
+    lead = intake.take_lead(
+        session,
+        actor=actor,
+        contact=contact(rng, number),
+        need=need_for(rng, line.category.slug),
+        region=region_for(rng, line.regions),
+        consent=True,
+        source=rng.choice(("api", "api", "web")),
+        route=False,
+        now=now,
+    )
+    try:
+        with session.begin_nested():
+            handoff = routing.hand_off_lead(session, lead=lead, actor=actor, partner_id=receiver.id, now=now)
+    except Conflict:
+        return lead, None
+    return lead, handoff
+
+
 # --- the live loop ---------------------------------------------------------------
+#
+# The loop keeps the exchange's shape, so the flags the demo shows still stand while it lives:
+# a new lead goes one way of a pair in proportion to what that way carried over the last
+# SHAPE_DAYS (a one-sided pair stays one-sided, a dormant one quiet), and each handoff is
+# answered with the odds its direction showed over ANSWER_DAYS (a leaky receiver keeps leaking).
 
 
 @dataclass
@@ -168,41 +200,89 @@ class Tick:
     moved: list[tuple[int, str]]
 
 
-def post_lead(session: Session, *, rng: random.Random, now: datetime) -> Lead | None:
-    """A new lead from a random active partner, for a need one of its partners serves, routed as usual."""
-    rows = session.execute(
-        select(Partnership, ProductLine)
-        .join(ProductLine, ProductLine.partner_id.in_((Partnership.proposer_id, Partnership.responder_id)))
-        .join(Partner, Partner.id == ProductLine.partner_id)
-        .where(Partnership.status == "active", ProductLine.archived_at.is_(None), Partner.status == "active")
-        .order_by(Partnership.id, ProductLine.id)
+# The recent past whose traffic the loop repeats: as long as a dormant pair must stay silent.
+SHAPE_DAYS = 30
+# The past whose answers the loop repeats: the flags' own period, so their rates hold.
+ANSWER_DAYS = DEFAULT_PERIOD_DAYS
+# A beat brings a new lead once the newest is this old: few enough that the receivers' answers
+# (and so the flags) keep up, whatever the beat.
+NEW_LEAD_EVERY = timedelta(minutes=2, seconds=30)
+
+
+def shape(session: Session, *, now: datetime, days: int) -> dict[tuple[int, int], Direction]:
+    """What each way of each active partnership carried in the last `days`, by (partnership id, sender id)."""
+    proposer, responder = aliased(Partner), aliased(Partner)
+    active = session.scalars(
+        select(Partnership.id)
+        .join(proposer, proposer.id == Partnership.proposer_id)
+        .join(responder, responder.id == Partnership.responder_id)
+        .where(Partnership.status == "active", proposer.status == "active", responder.status == "active")
     ).all()
-    if not rows:
+    recent = direction_totals(session, start=period_start(now, days), partnership_ids=list(active))
+    return {key: way for key, way in recent.items() if way.sent}
+
+
+def post_lead(session: Session, *, rng: random.Random, now: datetime) -> Lead | None:
+    """A new lead one way of an active partnership, that way chosen as often as it carried leads lately."""
+    ways = list(shape(session, now=now, days=SHAPE_DAYS).values())
+    if not ways:
         return None
-    partnership, line = rng.choice(rows)
-    sender_id = partnership.other_side(line.partner_id)
+    [way] = rng.choices(ways, weights=[w.sent for w in ways])
     number = session.scalar(select(Lead.id).order_by(Lead.id.desc()).limit(1)) or 0
-    return intake.take_lead(
+    lead, _handoff = send_lead(
         session,
-        actor=rep_actor(session, sender_id),
-        contact=contact(rng, number + 1),
-        need=need_for(rng, line.category.slug),
-        region=region_for(rng, line.regions or line.partner.regions),
-        consent=True,
-        source="web",
+        rng,
+        sender=session.get(Partner, way.from_partner_id),
+        receiver=session.get(Partner, way.to_partner_id),
         now=now,
+        number=number + 1,
     )
+    return lead
 
 
 # A person trying the demo sees their move stand: the loop waits this long after any move on a handoff.
 QUIET_HOUR = timedelta(hours=1)
-# The next step a busy partner takes on a handoff in each status, and the odds it takes it this tick.
-NEXT_STEP = {
-    "sent": "accepted",
-    "delivered": "accepted",
-    "accepted": "contacted",
-    "reward_invoiced": "reward_paid",
-}
+# Where a handoff stands when its partners may move it on: waiting, in progress, money to settle.
+MOVABLE = ("sent", "delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid")
+# Odds for a way that has no record yet: a steady receiver's.
+STEADY = MANNERS["steady"]
+
+
+def _odds(counts: dict[str, int], part: str, *others: str, default: float) -> float:
+    whole = counts[part] + sum(counts[o] for o in others)
+    return counts[part] / whole if whole else default
+
+
+def next_step(handoff: Handoff, way: Direction | None) -> tuple[str, dict] | None:
+    """The step the handoff's partners take next, with its arguments, by the odds its way has shown
+    lately; None when they leave it (a lead to expire, a reward unpaid). The handoff's own seeded
+    dice decide, so asking again gives the same answer."""
+    counts = (way or Direction(handoff.from_partner_id, handoff.to_partner_id)).counts
+    accept, win, pay = (random.Random(handoff.id).random() for _ in range(3))
+    status = handoff.status
+    if status in lifecycle.AWAITING_ACCEPTANCE:
+        accepts = _odds(counts, "accepted", "declined", "expired", default=STEADY.accept)
+        declines = _odds(counts, "declined", "accepted", "expired", default=STEADY.decline)
+        if accept < accepts:
+            return "accepted", {}
+        if accept < accepts + declines:
+            return "declined", {"reason": DECLINE_REASONS[handoff.id % len(DECLINE_REASONS)]}
+        return None
+    if status == "accepted":
+        return "contacted", {}
+    if status == "contacted":
+        if win < _odds(counts, "won", "lost", default=STEADY.win):
+            category = handoff.lead.need_category.slug if handoff.lead.need_category else ""
+            low, high = DEAL_RANGE.get(category, (1000, 9000))
+            return "won", {"deal_value": Decimal(random.Random(handoff.id).randrange(low, high, 50))}
+        return "lost", {"reason": LOST_REASONS[handoff.id % len(LOST_REASONS)]}
+    if status == "won":
+        return "reward_invoiced", {}
+    if status == "reward_invoiced":
+        invoiced = counts["reward_invoiced"]
+        paid = counts["reward_paid"] / invoiced if invoiced else STEADY.pays_reward
+        return ("reward_paid", {}) if pay < paid else None
+    return "rep_paid", {}
 
 
 def advance_handoffs(
@@ -215,22 +295,20 @@ def advance_handoffs(
     )
     open_ids = session.scalars(
         select(Handoff.id)
-        .where(Handoff.status.in_((*NEXT_STEP, "contacted", "won", "reward_paid")), ~moved_lately.exists())
+        .where(Handoff.status.in_(MOVABLE), ~moved_lately.exists())
         .order_by(Handoff.id.desc())
         .limit(40)
     ).all()
+    if not open_ids:
+        return []
+    ways = shape(session, now=now, days=ANSWER_DAYS)
     moved = []
     for handoff_id in rng.sample(list(open_ids), min(limit, len(open_ids))):
         handoff = session.get(Handoff, handoff_id)
-        to = _next_step(rng, handoff.status)
-        arguments: dict = {}
-        if to == "won":
-            low, high = DEAL_RANGE.get(
-                handoff.lead.need_category.slug if handoff.lead.need_category else "", (1000, 9000)
-            )
-            arguments["deal_value"] = Decimal(rng.randrange(low, high, 50))
-        elif to == "lost":
-            arguments["reason"] = rng.choice(LOST_REASONS)
+        step = next_step(handoff, ways.get((handoff.partnership_id, handoff.from_partner_id)))
+        if step is None:
+            continue
+        to, arguments = step
         try:
             with session.begin_nested():
                 make_move(session, handoff, to, now=now, **arguments)
@@ -240,18 +318,11 @@ def advance_handoffs(
     return moved
 
 
-def _next_step(rng: random.Random, status: str) -> str:
-    if status == "contacted":
-        return "won" if rng.random() < 0.5 else "lost"
-    if status == "won":
-        return "reward_invoiced"
-    if status == "reward_paid":
-        return "rep_paid"
-    return NEXT_STEP[status]
-
-
 def tick(session: Session, *, rng: random.Random, now: datetime | None = None) -> Tick:
-    """One beat of the living demo: a new lead arrives, and a few handoffs move on."""
+    """One beat of the living demo: a new lead when the last is NEW_LEAD_EVERY old, and a few
+    handoffs move on."""
     now = now or utcnow()
-    lead = post_lead(session, rng=rng, now=now)
+    newest = session.scalar(select(Lead.created_at).order_by(Lead.id.desc()).limit(1))
+    due = newest is None or newest <= now - NEW_LEAD_EVERY
+    lead = post_lead(session, rng=rng, now=now) if due else None
     return Tick(lead, advance_handoffs(session, rng=rng, now=now))

@@ -3,7 +3,10 @@
 A candidate is an active partner, not yet in a living partnership with this
 one, with a product line whose category complements one of this partner's
 lines, serving a region this partner serves too. Among those, the score
-prefers the strongest complement and the most similar size.
+prefers the strongest complement and the most similar size; customers in
+common lift it, where both sides consented to count them on an earlier
+partnership of the pair (partnerhub/customers.py): a partner that already
+serves many of your customers is one whose offer they take to.
 """
 
 from dataclasses import dataclass
@@ -11,10 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from partnerhub import customers
 from partnerhub.models import Complement, Partner, Partnership, ProductLine
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 
 WEIGHTS = {"complement": 0.6, "size": 0.4}
+# Customers in common lift the score towards 1 by up to this share of the way left; this many in
+# common make half of that lift.
+OVERLAP_LIFT = 0.2
+OVERLAP_HALF = 100
 
 
 @dataclass(frozen=True)
@@ -73,22 +81,32 @@ def suggest_partners(session: Session, *, partner: Partner, limit: int = 20) -> 
     for line in lines:
         if regions_overlap(partner.regions, line.regions or line.partner.regions):
             by_partner.setdefault(line.partner_id, []).append(line)
+    in_common = _shared_customers(session, partner.id, set(by_partner))
     suggestions = [
-        _suggest(partner, their_lines, best_weight, my_categories) for their_lines in by_partner.values()
+        _suggest(partner, their_lines, best_weight, my_categories, in_common.get(partner_id))
+        for partner_id, their_lines in by_partner.items()
     ]
     suggestions.sort(key=lambda s: (-s.score, s.partner.name))
     return suggestions[:limit]
 
 
 def _suggest(
-    partner: Partner, lines: list[ProductLine], best_weight: dict[int, tuple[float, int]], my_categories: dict
+    partner: Partner,
+    lines: list[ProductLine],
+    best_weight: dict[int, tuple[float, int]],
+    my_categories: dict,
+    in_common: int | None,
 ) -> Suggestion:
     other = lines[0].partner
     strongest = max(lines, key=lambda line: (best_weight[line.category_id][0], -line.id))
     weight, my_category_id = best_weight[strongest.category_id]
     similarity = size_similarity(partner, other)
     parts = {"complement": round(weight, 4), "size": similarity}
-    score = round(sum(WEIGHTS[k] * v for k, v in parts.items()), 4)
+    score = sum(WEIGHTS[k] * v for k, v in parts.items())
+    if in_common is not None:
+        parts["overlap"] = round(in_common / (in_common + OVERLAP_HALF), 4)
+        score += OVERLAP_LIFT * parts["overlap"] * (1 - score)
+    score = round(score, 4)
     shared = regions_overlap(partner.regions, [r for line in lines for r in (line.regions or other.regions)])
     categories = sorted({line.category.name for line in lines})
     sentence = (
@@ -97,7 +115,23 @@ def _suggest(
         f"it has {other.sales_reps} sales reps to your {partner.sales_reps} and expects "
         f"{other.monthly_leads} leads a month to your {partner.monthly_leads}."
     )
+    if in_common is not None:
+        sentence += f" Your customer lists have {in_common} contacts in common."
     return Suggestion(other, score, parts, categories, shared, sentence)
+
+
+def _shared_customers(session: Session, partner_id: int, others: set[int]) -> dict[int, int]:
+    """Per other partner, the contacts both lists hold, where both consented on one of the pair's
+    partnerships (living ones are not suggested, so: an ended or declined one)."""
+    rows = session.execute(
+        select(Partnership.proposer_id, Partnership.responder_id).where(
+            or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id),
+            Partnership.proposer_shares_overlap,
+            Partnership.responder_shares_overlap,
+        )
+    )
+    sharing = {a if b == partner_id else b for a, b in rows} & others
+    return {other: customers.count_shared(session, a=partner_id, b=other) for other in sharing}
 
 
 def _living_partner_ids(session: Session, partner_id: int) -> set[int]:

@@ -49,6 +49,24 @@ STATUS_WORDS = {
     "disabled": "Stopped",
     "revoked": "Revoked",
     "existing_customer": "Already a customer",
+    # Whether an "already a customer" decline is borne out by the receiver's list (partnerhub/customers.py).
+    "confirmed": "Confirmed: on their customer list before the lead was sent",
+    "not_confirmed": "Not confirmed: not on their customer list before the lead was sent",
+    # After-sale follow-ups and how they went.
+    "due": "Due",
+    "done": "Done",
+    "skipped": "Skipped",
+    "satisfied": "Satisfied",
+    "issue": "An issue to solve",
+    "referral": "Gave a referral",
+}
+
+# Where a lead came from.
+SOURCE_WORDS = {
+    "api": "their system",
+    "web": "by hand",
+    "csv": "an import",
+    "referral": "a referral",
 }
 
 _KEY = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
@@ -76,3 +94,8 @@ def count_of(number: int, noun: str) -> str:
     if number == 1:
         return f"1 {noun}"
     return f"{number} {_PLURALS.get(noun, noun + 's')}"
+
+
+def source_words(source: str) -> str:
+    """Where a lead came from, as "added ... from" ends: "their system", "a referral"."""
+    return SOURCE_WORDS.get(source, word_for(source).lower())

@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials, rollups
+from partnerhub import credentials, customers, rollups
+from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import (
     ApiClient,
@@ -238,6 +239,17 @@ class Builder:
             )
         self.session.commit()
         return handoff
+
+    def customers(self, partner: Partner, rows: list[dict], *, at: datetime | None = None) -> None:
+        """Give the partner a customer list, as an upload would, listed since `at` (default now)."""
+        customers.replace_customer_list(
+            self.session,
+            partner=partner,
+            entries=customers.json_entries(rows),
+            actor=Actor.system(partner.id),
+            now=at,
+        )
+        self.session.commit()
 
     def endpoint(
         self,

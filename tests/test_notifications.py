@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import flags, jobs, mail, notifications, partnerships
+from partnerhub import assignment, comments, flags, intake, jobs, mail, notifications, partnerships
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
-from partnerhub.models import Email, HandoffComment, Notification
+from partnerhub.models import Email, Notification
 from tests.mailbox import Mailbox
 
 BASE_URL = "https://hub.example.test"
@@ -233,52 +233,85 @@ def _assign(session, handoff, rep, at):
     session.commit()
 
 
-def test_an_assignee_hears_of_each_lead_given_them_once_and_a_reassignment_tells_the_new_one(session, build):
-    maker, fitter = build.partner("Window Maker"), build.partner("Fitter")
-    first, second = build.user(fitter, "rep"), build.user(fitter, "rep")
+NEED = "window-installation"
+
+
+def _fitting_exchange(build):
+    """A window maker that passes leads to a fitter of two reps and a manager, by the real routing."""
+    maker = build.partner("Window Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=[NEED])
+    build.partnership(maker, fitter)
+    reps = [build.user(fitter, "rep"), build.user(fitter, "rep")]
     build.user(fitter, "manager")
-    handoff = build.handoff(maker, fitter)
-    now = utcnow()
-    _assign(session, handoff, first, now)
+    build.user(maker, "manager")
+    return maker, fitter, reps
 
-    given = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=1))
-    again = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=2))
-    _assign(session, handoff, second, now + timedelta(minutes=3))
-    reassigned = notifications.notify_assignments_and_comments(session, now=now + timedelta(minutes=4))
 
-    assert (given, again, reassigned) == (1, 0, 1)
+def _intake(session, maker, *, user_id=None, phone="+49 30 1234567"):
+    actor = (
+        Actor.user(partner_id=maker.id, user_id=user_id)
+        if user_id
+        else Actor.client(partner_id=maker.id, client_id=None)
+    )
+    lead = intake.take_lead(
+        session,
+        actor=actor,
+        contact={"name": "Anna Berg", "phone": phone},
+        need={"category": NEED},
+        consent=True,
+    )
+    return lead.handoffs[0]
+
+
+def test_a_lead_given_at_intake_tells_its_assignee_alone_in_the_transaction_that_gives_it(session, build):
+    maker, _fitter, (first, _second) = _fitting_exchange(build)
+
+    handoff = _intake(session, maker)
+
+    assert handoff.assignee_id == first.id
+    assert _told(session) == [
+        (first.id, "lead_assigned", f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}")
+    ]
+    session.rollback()
+    assert _told(session) == []
+
+
+def test_a_reassignment_tells_the_new_assignee_once_and_a_rep_going_away_tells_who_takes_over(session, build):
+    maker, fitter, (first, second) = _fitting_exchange(build)
+    handoff = _intake(session, maker)
+    session.commit()
+    as_first = Actor.user(partner_id=fitter.id, user_id=first.id)
+
+    assignment.reassign(session, handoff=handoff, user_id=second.id, actor=as_first)
+    assignment.reassign(
+        session, handoff=handoff, user_id=second.id, actor=Actor.user(partner_id=fitter.id, user_id=second.id)
+    )
+    session.commit()
+    assignment.release_held_by(session, second)
+    session.commit()
+
     assert [(user, kind) for user, kind, _ in _told(session)] == [
         (first.id, "lead_assigned"),
         (second.id, "lead_assigned"),
+        (first.id, "lead_assigned"),
     ]
+    assert jobs.run_due_jobs(session, now=utcnow(), base_url=BASE_URL)["notification_emails"] == 3
+    assert len(_told(session)) == 3
 
 
 def test_a_comment_tells_the_assignee_and_the_rep_who_passed_the_lead_but_never_its_author(session, build):
-    maker, fitter = build.partner("Window Maker"), build.partner("Fitter")
-    passer, assignee = build.user(maker, "rep"), build.user(fitter, "rep")
-    build.user(fitter, "rep")
-    build.user(maker, "manager")
-    handoff = build.handoff(maker, fitter)
-    handoff.passed_by_user_id = passer.id
-    _assign(session, handoff, assignee, utcnow())
-    session.add_all(
-        [
-            HandoffComment(
-                handoff_id=handoff.id,
-                author_user_id=assignee.id,
-                partner_id=fitter.id,
-                text="Called, no answer.",
-            ),
-            HandoffComment(
-                handoff_id=handoff.id, author_user_id=passer.id, partner_id=maker.id, text="Try after 5."
-            ),
-        ]
+    maker, fitter, (assignee, _other) = _fitting_exchange(build)
+    passer = build.user(maker, "rep")
+    handoff = _intake(session, maker, user_id=passer.id)
+    session.commit()
+
+    from_fitter = comments.add_comment(
+        session, handoff=handoff, actor=Actor.user(partner_id=fitter.id, user_id=assignee.id), text="Called."
+    )
+    from_maker = comments.add_comment(
+        session, handoff=handoff, actor=Actor.user(partner_id=maker.id, user_id=passer.id), text="Try at 5."
     )
     session.commit()
-    [from_fitter, from_maker] = session.scalars(select(HandoffComment).order_by(HandoffComment.id)).all()
-
-    notifications.notify_assignments_and_comments(session, now=utcnow())
-    notifications.notify_assignments_and_comments(session, now=utcnow())
 
     assert sorted(_told(session, "handoff_comment")) == sorted(
         [
@@ -292,6 +325,46 @@ def test_a_comment_tells_the_assignee_and_the_rep_who_passed_the_lead_but_never_
         )
     )
     assert subject.startswith("Fitter commented on ")
+    jobs.run_due_jobs(session, now=utcnow(), base_url=BASE_URL)
+    assert len(_told(session, "handoff_comment")) == 2
+
+
+def test_an_assignment_and_a_comment_are_emailed_once_each_to_whom_they_concern_after_smtp_comes_back(
+    session, build
+):
+    maker, fitter, (assignee, _other) = _fitting_exchange(build)
+    assignee.email = "assignee@fitter.test"
+    passer = build.user(maker, "rep", email="passer@maker.test")
+    handoff = _intake(session, maker, user_id=passer.id)
+    comments.add_comment(
+        session, handoff=handoff, actor=Actor.user(partner_id=fitter.id, user_id=assignee.id), text="Called."
+    )
+    session.commit()
+    now = utcnow()
+    with Mailbox() as gone:
+        port = gone.port
+    down = mail.SmtpSettings(host="127.0.0.1", port=port)
+
+    jobs.run_due_jobs(session, now=now, smtp=down, base_url=BASE_URL)
+    while_down = mail.send_due_emails(session, smtp=down, now=now)
+    session.commit()
+    with Mailbox() as back:
+        jobs.run_due_jobs(session, now=now + timedelta(hours=7), smtp=_smtp(back), base_url=BASE_URL)
+        sent = mail.send_due_emails(session, smtp=_smtp(back), now=now + timedelta(hours=7))
+        again = mail.send_due_emails(session, smtp=_smtp(back), now=now + timedelta(days=2))
+
+    # The maker's manager also gets the weekly digest the same jobs write: a notice, not a notification.
+    told = sorted(
+        (m.recipients[0], m.message["Subject"].split(":")[0])
+        for m in back.mails
+        if m.recipients[0] in ("assignee@fitter.test", "passer@maker.test")
+    )
+    assert (while_down, again) == (0, 0)
+    assert sent == len(back.mails)
+    assert told == [
+        ("assignee@fitter.test", "A lead is assigned to you"),
+        ("passer@maker.test", "Fitter commented on Anna Berg"),
+    ]
 
 
 def test_a_waiting_lead_with_an_assignee_warns_the_assignee_alone(session, build):

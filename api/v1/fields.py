@@ -112,3 +112,22 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+class QueryBoolean(fields.String):
+    """`true` or `false` in a query string, nothing else (not "1", "yes" or "True"), read as a bool."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.setdefault("metadata", {})
+        metadata["enum"] = ["true", "false"]
+        if "load_default" in kwargs:
+            metadata["default"] = "true" if kwargs["load_default"] else "false"
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value not in ("true", "false"):
+            raise self.make_error("invalid")
+        return value == "true"

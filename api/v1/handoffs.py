@@ -16,7 +16,7 @@ from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
 from partnerhub import assignment, comments, lifecycle, lists
 from partnerhub.models import Handoff, Lead
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
 
@@ -108,7 +108,7 @@ class HandoffOut(Schema):
     to_partner = fields.Nested(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
     assignee = fields.Function(
-        lambda h: None if h.assignee is None else {"id": h.assignee.id, "name": h.assignee.name},
+        lifecycle.assignee_of,
         allow_none=True,
         metadata={"type": "object", "description": "The receiver's rep who owns it {id, name}; null: none"},
     )
@@ -132,6 +132,14 @@ class HandoffOut(Schema):
     reward = _money("reward_amount")
     rep_share = _money("rep_share_amount")
     reason = fields.String(allow_none=True)
+    customer_claim = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [*CUSTOMER_CLAIMS, None],
+            "description": "Declined as `existing_customer`: whether the receiver's customer list held the "
+            "lead's contact before the handoff was sent; null otherwise",
+        },
+    )
     score = fields.Function(_SCORE.dump, metadata={"type": "object"})
     runners_up = fields.Function(
         lambda h: [r for r in h.runners_up if "excluded" not in r],
@@ -150,6 +158,14 @@ class HandoffOut(Schema):
         },
     )
     events = fields.List(fields.Nested(EventOut))
+    referrals = fields.Function(
+        lambda h: [{"lead_id": lead.id, "status": lead.status} for lead in h.referrals],
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Leads the won customer referred to the receiver {lead_id, status}: never whom",
+        },
+    )
     updated_at = fields.DateTime()
 
 
@@ -205,7 +221,11 @@ class TransitionIn(Schema):
     to = fields.String(required=True, validate=validate.OneOf(HANDOFF_STATUSES))
     deal_value = fields.Nested(Money, metadata={"description": "Required to mark it won"})
     reason = fields.String(
-        validate=validate.Length(max=2000), metadata={"description": "Required for lost, declined"}
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Required for lost, declined. Declining with `existing_customer` claims the buyer "
+            "is already the receiver's customer: checked against its customer list (`customer_claim`)"
+        },
     )
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -224,6 +244,7 @@ class Handoffs(MethodView):
             joinedload(Handoff.from_partner),
             joinedload(Handoff.to_partner),
             selectinload(Handoff.events),
+            selectinload(Handoff.referrals),
         )
         if assignee is not None:
             stmt = stmt.where(Handoff.assignee_id == assignment.whose(current_actor(), assignee))

@@ -14,7 +14,7 @@ from api.v1.fields import REGION, JsonBoolean, category_field, email_field, name
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
 from partnerhub import intake, routing
 from partnerhub.models import Lead
-from partnerhub.models.lead import LEAD_SOURCES, LEAD_STATUSES
+from partnerhub.models.lead import LEAD_SOURCES, LEAD_STATUSES, POSTED_SOURCES
 
 blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Leads")
 
@@ -41,7 +41,7 @@ class LeadIn(Schema):
     need = fields.Nested(NeedSchema, required=True)
     region = fields.String(load_default=None, allow_none=True, validate=REGION)
     consent = JsonBoolean(load_default=False)
-    source = fields.String(load_default="api", validate=validate.OneOf(LEAD_SOURCES))
+    source = fields.String(load_default="api", validate=validate.OneOf(POSTED_SOURCES))
 
 
 class LeadOut(LeadOfHandoff):
@@ -49,7 +49,12 @@ class LeadOut(LeadOfHandoff):
     status = fields.String(metadata={"enum": list(LEAD_STATUSES)})
     reasons = fields.List(fields.String())
     consent = fields.Boolean()
-    source = fields.String()
+    source = fields.String(metadata={"enum": list(LEAD_SOURCES)})
+    referred_from = fields.Integer(
+        attribute="referred_from_handoff_id",
+        allow_none=True,
+        metadata={"description": "The won handoff whose customer referred this lead; null for others"},
+    )
     handoffs = fields.List(fields.Nested(HandoffSummary))
     created_at = fields.DateTime()
 

@@ -10,7 +10,7 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import DecimalString, ListArgs, PatchSchema, page_schema
 from api.v1.fields import email_field, name_field, regions, url_field
-from partnerhub import accounts, directory
+from partnerhub import accounts, customers, directory
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from partnerhub.flags import DECLARED_CURRENCY
 from partnerhub.lifecycle import MAX_DEAL_VALUE
@@ -74,6 +74,10 @@ class ProfileFields(Schema):
     website = url_field(Partner.website, allow_none=True)
     regions = regions()
     contact_email = email_field(allow_none=True)
+    country = fields.String(
+        validate=validate.OneOf(customers.COUNTRIES),
+        metadata={"description": "ISO 3166: customers' phone numbers without a country code are read in it"},
+    )
     size = fields.Nested(SizeSchema)
 
 
@@ -94,6 +98,7 @@ class PartnerOut(Schema):
     website = fields.String(allow_none=True)
     regions = fields.List(fields.String())
     contact_email = fields.String(allow_none=True)
+    country = fields.String()
     size = fields.Function(
         lambda p: {
             "sales_reps": p.sales_reps,

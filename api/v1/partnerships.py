@@ -9,9 +9,10 @@ from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
-from partnerhub import partnerships
+from api.v1.fields import JsonBoolean
+from partnerhub import customers, partnerships
 from partnerhub.models import Partnership
-from partnerhub.models.partnership import PARTNERSHIP_STATUSES, REWARD_TYPES
+from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, PARTNERSHIP_STATUSES, REWARD_TYPES
 
 blp = Blueprint("partnerships", __name__, url_prefix="/api/v1/partnerships", description="Partnerships")
 
@@ -42,6 +43,17 @@ class TermsSchema(NarrowingSchema):
     monthly_cap = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=_bounds("monthly_cap")
     )
+    follow_up_days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(*partnerships.FOLLOW_UP_DAY_BOUNDS)),
+        load_default=lambda: list(DEFAULT_FOLLOW_UP_DAYS),
+        validate=validate.Length(max=partnerships.MAX_FOLLOW_UPS),
+        metadata={
+            "uniqueItems": True,
+            "description": "Days after a win on which the receiver's rep follows the customer up; kept in "
+            "increasing order",
+            "example": list(DEFAULT_FOLLOW_UP_DAYS),
+        },
+    )
 
 
 class PartnershipIn(Schema):
@@ -61,6 +73,14 @@ class PartnershipOut(Schema):
     created_at = fields.DateTime()
     activated_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
+    shares_overlap = fields.Function(
+        lambda p: p.shares_overlap(g.actor.partner_id),
+        metadata={"type": "boolean", "description": "Your side counts the customers both lists hold"},
+    )
+    other_shares_overlap = fields.Function(
+        lambda p: p.shares_overlap(p.other_side(g.actor.partner_id)),
+        metadata={"type": "boolean", "description": "The other side does"},
+    )
 
 
 class PartnershipListArgs(ListArgs):
@@ -200,3 +220,42 @@ def _answer_view(answer: str):
 
 for _answer in ("accept", "decline", "withdraw"):
     blp.route(f"/<int:partnership_id>/terms/<int:version>/{_answer}", methods=["POST"])(_answer_view(_answer))
+
+
+class OverlapSharingIn(Schema):
+    share = JsonBoolean(
+        required=True, metadata={"description": "true: count the customers both lists hold; false: stop"}
+    )
+
+
+class OverlapOut(Schema):
+    shared_customers = fields.Integer(
+        metadata={"description": "Hashed contacts (emails, phones, domains) on both sides' customer lists"}
+    )
+
+
+@blp.route("/<int:partnership_id>/overlap-sharing", methods=["PUT"])
+@require("directory:write")
+@blp.arguments(OverlapSharingIn)
+@blp.response(200, PartnershipOut)
+def share_overlap(args, partnership_id):
+    """Consent, or stop consenting, to count the customers both sides' lists hold (off by default)."""
+    return customers.set_overlap_sharing(
+        db.session,
+        partnership=_mine(partnership_id),
+        partner_id=current_partner().id,
+        share=args["share"],
+        **acting(),
+    )
+
+
+@blp.route("/<int:partnership_id>/overlap")
+@require("directory:read")
+@blp.response(200, OverlapOut)
+@blp.alt_response(409, description="Not both sides share their overlap on this partnership")
+def overlap(partnership_id):
+    """How many customers both sides' lists hold; only while both sides share it. Never which."""
+    count = customers.shared_customers(
+        db.session, partnership=_mine(partnership_id), partner_id=current_partner().id
+    )
+    return {"shared_customers": count}

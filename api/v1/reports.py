@@ -18,7 +18,7 @@ from api.schemas import PartnerRef
 from partnerhub import balance, exports, flags
 from partnerhub.db import utcnow
 from partnerhub.models import Partner
-from partnerhub.rollups import COUNTERS
+from partnerhub.rollups import COUNTED
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Balance, flags and exports")
 
@@ -62,7 +62,7 @@ def _funnel(direction: balance.Direction) -> list[dict]:
 
 def _direction_fields() -> dict:
     attrs: dict = {
-        c: fields.Function(lambda d, c=c: d.counts[c], metadata={"type": "integer"}) for c in COUNTERS
+        c: fields.Function(lambda d, c=c: d.counts[c], metadata={"type": "integer"}) for c in COUNTED
     }
     for name in MONEY_FIELDS:
         attrs[name] = fields.Function(
@@ -328,7 +328,7 @@ BALANCE_COLUMNS = [
     "partner",
     "direction",
     "period_days",
-    *COUNTERS,
+    *COUNTED,
     "currency",
     *MONEY_FIELDS,
     *RATE_FIELDS,
@@ -351,7 +351,7 @@ def balance_csv(balances: list[balance.PartnershipBalance]) -> Response:
         for name, d in (("outgoing", row.outgoing), ("incoming", row.incoming)):
             currencies = sorted(set().union(*d.money.values())) or [row.partnership.currency]
             for i, currency in enumerate(currencies):
-                counters = [d.counts[c] for c in COUNTERS] if i == 0 else [None] * len(COUNTERS)
+                counters = [d.counts[c] for c in COUNTED] if i == 0 else [None] * len(COUNTED)
                 rates = [getattr(d, r) for r in RATE_FIELDS] if i == 0 else [None] * len(RATE_FIELDS)
                 rows.append(
                     [row.partnership.id, row.other.id, row.other.name, name, row.period_days]

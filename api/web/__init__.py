@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
         admin,
         audit,
         balance,
+        customers,
+        follow_ups,
         inbox,
         integrations,
         leads,
@@ -51,8 +53,10 @@ def init_app(app: Flask) -> None:
         account.bp,
         inbox.bp,
         leads.bp,
+        follow_ups.bp,
         balance.bp,
         profile.bp,
+        customers.bp,
         team.bp,
         integrations.bp,
         lines.bp,
@@ -70,6 +74,7 @@ def init_app(app: Flask) -> None:
     # Keys become words in every template through one filter (partnerhub/words.py).
     app.add_template_filter(words.word_for, "words")
     app.add_template_filter(words.count_of, "count_of")
+    app.add_template_filter(words.source_words, "source_words")
 
     @app.context_processor
     def signed_in():

@@ -1,31 +1,91 @@
-"""The operator's pages: partners to approve or suspend, the taxonomy, API clients, the emails sent."""
+"""The operator's pages: partners to approve or suspend, the taxonomy, API clients, the emails sent,
+every partner's webhook deliveries and notices."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from api.extensions import db
 from api.observability import request_origin
 from api.web.audit import acting, base_url
-from api.web.forms import ApiClientForm, CategoryForm, ComplementForm, RejectForm, thresholds_form
+from api.web.forms import (
+    EVENT_WORDS,
+    ApiClientForm,
+    CategoryForm,
+    ComplementForm,
+    ListFilterForm,
+    RejectForm,
+    thresholds_form,
+)
+from api.web.listing import page_of
 from api.web.session import back_to, current_actor, role_required
-from partnerhub import credentials, directory, integrations, mail, thresholds
-from partnerhub.models import Email
+from partnerhub import credentials, directory, integrations, lists, mail, thresholds
+from partnerhub.models import Delivery, Email, Notice, Partner
+from partnerhub.models.delivery import DELIVERY_STATUSES
 from partnerhub.models.partner import PARTNER_STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NEW_CLIENT_SECRET = "new_api_client_secret"
+PARTNER_SEARCH = "The beginning of a partner's name or email address."
+
+
+def _admin_filters(form: ListFilterForm) -> dict:
+    """The filters of an operator's list: the partner filter names the partner itself."""
+    filters = form.filters()
+    filters.pop("assignee_id", None)
+    if "other_partner_id" in filters:
+        filters["partner_id"] = filters.pop("other_partner_id")
+    return filters
+
+
+def _every_partner() -> list[tuple[int, str]]:
+    return list(db.session.execute(select(Partner.id, Partner.name).order_by(Partner.name)).tuples())
 
 
 @bp.get("/partners")
 @role_required("admin")
 def partners():
-    """List partners, optionally those in one status."""
-    status = request.args.get("status") if request.args.get("status") in PARTNER_STATUSES else None
+    """Every partner, newest first, searched by name or email and filtered by status and the time it
+    registered, a page at a time."""
+    form = ListFilterForm(request.args).with_choices(statuses=PARTNER_STATUSES)
+    form.q.description = PARTNER_SEARCH
+    form.since.label.text, form.until.label.text = "Registered from", "Registered to"
     return render_template(
         "admin/partners.html",
-        partners=db.session.scalars(directory.partners_by_status(status)).all(),
-        status=status,
-        statuses=PARTNER_STATUSES,
-        counts=directory.count_partners_by_status(db.session),
+        page=page_of(lists.partners_listed(**_admin_filters(form)), Partner.id),
+        form=form,
+    )
+
+
+@bp.get("/deliveries")
+@role_required("admin")
+def deliveries():
+    """Every partner's webhook deliveries, newest first, by partner, status and time, a page at a time."""
+    partners = _every_partner()
+    form = ListFilterForm(request.args).with_choices(statuses=DELIVERY_STATUSES, partners=partners)
+    form.q.description = PARTNER_SEARCH
+    stmt = lists.deliveries_listed(**_admin_filters(form)).options(joinedload(Delivery.endpoint))
+    return render_template(
+        "admin/deliveries.html",
+        page=page_of(stmt, Delivery.id),
+        form=form,
+        names=dict(partners),
+        event_words=EVENT_WORDS,
+    )
+
+
+@bp.get("/notices")
+@role_required("admin")
+def notices():
+    """Every partner's notices, newest first, by partner, subject and time, a page at a time."""
+    partners = _every_partner()
+    form = ListFilterForm(request.args).with_choices(partners=partners)
+    form.q.description = "The beginning of a partner's name or email, or of the notice's subject."
+    return render_template(
+        "admin/notices.html",
+        page=page_of(lists.notices_listed(**_admin_filters(form)), Notice.id),
+        form=form,
+        names=dict(partners),
     )
 
 

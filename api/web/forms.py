@@ -34,11 +34,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
+from partnerhub import customers
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_problems
 from partnerhub.errors import DomainError, InvalidInput
 from partnerhub.models.delivery import EVENT_TYPES
+from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
-from partnerhub.models.partnership import REWARD_TYPES
+from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, REWARD_TYPES
 from partnerhub.validation import NOT_TEXT, is_text
 from partnerhub.words import REVENUE_WORDS, ROLE_WORDS, word_for
 
@@ -252,6 +254,26 @@ class ProductLineForm(PageForm):
         }
 
 
+class DaysField(StringField):
+    """Whole days typed as "7, 14, 30": a list of numbers; the domain judges which days may be."""
+
+    def process_data(self, value) -> None:
+        self.data = list(value) if value is not None else []
+
+    def process_formdata(self, valuelist) -> None:
+        parts = [p.strip() for p in (valuelist[0] if valuelist else "").split(",")]
+        parts = [p for p in parts if p]
+        if not all(p.isdecimal() and len(p) <= 6 for p in parts):
+            self.data = None
+            raise ValueError("Whole numbers of days, separated by commas, such as 7, 14, 30, 60.")
+        self.data = [int(p) for p in parts]
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(str(day) for day in self.data or [])
+
+
 class TermsForm(DomainForm):
     reward_type = SelectField(
         "Reward",
@@ -273,6 +295,12 @@ class TermsForm(DomainForm):
     monthly_cap = IntegerField(
         "Monthly cap of leads", validators=[Optional()], description="Leave empty for no cap."
     )
+    follow_up_days = DaysField(
+        "Follow-ups after a win (days)",
+        default=list(DEFAULT_FOLLOW_UP_DAYS),
+        description="The receiving rep calls the customer this many days after the sale, e.g. 7, 14, 30, 60. "
+        "Leave empty for none.",
+    )
 
     def terms(self) -> dict:
         return {
@@ -282,6 +310,7 @@ class TermsForm(DomainForm):
             "rep_share_percent": self.rep_share_percent.data,
             "accept_sla_hours": self.accept_sla_hours.data,
             "monthly_cap": self.monthly_cap.data,
+            "follow_up_days": self.follow_up_days.data,
         }
 
 
@@ -383,12 +412,28 @@ class MoveForm(DomainForm):
 
     deal_value = DecimalField("Deal value", places=2, validators=[Optional()])
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
+    # The decline's second button: "we already have this customer", which the platform checks.
+    existing_customer = BooleanField("We already have this customer")
+
+    def move_reason(self) -> str | None:
+        return customers.EXISTING_CUSTOMER if self.existing_customer.data else self.reason.data
 
 
 class CommentForm(DomainForm):
     """A comment to the other side of a handoff; the domain says how long it may be."""
 
     text = TextAreaField("Comment", validators=[InputRequired(), Length(max=5000)])
+
+
+class FollowUpForm(DomainForm):
+    """A due follow-up recorded done, with how it went, or skipped; the domain says which need what."""
+
+    status = SelectField("Follow-up", choices=[SelectChoice(s, word_for(s)) for s in ("done", "skipped")])
+    outcome = SelectField(
+        "How it went",
+        choices=[SelectChoice("", "—")] + [SelectChoice(o, word_for(o)) for o in FOLLOW_UP_OUTCOMES],
+        validators=[Optional()],
+    )
 
 
 class AssignForm(DomainForm):

@@ -4,10 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from api.extensions import db
 from api.observability import request_origin
-from api.web.forms import AssignForm, CommentForm, ListFilterForm, MoveForm
+from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, MoveForm
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import assignment, comments, inbox, lifecycle, partnerships
+from partnerhub import assignment, comments, directory, follow_ups, inbox, lifecycle, partnerships, referrals
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Handoff
@@ -66,10 +66,22 @@ def show(handoff_id: int):
     return _page(handoff_id)
 
 
-def _page(handoff_id: int, *, comment_form: CommentForm | None = None, status: int = 200):
+def _page(
+    handoff_id: int,
+    *,
+    comment_form: CommentForm | None = None,
+    referral_form: LeadForm | None = None,
+    status: int = 200,
+):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     actor = _actor()
     user = current_user()
+    incoming = handoff.to_partner_id == actor.partner_id
+    # The receiver of a won handoff records what its customer referred; the form keeps what was typed.
+    if incoming and handoff.status in lifecycle.WON_STATUSES and referral_form is None:
+        referral_form = LeadForm(formdata=None)
+    if referral_form is not None:
+        referral_form.with_categories(directory.categories(db.session))
     assign_form = None
     if handoff.to_partner_id == actor.partner_id and (
         user.role == "manager" or handoff.assignee_id == user.id
@@ -82,13 +94,16 @@ def _page(handoff_id: int, *, comment_form: CommentForm | None = None, status: i
         "inbox/show.html",
         handoff=handoff,
         item=inbox.Item.of(handoff, actor, utcnow()),
-        incoming=handoff.to_partner_id == actor.partner_id,
+        incoming=incoming,
         withheld=lifecycle.lead_withheld(handoff, partner_id=actor.partner_id),
         labels=MOVE_LABELS,
         form=MoveForm(formdata=None),
         timeline=comments.timeline(db.session, handoff=handoff),
         comment_form=comment_form or CommentForm(formdata=None),
         assign_form=assign_form,
+        follow_ups=follow_ups.of_handoff(db.session, handoff=handoff),
+        referral_form=referral_form,
+        now=utcnow(),
     ), status
 
 
@@ -104,6 +119,23 @@ def comment(handoff_id: int):
         flash("Comment sent.", "success")
         return redirect(url_for("web.inbox.show", handoff_id=handoff_id), 303)
     return _page(handoff_id, comment_form=form, status=422)
+
+
+@bp.post("/handoffs/<int:handoff_id>/referrals")
+@role_required(*PARTNER_ROLES)
+def refer(handoff_id: int):
+    """Record the lead a won customer referred: the team's own lead, routed at once like any other."""
+    handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
+    form = LeadForm().with_categories(directory.categories(db.session))
+    lead = form.submitted(
+        lambda: referrals.record_referral(db.session, handoff=handoff, actor=_actor(), **form.lead())
+    )
+    if lead is None:
+        return _page(handoff_id, referral_form=form, status=422)
+    held = inbox.holder(lead)
+    where = f"handed to {held.to_partner.name}" if held is not None else "kept: " + " ".join(lead.reasons)
+    flash(f"Referral of {lead.contact_name or 'a buyer'} recorded and {where}.", "success")
+    return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
 
 
 @bp.post("/handoffs/<int:handoff_id>/assign")
@@ -140,7 +172,7 @@ def move(handoff_id: int, to: str):
             to=to,
             actor=_actor(),
             deal_value=form.deal_value.data,
-            reason=form.reason.data,
+            reason=form.move_reason(),
         )
     )
     if moved is None:

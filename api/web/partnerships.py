@@ -9,7 +9,7 @@ from api.web.audit import acting
 from api.web.balance import FLAG_TITLES
 from api.web.forms import AmendTermsForm, HandoffSearchForm, PartnershipForm
 from api.web.session import PARTNER_ROLES, current_partner, role_required
-from partnerhub import directory, partnerships
+from partnerhub import customers, directory, partnerships
 from partnerhub.db import utcnow
 from partnerhub.models import Partnership
 from partnerhub.models.handoff import HANDOFF_STATUSES
@@ -98,6 +98,9 @@ def _show(partnership_id: int, amend_form: AmendTermsForm, status: int = 200):
         proposal=next((t for t in history if t.status == "proposed" and t.version > 1), None),
         amend_form=amend_form,
         status_words=STATUS_WORDS,
+        overlap=customers.count_shared(db.session, a=partnership.proposer_id, b=partnership.responder_id)
+        if partnership.overlap_shared
+        else None,
     ), status
 
 
@@ -159,6 +162,29 @@ def new():
         flash(f"Partnership proposed to {partnership.responder.name}.", "success")
         return redirect(url_for("web.partnerships.show", partnership_id=partnership.id), 303)
     return render_template("partnerships/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/<int:partnership_id>/overlap-sharing")
+@role_required("manager")
+def share_overlap(partnership_id: int):
+    """Turn this side's sharing of the customers in common on (?share=true) or off."""
+    share = request.args.get("share")
+    if share not in ("true", "false"):
+        abort(404)
+    customers.set_overlap_sharing(
+        db.session,
+        partnership=_partnership(partnership_id),
+        partner_id=current_partner().id,
+        share=share == "true",
+        **acting(),
+    )
+    flash(
+        "Customers in common shared." if share == "true" else "Customers in common no longer shared.",
+        "success",
+    )
+    return redirect(
+        url_for("web.partnerships.show", partnership_id=partnership_id, _anchor="overlap-heading"), 303
+    )
 
 
 @bp.post("/<int:partnership_id>/<move>")

@@ -1,7 +1,7 @@
 """handoffs: the inbox's waiting handoffs in the order it shows them, soonest due first
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-07 15:55:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -2,9 +2,11 @@
 
 from partnerhub.models.audit import AuditEntry
 from partnerhub.models.catalog import Category, Complement, ProductLine
+from partnerhub.models.customer import CustomerKey, CustomerList
 from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, FlagEvent, Setting
+from partnerhub.models.follow_up import FollowUp
 from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
@@ -19,11 +21,14 @@ __all__ = [
     "AuditEntry",
     "Category",
     "Complement",
+    "CustomerKey",
+    "CustomerList",
     "Delivery",
     "DeliveryAttempt",
     "Email",
     "Flag",
     "FlagEvent",
+    "FollowUp",
     "Handoff",
     "HandoffComment",
     "HandoffEvent",

@@ -25,11 +25,16 @@ HANDOFF_STATUSES = (
 )
 # Held and still being worked on: what counts against a receiver's capacity and a rep's load.
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
 # Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
 AWAITING_ACCEPTANCE = ("sent", "delivered")
 ACTOR_TYPES = ("user", "client", "system")
+# A decline saying "we already had this customer", checked against the receiver's customer list as it
+# stood before the handoff was sent.
+CUSTOMER_CLAIMS = ("confirmed", "not_confirmed")
 
 _HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
 _WAITING = "status IN (" + ", ".join(f"'{status}'" for status in AWAITING_ACCEPTANCE) + ")"
@@ -39,6 +44,7 @@ class Handoff(Base):
     __tablename__ = "handoffs"
     __table_args__ = (
         one_of("status", HANDOFF_STATUSES, "status"),
+        one_of("customer_claim", CUSTOMER_CLAIMS, "customer_claim"),
         CheckConstraint("from_partner_id <> to_partner_id", name="two_partners"),
         CheckConstraint("deal_value IS NULL OR deal_value >= 0", name="deal_value_not_negative"),
         # A partner never holds the same lead twice ...
@@ -112,6 +118,8 @@ class Handoff(Base):
     rep_share_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     # Why it was lost or declined.
     reason: Mapped[str | None] = mapped_column(Text)
+    # One of CUSTOMER_CLAIMS when declined as an existing customer; None otherwise.
+    customer_claim: Mapped[str | None] = mapped_column(String(20))
 
     # The routing decision, kept so it can always be explained.
     score_total: Mapped[float | None]
@@ -119,13 +127,17 @@ class Handoff(Base):
     runners_up: Mapped[list[dict]] = mapped_column(JSONType, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    lead: Mapped["Lead"] = relationship(back_populates="handoffs")  # noqa: F821
+    lead: Mapped["Lead"] = relationship(back_populates="handoffs", foreign_keys=[lead_id])  # noqa: F821
     from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
     to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
     partnership: Mapped["Partnership"] = relationship()  # noqa: F821
     product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
+    # The leads its customer referred, once won (leads.referred_from_handoff_id).
+    referrals: Mapped[list["Lead"]] = relationship(  # noqa: F821
+        foreign_keys="Lead.referred_from_handoff_id", order_by="Lead.id", viewonly=True
+    )
 
 
 class HandoffEvent(Base):

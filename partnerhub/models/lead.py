@@ -9,7 +9,10 @@ from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of, search_key
 
 LEAD_STATUSES = ("new", "routed", "unrouted", "not_qualified")
-LEAD_SOURCES = ("api", "web", "csv")
+# Where a lead came from; a "referral" is a lead a won handoff's customer gave (`referred_from`).
+LEAD_SOURCES = ("api", "web", "csv", "referral")
+# What a partner may say it posted from: a referral is recorded on its handoff, never posted as one.
+POSTED_SOURCES = ("api", "web", "csv")
 
 
 class Lead(Base):
@@ -26,6 +29,8 @@ class Lead(Base):
         Index("ix_leads_contact_name_key", "contact_name_key"),
         Index("ix_leads_contact_company_key", "contact_company_key"),
         Index("ix_leads_partner_id", "partner_id", "id"),
+        # The referrals a handoff produced, counted on its page and by both sides' lead pages.
+        Index("ix_leads_referred_from_handoff_id", "referred_from_handoff_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +54,11 @@ class Lead(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     # Why a lead is not_qualified or unrouted, in sentences a person can act on.
     reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The won handoff whose customer referred this lead; null for every other lead. Declared after
+    # the tables (handoffs point at leads too); a handoff's deletion leaves the lead without it.
+    referred_from_handoff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoffs.id", use_alter=True, ondelete="SET NULL")
+    )
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -56,7 +66,7 @@ class Lead(Base):
     partner: Mapped["Partner"] = relationship()  # noqa: F821
     need_category: Mapped["Category | None"] = relationship()  # noqa: F821
     handoffs: Mapped[list["Handoff"]] = relationship(  # noqa: F821
-        back_populates="lead", order_by="Handoff.id"
+        back_populates="lead", order_by="Handoff.id", foreign_keys="Handoff.lead_id"
     )
 
     @validates("contact_name", "contact_company")

@@ -16,6 +16,7 @@ NOTIFICATION_KINDS = (
     "handoff_comment",
     "proposal_waiting",
     "flag_raised",
+    "follow_up_due",
 )
 # How the notification travels by email: not at all, on its own, or in the person's daily digest.
 EMAIL_STATES = ("none", "single", "digest")

@@ -30,6 +30,9 @@ class Partner(Base):
     business: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     regions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # ISO 3166 country of the partner's business: the region its customers' phone numbers are read in
+    # when written without a country code (partnerhub/customers.py).
+    country: Mapped[str] = mapped_column(String(2), default="DE", server_default="DE")
     # The size profile: law 5 compares partners on these three numbers.
     sales_reps: Mapped[int] = mapped_column(default=1)
     revenue_band: Mapped[str] = mapped_column(String(20), default="under_1m")

@@ -3,10 +3,20 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, utcnow
+from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
@@ -21,7 +31,14 @@ TERMS_FIELDS = (
     "rep_share_percent",
     "accept_sla_hours",
     "monthly_cap",
+    "follow_up_days",
 )
+# After-sale follow-ups a win schedules, in days after it (DOMAIN.md: 7, 14, 30, 60 are common).
+DEFAULT_FOLLOW_UP_DAYS = (7, 14, 30, 60)
+
+
+def _follow_up_days() -> Mapped[list[int]]:
+    return mapped_column(JSONType, default=lambda: list(DEFAULT_FOLLOW_UP_DAYS))
 
 _OPEN = "status NOT IN ('ended', 'declined')"
 
@@ -58,6 +75,7 @@ class Partnership(Base):
     rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20"))
     accept_sla_hours: Mapped[int] = mapped_column(default=48)
     monthly_cap: Mapped[int | None]
+    follow_up_days: Mapped[list[int]] = _follow_up_days()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -65,6 +83,10 @@ class Partnership(Base):
     terms_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    # Each side's consent to count the customers both lists hold (partnerhub/customers.py): the count
+    # is shown, and weighs in suggestions, only while both consent.
+    proposer_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
+    responder_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])  # noqa: F821
     responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])  # noqa: F821
@@ -78,6 +100,16 @@ class Partnership(Base):
 
     def involves(self, partner_id: int) -> bool:
         return partner_id in (self.proposer_id, self.responder_id)
+
+    def shares_overlap(self, partner_id: int) -> bool:
+        """Whether `partner_id`'s side consents to count the customers both lists hold."""
+        if partner_id == self.proposer_id:
+            return self.proposer_shares_overlap
+        return self.responder_shares_overlap
+
+    @property
+    def overlap_shared(self) -> bool:
+        return self.proposer_shares_overlap and self.responder_shares_overlap
 
 
 class PartnershipTerms(Base):
@@ -104,6 +136,7 @@ class PartnershipTerms(Base):
     rep_share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     accept_sla_hours: Mapped[int]
     monthly_cap: Mapped[int | None]
+    follow_up_days: Mapped[list[int]] = _follow_up_days()
     note: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -57,6 +57,8 @@ class HandoffRollup(Base):
     reward_invoiced: Mapped[int] = _counter()
     reward_paid: Mapped[int] = _counter()
     rep_paid: Mapped[int] = _counter()
+    # Leads the cohort's won customers referred to the receiver (leads.referred_from_handoff_id).
+    referrals: Mapped[int] = _counter()
 
     deal_value: Mapped[Decimal] = _money()
     rewards_invoiced: Mapped[Decimal] = _money()

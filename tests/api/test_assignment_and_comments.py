@@ -2,6 +2,8 @@
 
 from sqlalchemy import select
 
+from partnerhub import delivery, egress
+from partnerhub.db import utcnow
 from partnerhub.models import Delivery
 from tests.api.test_handoffs import _routed, move
 from tests.api.test_leads import lead_body, post_lead
@@ -123,3 +125,40 @@ def test_a_comment_is_1_to_5000_characters_of_more_than_spaces(client, build):
         refused = client.post(f"/api/v1/handoffs/{handoff_id}/comments", json={"text": text}, headers=headers)
         assert refused.status_code == 422
         assert "text" in refused.get_json()["errors"]
+
+
+def _heard(session, receiver) -> dict[str, dict]:
+    """Send what is due to the real receiver; each event type it got, with its data."""
+    with egress.http_session(private_ok=True) as http:
+        delivery.deliver_due(session, http=http, now=utcnow())
+    assert all(got.verified_by for got in receiver.received)
+    return {got.body["type"]: got.body["data"] for got in receiver.received}
+
+
+def test_the_webhooks_name_the_assignee_and_carry_a_comment_as_the_api_shows_them(
+    client, build, session, receiver
+):
+    sender, fitter = (
+        build.partner("Windows Co", lines=["windows"]),
+        build.partner("Fitters Co", lines=["window-installation"]),
+    )
+    rep = build.user(fitter, "rep")
+    build.partnership(sender, fitter)
+    receiver.secrets = [
+        build.endpoint(fitter, receiver.url).secret,
+        build.endpoint(sender, receiver.url).secret,
+    ]
+    as_fitter = build.headers(fitter)
+    handoff_id = post_lead(client, build.headers(sender), lead_body()).get_json()["handoffs"][0]["id"]
+    accepted = move(client, as_fitter, handoff_id, "accepted").get_json()
+    said = client.post(
+        f"/api/v1/handoffs/{handoff_id}/comments", json={"text": "Called, booked a visit."}, headers=as_fitter
+    ).get_json()
+
+    heard = _heard(session, receiver)
+
+    assert accepted["assignee"] == {"id": rep.id, "name": rep.name}
+    assert heard["handoff.created"]["assignee"] == accepted["assignee"]
+    assert heard["handoff.updated"]["assignee"] == accepted["assignee"]
+    assert heard["handoff.updated"]["status"] == "accepted"
+    assert {k: v for k, v in heard["handoff.commented"].items() if k != "occurred_at"} == said

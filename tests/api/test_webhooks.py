@@ -1,6 +1,7 @@
 """Webhook endpoints and the outbox, as a partner manages them through the API."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,7 @@ from partnerhub import outbox, webhooks
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict
 from partnerhub.models import Delivery, DeliveryAttempt, Notice
+from partnerhub.models.delivery import EVENT_TYPES
 
 URL = "https://hooks.example.test/partnerhub"
 
@@ -181,3 +183,10 @@ def test_the_endpoint_cap_is_the_domains_and_counts_each_partner_alone(session, 
     with pytest.raises(Conflict):
         webhooks.add_endpoint(session, partner=crowded, url=f"{URL}/one-more")
     webhooks.add_endpoint(session, partner=other, url=URL)
+
+
+def test_every_event_type_an_endpoint_can_hear_is_documented_with_its_payload():
+    documented = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    webhooks_part = documented.split("## Webhook events", 1)[1].split("\n## ", 1)[0]
+
+    assert [t for t in EVENT_TYPES if f"| `{t}` |" not in webhooks_part] == []

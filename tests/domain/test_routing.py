@@ -145,6 +145,40 @@ def an_unqualified_lead_is_kept_and_not_routed(build, sender):
     _exact(build, sender)
 
 
+def a_partner_with_the_contact_among_its_customers_is_passed_over(build, sender):
+    exact = _exact(build, sender)
+    build.customers(exact, [{"email": " Buyer@Example.TEST "}])
+    _complementary(build, sender)
+
+
+def a_customer_phone_written_otherwise_is_the_same_customer(build, sender):
+    exact = _exact(build, sender)
+    build.customers(exact, [{"phone": "030 / 123 45 67"}])
+    _complementary(build, sender)
+
+
+def a_customer_company_domain_matches_the_leads_email(build, sender):
+    exact = _exact(build, sender)
+    build.customers(exact, [{"domain": "https://www.Ada-GmbH.example/contact"}])
+    _complementary(build, sender)
+
+
+def a_public_mail_provider_is_no_company_domain(build, sender):
+    exact = _exact(build, sender)
+    build.customers(exact, [{"domain": "gmail.com"}])
+
+
+def another_partners_customers_do_not_pass_a_candidate_over(build, sender):
+    _exact(build, sender)
+    build.customers(build.partner("Stranger"), [{"email": "buyer@example.test"}])
+    build.customers(sender, [{"email": "buyer@example.test"}])
+
+
+def everyone_with_the_customer_leaves_the_lead_unrouted_without_naming_them(build, sender):
+    for name in ("Exact", "Other"):
+        build.customers(_exact(build, sender, name=name), [{"email": "buyer@example.test"}])
+
+
 SCENARIOS = [
     Scenario("exact beats complementary", exact_beats_complementary, "Exact"),
     Scenario(
@@ -187,6 +221,41 @@ SCENARIOS = [
         lead={"email": "same@example.test"},
     ),
     Scenario(
+        "existing customer passed over",
+        a_partner_with_the_contact_among_its_customers_is_passed_over,
+        "Complementary",
+        "passed over for an existing relationship",
+    ),
+    Scenario(
+        "existing customer by phone",
+        a_customer_phone_written_otherwise_is_the_same_customer,
+        "Complementary",
+        "passed over for an existing relationship",
+        lead={"phone": "+49 (0)30 1234567"},
+    ),
+    Scenario(
+        "existing customer by company domain",
+        a_customer_company_domain_matches_the_leads_email,
+        "Complementary",
+        "passed over for an existing relationship",
+        lead={"email": "ada@ada-gmbh.example"},
+    ),
+    Scenario(
+        "public mail domain",
+        a_public_mail_provider_is_no_company_domain,
+        "Exact",
+        lead={"email": "ada@gmail.com"},
+    ),
+    Scenario(
+        "customers of others", another_partners_customers_do_not_pass_a_candidate_over, "Exact"
+    ),
+    Scenario(
+        "all existing customers",
+        everyone_with_the_customer_leaves_the_lead_unrouted_without_naming_them,
+        None,
+        "A partner was passed over for an existing relationship with the contact",
+    ),
+    Scenario(
         "not qualified",
         an_unqualified_lead_is_kept_and_not_routed,
         None,
@@ -196,11 +265,11 @@ SCENARIOS = [
 ]
 
 
-def _take(session, sender, *, email="buyer@example.test", consent=True):
+def _take(session, sender, *, email="buyer@example.test", phone=None, consent=True):
     return intake.take_lead(
         session,
         actor=Actor.system(sender.id),
-        contact={"name": "Ada Buyer", "email": email},
+        contact={"name": "Ada Buyer", "email": email, "phone": phone},
         need={"category": NEED, "text": "Six windows, fitted before spring."},
         region="DE-BE",
         consent=consent,
@@ -221,6 +290,24 @@ def test_routing_scenarios(session, build, scenario):
     if scenario.reason:
         explained = lead.reasons + [r.get("excluded", "") for h in lead.handoffs for r in h.runners_up]
         assert any(scenario.reason in text for text in explained), explained
+
+
+def test_the_sender_hears_a_partner_was_passed_over_but_never_which(session, build):
+    sender = _world(build)
+    for name in ("Holder One", "Holder Two"):
+        build.customers(_exact(build, sender, name=name), [{"email": "buyer@example.test"}])
+    _complementary(build, sender)
+
+    handoff = _take(session, sender).handoffs[0]
+
+    told = [r for r in handoff.runners_up if "excluded" in r]
+    assert told == [
+        {
+            "excluded": "a partner was passed over for an existing relationship with the contact",
+            "reason": "existing_customer",
+        }
+    ]
+    assert "Holder" not in str(handoff.runners_up) + str(handoff.lead.reasons)
 
 
 def test_the_handoff_keeps_the_score_parts_and_the_runners_up(session, build):

@@ -8,16 +8,19 @@ or this test fails and names it. Add one factory per id parameter name.
 import pytest
 from werkzeug.routing import IntegerConverter
 
+from tests.api.test_referrals import referral_body
+
 # id parameter name -> (build, owner, stranger) -> id of a real object the owner can see.
 OBJECT_FACTORIES = {
     "line_id": lambda build, owner, stranger: build.line(owner, "windows").id,
-    "partnership_id": lambda build, owner, stranger: build.partnership(owner, build.partner()).id,
+    "partnership_id": lambda build, owner, stranger: _partnership(build, owner),
     "endpoint_id": lambda build, owner, stranger: build.endpoint(owner, "http://127.0.0.1:9/hook").id,
     "delivery_id": lambda build, owner, stranger: _delivery(build, owner),
     "lead_id": lambda build, owner, stranger: build.lead(owner).id,
     "handoff_id": lambda build, owner, stranger: build.handoff(owner, build.partner()).id,
     "user_id": lambda build, owner, stranger: build.user(owner, "rep").id,
     "flag_id": lambda build, owner, stranger: _flag(build, owner),
+    "follow_up_id": lambda build, owner, stranger: _follow_up(build, owner),
     # A version of the terms of the owner's partnership (partnership_id's): the first one.
     "version": lambda build, owner, stranger: 1,
 }
@@ -35,6 +38,9 @@ BODIES: dict[tuple[str, str], dict] = {
     },
     ("POST", "/api/v1/handoffs/<int:handoff_id>/assign"): {"user_id": 1},
     ("POST", "/api/v1/handoffs/<int:handoff_id>/comments"): {"text": "Hello"},
+    ("POST", "/api/v1/follow-ups/<int:follow_up_id>"): {"status": "skipped"},
+    ("PUT", "/api/v1/partnerships/<int:partnership_id>/overlap-sharing"): {"share": True},
+    ("POST", "/api/v1/handoffs/<int:handoff_id>/referrals"): referral_body(),
 }
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
@@ -47,6 +53,24 @@ def _delivery(build, owner) -> int:
     delivery = queued[0]
     build.session.commit()
     return delivery.id
+
+
+def _partnership(build, owner) -> int:
+    # Both sides share their customers in common, so its overlap is the owner's to read.
+    partnership = build.partnership(owner, build.partner())
+    partnership.proposer_shares_overlap = partnership.responder_shares_overlap = True
+    build.session.commit()
+    return partnership.id
+
+
+def _follow_up(build, owner) -> int:
+    from partnerhub import follow_ups
+    from partnerhub.db import utcnow
+
+    handoff = build.handoff(build.partner(), owner, status="won")
+    follow_ups.schedule_follow_ups(build.session, handoff=handoff, days=[7], now=utcnow())
+    build.session.commit()
+    return follow_ups.of_handoff(build.session, handoff=handoff)[0].id
 
 
 def _flag(build, owner) -> int:
@@ -105,9 +129,10 @@ def test_another_partners_objects_are_404_on_every_route_and_method(app, client,
     for rule, method, _ in routes:
         url = _url(rule, ids)
         body = BODIES.get((method, rule.rule), {})
-        answers[f"{method} {rule.rule}"] = client.open(
-            url, method=method, json=body, headers=stranger_headers
-        ).status_code
+        # A key on every request: one that needs it would otherwise be refused before the lookup.
+        headers = {**stranger_headers, "Idempotency-Key": f"sweep-{method}-{rule.rule}"}
+        answer = client.open(url, method=method, json=body, headers=headers)
+        answers[f"{method} {rule.rule}"] = answer.status_code
 
     assert len(answers) >= 8
     assert {route: status for route, status in answers.items() if status != 404} == {}

@@ -16,7 +16,7 @@ from pathlib import Path
 from api.config import load_secrets
 
 ROOT = Path(__file__).parent.parent.parent
-SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
+SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY", "CUSTOMER_HASH_KEY")
 
 # Imports first (the slow part), then waits for the starting signal, so the processes
 # create the app at the same moment. umask 0: the modes must not depend on the shell's.
@@ -36,7 +36,7 @@ START = textwrap.dedent(
     while not go.exists():
         time.sleep(0.001)
     app = create_app()
-    generated = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY")
+    generated = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY", "CUSTOMER_HASH_KEY")
     report = {"secrets": {key: app.config[key] for key in generated}}
     if use:
         with app.app_context():
@@ -136,4 +136,5 @@ def test_a_secrets_file_from_an_older_release_gains_the_client_secret_key_and_ke
     assert loaded["SECRET_KEY"] == "kept-session-key"
     assert loaded["JWT_SECRET_KEY"] == "kept-jwt-key"
     assert len(loaded["CLIENT_SECRET_HMAC_KEY"]) >= 48
+    assert len(loaded["CUSTOMER_HASH_KEY"]) >= 48
     assert json.loads((tmp_path / "secrets.json").read_text()) == loaded

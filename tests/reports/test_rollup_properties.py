@@ -98,7 +98,7 @@ def _reached_at(handoff: Handoff, step: str):
 
 
 def _brute_direction(handoffs, start):
-    counts = dict.fromkeys(rollups.COUNTERS, 0)
+    counts = dict.fromkeys(rollups.COUNTED, 0)
     money = {c: {} for c in balance.MONEY_COLUMNS}
     histogram = [0] * len(ACCEPT_BUCKETS)
     seconds_total = 0
@@ -107,6 +107,7 @@ def _brute_direction(handoffs, start):
             continue
         for step in rollups.COUNTERS:
             counts[step] += _reached_at(h, step) is not None
+        counts["referrals"] += len(h.referrals)
         for step, (column, attribute) in rollups.MONEY.items():
             amount = (getattr(h, attribute) or Decimal(0)) if _reached_at(h, step) else Decimal(0)
             money[column][h.currency] = money[column].get(h.currency, Decimal(0)) + amount

@@ -52,3 +52,24 @@ def test_suggestions_through_the_api(client, build, market):
     items = response.get_json()["items"]
     assert [i["partner"]["name"] for i in items] == ["Former", "Acme"]
     assert items[1]["regions"] == ["DE-BE"]
+
+
+def test_customers_in_common_lift_a_former_partner_when_both_consented_to_count_them(session, build):
+    build.complement("windows", "window-installation", weight=0.8)
+    me = build.partner("Me", lines=["windows"])
+    customers = [{"email": f"c{i}@shared.example"} for i in range(50)]
+    build.customers(me, customers)
+    ended = {}
+    for name in ("Silent", "Sharing"):
+        other = build.partner(name, lines=["window-installation"])
+        build.customers(other, customers)
+        ended[name] = build.partnership(me, other, status="ended")
+    ended["Sharing"].proposer_shares_overlap = ended["Sharing"].responder_shares_overlap = True
+    session.commit()
+
+    found = {s.partner.name: s for s in suggest_partners(session, partner=me)}
+
+    assert found["Sharing"].score > found["Silent"].score
+    assert found["Sharing"].parts["overlap"] == pytest.approx(50 / 150, abs=1e-4)
+    assert "overlap" not in found["Silent"].parts
+    assert "50 contacts in common" in found["Sharing"].sentence

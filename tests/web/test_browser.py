@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from partnerhub import credentials
+from partnerhub import credentials, notices, outbox
 from partnerhub.models import Partner, Partnership, ProductLine
 from tests.web.conftest import screenshot
 
@@ -150,6 +150,12 @@ def test_every_page_fits_a_375_px_wide_phone_without_sideways_scrolling(build, o
     manager = build.user(ours, "manager")
     line_id = ours.product_lines[0].id
     build.handoff(other, ours)
+    build.endpoint(ours, "https://hooks.kuechenhaus-sommer.example/partnerhub/webhooks/incoming")
+    outbox.emit(build.session, partner_id=ours.id, event_type="flag.raised", data={"flag": {}})
+    notices.notify(
+        build.session, partner_id=ours.id, kind="dormant", subject="A quiet partnership", body="x" * 300
+    )
+    build.session.commit()
     manager_paths = ["/", "/lines", f"/lines/{line_id}", "/lines/new", "/lines/999999", "/profile"]
     manager_paths += ["/inbox", "/leads", "/leads/new", "/balance"]
     pages = {
@@ -160,6 +166,8 @@ def test_every_page_fits_a_375_px_wide_phone_without_sideways_scrolling(build, o
             f"/admin/partners/{ours.id}",
             "/admin/taxonomy",
             "/admin/thresholds",
+            "/admin/deliveries",
+            "/admin/notices",
         ],
     }
     overflowing = []

@@ -104,6 +104,8 @@ def test_the_settings_keep_each_kind_per_channel_and_the_digest_choice(session, 
     chosen = notifications.settings_of(session, rep.id)
     assert chosen.daily_digest is True
     assert sorted(chosen.off) == [
+        "follow_up_due:email",
+        "follow_up_due:in_app",
         "handoff_comment:email",
         "handoff_comment:in_app",
         "lead_expiring:in_app",

@@ -55,3 +55,28 @@ def test_a_rep_switches_a_kind_off_in_the_app_and_chooses_the_daily_digest(build
     expect(page.get_by_label("A comment on my lead, by email")).to_be_checked()
     expect(page.get_by_label("One email a day with all of them (daily digest)")).to_be_checked()
     screenshot(page, "rep-notification-settings")
+
+
+def test_a_comment_from_the_sender_rings_the_assignees_bell_at_once_and_leads_to_the_handoff(
+    build, open_as, session
+):
+    maker, fitter = build.partner("Window Maker"), build.partner("Montagewerk Berlin")
+    writer, owner = build.user(maker, "rep"), build.user(fitter, "rep")
+    writer.name = "Sam Sender"
+    handoff = build.handoff(maker, fitter, name="Ida Klein")
+    handoff.assignee_id = owner.id
+    session.commit()
+
+    page = open_as(writer)
+    page.goto(f"/handoffs/{handoff.id}")
+    page.get_by_label("Comment to Montagewerk Berlin").fill("She prefers calls after 4 pm.")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_text("Comment sent.")).to_be_visible()
+
+    # No worker runs here: the comment wrote the notification as it was saved.
+    page = open_as(owner)
+    page.get_by_role("link", name="Notifications, 1 unread").click()
+    page.get_by_role("button", name=re.compile(r"^Open: Window Maker commented on Ida Klein")).click()
+    page.wait_for_url(re.compile(rf"/handoffs/{handoff.id}$"))
+    expect(page.locator(".timeline")).to_contain_text("She prefers calls after 4 pm.")
+    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
