@@ -17,8 +17,8 @@ from partnerhub import (
     directory,
     flags,
     intake,
-    lifecycle,
     partnerships,
+    rerouting,
     routing,
     simulation,
     team,
@@ -475,7 +475,7 @@ def play_history(session: Session, *, by_slug: dict[str, Partner], now: datetime
             handoff, to, arguments = args
             simulation.make_move(session, handoff, to, now=when, **arguments)
         else:
-            for expired in lifecycle.expire_overdue_handoffs(session, now=when):
+            for expired in rerouting.expire_overdue_handoffs(session, now=when):
                 again = next((h for h in expired.lead.handoffs if h.status == "sent"), None)
                 if again is not None:
                     made += 1

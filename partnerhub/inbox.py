@@ -1,7 +1,7 @@
 """What a rep's daily screen shows: handoffs in and out, the moves open on each, the time left to accept.
 
 A receiving rep who acts on a handoff still "sent" has plainly got it: the move
-marks it delivered first (lifecycle.move_handoff), so the rep sees one Accept
+marks it delivered first (lifecycle.apply_move), so the rep sees one Accept
 button, never a "mark as delivered" chore (law 4: fewer actions).
 """
 

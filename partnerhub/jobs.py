@@ -20,10 +20,10 @@ from partnerhub import notifications
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
-from partnerhub.lifecycle import expire_overdue_handoffs
 from partnerhub.mail import SmtpSettings
 from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
 from partnerhub.notices import email_pending_notices, notify
+from partnerhub.rerouting import expire_overdue_handoffs
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Job:
 
 
 def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = "") -> int:
-    """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
+    """Expire handoffs not accepted within their SLA; each lead is routed again."""
     return len(expire_overdue_handoffs(session, now=now))
 
 

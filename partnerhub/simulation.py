@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import intake, lifecycle
+from partnerhub import intake, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import DomainError
@@ -154,7 +154,7 @@ def plan_fate(rng: random.Random, manner: Manner, *, category: str) -> list[tupl
 def make_move(session: Session, handoff: Handoff, to: str, *, now: datetime, **arguments) -> Handoff:
     """Make the move as its side would: the sender invoices and pays its rep, the receiver does the rest."""
     side = handoff.from_partner_id if to in ("reward_invoiced", "rep_paid") else handoff.to_partner_id
-    return lifecycle.move_handoff(
+    return rerouting.move_handoff(
         session, handoff=handoff, to=to, actor=rep_actor(session, side), now=now, **arguments
     )
 

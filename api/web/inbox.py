@@ -7,7 +7,7 @@ from api.observability import request_origin
 from api.web.forms import AssignForm, CommentForm, ListFilterForm, MoveForm
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import assignment, comments, inbox, lifecycle, partnerships
+from partnerhub import assignment, comments, inbox, lifecycle, partnerships, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Handoff
@@ -134,7 +134,7 @@ def move(handoff_id: int, to: str):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     form = MoveForm()
     moved = form.submitted(
-        lambda: lifecycle.move_handoff(
+        lambda: rerouting.move_handoff(
             db.session,
             handoff=handoff,
             to=to,
