@@ -69,8 +69,11 @@ def add_comment(
 
 def author_of(comment: HandoffComment) -> dict:
     """Who wrote a comment, as both sides see it: a person's name, or the name of a partner's system."""
-    author = comment.author_user or comment.author_client
-    name = (author.name or author.email) if comment.author_user else (author.name or "Their system")
+    if comment.author_user is not None:
+        name = comment.author_user.name or comment.author_user.email
+    else:
+        assert comment.author_client is not None, "a comment has one author or the other (a check)"
+        name = comment.author_client.name or "Their system"
     return {"name": name, "partner": {"id": comment.partner_id, "name": comment.partner.name}}
 
 

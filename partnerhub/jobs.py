@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub import notifications
@@ -65,7 +66,9 @@ def remind_dormant(
     last_handoff = dict(
         session.execute(
             select(Handoff.partnership_id, func.max(Handoff.sent_at)).group_by(Handoff.partnership_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     already = {
         (n.partner_id, n.data.get("partnership_id"))
@@ -122,7 +125,7 @@ def send_weekly_digests(
     by_sender: dict[int, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for sender, receiver, status, count in rows:
         by_sender[sender][receiver][status] += count
-    names = dict(session.execute(select(Partner.id, Partner.name)).all())
+    names = dict(session.execute(select(Partner.id, Partner.name)).tuples().all())
     written = 0
     for sender, receivers in by_sender.items():
         if sender in done:
@@ -201,15 +204,19 @@ def claim_job(session: Session, *, name: str, now: datetime, lease: timedelta = 
     session.execute(
         dialect_insert(session, JobRun).values(name=name).on_conflict_do_nothing(index_elements=["name"])
     )
-    claimed = session.execute(
-        update(JobRun)
-        .where(
-            JobRun.name == name,
-            or_(JobRun.next_run_at.is_(None), JobRun.next_run_at <= now),
-            or_(JobRun.lease_until.is_(None), JobRun.lease_until < now),
-        )
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed as Result.
+    claimed = cast(
+        CursorResult,
+        session.execute(
+            update(JobRun)
+            .where(
+                JobRun.name == name,
+                or_(JobRun.next_run_at.is_(None), JobRun.next_run_at <= now),
+                or_(JobRun.lease_until.is_(None), JobRun.lease_until < now),
+            )
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return claimed.rowcount == 1
 

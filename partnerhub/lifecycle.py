@@ -23,7 +23,8 @@ from partnerhub.actors import Actor, acting_partner
 from partnerhub.db import insert_now, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
-from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
+from partnerhub.validation import in_whole_cents
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
 
@@ -48,8 +49,6 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
     "reward_invoiced": {"reward_paid": frozenset({RECEIVER})},
     "reward_paid": {"rep_paid": frozenset({SENDER})},
 }
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
 # The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.
@@ -261,6 +260,7 @@ def apply_move(
         raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
 
     if to == "won":
+        assert deal_value is not None, "refused above"
         terms = terms_of(session, handoff)
         handoff.deal_value = Decimal(deal_value).quantize(CENT)
         handoff.reward_amount, handoff.rep_share_amount = reward_for(
@@ -272,7 +272,7 @@ def apply_move(
     if received:
         _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
-        handoff.reason = reason.strip()
+        handoff.reason = (reason or "").strip()
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
     if to == "recalled":
         # A lead is routed only while a handoff holds it: a recalled one waits for its sender.
@@ -280,15 +280,6 @@ def apply_move(
         handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
         session.flush()
     return handoff
-
-
-def in_whole_cents(amount: Decimal) -> bool:
-    """Whether `amount` is a finite number with at most two decimal places.
-
-    Amounts with a fraction of a cent are refused, never rounded: rewards are computed from
-    them, and a partner should learn that it sent one instead of finding another amount stored.
-    """
-    return amount.is_finite() and amount.normalize().as_tuple().exponent >= -2
 
 
 def _a_deal_value(value) -> bool:

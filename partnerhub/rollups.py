@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Date,
     Integer,
     bindparam,
@@ -102,7 +103,9 @@ def record_move(
         handoff.currency,
     )
     # The handoff's own session: a scoped_session proxy does not tell whether a savepoint is open.
-    if object_session(handoff).in_nested_transaction():
+    own = object_session(handoff)
+    assert own is not None, "a handoff being moved belongs to the session moving it"
+    if own.in_nested_transaction():
         _write(session, key, increments)
         return
     pending = session.info.setdefault(_PENDING, {}).setdefault(key, {})
@@ -159,6 +162,7 @@ def _day(session: Session, column):
 
 
 def _seconds_between(session: Session, start, end):
+    seconds: ColumnElement
     if session.get_bind().dialect.name == "postgresql":
         seconds = func.extract("epoch", end - start)
     else:
@@ -219,4 +223,4 @@ def rebuild(session: Session) -> int:
     session.execute(delete(HandoffRollup))
     source = select(*[expr.label(name) for name, expr in columns.items()]).group_by(*group_by)
     session.execute(insert(HandoffRollup).from_select(list(columns), source))
-    return session.scalar(select(func.count()).select_from(HandoffRollup))
+    return session.execute(select(func.count()).select_from(HandoffRollup)).scalar_one()

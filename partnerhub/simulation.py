@@ -136,7 +136,10 @@ def plan_fate(rng: random.Random, manner: Manner, *, category: str) -> list[tupl
         return []
     if roll >= manner.accept:
         return [("declined", hours, {"reason": rng.choice(DECLINE_REASONS)})]
-    moves = [("accepted", hours, {}), ("contacted", hours + rng.uniform(4, 60), {})]
+    moves: list[tuple[str, float, dict]] = [
+        ("accepted", hours, {}),
+        ("contacted", hours + rng.uniform(4, 60), {}),
+    ]
     decided = moves[-1][1] + rng.uniform(72, 600)
     if rng.random() >= manner.win:
         return [*moves, ("lost", decided, {"reason": rng.choice(LOST_REASONS)})]
@@ -221,7 +224,7 @@ def advance_handoffs(
     ).all()
     moved = []
     for handoff_id in rng.sample(list(open_ids), min(limit, len(open_ids))):
-        handoff = session.get(Handoff, handoff_id)
+        handoff = session.get_one(Handoff, handoff_id)
         to = _next_step(rng, handoff.status)
         arguments: dict = {}
         if to == "won":

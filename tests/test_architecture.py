@@ -2,6 +2,8 @@
 
 Every import of partnerhub/ and api/ counts, at the top of a module or inside a function: an
 import moved into a function still makes the two modules depend on each other, it only hides it.
+Only imports under `if TYPE_CHECKING:` are left out: they name a type for mypy and never run
+(the models' relationships point both ways, Lead to Handoff and back).
 """
 
 import ast
@@ -25,7 +27,7 @@ def imports_of(source: str, *, module: str, is_package: bool, known: set[str]) -
     package.name when there is one (the dependency is on it), else the package itself; a name
     outside `known` is kept as written (flask, sqlalchemy)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _runtime_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -37,6 +39,18 @@ def imports_of(source: str, *, module: str, is_package: bool, known: set[str]) -
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
     found.discard(module)
     return found
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of the tree but those under `if TYPE_CHECKING:`."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -125,10 +139,15 @@ def test_the_domain_imports_nothing_of_the_http_side():
 
 
 def test_the_check_sees_an_import_inside_a_function_and_names_the_loop():
-    known = {"app.a", "app.b", "app.c", "app"}
-    source = "from app import b\n\ndef later():\n    from app.c import thing\n    import flask\n"
+    known = {"app.a", "app.b", "app.c", "app.d", "app"}
+    source = (
+        "from typing import TYPE_CHECKING\nfrom app import b\n\nif TYPE_CHECKING:\n    from app import d\n\n"
+        "def later():\n    from app.c import thing\n    import flask\n"
+    )
 
-    assert imports_of(source, module="app.a", is_package=False, known=known) == {"app.b", "app.c", "flask"}
+    found = imports_of(source, module="app.a", is_package=False, known=known)
+
+    assert found == {"typing", "app.b", "app.c", "flask"}
     graph = {"app.a": {"app.b"}, "app.b": {"app.c"}, "app.c": {"app.a"}, "app.d": {"app.a"}}
     assert cycles(graph) == [["app.a", "app.b", "app.c"]]
     assert a_loop_in(["app.a", "app.b", "app.c"], graph) == "app.a -> app.b -> app.c -> app.a"

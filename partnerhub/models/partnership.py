@@ -2,12 +2,17 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, utcnow
 from partnerhub.models._columns import one_of
+
+if TYPE_CHECKING:
+    from partnerhub.models.partner import Partner
+
 
 PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
 CLOSED_PARTNERSHIP_STATUSES = ("ended", "declined")
@@ -66,8 +71,8 @@ class Partnership(Base):
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
 
-    proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])  # noqa: F821
-    responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])  # noqa: F821
+    proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])
+    responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])
 
     @staticmethod
     def key_for(a: int, b: int) -> str:
@@ -109,4 +114,4 @@ class PartnershipTerms(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
-    proposed_by: Mapped["Partner"] = relationship()  # noqa: F821
+    proposed_by: Mapped["Partner"] = relationship()
