@@ -32,6 +32,7 @@ run: $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-sqlite: install
 	@echo "=== test suite on SQLite ==="

@@ -6,6 +6,7 @@ never), then the lower id: the choice is the same however often it is replayed.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -63,9 +64,9 @@ def reps_of(session: Session, partner_id: int) -> list[User]:
     )
 
 
-def whose(actor: Actor, assignee: str | int) -> int:
+def whose(actor: Actor, assignee: Literal["me"] | int) -> int:
     """The user id `assignee` names: "me" is the person acting, which a partner's system is not."""
-    if assignee != "me":
+    if isinstance(assignee, int):
         return assignee
     if actor.user_id is None:
         raise InvalidInput({"assignee": ["me names a person signed in; a partner's system gives a user id"]})
@@ -107,7 +108,7 @@ def reassign(
         raise NotAllowed("Only the receiving partner assigns its handoffs.")
     acting_partner(session, actor)
     if actor.type != "client":
-        person = session.get(User, actor.user_id)
+        person = session.get_one(User, actor.user_id)
         if person.role != "manager" and handoff.assignee_id != person.id:
             raise NotAllowed("Only the receiver's managers or the rep who owns this handoff can reassign it.")
     rep = session.get(User, user_id)
@@ -139,5 +140,6 @@ def release_held_by(session: Session, person: User, now: datetime | None = None)
         .order_by(Handoff.id)
     ).all()
     for handoff in held:
-        _give(session, handoff, next_rep(session, person.partner_id, passed_over=person.id), now)
+        # Held by a rep of the receiver: the receiver's other reps take it.
+        _give(session, handoff, next_rep(session, handoff.to_partner_id, passed_over=person.id), now)
         session.flush()

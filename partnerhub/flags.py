@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import days_quiet, direction_totals, last_handoff_days, period_start
+from partnerhub.directory import DECLARED_CURRENCY
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
@@ -55,8 +56,6 @@ BAND_WORDS = {
     "50m_250m": "50 to 250 million",
     "over_250m": "over 250 million",
 }
-# Declared revenue and won value are in the platform's currency; other currencies use the reported total.
-DECLARED_CURRENCY = "EUR"
 DAYS_A_YEAR = Decimal(365)
 
 
@@ -128,7 +127,7 @@ def _times(x: float) -> str:
     return f"{x:.1f}x"
 
 
-def _percent(part: float, whole: float) -> str:
+def _percent(part: int | Decimal, whole: int | Decimal) -> str:
     return f"{100 * part / whole:.0f}%"
 
 
@@ -275,7 +274,8 @@ def agent_like(
                 f"revenue ({BAND_WORDS[p.revenue_band]} a year) accounts for"
             )
         elif basis == "monthly_won_value":
-            whose = f"the total is the {_money(p.monthly_won_value)} {currency} a month {p.name} declares"
+            monthly = _money(p.monthly_won_value or Decimal(0))
+            whose = f"the total is the {monthly} {currency} a month {p.name} declares"
         else:
             whose = f"the total is the least a declared revenue of {BAND_WORDS[p.revenue_band]} a year gives"
         sentence = (

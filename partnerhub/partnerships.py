@@ -11,10 +11,9 @@ from partnerhub import audit, notifications, rollups
 from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
 from partnerhub.models.partnership import TERMS_FIELDS
-from partnerhub.validation import Checks
+from partnerhub.validation import Checks, in_whole_cents
 
 
 @dataclass(frozen=True)
@@ -149,17 +148,18 @@ def _checked_terms(terms: dict) -> dict:
     # Amounts arrive as Decimal or as their text; counts as int.
     values = {name: terms.get(name) for name in TERM_BOUNDS}
     for name in ("reward_value", "rep_share_percent"):
-        if values[name] is not None:
-            values[name] = Decimal(values[name])
+        if (value := values[name]) is not None:
+            values[name] = Decimal(value)
     for name, (low, high) in TERM_BOUNDS.items():
         checks.number(f"terms.{name}", values[name], low, high)
     for name in ("reward_value", "rep_share_percent"):
-        if values[name] is not None and not in_whole_cents(values[name]):
+        if (value := values[name]) is not None and not in_whole_cents(value):
             checks.refuse(f"terms.{name}", "must have at most 2 decimal places")
     reward = values["reward_value"]
     if (
         terms.get("reward_type") == "percent"
         and "terms.reward_value" not in checks.errors
+        and reward is not None
         and reward > MAX_PERCENT
     ):
         checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")

@@ -115,6 +115,7 @@ def render(statement: Statement, lines: Iterable[Line], *, prepared_at: datetime
     """The statement as PDF bytes. Reads `lines` once; the totals come from the statement as they do."""
     month = statement.month
     if statement.partnership is not None:
+        assert statement.other is not None, "a partnership's statement names its other side"
         title = f"Payout statement, {month.title}: {statement.partner.name} and {statement.other.name}"
         terms = statement.partnership
         reward = (
@@ -129,6 +130,7 @@ def render(statement: Statement, lines: Iterable[Line], *, prepared_at: datetime
             f"on {prepared_at:%Y-%m-%d %H:%M} UTC."
         )
     else:
+        assert statement.rep is not None, "a statement with no partnership is a rep's"
         title = f"Rep's statement, {month.title}: {statement.rep.name or statement.rep.email}"
         subtitle = (
             f"{statement.partner.name}. Deals won {month.start:%Y-%m-%d} to {month.end:%Y-%m-%d} (UTC, end "

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from partnerhub import lifecycle, partnerships
+from partnerhub import partnerships, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, NotAllowed
@@ -56,7 +56,7 @@ def test_accepted_terms_apply_to_new_handoffs_while_earlier_ones_keep_theirs(bui
     after = _contacted(build, partnership, northwind)
     receiver = Actor("client", acme.id)
     for handoff in (before, after):
-        lifecycle.move_handoff(session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000"))
+        rerouting.move_handoff(session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000"))
     history = partnerships.terms_history(session, partnership=partnership)
 
     assert proposal.version == 2
