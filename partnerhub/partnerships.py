@@ -206,8 +206,7 @@ def change_partnership(
     session: Session, *, partnership: Partnership, partner_id: int, move: str, actor: Actor, origin: str = ""
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
-    side = partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
-    refuse_unless_active(side)
+    refuse_unless_active(_own(partnership, partner_id))
     refusal = _refusal(partnership, partner_id=partner_id, move=move)
     if refusal is not None:
         raise refusal
@@ -225,7 +224,7 @@ def change_partnership(
         first = _proposal(session, partnership)
         if first is not None:
             first.status, first.decided_at = ("accepted" if move == "accept" else "declined"), now
-    other = partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
+    other = _other(partnership, partner_id)
     audit.record(
         session,
         actor=actor,
@@ -236,6 +235,14 @@ def change_partnership(
     )
     session.flush()
     return partnership
+
+
+def _own(partnership: Partnership, partner_id: int) -> Partner:
+    return partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
+
+
+def _other(partnership: Partnership, partner_id: int) -> Partner:
+    return partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
 
 
 # --- amending the terms ---------------------------------------------------------
@@ -261,12 +268,20 @@ def _proposal(session: Session, partnership: Partnership) -> PartnershipTerms | 
 
 
 def propose_terms(
-    session: Session, *, partnership: Partnership, partner_id: int, terms: dict, note: str = ""
+    session: Session,
+    *,
+    partnership: Partnership,
+    partner_id: int,
+    terms: dict,
+    actor: Actor,
+    note: str = "",
+    origin: str = "",
 ) -> PartnershipTerms:
     """One side proposes new terms for a living partnership; they apply once the other side accepts.
 
     Handoffs already sent keep the terms they were made under.
     """
+    refuse_unless_active(_own(partnership, partner_id))
     if partnership.status not in ("active", "paused"):
         raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
     if _proposal(session, partnership) is not None:
@@ -288,16 +303,33 @@ def propose_terms(
     )
     session.add(version)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="partnership.terms_proposed",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {_other(partnership, partner_id).name}",
+        details={"version": str(version.version), **{name: str(value) for name, value in terms.items()}},
+        origin=origin,
+    )
     return version
 
 
 def answer_terms(
-    session: Session, *, partnership: Partnership, partner_id: int, version: int, answer: str
+    session: Session,
+    *,
+    partnership: Partnership,
+    partner_id: int,
+    version: int,
+    answer: str,
+    actor: Actor,
+    origin: str = "",
 ) -> PartnershipTerms:
     """The other side accepts or declines proposed terms; the proposer may withdraw them.
 
     Accepted terms become the partnership's and apply to handoffs sent from now on.
     """
+    refuse_unless_active(_own(partnership, partner_id))
     proposal = _proposal(session, partnership)
     if proposal is None or proposal.version != version:
         raise Conflict(f"Terms version {version} are not proposed.")
@@ -314,6 +346,15 @@ def answer_terms(
             setattr(partnership, name, getattr(proposal, name))
         partnership.terms_version = proposal.version
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"partnership.terms_{proposal.status}",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {_other(partnership, partner_id).name}",
+        details={"version": str(version)},
+        origin=origin,
+    )
     return proposal
 
 

@@ -116,6 +116,7 @@ def amend(partnership_id: int):
             partner_id=current_partner().id,
             terms=form.terms(),
             note=form.note.data or "",
+            **acting(),
         )
     )
     if proposed is None:
@@ -138,6 +139,7 @@ def answer(partnership_id: int, version: int, answer: str):
         partner_id=current_partner().id,
         version=version,
         answer=answer,
+        **acting(),
     )
     flash(f"Terms {TERMS_DONE[answer]}.", "success")
     return redirect(
