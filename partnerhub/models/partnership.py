@@ -1,5 +1,6 @@
 """Two partners who agreed to exchange leads, and the terms of that exchange."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -43,7 +44,12 @@ DEFAULT_FOLLOW_UP_DAYS = (7, 14, 30, 60)
 
 
 def _follow_up_days() -> Mapped[list[int]]:
-    return mapped_column(JSONType, default=lambda: list(DEFAULT_FOLLOW_UP_DAYS))
+    # The server's default too, so a row written without the column (a bulk load) gets the rhythm.
+    return mapped_column(
+        JSONType,
+        default=lambda: list(DEFAULT_FOLLOW_UP_DAYS),
+        server_default=text("'" + json.dumps(list(DEFAULT_FOLLOW_UP_DAYS)) + "'"),
+    )
 
 _OPEN = "status NOT IN ('ended', 'declined')"
 
