@@ -10,7 +10,7 @@ PDF_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install catalogs translations run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-statements bench-load bench-faults bench-token bench-customers clean
+.PHONY: install catalogs translations run test screenshots test-sqlite test-postgres lint bench bench-hotrows bench-delivery bench-balance bench-lists bench-assignment bench-statements bench-load bench-faults bench-token bench-customers clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,6 +47,7 @@ run: $(STAMP) catalogs
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-sqlite: install
 	@echo "=== test suite on SQLite ==="
@@ -80,6 +81,10 @@ bench-balance: install
 # The inbox, leads list, search and handoffs API page at 10,000 and 1,000,000 handoffs on PostgreSQL.
 bench-lists: install
 	$(BIN)/python -m bench.lists
+
+# What choosing a rep adds to POST /leads: the product beside itself with assignment switched off (PostgreSQL).
+bench-assignment: install
+	$(BIN)/python -m bench.assignment
 
 # A month's payout statement of 10,000 won handoffs as CSV and PDF, on PostgreSQL (under a minute).
 bench-statements: install

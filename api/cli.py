@@ -13,9 +13,13 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from api import worker as worker_loop
+from api.errors import flatten_messages
 from api.extensions import db
+from api.v1.leads import LeadIn
 from partnerhub import (
     credentials,
     demo,
@@ -284,12 +288,6 @@ def import_leads(file, partner_ref, as_json):
     Columns: external_id, name, email, phone, company, category, need, region, consent (yes or no).
     Each row commits on its own, so a bad row is reported and never stops the good ones.
     """
-    from marshmallow import ValidationError
-    from sqlalchemy.exc import IntegrityError
-
-    from api.errors import flatten_messages
-    from api.v1.leads import LeadIn
-
     try:
         # Refused before the first row: every row would be refused alike.
         partner = refuse_unless_active(directory.find_partner(db.session, partner_ref))

@@ -12,6 +12,12 @@ SQLite has one writer at a time. Four rules keep that writer's turn short and fa
 - a request that will write does its reads already in its process's turn
   (not yet SQLite's lock): the one thread of the process that writes then
   never waits for the GIL while the others read and route.
+
+What it buys, measured side by side against plain transactions (`BEGIN IMMEDIATE`
+for every request that may write and SQLite's busy timeout, bench/sqlite_plain.py):
+POST /leads at 16 clients served 1.44 times the leads per second (median of 37
+alternating rounds in three runs; 92 against 70 req/s in the last) with a p99 of
+0.4 s against 2.2 s (docs/benchmarks.md, "SQLite's writer turns", 2026-12-07).
 """
 
 import fcntl

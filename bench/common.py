@@ -87,12 +87,17 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+# For servers running side by side: neither takes gunicorn's control socket (one path for all), and
+# a stop does not wait out a keep-alive connection (it otherwise sat out the 30 s graceful timeout).
+SIDE_BY_SIDE = ("--no-control-socket", "--graceful-timeout", "2")
+
+
 @contextmanager
-def gunicorn(workers: int = 2) -> Iterator[str]:
-    """The app under gunicorn on a free port, with this process's environment; yields its base URL."""
+def gunicorn(workers: int = 2, *, app: str = "wsgi:app", options: tuple[str, ...] = ()) -> Iterator[str]:
+    """`app` under gunicorn on a free port, with this process's environment; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *options, app],
         cwd=ROOT,
         # One client asks far more than a person would; the limiter still runs, at a ceiling no run reaches.
         env={"RATE_LIMIT_DEFAULT": "1000000 per minute", **os.environ},
@@ -134,6 +139,12 @@ def migrated_postgres(server: str, database: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
     url = f"{server}/{database}"
+    migrate(url)
+    return url
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` up to the latest migration."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
@@ -141,4 +152,3 @@ def migrated_postgres(server: str, database: str) -> str:
         check=True,
         capture_output=True,
     )
-    return url

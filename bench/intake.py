@@ -10,7 +10,10 @@ same conditions on a machine whose speed drifts from minute to minute; we
 report the median over rounds of requests per second and latency, and intake's
 ratio to the ceilings in each round and their median. Then the bare write and
 intake again with the same clients on a fixed schedule (BENCH_RATE requests per
-second in all), for the latency below saturation. Every run is bounded:
+second in all), for the latency below saturation. With BENCH_SQLITE_VARIANTS=1 it
+measures instead, on SQLite, intake with api/sqlite.py's writer turns beside intake
+with plain transactions (bench/sqlite_plain.py), in alternating order round after
+round. Every run is bounded:
 per-request timeouts, a time limit per client, and a hard limit on each load
 phase.
 """
@@ -40,6 +43,8 @@ DATABASES = os.environ.get("BENCH_DATABASES", "postgresql sqlite").split()
 # The offered load of the open-loop round: what a busy platform sends, well below saturation.
 RATE = float(os.environ.get("BENCH_RATE", "50"))
 REQUEST_TIMEOUT = 10.0
+# Intake with api/sqlite.py beside intake with plain BEGIN IMMEDIATE, on SQLite, instead of the ceilings.
+SQLITE_VARIANTS = os.environ.get("BENCH_SQLITE_VARIANTS") == "1"
 # Workers x threads = 16 slots for 16 clients, the same for all three targets: 4 x 4 by
 # default, BENCH_WORKERS=2 for 2 x 8 (make run's shape on this 2-core machine).
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
@@ -235,7 +240,63 @@ TARGETS = (
 )
 
 
+SQLITE_TARGETS = (
+    ("api/sqlite.py", "wsgi:app"),
+    ("plain BEGIN IMMEDIATE", "bench.sqlite_plain:app"),
+)
+
+
+def compare_sqlite_variants() -> None:
+    """POST /leads on SQLite with and without api/sqlite.py, taking turns; medians and their ratio."""
+    print(f"# POST /leads on SQLite, with and without api/sqlite.py — {machine()}")
+    print(
+        f"gunicorn {' '.join(GUNICORN)}; {CLIENTS} clients; {ROUNDS} rounds, the two servers in "
+        f"alternating order, {SECONDS:.0f} s each after {WARMUP_SECONDS:.0f} s of warm-up\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp, multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
+        log = Path(tmp) / "gunicorn.log"
+        app = make_app(fresh_database("sqlite", Path(tmp)), Path(tmp))
+        _, token = seed(app)
+        with app.app_context():
+            from api.extensions import db
+
+            db.engine.dispose()
+        env = {**os.environ, **BENCH_ENV, "PYTHONPATH": str(ROOT)}
+        servers = {}
+        rounds: list[dict] = []
+        try:
+            for name, target in SQLITE_TARGETS:
+                servers[name] = serve(target, env, log)
+            for i in range(ROUNDS):
+                order = list(servers.items()) if i % 2 == 0 else list(reversed(servers.items()))
+                rounds.append({name: load(pool, port, "/api/v1/leads", token) for name, (_, port) in order})
+        finally:
+            for proc, _ in servers.values():
+                stop(proc)
+    print("| transactions | req/s | median ms | p99 ms | errors | each round, req/s |")
+    print("|---|---|---|---|---|---|")
+    for name, _ in SQLITE_TARGETS:
+        runs = [r[name] for r in rounds]
+        numbers = " | ".join(
+            f"{median([run[key] for run in runs]):.{digits}f}"
+            for key, digits in (("rps", 0), ("median", 1), ("p99", 1))
+        )
+        each = ", ".join(f"{run['rps']:.0f}" for run in runs)
+        print(f"| {name} | {numbers} | {sum(run['errors'] for run in runs)} | {each} |")
+    gains = [r["api/sqlite.py"]["rps"] / r["plain BEGIN IMMEDIATE"]["rps"] for r in rounds]
+    print(
+        f"\napi/sqlite.py / plain, req/s: **{median(gains):.2f}** (each round: "
+        + ", ".join(f"{g:.2f}" for g in gains)
+        + ")"
+    )
+    if any(run["errors"] for r in rounds for run in r.values()):
+        print("\n".join(log.read_text(errors="replace").splitlines()[-10:]))
+
+
 def main() -> None:
+    if SQLITE_VARIANTS:
+        compare_sqlite_variants()
+        return
     print(f"# POST /leads under gunicorn — {machine()}")
     print(
         f"gunicorn {' '.join(GUNICORN)}; {CLIENTS} clients ({PROCESSES} processes x "

@@ -1,13 +1,15 @@
 """Bench the long lists at 10,000 and 1,000,000 handoffs for one partner, on PostgreSQL, through gunicorn.
 
-    .venv/bin/python -m bench.lists [--sizes 10000,1000000] [--requests 200]
+    .venv/bin/python -m bench.lists [--sizes 10000,1000000] [--requests 200] [--keep]
 
-For each size: recreate the database partnerhub_bench_lists and COPY in partner 1's own leads (a
+For each size: recreate the database partnerhub_bench_lists_<size> and COPY in partner 1's own leads (a
 tenth of the size, each handed to one of its 20 partners) and the handoffs it receives (the rest,
-each with the sender's lead), as bench/balance.py loads its handoffs. Then start gunicorn and time,
-for one rep of partner 1: the inbox page, the leads page, a search by contact (API and leads page)
-and the first page of GET /api/v1/handoffs. Handoffs still waiting are the ones sent in the last two
-days, as the acceptance clock expires the rest.
+each with the sender's lead), as bench/balance.py loads its handoffs. Then serve every size at once,
+each from its own gunicorn, and time for one rep of partner 1, asking the sizes in turn request by
+request: the inbox page, the leads page, a search by contact (API and leads page) and the first
+page of GET /api/v1/handoffs. Handoffs still waiting are the ones sent in the last two
+days, as the acceptance clock expires the rest. With --keep, a database already holding that many
+handoffs is migrated and used again rather than loaded (its waiting handoffs age with it).
 """
 
 import argparse
@@ -18,17 +20,27 @@ import re
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import psycopg
 import requests
+from sqlalchemy import func, select
 
-from bench.balance import PATHS, SERVER, STEPS_AT, machine, time_requests
-from bench.common import ROOT, bearer, gunicorn, migrated_postgres, reset_sequences
+from bench.balance import PATHS, SERVER, STEPS_AT, machine
+from bench.common import (
+    ROOT,
+    SIDE_BY_SIDE,
+    bearer,
+    gunicorn,
+    load_average,
+    migrate,
+    migrated_postgres,
+    reset_sequences,
+)
 
 DATABASE = "partnerhub_bench_lists"
-URL = f"{SERVER}/{DATABASE}"
 PARTNERS = 21
 FIRST = [
     "Greta",
@@ -81,6 +93,8 @@ LAST = [
 ]
 SEARCH = "Greta Wolf"
 PASSWORD = "bench-lists-password-1"
+# Requests of each page to each size before the timed ones: connections, caches, prepared plans.
+WARM_UP = 20
 OPEN = ("sent", "delivered")
 SLA = timedelta(hours=48)
 
@@ -179,38 +193,59 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
     conn.commit()
 
 
-def prepare(handoffs: int) -> tuple[dict, str, str]:
-    os.environ["DATABASE_URL"] = URL
-    os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
+def _loaded(database: str, handoffs: int) -> bool:
+    """Whether `database` exists and holds `handoffs` handoffs, as an earlier run left it."""
+    with psycopg.connect(f"{SERVER}/postgres") as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is None:
+            return False
+    with psycopg.connect(f"{SERVER}/{database}") as conn:
+        return conn.execute("SELECT count(*) FROM handoffs").fetchone()[0] == handoffs
+
+
+def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
+    database = f"{DATABASE}_{handoffs}"
+    url = f"{SERVER}/{database}"
+    os.environ["DATABASE_URL"] = url
+    # One instance (its keys) for every size: the servers check the secrets each prepare hashed.
+    os.environ.setdefault("PARTNERHUB_INSTANCE_PATH", tempfile.mkdtemp(prefix="partnerhub-bench-"))
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials
+    from partnerhub import credentials, lists
     from partnerhub.models import Partner, User
 
-    migrated_postgres(SERVER, DATABASE)
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()
-    with psycopg.connect(URL) as conn:
-        load(conn, handoffs, datetime.now(UTC), random.Random(handoffs))
-    with psycopg.connect(URL, autocommit=True) as conn:
+    if keep and _loaded(database, handoffs):
+        migrate(url)
+        result["reused"] = True
+    else:
+        migrated_postgres(SERVER, database)
+        with psycopg.connect(url) as conn:
+            load(conn, handoffs, datetime.now(UTC), random.Random(handoffs))
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     result["load_s"] = round(time.perf_counter() - started, 1)
     app = create_app()
     with app.app_context():
-        db.session.add(
-            User(
-                partner_id=1,
-                email="rep@bench.test",
-                name="Rep",
-                role="rep",
-                password_hash=credentials.hash_password(PASSWORD),
+        if db.session.scalar(select(User).where(User.email == "rep@bench.test")) is None:
+            db.session.add(
+                User(
+                    partner_id=1,
+                    email="rep@bench.test",
+                    name="Rep",
+                    role="rep",
+                    password_hash=credentials.hash_password(PASSWORD),
+                )
             )
-        )
         client, secret = credentials.create_api_client(
             db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
         )
         client_id = client.client_id
         db.session.commit()
+        # What the search finds at this size: the page shows up to 50 of them.
+        for name, matches in (("leads", lists.leads_of), ("handoffs", lists.handoffs_of)):
+            found = matches(1, q=SEARCH).with_only_columns(func.count()).order_by(None)
+            result[f"search_matches_{name}"] = db.session.scalar(found)
         db.engine.dispose()
     return result, client_id, secret
 
@@ -229,36 +264,58 @@ def _signed_in(base: str) -> requests.Session:
     return session
 
 
-def run_size(handoffs: int, count: int) -> dict:
-    result, client_id, secret = prepare(handoffs)
-    with gunicorn() as base:
-        api = bearer(base, client_id, secret)
-        jar = _signed_in(base).cookies
-        page = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
-        q = quote(SEARCH)
-        timed = [
-            ("inbox", "/inbox", page),
-            ("leads", "/leads", page),
-            ("search_api", f"/api/v1/handoffs?q={q}", api),
-            ("search_leads", f"/leads?q={q}", page),
-            ("handoffs_api", "/api/v1/handoffs", api),
-        ]
-        for name, path, headers in timed:
-            _record(result, name, time_requests(base, path, headers, count))
-        found = requests.get(base + f"/api/v1/handoffs?q={q}&limit=200", headers=api).json()["items"]
-        result["search_hits_first_page"] = len(found)
-    return result
-
-
 NAMES = ("inbox", "leads", "search_api", "search_leads", "handoffs_api")
+
+
+def _pages(base: str, client_id: str, secret: str) -> list[tuple[str, str, dict]]:
+    """(name, path, headers) of each timed request on the server at `base`."""
+    api = bearer(base, client_id, secret)
+    jar = _signed_in(base).cookies
+    page = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+    q = quote(SEARCH)
+    return [
+        ("inbox", "/inbox", page),
+        ("leads", "/leads", page),
+        ("search_api", f"/api/v1/handoffs?q={q}", api),
+        ("search_leads", f"/leads?q={q}", page),
+        ("handoffs_api", "/api/v1/handoffs", api),
+    ]
+
+
+def run(sizes: list[int], count: int, keep: bool) -> list[dict]:
+    """Each size in its own database and gunicorn, all served at once; each page is asked of them in
+    turn, one request each, so a machine slowed by other work slows every size alike."""
+    prepared = [prepare(handoffs, keep) for handoffs in sizes]
+    with ExitStack() as servers:
+        pages = []
+        for handoffs, (_, client_id, secret) in zip(sizes, prepared, strict=True):
+            os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}_{handoffs}"
+            base = servers.enter_context(gunicorn(options=SIDE_BY_SIDE))
+            pages.append((base, requests.Session(), _pages(base, client_id, secret)))
+        results = [result for result, _, _ in prepared]
+        for result in results:
+            result["load_average"] = load_average()
+        for i, name in enumerate(NAMES):
+            timings: list[list[float]] = [[] for _ in sizes]
+            for n in range(WARM_UP + count):
+                for (base, session, timed), mine in zip(pages, timings, strict=True):
+                    _, path, headers = timed[i]
+                    started = time.perf_counter()
+                    session.get(base + path, headers=headers).raise_for_status()
+                    if n >= WARM_UP:
+                        mine.append((time.perf_counter() - started) * 1000)
+            for result, mine in zip(results, timings, strict=True):
+                _record(result, name, mine)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="use again a database an earlier run loaded")
     args = parser.parse_args()
-    results = [run_size(int(size), args.requests) for size in args.sizes.split(",")]
+    results = run([int(size) for size in args.sizes.split(",")], args.requests, args.keep)
     report = {"machine": machine(), "results": results}
     if len(results) > 1:
         small, large = results[0], results[-1]

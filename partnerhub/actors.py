@@ -67,4 +67,4 @@ def acting_partner(session: Session, actor: Actor) -> Partner | None:
     if actor.partner_id is None:
         return None
     # Usually in the identity map already: authenticating the caller loaded its partner.
-    return refuse_unless_active(session.get(Partner, actor.partner_id))
+    return refuse_unless_active(session.get_one(Partner, actor.partner_id))

@@ -6,6 +6,7 @@ never), then the lower id: the choice is the same however often it is replayed.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -28,13 +29,18 @@ def working_reps(partner_id):
 
 @built_once
 def _next_rep(dialect: str):
-    # One grouped query over the (assignee_id, status) index: a few rows per rep, whatever the history.
+    # Each rep's open load is counted in the (assignee_id, status) index alone, one short range per
+    # rep, whatever the history; joined and grouped instead, every open handoff's row was read.
+    open_load = (
+        select(func.count())
+        .where(Handoff.assignee_id == User.id, Handoff.status.in_(OPEN_STATUSES))
+        .correlate(User)
+        .scalar_subquery()
+    )
     return (
         select(User.id)
-        .outerjoin(Handoff, and_(Handoff.assignee_id == User.id, Handoff.status.in_(OPEN_STATUSES)))
         .where(working_reps(bindparam("partner_id")), User.id != bindparam("passed_over"))
-        .group_by(User.id, User.last_assigned_at)
-        .order_by(func.count(Handoff.id), User.last_assigned_at.asc().nulls_first(), User.id)
+        .order_by(open_load, User.last_assigned_at.asc().nulls_first(), User.id)
         .limit(1)
     )
 
@@ -59,9 +65,9 @@ def reps_of(session: Session, partner_id: int) -> list[User]:
     )
 
 
-def whose(actor: Actor, assignee: str | int) -> int:
+def whose(actor: Actor, assignee: Literal["me"] | int) -> int:
     """The user id `assignee` names: "me" is the person acting, which a partner's system is not."""
-    if assignee != "me":
+    if isinstance(assignee, int):
         return assignee
     if actor.user_id is None:
         reason = N_("me names a person signed in; a partner's system gives a user id")
@@ -104,7 +110,7 @@ def reassign(
         raise NotAllowed(N_("Only the receiving partner assigns its handoffs."))
     acting_partner(session, actor)
     if actor.type != "client":
-        person = session.get(User, actor.user_id)
+        person = session.get_one(User, actor.user_id)
         if person.role != "manager" and handoff.assignee_id != person.id:
             raise NotAllowed(
                 N_("Only the receiver's managers or the rep who owns this handoff can reassign it.")
@@ -138,5 +144,6 @@ def release_held_by(session: Session, person: User, now: datetime | None = None)
         .order_by(Handoff.id)
     ).all()
     for handoff in held:
-        _give(session, handoff, next_rep(session, person.partner_id, passed_over=person.id), now)
+        # Held by a rep of the receiver: the receiver's other reps take it.
+        _give(session, handoff, next_rep(session, handoff.to_partner_id, passed_over=person.id), now)
         session.flush()

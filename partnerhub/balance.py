@@ -5,6 +5,7 @@ handoffs sent in that window and every step they have reached since (see
 rollups.py). Nothing here reads the handoffs table.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -74,7 +75,7 @@ class Direction:
     accept_seconds: int = 0
     accept_histogram: tuple[int, ...] = (0,) * len(ACCEPT_BUCKETS)
 
-    def add(self, currency: str, sums: tuple) -> None:
+    def add(self, currency: str, sums: Sequence) -> None:
         """Add one currency's sums, in the order of SUM_COLUMNS."""
         values = dict(zip(SUM_COLUMNS, sums, strict=True))
         for counter in COUNTED:
@@ -172,7 +173,7 @@ def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int,
         .where(HandoffRollup.partnership_id.in_(partnership_ids), HandoffRollup.sent > 0)
         .group_by(HandoffRollup.partnership_id)
     )
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 _KEYS = (
@@ -217,7 +218,7 @@ def balance_of(
     )
     other_ids = {p.other_side(partner_id) for p in partnerships}
     others = {p.id: p for p in session.scalars(select(Partner).where(Partner.id.in_(other_ids)))}
-    me = session.get(Partner, partner_id)
+    me = session.get_one(Partner, partner_id)
     seen = {partnership_id for partnership_id, _sender in totals}
     last = last_handoff_days(session, [p.id for p in partnerships])
     balances = []

@@ -72,8 +72,11 @@ def add_comment(
 
 def author_of(comment: HandoffComment) -> dict:
     """Who wrote a comment, as both sides see it: a person's name, or the name of a partner's system."""
-    author = comment.author_user or comment.author_client
-    name = (author.name or author.email) if comment.author_user else (author.name or "Their system")
+    if comment.author_user is not None:
+        name = comment.author_user.name or comment.author_user.email
+    else:
+        assert comment.author_client is not None, "a comment has one author or the other (a check)"
+        name = comment.author_client.name or "Their system"
     return {"name": name, "partner": {"id": comment.partner_id, "name": comment.partner.name}}
 
 
@@ -106,8 +109,10 @@ def timeline(session: Session, *, handoff: Handoff) -> list[Step]:
     """Every move, comment and recorded follow-up of the handoff in order, each naming who made it: a
     person and their partner, a partner's system, or the platform."""
     events = handoff.events
-    recorded = [f for f in follow_ups.of_handoff(session, handoff=handoff) if f.done_at is not None]
-    people = _by_id(session, User, {e.actor_user_id for e in events} | {f.done_by_user_id for f in recorded})
+    scheduled = follow_ups.of_handoff(session, handoff=handoff)
+    recorded = [(f, f.done_at) for f in scheduled if f.done_at is not None]
+    deciders = {f.done_by_user_id for f, _ in recorded}
+    people = _by_id(session, User, {e.actor_user_id for e in events} | deciders)
     systems = _by_id(session, ApiClient, {e.actor_client_id for e in events})
     partners = {handoff.from_partner_id: handoff.from_partner, handoff.to_partner_id: handoff.to_partner}
 
@@ -129,11 +134,11 @@ def timeline(session: Session, *, handoff: Handoff) -> list[Step]:
     # Recorded by a person or, without one, by the receiver's system.
     steps += [
         Step(
-            f.done_at,
+            done_at,
             who(f.done_by_user_id, None) if f.done_by_user_id else handoff.to_partner.name,
             fact=follow_ups.fact(f),
         )
-        for f in recorded
+        for f, done_at in recorded
     ]
     return sorted(steps, key=lambda s: s.at)
 

@@ -335,7 +335,7 @@ def _count_failure(
     """Count a wrong password on the row `where` names: the failures in its burst, and the pause's end."""
     burst_over = _burst_over(model, now)
     # In SQL, so two processes counting at once both count, and exactly one of them reaches the pause.
-    failures = session.scalar(
+    failures = session.execute(
         update(model)
         .where(where)
         .values(
@@ -345,7 +345,7 @@ def _count_failure(
         )
         .returning(model.failed_logins)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one()
     pause = pause_after(failures)
     if pause is None:
         return failures, None

@@ -259,7 +259,8 @@ class _Reading:
 
     def __init__(self, entries, *, country: str, position: str):
         self.entries, self.country, self.position = entries, country, position
-        self.count, self.rejected, self.rejected_count = 0, [], 0
+        self.rejected: list[dict] = []
+        self.count, self.rejected_count = 0, 0
 
     def _refuse(self, where: int, errors: dict[str, list[str]]) -> None:
         self.rejected_count += 1
@@ -456,12 +457,12 @@ def set_overlap_sharing(
 def count_shared(session: Session, *, a: int, b: int) -> int:
     """How many hashes the lists of partners `a` and `b` hold in common."""
     other = CustomerKey.__table__.alias("other")
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(CustomerKey)
         .join(other, (other.c.digest == CustomerKey.digest) & (other.c.partner_id == b))
         .where(CustomerKey.partner_id == a)
-    )
+    ).scalar_one()
 
 
 def shared_customers(session: Session, *, partnership: Partnership, partner_id: int) -> int:

@@ -2,10 +2,11 @@
 `adopt`) that intake's hot path uses instead of the ORM's unit of work and loading."""
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, insert, inspect
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -48,6 +49,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+    # Every model here maps one table (DeclarativeBase types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 def utcnow() -> datetime:
@@ -60,7 +63,7 @@ def dialect_insert(session: Session, model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def built_once(build):
+def built_once(build: Callable[[str], Any]) -> Callable[[Session], Any]:
     """Build a statement once per dialect (values as bindparams) and hand back the same object after.
 
     SQLAlchemy memoizes a statement object's cache key; a statement rebuilt on
@@ -69,7 +72,7 @@ def built_once(build):
     """
     built: dict[str, object] = {}
 
-    def statement(session: Session):
+    def statement(session: Session) -> Any:
         dialect = session.get_bind().dialect.name
         if dialect not in built:
             built[dialect] = build(dialect)

@@ -20,6 +20,7 @@ import json
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -138,15 +139,15 @@ def _due(now: datetime):
 
 def _in_turn(now: datetime):
     """Due rows, numbered within their partner (oldest first), with the size of its queue."""
-    per_partner = {"partition_by": Delivery.partner_id}
+    partner = Delivery.partner_id
     return (
         select(
             Delivery.id,
             Delivery.next_attempt_at,
             func.row_number()
-            .over(**per_partner, order_by=(Delivery.next_attempt_at, Delivery.id))
+            .over(partition_by=partner, order_by=(Delivery.next_attempt_at, Delivery.id))
             .label("turn"),
-            func.count().over(**per_partner).label("queued"),
+            func.count().over(partition_by=partner).label("queued"),
         )
         .where(*_due(now))
         .subquery()
@@ -228,7 +229,7 @@ def claim_due(
     return claims
 
 
-def _in_turns(oldest_first: list[Delivery]) -> list[Delivery]:
+def _in_turns(oldest_first: Sequence[Delivery]) -> list[Delivery]:
     """The claimed rows in the order to send them: each partner's first, then each one's second,
     and so on; within a turn, partners with fewer rows first."""
     claimed = Counter(d.partner_id for d in oldest_first)
@@ -339,7 +340,7 @@ def record_outcome(
     """Log the attempt and decide what comes next: delivered, retried later, failed or dead."""
     now = now or utcnow()
     jitter = random.uniform(-JITTER, JITTER) if jitter is None else jitter
-    delivery = session.get(Delivery, claim.delivery_id, options=[joinedload(Delivery.endpoint)])
+    delivery = session.get_one(Delivery, claim.delivery_id, options=[joinedload(Delivery.endpoint)])
     session.add(
         DeliveryAttempt(
             delivery_id=delivery.id,

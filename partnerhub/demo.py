@@ -8,6 +8,7 @@ import heapq
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +18,8 @@ from partnerhub import (
     directory,
     flags,
     intake,
-    lifecycle,
     partnerships,
+    rerouting,
     simulation,
     team,
 )
@@ -295,11 +296,16 @@ WAITING = [("nordlicht", "window-installation", "DE-BE"), ("nordlicht", "window-
 
 
 def has_data(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Partner)) > 0
+    return session.execute(select(func.count()).select_from(Partner)).scalar_one() > 0
+
+
+class _Seeding(TypedDict):
+    actor: Actor
+    origin: str
 
 
 # The demo is seeded from the command line, by the platform: so its audit log says.
-_SEEDING = {"actor": Actor.system(), "origin": "cli"}
+_SEEDING: _Seeding = {"actor": Actor.system(), "origin": "cli"}
 
 
 def seed(
@@ -412,14 +418,16 @@ def seed(
 def _colleagues(session: Session, manager: User, *, base_url: str, password_hash: str) -> list[dict]:
     """More reps, who join the way anyone does: the manager invites them and they accept the link."""
     slug = manager.email.split("@")[1].removesuffix(".example")
+    partner = manager.partner
+    assert partner is not None, "a partner's manager"
     joined = []
     for first, last in DEMO_COLLEAGUES:
         invitation = team.invite(
             session,
-            partner=manager.partner,
+            partner=partner,
             email=f"{first.lower()}@{slug}.example",
             role="rep",
-            actor=Actor.user(partner_id=manager.partner_id, user_id=manager.id),
+            actor=Actor.user(partner_id=partner.id, user_id=manager.id),
             base_url=base_url,
             origin="demo",
         )
@@ -430,7 +438,7 @@ def _colleagues(session: Session, manager: User, *, base_url: str, password_hash
             password=DEMO_PASSWORD,
             password_hash=password_hash,
         )
-        joined.append({"email": person.email, "role": person.role, "partner": manager.partner.name})
+        joined.append({"email": person.email, "role": person.role, "partner": partner.name})
     return joined
 
 
@@ -488,7 +496,7 @@ def play_history(session: Session, *, by_slug: dict[str, Partner], now: datetime
             handoff, to, arguments = args
             simulation.make_move(session, handoff, to, now=when, **arguments)
         else:
-            for expired in lifecycle.expire_overdue_handoffs(session, now=when):
+            for expired in rerouting.expire_overdue_handoffs(session, now=when):
                 again = next((h for h in expired.lead.handoffs if h.status == "sent"), None)
                 if again is not None:
                     made += 1

@@ -9,11 +9,9 @@ from partnerhub import audit, mail
 from partnerhub.actors import Actor
 from partnerhub.db import adopt, columns_of, utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.flags import DECLARED_CURRENCY
 from partnerhub.i18n import N_
-from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
-from partnerhub.validation import Checks
+from partnerhub.validation import Checks, in_whole_cents
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email", "country")
 SIZE_FIELDS = ("sales_reps", "revenue_band", "monthly_leads")
@@ -27,6 +25,9 @@ def _ensure_name_free(session: Session, name: str, *, except_id: int | None = No
         raise Conflict(f"A partner named {name!r} already exists.")
 
 
+# Declared revenue and won value are in the platform's currency; flags compare other currencies
+# with the reported total.
+DECLARED_CURRENCY = "EUR"
 # (lowest, highest) of a partner's size figures.
 SIZE_BOUNDS = {"sales_reps": (1, 100_000), "monthly_leads": (0, 10_000_000)}
 
@@ -259,9 +260,9 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
     # On the connection, which skips autoflush: a category added in this session is written first.
     session.flush()
     row = session.connection().execute(_BY_SLUG, {"slug": slug}).first()
-    if row is None and field is None:
-        raise NotFound(f"No category {slug!r}.")
     if row is None:
+        if field is None:
+            raise NotFound(f"No category {slug!r}.")
         raise InvalidInput({field: [f"unknown category {slug!r}"]})
     return adopt(session, Category, row._mapping)
 
@@ -270,7 +271,8 @@ def add_category(
     session: Session, *, slug: str, name: str, actor: Actor, origin: str = "", parent: str | None = None
 ) -> Category:
     checks = Checks()
-    name = checks.name("name", name)
+    # Never "" once done() passes: a missing or blank name is refused there.
+    name = checks.name("name", name) or ""
     checks.done()
     if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict(f"Category {slug!r} already exists.")

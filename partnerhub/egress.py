@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import cast
 from urllib.parse import urlsplit
 
 import requests
@@ -62,14 +63,13 @@ class NotPublic(NewConnectionError):
 def refused(exc: BaseException) -> bool:
     """Whether a failed request was stopped here, for reaching an internal address."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, NotPublic):
+    cause: object = exc
+    while isinstance(cause, BaseException) and id(cause) not in seen:
+        if isinstance(cause, NotPublic):
             return True
-        seen.add(id(exc))
+        seen.add(id(cause))
         # requests wraps urllib3's MaxRetryError, which keeps the cause as `reason`.
-        exc = getattr(exc, "reason", None) or (exc.args[0] if exc.args else None)
-        if not isinstance(exc, BaseException):
-            return False
+        cause = getattr(cause, "reason", None) or (cause.args[0] if cause.args else None)
     return False
 
 
@@ -91,11 +91,11 @@ class _Watchdog:
     shutdown wakes it with an end of stream while its file descriptor stays its own.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Condition()
         self._due: list[tuple[float, int, Deadline]] = []
         self._order = itertools.count()
-        self._pid = None
+        self._pid: int | None = None
 
     def arm(self, deadline: Deadline) -> None:
         with self._lock:
@@ -184,7 +184,8 @@ class _Watched:
         return super().request(*args, **kwargs)
 
     def _watch(self, limit: Deadline) -> bool:
-        return _watchdog.watch(limit, self)
+        # Always mixed into one of urllib3's connections (`_pools`).
+        return _watchdog.watch(limit, cast(HTTPConnection, self))
 
 
 class _PublicOnly:

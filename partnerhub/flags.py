@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub import notifications, outbox, rollups
 from partnerhub.balance import days_quiet, direction_totals, last_handoff_days, period_start
+from partnerhub.directory import DECLARED_CURRENCY
 from partnerhub.errors import Conflict, InvalidInput, NotFound
 from partnerhub.i18n import (
     N_,
@@ -76,8 +77,6 @@ BAND_WORDS = {
     "50m_250m": N_("50 to 250 million"),
     "over_250m": N_("over 250 million"),
 }
-# Declared revenue and won value are in the platform's currency; other currencies use the reported total.
-DECLARED_CURRENCY = "EUR"
 DAYS_A_YEAR = Decimal(365)
 
 

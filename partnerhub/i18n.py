@@ -145,6 +145,10 @@ def supported(language: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
+# A moment in time, named apart from Translator.datetime, which would hide the type inside the class.
+Moment = datetime
+
+
 class Translator:
     """One language: its catalog and how it writes numbers, money, dates and times."""
 
@@ -185,7 +189,7 @@ class Translator:
             return "—"
         return format_date(value, form, locale=self.locale)
 
-    def datetime(self, value: datetime | None, form: str = "medium") -> str:
+    def datetime(self, value: Moment | None, form: str = "medium") -> str:
         if value is None:
             return "—"
         return format_datetime(value, form, locale=self.locale)
@@ -205,7 +209,7 @@ class Translator:
         """ "7, 14, 30 and 60", "7, 14, 30 и 60": the values joined as the language lists them."""
         return format_list([self.value(item) for item in items], locale=self.locale)
 
-    def relative(self, moment: datetime, now: datetime) -> str:
+    def relative(self, moment: Moment, now: Moment) -> str:
         """ "in 3 hours", "2 days ago"."""
         return self.duration(moment - now, direction=True)
 
@@ -235,7 +239,9 @@ class Translator:
         if phrase.plural is None:
             template = self.gettext(phrase.singular)
         else:
-            template = self.ngettext(phrase.singular, phrase.plural, int(phrase.params[phrase.count]))
+            count = phrase.params[phrase.count]
+            assert isinstance(count, int | float | Decimal), "a plural Phrase counts with a number"
+            template = self.ngettext(phrase.singular, phrase.plural, int(count))
         return template % {name: self.value(value) for name, value in phrase.params.items()}
 
     def jinja_callables(self) -> dict:

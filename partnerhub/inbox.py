@@ -1,7 +1,7 @@
 """What a rep's daily screen shows: handoffs in and out, the moves open on each, the time left to accept.
 
 A receiving rep who acts on a handoff still "sent" has plainly got it: the move
-marks it delivered first (lifecycle.move_handoff), so the rep sees one Accept
+marks it delivered first (lifecycle.apply_move), so the rep sees one Accept
 button, never a "mark as delivered" chore (law 4: fewer actions).
 """
 
@@ -108,7 +108,7 @@ _SHOWN = (
 def _count(session: Session, stmt: Select, id_column=Handoff.id) -> int:
     # Counting stops at the cap: a rep needs "1,000+", not a scan of a million rows to say 1,234.
     capped = stmt.with_only_columns(id_column).order_by(None).limit(COUNT_CAP)
-    return session.scalar(select(func.count()).select_from(capped.subquery()))
+    return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
 
 
 def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **filters) -> Inbox:
@@ -117,6 +117,7 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
     lists.handoffs_of."""
     now = now or utcnow()
     partner_id = actor.partner_id
+    assert partner_id is not None, "a partner's person"
     loaded = _SHOWN
 
     def section(*parts: tuple[str, tuple[str, ...]], soonest_due: bool = False) -> Section:
@@ -126,8 +127,8 @@ def inbox_of(session: Session, *, actor: Actor, now: datetime | None = None, **f
                 Handoff.status.in_(statuses)
             )
             order = (Handoff.sla_due_at, Handoff.id) if soonest_due else (Handoff.id.desc(),)
-            handoffs = session.scalars(stmt.options(*loaded).order_by(*order).limit(SECTION_SIZE))
-            items += [Item.of(h, actor, now) for h in handoffs]
+            shown = lists.first(stmt.options(*loaded), Handoff.id, *order, limit=SECTION_SIZE)
+            items += [Item.of(h, actor, now) for h in session.scalars(shown)]
             total += _count(session, stmt)
         return Section(items, total)
 
@@ -159,6 +160,7 @@ def to_dos(session: Session, *, actor: Actor, now: datetime | None = None) -> To
     """The counts the start page shows, each capped at COUNT_CAP like the inbox's."""
     now = now or utcnow()
     partner_id = actor.partner_id
+    assert partner_id is not None, "a partner's person"
     waiting = lists.handoffs_of(partner_id, direction="incoming").where(
         Handoff.status.in_(lifecycle.AWAITING_ACCEPTANCE)
     )

@@ -5,8 +5,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import BigInteger, Select, bindparam, delete, func, select, text
+from sqlalchemy import BigInteger, CursorResult, Select, bindparam, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,7 +117,7 @@ def take_lead(
         # Nothing of this request stands; the partner gets the answer API.md promises, with
         # the lead that was there first.
         session.rollback()
-        _refuse_a_second(session, partner_id, external_id)
+        _refuse_a_second(session, lead.partner_id, external_id)
         raise
     return lead
 
@@ -278,13 +279,15 @@ def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
     digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
     # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
     lock_id = int.from_bytes(digest, "big", signed=True)
-    return session.connection().execute(_try_lock(session), {"lock_id": lock_id}).scalar()
+    return bool(session.connection().execute(_try_lock(session), {"lock_id": lock_id}).scalar_one())
 
 
 def purge_idempotency_keys(session: Session, *, now: datetime | None = None) -> int:
     """Delete keys older than 24 hours; returns how many."""
     now = now or utcnow()
-    result = session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at <= now - IDEMPOTENCY_KEY_TTL)
+    # A DELETE's result is a CursorResult, which has the rowcount; Session.execute is typed as Result.
+    result = cast(
+        CursorResult,
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= now - IDEMPOTENCY_KEY_TTL)),
     )
     return result.rowcount

@@ -12,18 +12,19 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub import notifications
 from partnerhub.db import dialect_insert, utcnow
 from partnerhub.flags import refresh_flags
 from partnerhub.intake import purge_idempotency_keys
-from partnerhub.lifecycle import expire_overdue_handoffs
 from partnerhub.mail import SmtpSettings
 from partnerhub.models import Handoff, JobRun, Notice, Partner, Partnership
 from partnerhub.notices import email_pending_notices, notify
+from partnerhub.rerouting import expire_overdue_handoffs
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Job:
 
 
 def expire_overdue(session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = "") -> int:
-    """Expire handoffs not accepted within their SLA; the lifecycle routes each lead again."""
+    """Expire handoffs not accepted within their SLA; each lead is routed again."""
     return len(expire_overdue_handoffs(session, now=now))
 
 
@@ -65,7 +66,9 @@ def remind_dormant(
     last_handoff = dict(
         session.execute(
             select(Handoff.partnership_id, func.max(Handoff.sent_at)).group_by(Handoff.partnership_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     already = {
         (n.partner_id, n.data.get("partnership_id"))
@@ -122,7 +125,7 @@ def send_weekly_digests(
     by_sender: dict[int, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for sender, receiver, status, count in rows:
         by_sender[sender][receiver][status] += count
-    names = dict(session.execute(select(Partner.id, Partner.name)).all())
+    names = dict(session.execute(select(Partner.id, Partner.name)).tuples().all())
     written = 0
     for sender, receivers in by_sender.items():
         if sender in done:
@@ -201,15 +204,19 @@ def claim_job(session: Session, *, name: str, now: datetime, lease: timedelta = 
     session.execute(
         dialect_insert(session, JobRun).values(name=name).on_conflict_do_nothing(index_elements=["name"])
     )
-    claimed = session.execute(
-        update(JobRun)
-        .where(
-            JobRun.name == name,
-            or_(JobRun.next_run_at.is_(None), JobRun.next_run_at <= now),
-            or_(JobRun.lease_until.is_(None), JobRun.lease_until < now),
-        )
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed as Result.
+    claimed = cast(
+        CursorResult,
+        session.execute(
+            update(JobRun)
+            .where(
+                JobRun.name == name,
+                or_(JobRun.next_run_at.is_(None), JobRun.next_run_at <= now),
+                or_(JobRun.lease_until.is_(None), JobRun.lease_until < now),
+            )
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return claimed.rowcount == 1
 

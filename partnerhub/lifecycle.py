@@ -25,6 +25,7 @@ from partnerhub.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.i18n import N_
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
 from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
+from partnerhub.validation import in_whole_cents
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
 
@@ -207,7 +208,7 @@ def open_handoff(
     return handoff
 
 
-def move_handoff(
+def apply_move(
     session: Session,
     *,
     handoff: Handoff,
@@ -225,7 +226,8 @@ def move_handoff(
     same time the second sees the first one's result and is judged on it.
     Whoever acts on a handoff has it: a receiver accepting or declining one still
     "sent" (its system read it before acknowledging the webhook) has it delivered first.
-    A declined handoff routes its lead again at once, past every partner that held it.
+    A recalled handoff leaves its lead unrouted; a declined one leaves it for routing, which
+    `rerouting.move_handoff`, the door every caller uses, does at once.
     """
     now = now or utcnow()
     session.refresh(handoff, with_for_update=True)
@@ -249,6 +251,7 @@ def move_handoff(
     _check_what_the_move_needs(handoff, to, deal_value=deal_value, currency=currency, reason=reason, now=now)
 
     if to == "won":
+        assert deal_value is not None, "refused above"
         terms = terms_of(session, handoff)
         handoff.deal_value = Decimal(deal_value).quantize(CENT)
         handoff.reward_amount, handoff.rep_share_amount = reward_for(
@@ -260,13 +263,17 @@ def move_handoff(
     if received:
         _step(session, handoff, to="delivered", actor=actor, note="The receiver acted on it.", now=now)
     if to in NEEDS_REASON:
-        handoff.reason = reason.strip()
+        handoff.reason = (reason or "").strip()
     if to == "declined" and handoff.reason == customers.EXISTING_CUSTOMER:
         handoff.customer_claim = customers.check_claim(session, handoff=handoff)
     _step(session, handoff, to=to, actor=actor, note=note or (reason or ""), now=now)
     if to == "won":
         follow_ups.schedule_follow_ups(session, handoff=handoff, days=terms.follow_up_days, now=now)
-    _after_release(session, handoff, now)
+    if to == "recalled":
+        # A lead is routed only while a handoff holds it: a recalled one waits for its sender.
+        handoff.lead.status = "unrouted"
+        handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
+        session.flush()
     return handoff
 
 
@@ -294,28 +301,6 @@ def _check_what_the_move_needs(
         raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
 
 
-def _after_release(session: Session, handoff: Handoff, now: datetime) -> None:
-    """A lead is routed only while a handoff holds it: a declined one goes to the next partner,
-    a recalled one waits, unrouted, for its sender."""
-    if handoff.status == "declined":
-        from partnerhub.routing import route_lead
-
-        route_lead(session, lead=handoff.lead, actor=Actor.system(), now=now)
-    elif handoff.status == "recalled":
-        handoff.lead.status = "unrouted"
-        handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
-        session.flush()
-
-
-def in_whole_cents(amount: Decimal) -> bool:
-    """Whether `amount` is a finite number with at most two decimal places.
-
-    Amounts with a fraction of a cent are refused, never rounded: rewards are computed from
-    them, and a partner should learn that it sent one instead of finding another amount stored.
-    """
-    return amount.is_finite() and amount.normalize().as_tuple().exponent >= -2
-
-
 def _a_deal_value(value) -> bool:
     # A won deal is worth something: 0 would pay a fixed reward on nothing sold.
     amount = Decimal(value)
@@ -332,7 +317,7 @@ def confirm_delivery(session: Session, *, handoff_id: int, now: datetime | None 
     if handoff is None or handoff.status != "sent":
         return None
     note = "The partner's system acknowledged the webhook."
-    return move_handoff(session, handoff=handoff, to="delivered", actor=Actor.system(), note=note, now=now)
+    return apply_move(session, handoff=handoff, to="delivered", actor=Actor.system(), note=note, now=now)
 
 
 def _step(
@@ -456,19 +441,18 @@ def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
     return data
 
 
-def expire_overdue_handoffs(session: Session, *, now: datetime | None = None) -> list[Handoff]:
-    """Expire every handoff not accepted by its SLA time and route its lead again, past who held it."""
-    from partnerhub.routing import route_lead
+def overdue_handoffs(session: Session, *, now: datetime) -> list[Handoff]:
+    """The handoffs not accepted by their SLA time, locked; another worker's are skipped."""
+    return list(
+        session.scalars(
+            select(Handoff)
+            .where(Handoff.status.in_(AWAITING_ACCEPTANCE), Handoff.sla_due_at <= now)
+            .order_by(Handoff.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
-    now = now or utcnow()
-    overdue = session.scalars(
-        select(Handoff)
-        .where(Handoff.status.in_(AWAITING_ACCEPTANCE), Handoff.sla_due_at <= now)
-        .order_by(Handoff.id)
-        .with_for_update(skip_locked=True)
-    ).all()
-    system = Actor.system()
-    for handoff in overdue:
-        _step(session, handoff, to="expired", actor=system, note="No answer within the SLA.", now=now)
-        route_lead(session, lead=handoff.lead, actor=system, now=now)
-    return list(overdue)
+
+def expire(session: Session, *, handoff: Handoff, now: datetime) -> None:
+    """Expire an overdue handoff (`overdue_handoffs`); its lead is left for routing."""
+    _step(session, handoff, to="expired", actor=Actor.system(), note="No answer within the SLA.", now=now)

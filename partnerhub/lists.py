@@ -5,6 +5,10 @@ whatever the case, so one index range on each answers it at a million rows; a pa
 lists are then read newest first from their (partner, id) indexes, a page at a time. The
 operator's lists (every partner, every delivery, every notice) take the same filters over
 the whole platform, searched by the beginning of a partner's name or address.
+
+A page is picked among bare ids before what each row shows is joined in (`first`): joined
+before the sort, the lead, its category and both partners would be read for every row the
+filters match (two thousand for a common name at a million handoffs), not only for the page's.
 """
 
 from datetime import datetime
@@ -38,6 +42,13 @@ def contact_matches(q: str) -> ColumnElement[bool]:
     if digits and len(digits) >= MIN_PHONE_DIGITS:
         matches.append(_begins_with(Lead.contact_phone_norm, digits))
     return or_(*matches)
+
+
+def first(stmt: Select, id_column, *order, limit: int) -> Select:
+    """`stmt` narrowed to its first `limit` rows in `order`, chosen by id alone; its loader options
+    then join in what it shows for those rows only."""
+    ids = stmt.with_only_columns(id_column).order_by(*order).limit(limit)
+    return stmt.where(id_column.in_(ids.scalar_subquery())).order_by(*order)
 
 
 def leads_of(

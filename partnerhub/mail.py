@@ -43,7 +43,8 @@ def _environment(**options) -> Environment:
         extensions=["jinja2.ext.i18n"],
         **options,
     )
-    env.newstyle_gettext = True
+    # Set by the i18n extension at runtime, so unknown to the type checker; extend() would not override it.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True
     # The pages' formatting filters, in the recipient's language (the context's Translator).
     for name in ("number", "money", "date", "datetime"):

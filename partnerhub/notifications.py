@@ -13,8 +13,9 @@ delays them, and loses none.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub.db import dialect_insert, utcnow
@@ -136,7 +137,7 @@ def _people(session: Session, partner_ids, roles: tuple[str, ...]) -> list[User]
 def handoff_people(session: Session, handoff: Handoff) -> list[User]:
     """Who works a received lead: its assignee when it has one, else the receiver's reps who are not away."""
     if handoff.assignee_id is not None:
-        return [session.get(User, handoff.assignee_id)]
+        return [session.get_one(User, handoff.assignee_id)]
     return [rep for rep in _people(session, [handoff.to_partner_id], ("rep",)) if not rep.away]
 
 
@@ -153,7 +154,7 @@ def notify_people(session: Session, people: list[User], **notification) -> int:
 
 def proposal_waiting(session: Session, partnership: Partnership, *, now: datetime | None = None) -> int:
     """The responder's managers hear that a proposal waits for their answer."""
-    proposer = session.get(Partner, partnership.proposer_id)
+    proposer = session.get_one(Partner, partnership.proposer_id)
     return notify_people(
         session,
         _people(session, [partnership.responder_id], ("manager",)),
@@ -187,9 +188,9 @@ def handoff_assigned(session: Session, handoff: Handoff, *, now: datetime | None
         return 0
     return notify_people(
         session,
-        [session.get(User, handoff.assignee_id)],
+        [session.get_one(User, handoff.assignee_id)],
         kind="lead_assigned",
-        occasion=f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}",
+        occasion=_assignment(handoff),
         subject=f"A lead is assigned to you: {_lead_words(handoff)}",
         body=f"{handoff.from_partner.name} passed this lead; it is yours to accept or decline.",
         link=f"/handoffs/{handoff.id}",
@@ -203,7 +204,7 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
     handoff = comment.handoff
     people = handoff_people(session, handoff)
     if handoff.passed_by_user_id is not None:
-        people.append(session.get(User, handoff.passed_by_user_id))
+        people.append(session.get_one(User, handoff.passed_by_user_id))
     return notify_people(
         session,
         [person for person in people if person.id != comment.author_user_id],
@@ -214,6 +215,12 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
         link=f"/handoffs/{handoff.id}",
         now=now,
     )
+
+
+def _assignment(handoff: Handoff) -> str:
+    """The occasion of a handoff's assignment: its assignee hears of each assignment once."""
+    assert handoff.assigned_at is not None, "stamped with the assignee"
+    return f"handoff {handoff.id} at {handoff.assigned_at.isoformat()}"
 
 
 def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
@@ -245,6 +252,7 @@ def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
 
 def _warning(handoff: Handoff, now: datetime) -> tuple[str, str] | None:
     """The kind and subject of the warning a waiting handoff is due now, if any."""
+    assert handoff.sla_due_at is not None, "a handoff waiting for acceptance has its SLA time"
     left = handoff.sla_due_at - now
     if left <= EXPIRING_WITHIN:
         minutes = max(int(left.total_seconds() // 60), 1)
@@ -319,7 +327,7 @@ def email_single_notifications(session: Session, *, now: datetime, base_url: str
         .limit(limit)
     ).all()
     for notification in pending:
-        person = session.get(User, notification.user_id)
+        person = session.get_one(User, notification.user_id)
         queue_email(
             session,
             to=person.email,
@@ -343,7 +351,7 @@ def email_daily_digests(session: Session, *, now: datetime, base_url: str) -> in
     ):
         by_person[notification.user_id].append(notification)
     for user_id, notifications in by_person.items():
-        person = session.get(User, user_id)
+        person = session.get_one(User, user_id)
         queue_email(
             session,
             to=person.email,
@@ -368,11 +376,11 @@ def notifications_of(user_id: int) -> Select:
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None), Notification.in_app.is_(True))
-    )
+    ).scalar_one()
 
 
 def mark_read(
@@ -389,9 +397,14 @@ def mark_read(
 
 
 def mark_all_read(session: Session, *, user: User, now: datetime | None = None) -> int:
-    return session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed as Result.
+    changed = cast(
+        CursorResult,
+        session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return changed.rowcount

@@ -56,7 +56,7 @@ def new_message_id() -> str:
 def listeners(session: Session, *, partner_id: int, event_type: str) -> list[int]:
     """The partner's enabled endpoints that subscribed to `event_type`."""
     endpoints = session.connection().execute(_listening(session), {"partner_id": partner_id})
-    return subscribed(endpoints, event_type)
+    return subscribed(endpoints.tuples(), event_type)
 
 
 def subscribed(endpoints: Iterable[tuple[int | None, list | None]], event_type: str) -> list[int]:

@@ -12,10 +12,9 @@ from partnerhub.actors import Actor, refuse_unless_active
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from partnerhub.i18n import N_
-from partnerhub.lifecycle import in_whole_cents
 from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
 from partnerhub.models.partnership import TERMS_FIELDS
-from partnerhub.validation import Checks
+from partnerhub.validation import Checks, in_whole_cents
 
 
 @dataclass(frozen=True)
@@ -150,17 +149,18 @@ def _checked_terms(terms: dict) -> dict:
     # Amounts arrive as Decimal or as their text; counts as int.
     values = {name: terms.get(name) for name in TERM_BOUNDS}
     for name in ("reward_value", "rep_share_percent"):
-        if values[name] is not None:
-            values[name] = Decimal(values[name])
+        if (value := values[name]) is not None:
+            values[name] = Decimal(value)
     for name, (low, high) in TERM_BOUNDS.items():
         checks.number(f"terms.{name}", values[name], low, high)
     for name in ("reward_value", "rep_share_percent"):
-        if values[name] is not None and not in_whole_cents(values[name]):
+        if (value := values[name]) is not None and not in_whole_cents(value):
             checks.refuse(f"terms.{name}", "must have at most 2 decimal places")
     reward = values["reward_value"]
     if (
         terms.get("reward_type") == "percent"
         and "terms.reward_value" not in checks.errors
+        and reward is not None
         and reward > MAX_PERCENT
     ):
         checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")
@@ -207,8 +207,7 @@ def change_partnership(
     session: Session, *, partnership: Partnership, partner_id: int, move: str, actor: Actor, origin: str = ""
 ) -> Partnership:
     """Apply one of MOVES for `partner_id`, or refuse without changing anything."""
-    side = partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
-    refuse_unless_active(side)
+    refuse_unless_active(_own(partnership, partner_id))
     refusal = _refusal(partnership, partner_id=partner_id, move=move)
     if refusal is not None:
         raise refusal
@@ -226,7 +225,7 @@ def change_partnership(
         first = _proposal(session, partnership)
         if first is not None:
             first.status, first.decided_at = ("accepted" if move == "accept" else "declined"), now
-    other = partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
+    other = _other(partnership, partner_id)
     audit.record(
         session,
         actor=actor,
@@ -237,6 +236,14 @@ def change_partnership(
     )
     session.flush()
     return partnership
+
+
+def _own(partnership: Partnership, partner_id: int) -> Partner:
+    return partnership.proposer if partner_id == partnership.proposer_id else partnership.responder
+
+
+def _other(partnership: Partnership, partner_id: int) -> Partner:
+    return partnership.responder if partner_id == partnership.proposer_id else partnership.proposer
 
 
 # --- amending the terms ---------------------------------------------------------
@@ -262,12 +269,20 @@ def _proposal(session: Session, partnership: Partnership) -> PartnershipTerms | 
 
 
 def propose_terms(
-    session: Session, *, partnership: Partnership, partner_id: int, terms: dict, note: str = ""
+    session: Session,
+    *,
+    partnership: Partnership,
+    partner_id: int,
+    terms: dict,
+    actor: Actor,
+    note: str = "",
+    origin: str = "",
 ) -> PartnershipTerms:
     """One side proposes new terms for a living partnership; they apply once the other side accepts.
 
     Handoffs already sent keep the terms they were made under.
     """
+    refuse_unless_active(_own(partnership, partner_id))
     if partnership.status not in ("active", "paused"):
         raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
     if _proposal(session, partnership) is not None:
@@ -291,16 +306,33 @@ def propose_terms(
     )
     session.add(version)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="partnership.terms_proposed",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {_other(partnership, partner_id).name}",
+        details={"version": str(version.version), **{name: str(value) for name, value in terms.items()}},
+        origin=origin,
+    )
     return version
 
 
 def answer_terms(
-    session: Session, *, partnership: Partnership, partner_id: int, version: int, answer: str
+    session: Session,
+    *,
+    partnership: Partnership,
+    partner_id: int,
+    version: int,
+    answer: str,
+    actor: Actor,
+    origin: str = "",
 ) -> PartnershipTerms:
     """The other side accepts or declines proposed terms; the proposer may withdraw them.
 
     Accepted terms become the partnership's and apply to handoffs sent from now on.
     """
+    refuse_unless_active(_own(partnership, partner_id))
     proposal = _proposal(session, partnership)
     if proposal is None or proposal.version != version:
         raise Conflict(f"Terms version {version} are not proposed.")
@@ -317,6 +349,15 @@ def answer_terms(
             setattr(partnership, name, getattr(proposal, name))
         partnership.terms_version = proposal.version
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"partnership.terms_{proposal.status}",
+        partner_id=partner_id,
+        target=f"partnership {partnership.id} with {_other(partnership, partner_id).name}",
+        details={"version": str(version)},
+        origin=origin,
+    )
     return proposal
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Date,
     Integer,
     bindparam,
@@ -113,7 +114,9 @@ def _count(session: Session, handoff: Handoff, increments: dict[str, int | Decim
         handoff.currency,
     )
     # The handoff's own session: a scoped_session proxy does not tell whether a savepoint is open.
-    if object_session(handoff).in_nested_transaction():
+    own = object_session(handoff)
+    assert own is not None, "a handoff being moved belongs to the session moving it"
+    if own.in_nested_transaction():
         _write(session, key, increments)
         return
     pending = session.info.setdefault(_PENDING, {}).setdefault(key, {})
@@ -170,6 +173,7 @@ def _day(session: Session, column):
 
 
 def _seconds_between(session: Session, start, end):
+    seconds: ColumnElement
     if session.get_bind().dialect.name == "postgresql":
         seconds = func.extract("epoch", end - start)
     else:
@@ -243,4 +247,4 @@ def rebuild(session: Session) -> int:
         .group_by(*group_by)
     )
     session.execute(insert(HandoffRollup).from_select(list(columns), source))
-    return session.scalar(select(func.count()).select_from(HandoffRollup))
+    return session.execute(select(func.count()).select_from(HandoffRollup)).scalar_one()

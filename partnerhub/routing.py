@@ -8,10 +8,11 @@ them, so every decision can be replayed and explained without a database.
 import functools
 import heapq
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select, union_all
+from sqlalchemy import BindParameter, String, and_, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from partnerhub import customers, lifecycle, outbox, rollups
@@ -151,7 +152,7 @@ class Decision:
         told: dict[tuple[int | None, str], tuple[Candidate | None, str]] = {}
         for c, why in self.excluded:
             shown = None if why in _UNNAMED else c
-            told.setdefault((shown and shown.partner_id, why), (shown, why))
+            told.setdefault((shown.partner_id if shown else None, why), (shown, why))
         return list(told.values())
 
     @property
@@ -303,7 +304,7 @@ def decide(candidates: list[Candidate], *, per_rep_limit: int = OPEN_PER_REP_LIM
 # --- facts from the database ---------------------------------------------------
 
 
-def serves(regions: list[str], region: str | None) -> bool:
+def serves(regions: Sequence[str], region: str | None) -> bool:
     """A line serving "DE" serves "DE-BE"; declaring no region means serving everywhere."""
     if not regions or not region:
         return True
@@ -337,7 +338,7 @@ def _candidate_rows(dialect: str):
     record, exchange = _receiver_record(dialect, partnered), _exchange(dialect, partnered)
     same_contact = _same_contact()
     complement = Complement.__table__.alias("complement")
-    need_id = bindparam("need_id")
+    need_id: BindParameter[int] = bindparam("need_id")
     # Plain rows, not ORM objects: at a thousand partnerships, loading entities dominates.
     return (
         select(
@@ -535,7 +536,7 @@ def _exchange(dialect: str, partnered):
     """Per partnership, from the rollups: handoffs sent each way since `since_day`, and sent by
     the sender since `month_start` (its monthly cap)."""
     r = _short(HandoffRollup, "x")
-    sender_id = bindparam("sender_id")
+    sender_id: BindParameter[int] = bindparam("sender_id")
 
     def sent(condition):
         return func.sum(case((condition, r.sent), else_=0))
@@ -763,6 +764,7 @@ def _hand_to(
     receiver = adopt(session, Partner, rows[0], "receiver_")
     listening = outbox.subscribed(((r["endpoint_id"], r["endpoint_events"]) for r in rows), "handoff.created")
     if not (note or "").strip():
+        assert lead.need_category is not None, "only a qualified lead, which names its need, is routed"
         note = warmup_note(
             script=line.warmup_script,
             line_name=line.name,
@@ -780,7 +782,7 @@ def _hand_to(
         partnership=partnership,
         to_partner=receiver,
         product_line=line,
-        warmup_note=note,
+        warmup_note=note or "",
         actor=actor,
         listening=listening,
         score_total=chosen.score.total,

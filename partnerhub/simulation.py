@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from partnerhub import intake, lifecycle, routing
+from partnerhub import intake, lifecycle, rerouting, routing
 from partnerhub.actors import Actor
 from partnerhub.balance import DEFAULT_PERIOD_DAYS, Direction, direction_totals, period_start
 from partnerhub.db import utcnow
@@ -137,7 +137,10 @@ def plan_fate(rng: random.Random, manner: Manner, *, category: str) -> list[tupl
         return []
     if roll >= manner.accept:
         return [("declined", hours, {"reason": rng.choice(DECLINE_REASONS)})]
-    moves = [("accepted", hours, {}), ("contacted", hours + rng.uniform(4, 60), {})]
+    moves: list[tuple[str, float, dict]] = [
+        ("accepted", hours, {}),
+        ("contacted", hours + rng.uniform(4, 60), {}),
+    ]
     decided = moves[-1][1] + rng.uniform(72, 600)
     if rng.random() >= manner.win:
         return [*moves, ("lost", decided, {"reason": rng.choice(LOST_REASONS)})]
@@ -155,7 +158,7 @@ def plan_fate(rng: random.Random, manner: Manner, *, category: str) -> list[tupl
 def make_move(session: Session, handoff: Handoff, to: str, *, now: datetime, **arguments) -> Handoff:
     """Make the move as its side would: the sender invoices and pays its rep, the receiver does the rest."""
     side = handoff.from_partner_id if to in ("reward_invoiced", "rep_paid") else handoff.to_partner_id
-    return lifecycle.move_handoff(
+    return rerouting.move_handoff(
         session, handoff=handoff, to=to, actor=rep_actor(session, side), now=now, **arguments
     )
 
@@ -232,8 +235,8 @@ def post_lead(session: Session, *, rng: random.Random, now: datetime) -> Lead | 
     lead, _handoff = send_lead(
         session,
         rng,
-        sender=session.get(Partner, way.from_partner_id),
-        receiver=session.get(Partner, way.to_partner_id),
+        sender=session.get_one(Partner, way.from_partner_id),
+        receiver=session.get_one(Partner, way.to_partner_id),
         now=now,
         number=number + 1,
     )
@@ -304,7 +307,7 @@ def advance_handoffs(
     ways = shape(session, now=now, days=ANSWER_DAYS)
     moved = []
     for handoff_id in rng.sample(list(open_ids), min(limit, len(open_ids))):
-        handoff = session.get(Handoff, handoff_id)
+        handoff = session.get_one(Handoff, handoff_id)
         step = next_step(handoff, ways.get((handoff.partnership_id, handoff.from_partner_id)))
         if step is None:
             continue

@@ -136,6 +136,7 @@ def render(
     title_month = tr.month(str(month))
     period = {"start": month.start.date(), "end": month.end.date(), "prepared": prepared_at}
     if statement.partnership is not None:
+        assert statement.other is not None, "a partnership's statement names its other side"
         terms = statement.partnership
         if terms.reward_type == "percent":
             reward = phrase("%(share)s of the deal value", share=Percent(terms.reward_value, 100))
@@ -158,6 +159,7 @@ def render(
             **period,
         )
     else:
+        assert statement.rep is not None, "a statement with no partnership is a rep's"
         title = phrase(
             "Rep's statement, %(month)s: %(rep)s",
             month=title_month,

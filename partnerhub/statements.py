@@ -190,7 +190,7 @@ def statement_of(
     statement = Statement(
         partnership=partnership,
         month=month,
-        partner=session.get(Partner, partner_id),
+        partner=session.get_one(Partner, partner_id),
         other=session.get(Partner, partnership.other_side(partner_id)),
     )
     lines = _lines(session, _statement_query(month, partnership_id=partnership_id))
@@ -199,7 +199,7 @@ def statement_of(
 
 def rep_statement(session: Session, *, rep: User, month: Month) -> tuple[Statement, Iterator[Line]]:
     """A rep's own statement: the deals won from the leads they passed, and their share of each reward."""
-    partner = session.get(Partner, rep.partner_id)
+    partner = session.get_one(Partner, rep.partner_id)
     statement = Statement(partnership=None, month=month, partner=partner, other=None, rep=rep)
     lines = _lines(session, _statement_query(month, rep_id=rep.id))
     return statement, (statement.add(line) for line in lines)

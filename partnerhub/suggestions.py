@@ -116,21 +116,31 @@ def _suggest(
     score = round(score, 4)
     shared = regions_overlap(partner.regions, [r for line in lines for r in (line.regions or other.regions)])
     categories = sorted({line.category.name for line in lines})
-    sentence = phrase(
-        "%(other)s sells %(theirs)s, which complements your %(yours)s; it serves %(regions)s like you; "
-        "it has %(their_reps)s to your %(your_reps)s and expects %(their_leads)s a month to your "
-        "%(your_leads)s.",
-        other=other.name,
-        theirs=strongest.category.name.lower(),
-        yours=my_categories[my_category_id].lower(),
-        regions=", ".join(shared),
-        their_reps=counted(other.sales_reps, "sales rep"),
-        your_reps=partner.sales_reps,
-        their_leads=counted(other.monthly_leads, "lead"),
-        your_leads=partner.monthly_leads,
-    )
-    if in_common is not None:
-        sentence += f" Your customer lists have {in_common} contacts in common."
+    facts = {
+        "other": other.name,
+        "theirs": strongest.category.name.lower(),
+        "yours": my_categories[my_category_id].lower(),
+        "regions": ", ".join(shared),
+        "their_reps": counted(other.sales_reps, "sales rep"),
+        "your_reps": partner.sales_reps,
+        "their_leads": counted(other.monthly_leads, "lead"),
+        "your_leads": partner.monthly_leads,
+    }
+    if in_common is None:
+        sentence = phrase(
+            "%(other)s sells %(theirs)s, which complements your %(yours)s; it serves %(regions)s like you; "
+            "it has %(their_reps)s to your %(your_reps)s and expects %(their_leads)s a month to your "
+            "%(your_leads)s.",
+            **facts,
+        )
+    else:
+        sentence = phrase(
+            "%(other)s sells %(theirs)s, which complements your %(yours)s; it serves %(regions)s like you; "
+            "it has %(their_reps)s to your %(your_reps)s and expects %(their_leads)s a month to your "
+            "%(your_leads)s. Your customer lists have %(contacts)s in common.",
+            contacts=counted(in_common, "contact"),
+            **facts,
+        )
     return Suggestion(other, score, parts, categories, shared, sentence)
 
 

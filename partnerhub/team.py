@@ -186,6 +186,7 @@ def resend_invitation(
     """A new link, valid seven days from now; the one sent before stops working."""
     now = now or utcnow()
     _pending(person)
+    assert person.partner is not None, "everyone invited is invited into a partner's team"
     invitation = _send_link(session, person, partner=person.partner, actor=actor, base_url=base_url, now=now)
     _note(session, actor, "team.invitation_resent", person, origin=origin, now=now)
     return invitation
@@ -209,6 +210,7 @@ def invitation_for(session: Session, *, token: str, now: datetime | None = None)
         )
     if user.status != "invited":
         raise Conflict(N_("This invitation was used already. Sign in with the password chosen then."))
+    assert user.invite_expires_at is not None, "an invitation not yet used has its expiry"
     if user.invite_expires_at <= now:
         raise Conflict(f"This invitation expired on {user.invite_expires_at.strftime('%d %B %Y')}.")
     return user
@@ -239,6 +241,7 @@ def accept_invitation(
     user.invite_accepted_at = now
     user.invite_expires_at = None
     session.flush()
+    assert user.partner_id is not None, "an invited person joins a partner's team"
     joined = Actor.user(partner_id=user.partner_id, user_id=user.id)
     _note(session, joined, "team.joined", user, origin="", now=now, role=user.role)
     return user
@@ -246,7 +249,7 @@ def accept_invitation(
 
 def _other_active_managers(session: Session, person: User) -> int:
     # An invited person is never active: they count once they joined.
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(User)
         .where(
@@ -255,7 +258,7 @@ def _other_active_managers(session: Session, person: User) -> int:
             User.active.is_(True),
             User.id != person.id,
         )
-    )
+    ).scalar_one()
 
 
 def change_person(
@@ -273,6 +276,8 @@ def change_person(
     Deactivating ends every session of theirs at once. The last active manager of a
     partner can be neither demoted nor deactivated: someone must be able to run the team.
     """
+    # A team's people, never an admin (who is in no team): the admin pages change no team.
+    assert person.partner_id is not None, "a person of a partner's team"
     _lock_team(session, person.partner_id)
     if role is not None:
         _check_role(role)
@@ -284,6 +289,7 @@ def change_person(
         and (demoted or removed)
         and _other_active_managers(session, person) == 0
     ):
+        assert person.partner is not None, "a person of a partner's team"
         raise Conflict(
             f"{person.name or person.email} is the last active manager of {person.partner.name}: "
             "make someone else a manager first."

@@ -72,7 +72,9 @@ def thresholds(session: Session) -> dict[str, float]:
     A stored value outside its bounds (written before they existed, or by hand) counts as
     unset: the flags job then runs on the default instead of failing on it every time.
     """
-    stored = dict(session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(DEFAULTS))).all())
+    stored = dict(
+        session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(DEFAULTS))).tuples().all()
+    )
     return {
         key: float(stored[key]) if key in stored and _usable(key, stored[key]) else float(default)
         for key, default in DEFAULTS.items()

@@ -34,7 +34,7 @@ def is_text(value: str) -> bool:
 class Checks:
     """Reasons gathered field by field, then raised together as one InvalidInput."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
 
     def refuse(self, field: str, reason: str) -> None:
@@ -107,3 +107,14 @@ class Checks:
 def _shown(bound) -> str:
     # 10000000, not 1e+07; 0.5, not 0.50.
     return str(int(bound)) if bound == int(bound) else str(bound)
+
+
+def in_whole_cents(amount: Decimal) -> bool:
+    """Whether `amount` is a finite number with at most two decimal places.
+
+    Amounts with a fraction of a cent are refused, never rounded: rewards are computed from
+    them, and a partner should learn that it sent one instead of finding another amount stored.
+    """
+    exponent = amount.normalize().as_tuple().exponent
+    # A finite amount's exponent is a number; an infinity's or a NaN's is a letter.
+    return isinstance(exponent, int) and exponent >= -2

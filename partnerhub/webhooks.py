@@ -73,7 +73,9 @@ def add_endpoint(
 def _check_room(session: Session, partner: Partner) -> None:
     # The partner's row is locked first, so two registrations at once cannot both take the last place.
     session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
-    registered = session.scalar(select(func.count()).select_from(endpoints_of(partner.id).subquery()))
+    registered = session.execute(
+        select(func.count()).select_from(endpoints_of(partner.id).subquery())
+    ).scalar_one()
     if registered >= MAX_ENDPOINTS:
         # A valid endpoint the partner's current ones leave no room for: the state refuses it.
         raise Conflict(
@@ -233,4 +235,4 @@ def send_test_event(session: Session, *, endpoint: WebhookEndpoint, now: datetim
         occurred_at=now,
         endpoint_ids=[endpoint.id],
     )
-    return session.get(Delivery, queued.id)
+    return session.get_one(Delivery, queued.id)

@@ -4,11 +4,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from partnerhub import lifecycle, partnerships
+from partnerhub import partnerships, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, NotAllowed
+from partnerhub.models import AuditEntry
 
 TWENTY_PERCENT = {"reward_type": "percent", "reward_value": Decimal("20"), "rep_share_percent": Decimal("50")}
 
@@ -49,14 +51,20 @@ def test_accepted_terms_apply_to_new_handoffs_while_earlier_ones_keep_theirs(bui
         partner_id=northwind.id,
         terms=TWENTY_PERCENT,
         note="Bigger jobs now",
+        actor=Actor.system(),
     )
     partnerships.answer_terms(
-        session, partnership=partnership, partner_id=acme.id, version=2, answer="accept"
+        session,
+        partnership=partnership,
+        partner_id=acme.id,
+        version=2,
+        answer="accept",
+        actor=Actor.system(),
     )
     after = _contacted(build, partnership, northwind)
     receiver = Actor("client", acme.id)
     for handoff in (before, after):
-        lifecycle.move_handoff(session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000"))
+        rerouting.move_handoff(session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000"))
     history = partnerships.terms_history(session, partnership=partnership)
 
     assert proposal.version == 2
@@ -69,21 +77,42 @@ def test_accepted_terms_apply_to_new_handoffs_while_earlier_ones_keep_theirs(bui
 def test_only_the_other_side_accepts_and_only_the_proposer_withdraws(build, session, agreed):
     northwind, acme, partnership = agreed
     partnerships.propose_terms(
-        session, partnership=partnership, partner_id=northwind.id, terms=TWENTY_PERCENT
+        session,
+        partnership=partnership,
+        partner_id=northwind.id,
+        terms=TWENTY_PERCENT,
+        actor=Actor.system(),
     )
 
     with pytest.raises(NotAllowed):
         partnerships.answer_terms(
-            session, partnership=partnership, partner_id=northwind.id, version=2, answer="accept"
+            session,
+            partnership=partnership,
+            partner_id=northwind.id,
+            version=2,
+            answer="accept",
+            actor=Actor.system(),
         )
     with pytest.raises(NotAllowed):
         partnerships.answer_terms(
-            session, partnership=partnership, partner_id=acme.id, version=2, answer="withdraw"
+            session,
+            partnership=partnership,
+            partner_id=acme.id,
+            version=2,
+            answer="withdraw",
+            actor=Actor.system(),
         )
     with pytest.raises(Conflict):
-        partnerships.propose_terms(session, partnership=partnership, partner_id=acme.id, terms=TWENTY_PERCENT)
+        partnerships.propose_terms(
+            session, partnership=partnership, partner_id=acme.id, terms=TWENTY_PERCENT, actor=Actor.system()
+        )
     partnerships.answer_terms(
-        session, partnership=partnership, partner_id=northwind.id, version=2, answer="withdraw"
+        session,
+        partnership=partnership,
+        partner_id=northwind.id,
+        version=2,
+        answer="withdraw",
+        actor=Actor.system(),
     )
 
     assert partnership.reward_value == Decimal("10")
@@ -101,7 +130,11 @@ def test_an_ended_partnerships_terms_cannot_be_amended(build, session, agreed):
 
     with pytest.raises(Conflict):
         partnerships.propose_terms(
-            session, partnership=partnership, partner_id=northwind.id, terms=TWENTY_PERCENT
+            session,
+            partnership=partnership,
+            partner_id=northwind.id,
+            terms=TWENTY_PERCENT,
+            actor=Actor.system(),
         )
 
 
@@ -127,3 +160,41 @@ def test_terms_are_amended_through_the_api_by_one_side_and_accepted_by_the_other
         (1, "percent", False),
         (2, "fixed", False),
     ]
+
+
+def test_proposed_and_answered_terms_are_in_each_sides_audit_log(client, build, agreed, session):
+    northwind, acme, partnership = agreed
+    path = f"/api/v1/partnerships/{partnership.id}/terms"
+
+    client.post(
+        path,
+        json={"terms": {"reward_type": "fixed", "reward_value": "150.00"}},
+        headers=build.headers(northwind),
+    )
+    client.post(f"{path}/2/decline", headers=build.headers(acme))
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+
+    assert [(e.action, e.partner_id, e.details.get("version")) for e in entries[-2:]] == [
+        ("partnership.terms_proposed", northwind.id, "2"),
+        ("partnership.terms_declined", acme.id, "2"),
+    ]
+    assert entries[-2].details["reward_value"] == "150.00"
+    assert entries[-1].actor_type == "client"
+
+
+def test_a_suspended_partner_can_neither_propose_nor_answer_terms(build, session, agreed):
+    northwind, acme, partnership = agreed
+    partnerships.propose_terms(
+        session, partnership=partnership, partner_id=northwind.id, terms=TWENTY_PERCENT, actor=Actor.system()
+    )
+    acme.status = "suspended"
+
+    with pytest.raises(NotAllowed):
+        partnerships.answer_terms(
+            session,
+            partnership=partnership,
+            partner_id=acme.id,
+            version=2,
+            answer="accept",
+            actor=Actor.system(),
+        )

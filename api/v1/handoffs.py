@@ -14,7 +14,7 @@ from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
-from partnerhub import assignment, comments, lifecycle, lists
+from partnerhub import assignment, comments, lifecycle, lists, rerouting
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
 
@@ -269,7 +269,7 @@ def transition(args, handoff_id):
     """Move a handoff to its next status; won needs deal_value, lost and declined a reason."""
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     deal = args.get("deal_value") or {}
-    return lifecycle.move_handoff(
+    return rerouting.move_handoff(
         db.session,
         handoff=handoff,
         to=args["to"],

@@ -12,7 +12,7 @@ from api.schemas import DecimalString, ListArgs, PatchSchema, page_schema
 from api.v1.fields import email_field, name_field, regions, url_field
 from partnerhub import accounts, customers, directory
 from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from partnerhub.flags import DECLARED_CURRENCY
+from partnerhub.directory import DECLARED_CURRENCY
 from partnerhub.lifecycle import MAX_DEAL_VALUE
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS

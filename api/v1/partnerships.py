@@ -195,6 +195,7 @@ class PartnershipTerms(MethodView):
             partner_id=current_partner().id,
             terms=args["terms"],
             note=args["note"],
+            **acting(),
         )
 
 
@@ -209,6 +210,7 @@ def _answer_view(answer: str):
             partner_id=current_partner().id,
             version=version,
             answer=answer,
+            **acting(),
         )
 
     view.__name__ = f"{answer}_terms"

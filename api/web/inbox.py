@@ -9,7 +9,17 @@ from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, Mov
 from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import assignment, comments, directory, follow_ups, inbox, lifecycle, partnerships, referrals
+from partnerhub import (
+    assignment,
+    comments,
+    directory,
+    follow_ups,
+    inbox,
+    lifecycle,
+    partnerships,
+    referrals,
+    rerouting,
+)
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.i18n import N_
@@ -181,7 +191,7 @@ def move(handoff_id: int, to: str):
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)
     form = MoveForm()
     moved = form.submitted(
-        lambda: lifecycle.move_handoff(
+        lambda: rerouting.move_handoff(
             db.session,
             handoff=handoff,
             to=to,

@@ -133,6 +133,7 @@ def amend(partnership_id: int):
             partner_id=current_partner().id,
             terms=form.terms(),
             note=form.note.data or "",
+            **acting(),
         )
     )
     if proposed is None:
@@ -155,6 +156,7 @@ def answer(partnership_id: int, version: int, answer: str):
         partner_id=current_partner().id,
         version=version,
         answer=answer,
+        **acting(),
     )
     flash(_(TERMS_DONE[answer]), "success")
     return redirect(

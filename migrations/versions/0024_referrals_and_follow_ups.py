@@ -51,12 +51,10 @@ def upgrade():
     _check("leads", "source", NEW_SOURCES)
     for table in ("partnerships", "partnership_terms"):
         with op.batch_alter_table(table) as batch_op:
-            # Every partnership so far gets the common rhythm; new ones get it from the model.
+            # Every partnership so far, and every row written without the column, gets the common rhythm.
             batch_op.add_column(
                 sa.Column("follow_up_days", JSON, nullable=False, server_default=sa.text(DEFAULT_DAYS))
             )
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.alter_column("follow_up_days", server_default=None)
     with op.batch_alter_table("handoff_rollups") as batch_op:
         batch_op.add_column(sa.Column("referrals", sa.Integer(), nullable=False, server_default="0"))
     _check("notifications", "kind", NEW_KINDS)

@@ -2,7 +2,7 @@
 their events: the sentence as a Phrase to read in any language (NULL on older rows: English only)
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0026
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import partnerhub.db
 
 revision = "0025"
-down_revision = "0024"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -1,11 +1,15 @@
 """The product taxonomy, which categories help each other sell, and partners' lines."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
+
+if TYPE_CHECKING:
+    from partnerhub.models.partner import Partner
 
 
 class Category(Base):
@@ -56,5 +60,5 @@ class ProductLine(Base):
     # Handoffs keep pointing at a retired line, so deletion only archives it.
     archived_at: Mapped[datetime | None]
 
-    partner: Mapped["Partner"] = relationship(back_populates="product_lines")  # noqa: F821
+    partner: Mapped["Partner"] = relationship(back_populates="product_lines")
     category: Mapped[Category] = relationship()

@@ -1,12 +1,16 @@
 """After-sale follow-ups: the calls a won handoff's receiving rep makes on the customer, day by day."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, utcnow
 from partnerhub.models._columns import one_of
+
+if TYPE_CHECKING:
+    from partnerhub.models.handoff import Handoff
 
 # "due" is scheduled and not done yet, whatever its date: the date says whether it is late.
 FOLLOW_UP_STATUSES = ("due", "done", "skipped")
@@ -44,4 +48,4 @@ class FollowUp(Base):
     notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    handoff: Mapped["Handoff"] = relationship()  # noqa: F821
+    handoff: Mapped["Handoff"] = relationship()

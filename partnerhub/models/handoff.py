@@ -2,12 +2,20 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
+
+if TYPE_CHECKING:
+    from partnerhub.models.catalog import ProductLine
+    from partnerhub.models.lead import Lead
+    from partnerhub.models.partner import ApiClient, Partner, User
+    from partnerhub.models.partnership import Partnership
+
 
 HANDOFF_STATUSES = (
     "sent",
@@ -23,18 +31,23 @@ HANDOFF_STATUSES = (
     "reward_paid",
     "rep_paid",
 )
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 # Held and still being worked on: what counts against a receiver's capacity and a rep's load.
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
 # Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
 AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
+# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
+AWAITING_ACCEPTANCE = ("sent", "delivered")
 ACTOR_TYPES = ("user", "client", "system")
 # A decline saying "we already had this customer", checked against the receiver's customer list as it
 # stood before the handoff was sent.
 CUSTOMER_CLAIMS = ("confirmed", "not_confirmed")
 
 _HOLDS_LEAD = "status NOT IN ('declined', 'expired', 'recalled')"
+_WAITING = "status IN (" + ", ".join(f"'{status}'" for status in AWAITING_ACCEPTANCE) + ")"
 
 
 class Handoff(Base):
@@ -61,6 +74,15 @@ class Handoff(Base):
         # A month's payout statement reads one partnership's handoffs won in the month.
         Index("ix_handoffs_partnership_won", "partnership_id", "won_at"),
         Index("ix_handoffs_status_sla", "status", "sla_due_at"),
+        # The inbox's "waiting for you", soonest due first: read in order, twenty rows whatever the backlog.
+        Index(
+            "ix_handoffs_waiting",
+            "to_partner_id",
+            "sla_due_at",
+            "id",
+            postgresql_where=text(_WAITING),
+            sqlite_where=text(_WAITING),
+        ),
         # Each side's list, newest first.
         Index("ix_handoffs_to_id", "to_partner_id", "id"),
         Index("ix_handoffs_from_id", "from_partner_id", "id"),
@@ -115,15 +137,15 @@ class Handoff(Base):
     runners_up: Mapped[list[dict]] = mapped_column(JSONType, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    lead: Mapped["Lead"] = relationship(back_populates="handoffs", foreign_keys=[lead_id])  # noqa: F821
-    from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])  # noqa: F821
-    to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])  # noqa: F821
-    partnership: Mapped["Partnership"] = relationship()  # noqa: F821
-    product_line: Mapped["ProductLine | None"] = relationship()  # noqa: F821
-    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
+    lead: Mapped["Lead"] = relationship(back_populates="handoffs", foreign_keys=[lead_id])
+    from_partner: Mapped["Partner"] = relationship(foreign_keys=[from_partner_id])
+    to_partner: Mapped["Partner"] = relationship(foreign_keys=[to_partner_id])
+    partnership: Mapped["Partnership"] = relationship()
+    product_line: Mapped["ProductLine | None"] = relationship()
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])
     events: Mapped[list["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id")
     # The leads its customer referred, once won (leads.referred_from_handoff_id).
-    referrals: Mapped[list["Lead"]] = relationship(  # noqa: F821
+    referrals: Mapped[list["Lead"]] = relationship(
         foreign_keys="Lead.referred_from_handoff_id", order_by="Lead.id", viewonly=True
     )
 
@@ -153,9 +175,7 @@ class HandoffComment(Base):
 
     __tablename__ = "handoff_comments"
     __table_args__ = (
-        CheckConstraint(
-            "(author_user_id IS NULL) <> (author_client_id IS NULL)", name="one_author"
-        ),
+        CheckConstraint("(author_user_id IS NULL) <> (author_client_id IS NULL)", name="one_author"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +188,6 @@ class HandoffComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     handoff: Mapped[Handoff] = relationship()
-    author_user: Mapped["User | None"] = relationship()  # noqa: F821
-    author_client: Mapped["ApiClient | None"] = relationship()  # noqa: F821
-    partner: Mapped["Partner"] = relationship()  # noqa: F821
+    author_user: Mapped["User | None"] = relationship()
+    author_client: Mapped["ApiClient | None"] = relationship()
+    partner: Mapped["Partner"] = relationship()

@@ -1,12 +1,19 @@
 """Leads a partner brought, and the idempotency keys their systems post them with."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of, search_key
+
+if TYPE_CHECKING:
+    from partnerhub.models.catalog import Category
+    from partnerhub.models.handoff import Handoff
+    from partnerhub.models.partner import Partner
+
 
 LEAD_STATUSES = ("new", "routed", "unrouted", "not_qualified")
 # Where a lead came from; a "referral" is a lead a won handoff's customer gave (`referred_from`).
@@ -63,9 +70,9 @@ class Lead(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    partner: Mapped["Partner"] = relationship()  # noqa: F821
-    need_category: Mapped["Category | None"] = relationship()  # noqa: F821
-    handoffs: Mapped[list["Handoff"]] = relationship(  # noqa: F821
+    partner: Mapped["Partner"] = relationship()
+    need_category: Mapped["Category | None"] = relationship()
+    handoffs: Mapped[list["Handoff"]] = relationship(
         back_populates="lead", order_by="Handoff.id", foreign_keys="Handoff.lead_id"
     )
 

@@ -2,12 +2,17 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
+
+if TYPE_CHECKING:
+    from partnerhub.models.catalog import ProductLine
+
 
 # A rejected registration stays, with its reason, so the manager is told why and the name stays known.
 PARTNER_STATUSES = ("pending", "active", "suspended", "rejected")
@@ -45,7 +50,7 @@ class Partner(Base):
     approved_at: Mapped[datetime | None]
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
-    product_lines: Mapped[list["ProductLine"]] = relationship(  # noqa: F821
+    product_lines: Mapped[list["ProductLine"]] = relationship(
         back_populates="partner", order_by="ProductLine.id"
     )
 

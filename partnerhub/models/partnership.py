@@ -1,7 +1,9 @@
 """Two partners who agreed to exchange leads, and the terms of that exchange."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,6 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
+
+if TYPE_CHECKING:
+    from partnerhub.models.partner import Partner
+
 
 PARTNERSHIP_STATUSES = ("proposed", "active", "paused", "ended", "declined")
 CLOSED_PARTNERSHIP_STATUSES = ("ended", "declined")
@@ -38,7 +44,12 @@ DEFAULT_FOLLOW_UP_DAYS = (7, 14, 30, 60)
 
 
 def _follow_up_days() -> Mapped[list[int]]:
-    return mapped_column(JSONType, default=lambda: list(DEFAULT_FOLLOW_UP_DAYS))
+    # The server's default too, so a row written without the column (a bulk load) gets the rhythm.
+    return mapped_column(
+        JSONType,
+        default=lambda: list(DEFAULT_FOLLOW_UP_DAYS),
+        server_default=text("'" + json.dumps(list(DEFAULT_FOLLOW_UP_DAYS)) + "'"),
+    )
 
 _OPEN = "status NOT IN ('ended', 'declined')"
 
@@ -88,8 +99,8 @@ class Partnership(Base):
     proposer_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
     responder_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])  # noqa: F821
-    responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])  # noqa: F821
+    proposer: Mapped["Partner"] = relationship(foreign_keys=[proposer_id])
+    responder: Mapped["Partner"] = relationship(foreign_keys=[responder_id])
 
     @staticmethod
     def key_for(a: int, b: int) -> str:
@@ -142,4 +153,4 @@ class PartnershipTerms(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
-    proposed_by: Mapped["Partner"] = relationship()  # noqa: F821
+    proposed_by: Mapped["Partner"] = relationship()

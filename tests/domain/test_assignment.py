@@ -6,7 +6,7 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from partnerhub import assignment, intake, lifecycle, team
+from partnerhub import assignment, intake, rerouting, team
 from partnerhub.actors import Actor
 from partnerhub.errors import InvalidInput, NotAllowed
 from partnerhub.models import Delivery
@@ -185,7 +185,7 @@ def test_a_declined_handoff_routes_the_lead_to_the_next_partner_at_once_and_tell
     declined = lead.handoffs[0]
     decliner = declined.to_partner_id
 
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session,
         handoff=declined,
         to="declined",
@@ -205,7 +205,7 @@ def test_a_lead_declined_by_every_partner_is_unrouted_with_the_reason(session, b
     sender, fitter = _exchange(build)
     lead = _lead(session, sender)
 
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session,
         handoff=lead.handoffs[0],
         to="declined",
@@ -221,7 +221,7 @@ def test_a_recalled_lead_is_unrouted_until_its_sender_hands_it_off_again(session
     sender, _fitter = _exchange(build)
     lead = _lead(session, sender)
 
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session,
         handoff=lead.handoffs[0],
         to="recalled",

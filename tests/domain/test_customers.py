@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partnerhub import customers, lifecycle
+from partnerhub import customers, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 
@@ -106,7 +106,7 @@ def _declined_as_customer(session, build, *, listed_at):
     handoff.lead.contact_email = "buyer@acme.example"
     session.commit()
     build.customers(receiver, [{"email": "BUYER@acme.example"}], at=listed_at(sent_at))
-    return lifecycle.move_handoff(
+    return rerouting.move_handoff(
         session,
         handoff=handoff,
         to="declined",
@@ -132,7 +132,7 @@ def test_other_decline_reasons_claim_nothing(session, build, reason):
     sender, receiver = build.partner(), build.partner()
     handoff = build.handoff_through(build.partnership(sender, receiver), sender, [("sent", utcnow())])
 
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session, handoff=handoff, to="declined", reason=reason, actor=_receiver(build, receiver)
     )
 

@@ -6,7 +6,16 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from partnerhub import comments, follow_ups, inbox, jobs, lifecycle, notifications, referrals, rollups
+from partnerhub import (
+    comments,
+    follow_ups,
+    inbox,
+    jobs,
+    notifications,
+    referrals,
+    rerouting,
+    rollups,
+)
 from partnerhub.actors import Actor
 from partnerhub.models import HandoffRollup, Notification
 
@@ -23,7 +32,7 @@ def _won(session, build, *, days=None):
     handoff.assignee_id = owner.id
     session.commit()
     actor = Actor.user(partner_id=fitter.id, user_id=owner.id)
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session, handoff=handoff, to="won", actor=actor, deal_value=Decimal(900), now=WON_AT
     )
     session.commit()

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from partnerhub import inbox, lifecycle
+from partnerhub import inbox, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 
@@ -23,7 +23,7 @@ def test_accepting_a_sent_handoff_marks_it_delivered_on_the_way(build, session):
     handoff = build.handoff(sender, receiver)
     rep = build.user(receiver, "rep")
 
-    lifecycle.move_handoff(
+    rerouting.move_handoff(
         session, handoff=handoff, to="accepted", actor=Actor.user(partner_id=receiver.id, user_id=rep.id)
     )
 

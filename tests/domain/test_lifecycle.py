@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from partnerhub import intake, lifecycle
+from partnerhub import intake, lifecycle, rerouting
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.errors import Conflict, InvalidInput, NotAllowed
@@ -85,7 +85,7 @@ def test_a_move_by_the_wrong_side_is_refused_and_changes_nothing(session, build)
     sender, _fitter, handoff = _routed(session, build)
 
     with pytest.raises(NotAllowed):
-        lifecycle.move_handoff(
+        rerouting.move_handoff(
             session, handoff=handoff, to="delivered", actor=Actor.system(None).__class__("client", sender.id)
         )
 
@@ -96,7 +96,7 @@ def test_expiry_waits_for_the_sla(session, build):
     _sender, _fitter, handoff = _routed(session, build)
 
     with pytest.raises(Conflict):
-        lifecycle.move_handoff(session, handoff=handoff, to="expired", actor=Actor.system())
+        rerouting.move_handoff(session, handoff=handoff, to="expired", actor=Actor.system())
 
 
 def test_an_overdue_handoff_expires_and_its_lead_goes_to_the_next_partner(session, build):
@@ -105,8 +105,8 @@ def test_an_overdue_handoff_expires_and_its_lead_goes_to_the_next_partner(sessio
     second = build.partner("Second", lines=[NEED])
     build.partnership(sender, second)
 
-    early = lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=23))
-    expired = lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
+    early = rerouting.expire_overdue_handoffs(session, now=start + timedelta(hours=23))
+    expired = rerouting.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
     session.commit()
 
     assert early == []
@@ -123,7 +123,7 @@ def test_a_lead_expired_everywhere_ends_unrouted(session, build):
     start = utcnow()
     _sender, _fitter, handoff = _routed(session, build, sla_hours=1, now=start)
 
-    lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=2))
+    rerouting.expire_overdue_handoffs(session, now=start + timedelta(hours=2))
 
     assert handoff.lead.status == "unrouted"
     assert handoff.lead.reasons == ["Fitter: already held this lead"]
@@ -136,7 +136,7 @@ def test_a_suspended_receivers_handoff_still_expires_and_its_lead_goes_to_an_act
     fitter.status = "suspended"
     session.commit()
 
-    lifecycle.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
+    rerouting.expire_overdue_handoffs(session, now=start + timedelta(hours=25))
     session.commit()
 
     assert [(h.to_partner.name, h.status) for h in handoff.lead.handoffs] == [
@@ -149,10 +149,10 @@ def test_won_without_a_deal_value_is_refused(session, build):
     _sender, fitter, handoff = _routed(session, build)
     receiver = Actor("client", fitter.id)
     for to in ("delivered", "accepted", "contacted"):
-        lifecycle.move_handoff(session, handoff=handoff, to=to, actor=receiver)
+        rerouting.move_handoff(session, handoff=handoff, to=to, actor=receiver)
 
     with pytest.raises(InvalidInput):
-        lifecycle.move_handoff(session, handoff=handoff, to="won", actor=receiver)
+        rerouting.move_handoff(session, handoff=handoff, to="won", actor=receiver)
 
     assert handoff.status == "contacted"
 
@@ -161,10 +161,10 @@ def test_a_deal_value_in_fractions_of_a_cent_is_refused_not_rounded(session, bui
     _sender, fitter, handoff = _routed(session, build)
     receiver = Actor("client", fitter.id)
     for to in ("delivered", "accepted", "contacted"):
-        lifecycle.move_handoff(session, handoff=handoff, to=to, actor=receiver)
+        rerouting.move_handoff(session, handoff=handoff, to=to, actor=receiver)
 
     with pytest.raises(InvalidInput) as refused:
-        lifecycle.move_handoff(
+        rerouting.move_handoff(
             session, handoff=handoff, to="won", actor=receiver, deal_value=Decimal("1000.005")
         )
 
@@ -201,7 +201,7 @@ def test_random_moves_never_leave_the_diagram_and_each_accepted_one_is_one_event
     for to, who, with_fields in moves:
         before = (handoff.status, handoff.version)
         try:
-            lifecycle.move_handoff(
+            rerouting.move_handoff(
                 session,
                 handoff=handoff,
                 to=to,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.extensions import db
-from partnerhub import intake, lifecycle, routing
+from partnerhub import intake, rerouting, routing
 from partnerhub.actors import Actor
 from partnerhub.errors import DomainError
 from partnerhub.models import Handoff, HandoffEvent, Lead
@@ -59,13 +59,13 @@ def test_two_moves_of_one_handoff_at_once_one_wins(app, session, build):
         consent=True,
     )
     receiver = Actor("client", fitter.id)
-    lifecycle.move_handoff(session, handoff=lead.handoffs[0], to="delivered", actor=receiver)
+    rerouting.move_handoff(session, handoff=lead.handoffs[0], to="delivered", actor=receiver)
     handoff_id = lead.handoffs[0].id
     session.commit()
 
     def accept_or_decline(s, i):
         to, reason = [("accepted", None), ("declined", "full")][i]
-        lifecycle.move_handoff(s, handoff=s.get(Handoff, handoff_id), to=to, actor=receiver, reason=reason)
+        rerouting.move_handoff(s, handoff=s.get(Handoff, handoff_id), to=to, actor=receiver, reason=reason)
 
     outcomes = _race(app, accept_or_decline)
 

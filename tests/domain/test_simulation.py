@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from partnerhub import demo, flags, lifecycle, simulation
+from partnerhub import demo, flags, rerouting, simulation
 from partnerhub.actors import Actor
 from partnerhub.db import utcnow
 from partnerhub.models import Flag, HandoffEvent, Lead, Partner
@@ -22,7 +22,7 @@ def test_the_simulation_never_moves_a_handoff_a_person_moved_in_the_last_hour(bu
     now = utcnow()
     actor = Actor.user(partner_id=receiver.id, user_id=rep.id)
     an_hour_ago = now - timedelta(minutes=59)
-    lifecycle.move_handoff(session, handoff=touched, to="accepted", actor=actor, now=an_hour_ago)
+    rerouting.move_handoff(session, handoff=touched, to="accepted", actor=actor, now=an_hour_ago)
     session.commit()
 
     within = simulation.advance_handoffs(session, rng=random.Random(1), now=now, limit=5)

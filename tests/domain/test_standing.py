@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub import credentials, intake, lifecycle, partnerships, routing
+from partnerhub import credentials, intake, partnerships, rerouting, routing
 from partnerhub.actors import Actor
 from partnerhub.errors import NotAllowed
 from partnerhub.models import ApiClient, Handoff, HandoffEvent, Lead
@@ -73,14 +73,14 @@ def test_neither_side_of_a_handoff_moves_it_while_its_partner_is_not_active(sess
     _set_status(session, fitter, status)
 
     with pytest.raises(NotAllowed):
-        lifecycle.move_handoff(
+        rerouting.move_handoff(
             session, handoff=handoff, to="accepted", actor=Actor.client(partner_id=fitter.id, client_id=1)
         )
     session.rollback()
     _set_status(session, fitter, "active")
     _set_status(session, maker, status)
     with pytest.raises(NotAllowed):
-        lifecycle.move_handoff(session, handoff=handoff, to="recalled", actor=Actor.system(maker.id))
+        rerouting.move_handoff(session, handoff=handoff, to="recalled", actor=Actor.system(maker.id))
 
     session.rollback()
     assert (handoff.status, _count(session, HandoffEvent)) == ("sent", 0)

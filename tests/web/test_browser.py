@@ -69,7 +69,8 @@ def test_an_admin_approves_a_pending_partner_and_issues_it_an_api_client(app, bu
     page = open_as(build.user(None, "admin"))
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
-    page.get_by_role("link", name="Pending (1)").click()
+    page.get_by_label("Status").select_option(label="Pending")
+    page.get_by_role("button", name="Search").click()
     screenshot(page, "admin-partners")
     page.get_by_role("button", name="Approve Glasklar Montage").click()
     page.get_by_text("Glasklar Montage is active.").wait_for()
