@@ -35,10 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     customers.use_hash_key(app.config["CUSTOMER_HASH_KEY"])
 
-    from api import cli, errors, extensions, health, observability, security, sqlite, web, worker
+    from api import cli, errors, extensions, health, observability, security, sqlite, worker
     from api.auth import blp as oauth_blp
     from api.schemas import MONTH_PATTERN, DecimalString
     from api.v1 import BLUEPRINTS
+    from api.web import pages
 
     # Before any route is added: every <int:...> in a URL is an id the database can hold, every
     # <month:...> a YYYY-MM (another is no such statement: 404).
@@ -67,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         extensions.api.register_blueprint(blueprint)
         # Bearer tokens, not cookies, authenticate the API: there is no session to forge a request with.
         extensions.csrf.exempt(blueprint)
-    web.init_app(app)
+    pages.init_app(app)
     # After flask-smorest's own handler, so one problem+json format wins everywhere.
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)

@@ -25,7 +25,8 @@ def modules() -> dict[str, Path]:
 def imports_of(source: str, *, module: str, is_package: bool, known: set[str]) -> set[str]:
     """Every module `source` imports, anywhere in it. `from package import name` is the module
     package.name when there is one (the dependency is on it), else the package itself; a name
-    outside `known` is kept as written (flask, sqlalchemy)."""
+    outside `known` is kept as written (flask, sqlalchemy). Importing a.b.c from outside the
+    package a.b runs a.b's __init__ first, so it imports a.b as well."""
     found: set[str] = set()
     for node in _runtime_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -37,8 +38,20 @@ def imports_of(source: str, *, module: str, is_package: bool, known: set[str]) -
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    found |= {
+        package
+        for name in found
+        for package in _packages_around(name)
+        if module != package and not module.startswith(package + ".")
+    }
     found.discard(module)
     return found
+
+
+def _packages_around(name: str) -> list[str]:
+    """a and a.b for a.b.c: the packages whose __init__ runs before a.b.c does."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _runtime_nodes(tree: ast.AST):
@@ -148,6 +161,8 @@ def test_the_check_sees_an_import_inside_a_function_and_names_the_loop():
     found = imports_of(source, module="app.a", is_package=False, known=known)
 
     assert found == {"typing", "app.b", "app.c", "flask"}
+    outside = imports_of("import app.d.e", module="other", is_package=False, known=known)
+    assert outside == {"app", "app.d", "app.d.e"}
     graph = {"app.a": {"app.b"}, "app.b": {"app.c"}, "app.c": {"app.a"}, "app.d": {"app.a"}}
     assert cycles(graph) == [["app.a", "app.b", "app.c"]]
     assert a_loop_in(["app.a", "app.b", "app.c"], graph) == "app.a -> app.b -> app.c -> app.a"
