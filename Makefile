@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
 
-# The PDF statements print names and Russian in DejaVu Sans (partnerhub/statement_pdf.py).
+# The PDF statements print names and Russian in DejaVu Sans (partnerhub/reports/statement_pdf.py).
 $(PDF_FONT):
 	$(APT_INSTALL) fonts-dejavu-core || { $(SUDO) apt-get update && $(APT_INSTALL) fonts-dejavu-core; }
 

@@ -7,7 +7,7 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from api.config import default_config, load_secrets, private_folder
-from partnerhub.statements import MONTH
+from partnerhub.reports.statements import MONTH
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for key, value in load_secrets(app.instance_path).items():
         if not app.config.get(key):
             app.config[key] = value
-    from partnerhub import customers
+    from partnerhub.customers import lists as customers
 
     customers.use_hash_key(app.config["CUSTOMER_HASH_KEY"])
 

@@ -11,11 +11,11 @@ from api.extensions import db, jwt, limiter
 from api.parsing import Blueprint
 from api.ratelimit import address_key, token_address_limit, token_claims, token_client_key, token_limit
 from api.schemas import PROBLEM, OAuthError, Problem, TokenIn, TokenOut
-from partnerhub import credentials
-from partnerhub.actors import Actor
-from partnerhub.db import adopt, columns_of
-from partnerhub.errors import InvalidCredentials
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import adopt, columns_of
+from partnerhub.core.errors import InvalidCredentials
 from partnerhub.models import ApiClient, Partner
+from partnerhub.people import credentials
 
 blp = Blueprint("oauth", __name__, url_prefix="/api/v1/oauth", description="OAuth2 client credentials")
 

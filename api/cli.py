@@ -20,22 +20,17 @@ from api import worker as worker_loop
 from api.errors import flatten_messages
 from api.extensions import db
 from api.v1.leads import LeadIn
-from partnerhub import (
-    credentials,
-    demo,
-    directory,
-    flags,
-    intake,
-    integrations,
-    rollups,
-    simulation,
-    team,
-    thresholds,
-)
-from partnerhub.actors import Actor, refuse_unless_active
-from partnerhub.db import utcnow
-from partnerhub.errors import DomainError
+from partnerhub.core.actors import Actor, refuse_unless_active
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import DomainError
+from partnerhub.delivery import integrations
+from partnerhub.demo import seeding as demo
+from partnerhub.demo import simulation
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import intake, rollups
 from partnerhub.models.partner import TEAM_ROLES
+from partnerhub.people import credentials, team
+from partnerhub.reports import flags, thresholds
 
 group = AppGroup("partnerhub", help="Operate PartnerHub.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

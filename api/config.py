@@ -8,9 +8,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-# CLIENT_SECRET_HMAC_KEY keys the stored form of API client secrets (partnerhub.credentials):
+# CLIENT_SECRET_HMAC_KEY keys the stored form of API client secrets (partnerhub.people.credentials):
 # replacing it makes every client's secret stop working.
-# CUSTOMER_HASH_KEY keys the hashes partners' customer lists are kept as (partnerhub.customers):
+# CUSTOMER_HASH_KEY keys the hashes partners' customer lists are kept as (partnerhub.customers.lists):
 # replacing it makes every kept list match nothing until the partners upload theirs again.
 _GENERATED_SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "CLIENT_SECRET_HMAC_KEY", "CUSTOMER_HASH_KEY")
 
@@ -145,7 +145,7 @@ def default_config(instance_path: str) -> dict:
         "DELIVERY_BATCH": 10,
         "DELIVERY_CONNECT_TIMEOUT": 3.05,
         "DELIVERY_READ_TIMEOUT": 10,
-        # Webhooks to loopback and private addresses (partnerhub/egress.py): for development and
+        # Webhooks to loopback and private addresses (partnerhub/delivery/egress.py): for development and
         # tests, or partners' systems inside the platform's own network.
         "WEBHOOK_PRIVATE_NETWORKS": False,
         # Links in emails are absolute: the address people reach the pages at (PARTNERHUB_BASE_URL).

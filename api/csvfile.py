@@ -1,7 +1,7 @@
 """Every CSV download goes through `csv_response`: UTF-8, a header row, rows streamed as they are read;
 every upload through `csv_upload`.
 
-The cells are written by the domain's one CSV writer (`partnerhub.exports.csv_lines`):
+The cells are written by the domain's one CSV writer (`partnerhub.reports.exports.csv_lines`):
 amounts as plain decimal numbers (the currency has its own column), times as ISO 8601,
 None as an empty cell, and text that starts like a formula neutralised.
 """
@@ -12,7 +12,7 @@ from typing import BinaryIO, TextIO
 
 from flask import Response, stream_with_context
 
-from partnerhub.exports import csv_lines
+from partnerhub.reports.exports import csv_lines
 
 
 def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:

@@ -10,7 +10,7 @@ from api.extensions import seconds_until_reset
 from api.parsing import UnreadableBody
 from api.schemas import PROBLEM
 from api.web import errors as pages
-from partnerhub import errors as domain
+from partnerhub.core import errors as domain
 
 _DOMAIN_STATUS = [
     (domain.NotFound, 404, "Not Found"),

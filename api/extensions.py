@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from api.openapi import ContractMarshmallowPlugin, ContractPlugin, LinksPlugin
 from api.ratelimit import api_client_key, default_limit
 from api.schemas import PROBLEM, Problem
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 
 # Models live on the domain's own Base; Flask-SQLAlchemy only supplies engine and session.
 db = SQLAlchemy(metadata=Base.metadata)

@@ -8,7 +8,7 @@ from flask import current_app, json, request
 from api.auth import current_actor
 from api.errors import problem
 from api.extensions import db
-from partnerhub import intake
+from partnerhub.exchange import intake
 
 HEADER = "Idempotency-Key"
 # 1 to 200 printable ASCII characters, no spaces: a UUID fits, and nothing a proxy might rewrite.

@@ -6,7 +6,7 @@ The cursor is the last id of the previous page, written in base 36 so clients tr
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from partnerhub.lists import first
+from partnerhub.exchange.lists import first
 
 
 def paginate(session: Session, stmt: Select, id_column, *, limit: int, cursor: int | None = None) -> dict:

@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from partnerhub.validation import NOT_TEXT, is_text
+from partnerhub.core.validation import NOT_TEXT, is_text
 
 # Our deepest body (a lead's contact) is two levels; this leaves room and stays far from the
 # interpreter's recursion limit, which the json module and marshmallow both walk into.

@@ -16,8 +16,8 @@ from marshmallow import (
 )
 
 from api.pagination import MAX_ID, encode_cursor
-from partnerhub.lifecycle import MAX_DEAL_VALUE
-from partnerhub.statements import MONTH
+from partnerhub.exchange.lifecycle import MAX_DEAL_VALUE
+from partnerhub.reports.statements import MONTH
 
 MAX_PAGE = 200
 PROBLEM = "application/problem+json"

@@ -19,9 +19,11 @@ from sqlalchemy import event
 
 from api.config import private_file
 from api.extensions import db
-from partnerhub import delivery, egress, jobs, mail
-from partnerhub.mail import SmtpSettings
-from partnerhub.outbox import WAKE_AFTER_COMMIT
+from partnerhub.core import mail
+from partnerhub.core.mail import SmtpSettings
+from partnerhub.core.outbox import WAKE_AFTER_COMMIT
+from partnerhub.delivery import egress, jobs
+from partnerhub.delivery import sending as delivery
 
 log = logging.getLogger(__name__)
 _EXTENSION = "partnerhub_queue"

@@ -40,7 +40,7 @@ ONE_AT_A_TIME = (*SIDE_BY_SIDE, "--threads", "1", "--max-requests", "0")
 
 def without_assignment():
     """The product's app with assignment switched off: gunicorn's `bench.assignment:without_assignment()`."""
-    from partnerhub import assignment
+    from partnerhub.people import assignment
 
     assignment.next_rep = lambda session, partner_id, *, passed_over=0: None
     from wsgi import app
@@ -54,7 +54,7 @@ def seed(reps: int, held: int) -> tuple[str, int]:
     os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials
+    from partnerhub.people import credentials
     from tests.builders import Builder
 
     migrated_postgres(SERVER, DATABASE)

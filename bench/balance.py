@@ -201,7 +201,8 @@ def prepare(handoffs: int, reuse: bool) -> tuple[dict, str, str, str]:
     os.environ["DATABASE_URL"] = url
     from api import create_app
     from api.extensions import db
-    from partnerhub import flags, rollups
+    from partnerhub.exchange import rollups
+    from partnerhub.reports import flags
 
     rng = random.Random(handoffs)
     now = datetime.now(UTC)
@@ -237,8 +238,8 @@ def _manager_client(handoffs: int) -> tuple[str, str]:
     """A new API client of partner 1, the manager we time, in the size's database."""
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials
     from partnerhub.models import Partner
+    from partnerhub.people import credentials
 
     app = create_app()
     with app.app_context():

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from api import sqlite
 from api.config import database_url, engine_options
-from partnerhub.intake import normalize_email
+from partnerhub.exchange.intake import normalize_email
 
 URL = database_url("/tmp")
 # The product's pool and, on SQLite, its pragmas and BEGIN IMMEDIATE: the same database handling.

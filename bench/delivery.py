@@ -71,8 +71,8 @@ def _app(instance: str, redis_url: str | None):
 
 
 def _partner_with_endpoint(db, url: str) -> int:
+    from partnerhub.delivery.webhooks import new_secret
     from partnerhub.models import Partner, WebhookEndpoint
-    from partnerhub.webhooks import new_secret
 
     partner = Partner(name=f"Bench {time.time_ns()}", status="active")
     db.session.add(partner)
@@ -83,7 +83,7 @@ def _partner_with_endpoint(db, url: str) -> int:
 
 
 def _emit(db, partner_id: int, n: int) -> list[str]:
-    from partnerhub import outbox
+    from partnerhub.core import outbox
 
     deliveries = outbox.emit(
         db.session, partner_id=partner_id, event_type="handoff.created", data={"id": n, "version": 1}

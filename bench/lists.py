@@ -210,8 +210,9 @@ def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
     os.environ.setdefault("PARTNERHUB_INSTANCE_PATH", tempfile.mkdtemp(prefix="partnerhub-bench-"))
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials, lists
+    from partnerhub.exchange import lists
     from partnerhub.models import Partner, User
+    from partnerhub.people import credentials
 
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
     started = time.perf_counter()

@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import fresh_database, machine, make_app, median
-from partnerhub import rollups, routing
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.exchange import rollups, routing
 from partnerhub.models import Category, Complement, Handoff, Lead, Partner, Partnership, ProductLine
 
 SIZES = (10, 100, 1000)

@@ -118,8 +118,8 @@ def credentials_for_partner_1() -> tuple[str, str]:
     os.environ["PARTNERHUB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="partnerhub-bench-")
     from api import create_app
     from api.extensions import db
-    from partnerhub import credentials
     from partnerhub.models import Partner
+    from partnerhub.people import credentials
 
     app = create_app()
     with app.app_context():

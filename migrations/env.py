@@ -7,7 +7,7 @@ from alembic import context
 from flask import current_app
 
 import partnerhub.models  # noqa: F401  (registers every table on the metadata)
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:

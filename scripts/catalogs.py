@@ -1,6 +1,6 @@
 """The translation catalogs: extract the messages, update the catalogs, compile them, check them.
 
-    python scripts/catalogs.py extract   # partnerhub/translations/messages.pot from the code and templates
+    python scripts/catalogs.py extract   # core/translations/messages.pot from the code and templates
     python scripts/catalogs.py update    # extract, then bring de and ru up to it (new messages empty)
     python scripts/catalogs.py compile   # the .mo files the app reads (make install does this)
     python scripts/catalogs.py check     # fails naming each message not in a catalog, untranslated or fuzzy
@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGS = ROOT / "partnerhub" / "translations"
+CATALOGS = ROOT / "partnerhub" / "core" / "translations"
 TEMPLATE = CATALOGS / "messages.pot"
 LANGUAGES = ("de", "ru")
 # The domain's markers beside gettext's own: N_ (a message shown elsewhere), Nn_ (one with its

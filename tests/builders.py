@@ -13,9 +13,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import credentials, customers, rollups
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.customers import lists as customers
+from partnerhub.exchange import rollups
 from partnerhub.models import (
     ApiClient,
     Category,
@@ -28,6 +29,7 @@ from partnerhub.models import (
     User,
     WebhookEndpoint,
 )
+from partnerhub.people import credentials
 
 TEST_SECRET = "phs_test-secret"
 TEST_PASSWORD = "correct horse battery"
@@ -259,7 +261,7 @@ class Builder:
         events: list[str] | None = None,
         secret: str | None = None,
     ) -> WebhookEndpoint:
-        from partnerhub.webhooks import new_secret
+        from partnerhub.delivery.webhooks import new_secret
 
         return self._save(
             WebhookEndpoint(

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from api.extensions import db
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 from scripts.catalogs import compile_catalogs
 from tests import builders
 from tests.receiver import Receiver

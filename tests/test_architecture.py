@@ -166,3 +166,43 @@ def test_the_check_sees_an_import_inside_a_function_and_names_the_loop():
     graph = {"app.a": {"app.b"}, "app.b": {"app.c"}, "app.c": {"app.a"}, "app.d": {"app.a"}}
     assert cycles(graph) == [["app.a", "app.b", "app.c"]]
     assert a_loop_in(["app.a", "app.b", "app.c"], graph) == "app.a -> app.b -> app.c -> app.a"
+
+
+# The capability packages and what each may import (docs/architecture.md, "Packages"); partnerhub.models
+# belongs to core. A package imports itself and the packages named here, nothing else.
+ALLOWED = {
+    "core": set(),
+    "directory": {"core"},
+    "people": {"core", "directory"},
+    "customers": {"core", "directory", "people"},
+    "exchange": {"core", "directory", "people", "customers"},
+    "reports": {"core", "directory", "people", "customers", "exchange"},
+    "delivery": {"core", "directory", "people", "customers", "exchange", "reports"},
+    "demo": {"core", "directory", "people", "customers", "exchange", "reports", "delivery"},
+}
+
+
+def package_of(module: str) -> str | None:
+    """The capability package of a module of partnerhub/ (None for partnerhub itself and for api/)."""
+    parts = module.split(".")
+    if parts[0] != "partnerhub" or len(parts) < 2:
+        return None
+    return "core" if parts[1] == "models" else parts[1]
+
+
+def test_each_package_imports_only_the_packages_below_it():
+    wrong = sorted(
+        f"{module} ({home}) imports {target} ({there})"
+        for module, targets in import_graph().items()
+        if (home := package_of(module)) is not None
+        for target in targets
+        if (there := package_of(target)) is not None and there != home and there not in ALLOWED[home]
+    )
+
+    assert wrong == [], "imports against the packages' direction:\n" + "\n".join(wrong)
+
+
+def test_every_module_of_the_domain_is_in_a_capability_package():
+    loose = sorted(m for m in modules() if package_of(m) is not None and package_of(m) not in ALLOWED)
+
+    assert loose == [], "put each in a package of ALLOWED: " + ", ".join(loose)

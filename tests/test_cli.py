@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models import ApiClient, Flag, Handoff, Lead, Partner
 from tests.builders import TEST_PASSWORD
 from tests.web.conftest import OwnContextClient, csrf_token

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerhub import delivery, egress, outbox, webhooks
-from partnerhub.db import utcnow
+from partnerhub.core import outbox
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import egress, webhooks
+from partnerhub.delivery import sending as delivery
 from partnerhub.models import Delivery, Notice
 from tests.receiver import SlowReceiver
 

@@ -2,8 +2,10 @@
 
 import pytest
 
-from partnerhub import delivery, egress, outbox
-from partnerhub.db import utcnow
+from partnerhub.core import outbox
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import egress
+from partnerhub.delivery import sending as delivery
 from partnerhub.models import Delivery
 
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import jobs
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import jobs
 from partnerhub.models import Notice
 
 

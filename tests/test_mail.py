@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import jobs, mail, notices
-from partnerhub.db import utcnow
+from partnerhub.core import mail
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import jobs, notices
 from partnerhub.models import Email, Notice
 from tests.mailbox import Mailbox
 

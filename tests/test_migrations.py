@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from api import create_app
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 from tests.conftest import MIGRATIONS, recreate_postgres_database
 
 

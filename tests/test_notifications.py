@@ -5,10 +5,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import assignment, comments, flags, intake, jobs, mail, notifications, partnerships
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core import mail
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import jobs
+from partnerhub.exchange import comments, intake, partnerships
 from partnerhub.models import Email, Notification
+from partnerhub.people import assignment, notifications
+from partnerhub.reports import flags
 from tests.mailbox import Mailbox
 
 BASE_URL = "https://hub.example.test"

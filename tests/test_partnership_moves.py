@@ -2,9 +2,9 @@
 
 import pytest
 
-from partnerhub import partnerships
-from partnerhub.actors import Actor
-from partnerhub.errors import InvalidInput, NotAllowed
+from partnerhub.core.actors import Actor
+from partnerhub.core.errors import InvalidInput, NotAllowed
+from partnerhub.exchange import partnerships
 
 
 def test_only_the_invited_side_may_accept_while_either_side_may_end_a_proposal(build):

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from partnerhub import partnerships, rerouting
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, NotAllowed
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import Conflict, NotAllowed
+from partnerhub.exchange import partnerships, rerouting
 from partnerhub.models import AuditEntry
 
 TWENTY_PERCENT = {"reward_type": "percent", "reward_value": Decimal("20"), "rep_share_percent": Decimal("50")}

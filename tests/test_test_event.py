@@ -4,8 +4,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from partnerhub import delivery, webhooks
-from partnerhub.errors import Conflict
+from partnerhub.core.errors import Conflict
+from partnerhub.delivery import sending as delivery
+from partnerhub.delivery import webhooks
 from partnerhub.models import Delivery
 
 

@@ -15,7 +15,7 @@ from scripts.catalogs import problems
 
 ROOT = Path(__file__).parent.parent
 TEMPLATES = sorted(
-    [*(ROOT / "api/web/templates").rglob("*.html"), *(ROOT / "partnerhub/emails").glob("*.*")]
+    [*(ROOT / "api/web/templates").rglob("*.html"), *(ROOT / "partnerhub/core/emails").glob("*.*")]
 )
 # Names and abbreviations read the same in every language.
 NOT_WORDS = {"PartnerHub", "API", "CSV", "PDF", "JSON", "URL", "ID", "UTC", "SLA", "h", "x"}

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub import outbox
+from partnerhub.core import outbox
 from partnerhub.models import Delivery
 from tests.receiver import Receiver
 from tests.workers import start_worker, stop, wait_for

@@ -8,7 +8,7 @@ from itertools import combinations
 import pytest
 from sqlalchemy import select
 
-from partnerhub import outbox
+from partnerhub.core import outbox
 from partnerhub.models import Delivery, DeliveryAttempt
 from tests.receiver import Receiver, SlowReceiver
 from tests.workers import start_worker, stop, wait_for

@@ -7,7 +7,7 @@ from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
 from api.v1.fields import JsonBoolean, category_field, name_field, slug_field
-from partnerhub import directory
+from partnerhub.directory import partners as directory
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Taxonomy")
 

@@ -10,7 +10,7 @@ from api.errors import problem
 from api.extensions import db
 from api.parsing import Blueprint
 from api.v1.fields import QueryBoolean
-from partnerhub import customers
+from partnerhub.customers import lists as customers
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers (private)")
 

@@ -3,7 +3,7 @@
 from marshmallow import fields, validate
 
 from api.schemas import Pattern
-from partnerhub import validation
+from partnerhub.core import validation
 
 REGION = Pattern(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="must be an ISO 3166 code such as DE or DE-BE")
 
@@ -59,7 +59,7 @@ NOT_BLANK = Pattern(rf"^[{_SPACE}]*[^{_SPACE}][\s\S]*$", error="must not be blan
 
 
 def name_field(*, blank_ok: bool = False, **kwargs) -> fields.String:
-    """A name the domain keeps stripped (partnerhub/validation.py): never only spaces; empty if `blank_ok`."""
+    """A name the domain keeps stripped (core/validation.py): never only spaces; empty if `blank_ok`."""
     validators = kwargs.pop("validate", [])
     rule = (
         Pattern(rf"^([{_SPACE}]*[^{_SPACE}][\s\S]*)?$", error="must not be blank") if blank_ok else NOT_BLANK
@@ -78,7 +78,7 @@ def _empty_or(regex, error: str) -> Pattern:
 
 
 def email_field(*, empty_ok: bool = True, **kwargs) -> fields.String:
-    """An email address as the domain's rule has it (partnerhub/validation.py), or empty when `empty_ok`."""
+    """An email address as the domain's rule has it (core/validation.py), or empty when `empty_ok`."""
     error = "must be an email address such as name@example.com"
     return fields.String(
         validate=[
@@ -92,7 +92,7 @@ def email_field(*, empty_ok: bool = True, **kwargs) -> fields.String:
 
 
 def phone_field(**kwargs) -> fields.String:
-    """A phone number as the domain's rule has it (partnerhub/validation.py), or empty."""
+    """A phone number as the domain's rule has it (partnerhub/core/validation.py), or empty."""
     return fields.String(validate=_empty_or(validation.PHONE, "must be a phone number"), **kwargs)
 
 

@@ -9,7 +9,7 @@ from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, page_schema
-from partnerhub import follow_ups
+from partnerhub.exchange import follow_ups
 from partnerhub.models import FollowUp
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES, FOLLOW_UP_STATUSES
 

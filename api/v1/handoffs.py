@@ -14,9 +14,10 @@ from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
-from partnerhub import assignment, comments, lifecycle, lists, rerouting
+from partnerhub.exchange import comments, lifecycle, lists, rerouting
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
+from partnerhub.people import assignment
 
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs")
 

@@ -12,7 +12,7 @@ from api.schemas import ListArgs, id_field, page_schema
 from api.sqlite import reads_first
 from api.v1.fields import REGION, JsonBoolean, category_field, email_field, name_field, phone_field
 from api.v1.handoffs import HandoffOut, HandoffSummary, LeadOfHandoff
-from partnerhub import intake, routing
+from partnerhub.exchange import intake, routing
 from partnerhub.models import Lead
 from partnerhub.models.lead import LEAD_SOURCES, LEAD_STATUSES, POSTED_SOURCES
 

@@ -7,8 +7,8 @@ from api.extensions import db
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, page_schema
+from partnerhub.delivery.notices import notices_of
 from partnerhub.models import Notice
-from partnerhub.notices import notices_of
 
 blp = Blueprint("notices", __name__, url_prefix="/api/v1/notices", description="Notices")
 

@@ -10,12 +10,14 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import DecimalString, ListArgs, PatchSchema, page_schema
 from api.v1.fields import email_field, name_field, regions, url_field
-from partnerhub import accounts, customers, directory
-from partnerhub.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from partnerhub.directory import DECLARED_CURRENCY
-from partnerhub.lifecycle import MAX_DEAL_VALUE
+from partnerhub.customers import lists as customers
+from partnerhub.directory import partners as directory
+from partnerhub.directory.partners import DECLARED_CURRENCY
+from partnerhub.exchange.lifecycle import MAX_DEAL_VALUE
 from partnerhub.models import Partner
 from partnerhub.models.partner import REVENUE_BANDS
+from partnerhub.people import accounts
+from partnerhub.people.credentials import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners", description="Partners")
 
@@ -70,7 +72,7 @@ class ManagerIn(Schema):
 class ProfileFields(Schema):
     name = name_field(validate=[validate.Length(min=2, max=200)])
     business = fields.String(validate=validate.Length(max=5000))
-    # The domain's shapes (partnerhub/validation.py), stated here so the document states them too.
+    # The domain's shapes (partnerhub/core/validation.py), stated here so the document states them too.
     website = url_field(Partner.website, allow_none=True)
     regions = regions()
     contact_email = email_field(allow_none=True)

@@ -10,7 +10,8 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import DecimalString, ListArgs, NarrowingSchema, PartnerRef, Pattern, id_field, page_schema
 from api.v1.fields import JsonBoolean
-from partnerhub import customers, partnerships
+from partnerhub.customers import lists as customers
+from partnerhub.exchange import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, PARTNERSHIP_STATUSES, REWARD_TYPES
 

@@ -9,7 +9,7 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import category_field, regions
-from partnerhub import directory
+from partnerhub.directory import partners as directory
 from partnerhub.models import ProductLine
 
 blp = Blueprint("product_lines", __name__, url_prefix="/api/v1/product-lines", description="Product lines")

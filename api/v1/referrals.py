@@ -5,7 +5,7 @@ from api.extensions import db
 from api.idempotency import idempotent
 from api.parsing import Blueprint
 from api.v1.leads import LeadIn, LeadOut
-from partnerhub import lifecycle, referrals
+from partnerhub.exchange import lifecycle, referrals
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1/handoffs", description="Referrals")
 

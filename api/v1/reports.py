@@ -15,10 +15,10 @@ from api.csvfile import csv_response
 from api.extensions import db
 from api.parsing import Blueprint
 from api.schemas import PartnerRef
-from partnerhub import balance, exports, flags
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.exchange.rollups import COUNTED
 from partnerhub.models import Partner
-from partnerhub.rollups import COUNTED
+from partnerhub.reports import balance, exports, flags
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Balance, flags and exports")
 

@@ -7,7 +7,7 @@ from api.auth import acting, require
 from api.extensions import db
 from api.parsing import Blueprint
 from api.schemas import KeyedDict
-from partnerhub import thresholds
+from partnerhub.reports import thresholds
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Operator settings")
 

@@ -9,9 +9,9 @@ from api.auth import current_partner, require
 from api.csvfile import csv_response
 from api.extensions import db
 from api.schemas import MONTH_PATTERN, PartnerRef, Pattern
-from partnerhub import statement_pdf, statements
-from partnerhub.db import utcnow
-from partnerhub.i18n import Translator
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import Translator
+from partnerhub.reports import statement_pdf, statements
 
 blp = Blueprint("statements", __name__, url_prefix="/api/v1", description="Payout statements")
 

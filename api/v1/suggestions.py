@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_partner, require
 from api.extensions import db
 from api.parsing import Blueprint
-from partnerhub import suggestions
+from partnerhub.reports import suggestions
 
 blp = Blueprint("suggestions", __name__, url_prefix="/api/v1/suggestions", description="Suggestions")
 

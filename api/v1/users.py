@@ -11,9 +11,9 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import JsonBoolean, email_field, name_field
-from partnerhub import team
 from partnerhub.models import User
 from partnerhub.models.partner import TEAM_ROLES, USER_STATUSES
+from partnerhub.people import team
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People")
 

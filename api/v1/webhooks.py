@@ -13,7 +13,7 @@ from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, PatchSchema, page_schema
 from api.v1.fields import JsonBoolean, url_field
-from partnerhub import integrations, webhooks
+from partnerhub.delivery import integrations, webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
 from partnerhub.models.delivery import DELIVERY_STATUSES, EVENT_TYPES
 

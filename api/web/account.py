@@ -10,11 +10,14 @@ from api.ratelimit import address_key, login_account_key, login_address_limit, l
 from api.web.audit import base_url
 from api.web.forms import LoginForm
 from api.web.session import current_user, log_in, log_out, role_required, safe_next
-from partnerhub import credentials, directory, flags, inbox, partnerships
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
-from partnerhub.errors import InvalidCredentials, SignInPaused
-from partnerhub.i18n import N_
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import InvalidCredentials, SignInPaused
+from partnerhub.core.i18n import N_
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import inbox, partnerships
+from partnerhub.people import credentials
+from partnerhub.reports import flags
 
 bp = Blueprint("account", __name__)
 

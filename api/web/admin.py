@@ -20,11 +20,16 @@ from api.web.forms import (
 )
 from api.web.listing import page_of
 from api.web.session import back_to, current_actor, role_required
-from partnerhub import credentials, directory, integrations, lists, mail, thresholds
-from partnerhub.i18n import N_
+from partnerhub.core import mail
+from partnerhub.core.i18n import N_
+from partnerhub.delivery import integrations
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import lists
 from partnerhub.models import Delivery, Email, Notice, Partner
 from partnerhub.models.delivery import DELIVERY_STATUSES
 from partnerhub.models.partner import PARTNER_STATUSES
+from partnerhub.people import credentials
+from partnerhub.reports import thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NEW_CLIENT_SECRET = "new_api_client_secret"

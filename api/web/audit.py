@@ -8,8 +8,9 @@ from api.extensions import db
 from api.observability import request_origin
 from api.web.i18n import reader
 from api.web.session import current_actor, current_user, role_required
-from partnerhub import audit, directory
-from partnerhub.i18n import N_
+from partnerhub.core import audit
+from partnerhub.core.i18n import N_
+from partnerhub.directory import partners as directory
 from partnerhub.models import AuditEntry
 
 bp = Blueprint("audit", __name__)

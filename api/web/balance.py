@@ -9,12 +9,13 @@ from api.v1.reports import balance_csv
 from api.web import charts
 from api.web.forms import AcknowledgeFlagForm
 from api.web.session import current_partner, current_user, role_required
-from partnerhub import balance, flags, suggestions, webhooks
-from partnerhub.db import utcnow
-from partnerhub.i18n import N_
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import N_
+from partnerhub.delivery import webhooks
+from partnerhub.delivery.notices import notices_of
+from partnerhub.exchange.rollups import FUNNEL
 from partnerhub.models import Delivery, Notice, Partner
-from partnerhub.notices import notices_of
-from partnerhub.rollups import FUNNEL
+from partnerhub.reports import balance, flags, suggestions
 
 bp = Blueprint("balance", __name__)
 

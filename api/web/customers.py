@@ -11,8 +11,8 @@ from api.extensions import csrf, db
 from api.web.audit import acting
 from api.web.i18n import reader
 from api.web.session import current_partner, role_required
-from partnerhub import customers
-from partnerhub.words import count_of
+from partnerhub.core.words import count_of
+from partnerhub.customers import lists as customers
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 # Rejected lines named on the page after an upload; the rest are counted.

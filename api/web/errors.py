@@ -6,7 +6,7 @@ from flask_babel import ngettext
 
 from api.extensions import db
 from api.web.session import back_to
-from partnerhub.i18n import N_
+from partnerhub.core.i18n import N_
 
 # The titles an error page may carry (HTTP's names and the domain's), for the catalogs: the page
 # looks its title up, as it does the domain's fixed sentences (marked N_ where they are raised).

@@ -9,8 +9,8 @@ from api.web.forms import FollowUpForm, ListFilterForm
 from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_actor, role_required
-from partnerhub import follow_ups, lists, partnerships
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.exchange import follow_ups, lists, partnerships
 from partnerhub.models import FollowUp, Handoff, Lead
 from partnerhub.models.follow_up import FOLLOW_UP_STATUSES
 

@@ -1,7 +1,7 @@
 """The page forms: what each accepts, and the plain values handed to the domain.
 
 A form parses (types, lengths, required fields); the domain judges the values
-(partnerhub/validation.py), as it does for the API. `DomainForm.submitted` runs
+(partnerhub/core/validation.py), as it does for the API. `DomainForm.submitted` runs
 the domain's use case and puts what it refuses on the field it names, so the
 page shows the domain's reason beside what was typed.
 """
@@ -37,16 +37,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
-from partnerhub import customers
-from partnerhub.credentials import MAX_PASSWORD_LENGTH, password_phrases
-from partnerhub.errors import DomainError, InvalidInput
-from partnerhub.i18n import LANGUAGES, translator
+from partnerhub.core.errors import DomainError, InvalidInput
+from partnerhub.core.i18n import LANGUAGES, translator
+from partnerhub.core.validation import NOT_TEXT, is_text
+from partnerhub.core.words import REVENUE_WORDS, ROLE_CAPITALIZED, STATUS_WORDS, word_for
+from partnerhub.customers import lists as customers
 from partnerhub.models.delivery import EVENT_TYPES
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 from partnerhub.models.partner import REVENUE_BANDS, TEAM_ROLES
 from partnerhub.models.partnership import DEFAULT_FOLLOW_UP_DAYS, REWARD_TYPES
-from partnerhub.validation import NOT_TEXT, is_text
-from partnerhub.words import REVENUE_WORDS, ROLE_CAPITALIZED, STATUS_WORDS, word_for
+from partnerhub.people.credentials import MAX_PASSWORD_LENGTH, password_phrases
 
 
 class RegionsField(StringField):

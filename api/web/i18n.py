@@ -1,8 +1,8 @@
 """The pages' language: the person's choice, else the sign-in page's cookie, else the browser's, else English.
 
 Flask-Babel translates the templates ({{ _() }}, {% trans %}) from the catalogs in
-partnerhub/translations; numbers, money, dates and the domain's sentences are formatted by the
-same partnerhub.i18n.Translator the emails use, through the filters registered here.
+partnerhub/core/translations; numbers, money, dates and the domain's sentences are formatted by the
+same partnerhub.core.i18n.Translator the emails use, through the filters registered here.
 """
 
 from datetime import datetime
@@ -12,8 +12,9 @@ from flask import Blueprint, Flask, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
 from api.web.session import current_user
-from partnerhub import flags, i18n, words
-from partnerhub.db import utcnow
+from partnerhub.core import i18n, words
+from partnerhub.core.db import utcnow
+from partnerhub.reports import flags
 
 COOKIE = "language"
 # A year: the choice of someone who has no account to keep it on.
@@ -87,7 +88,7 @@ def init_app(app: Flask) -> None:
     def phrase(value):
         return reader().value(value)
 
-    # Keys become words in every template through one filter (partnerhub/words.py).
+    # Keys become words in every template through one filter (partnerhub/core/words.py).
     @app.template_filter("words")
     def in_words(key):
         return words.word_for(key, reader())

@@ -9,22 +9,14 @@ from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, Mov
 from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
-from partnerhub import (
-    assignment,
-    comments,
-    directory,
-    follow_ups,
-    inbox,
-    lifecycle,
-    partnerships,
-    referrals,
-    rerouting,
-)
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
-from partnerhub.i18n import N_
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import N_
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import comments, follow_ups, inbox, lifecycle, partnerships, referrals, rerouting
 from partnerhub.models import Handoff
 from partnerhub.models.handoff import HANDOFF_STATUSES
+from partnerhub.people import assignment
 
 bp = Blueprint("inbox", __name__)
 

@@ -8,9 +8,10 @@ from api.observability import request_origin
 from api.web.forms import EVENT_WORDS, ApiClientForm, WebhookEndpointForm, refusal_into
 from api.web.listing import page_of
 from api.web.session import current_actor, current_partner, role_required
-from partnerhub import credentials, integrations, webhooks
-from partnerhub.errors import DomainError
+from partnerhub.core.errors import DomainError
+from partnerhub.delivery import integrations, webhooks
 from partnerhub.models import Delivery, WebhookEndpoint
+from partnerhub.people import credentials
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 # A secret waits here between the POST that made it and the page that shows it once.

@@ -9,11 +9,12 @@ from api.web.forms import HandOffForm, LeadForm, ListFilterForm
 from api.web.i18n import reader
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
-from partnerhub import directory, inbox, intake, lists, routing
-from partnerhub.actors import Actor
+from partnerhub.core.actors import Actor
+from partnerhub.core.words import count_of
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import inbox, intake, lists, routing
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.lead import LEAD_STATUSES
-from partnerhub.words import count_of
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from api.extensions import db
 from api.web.forms import ProductLineForm
 from api.web.session import PARTNER_ROLES, current_partner, role_required
-from partnerhub import directory
+from partnerhub.directory import partners as directory
 from partnerhub.models import ProductLine
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")

@@ -6,7 +6,7 @@ from flask_babel import ngettext
 
 from api.extensions import db
 from api.web.session import current_user, role_required
-from partnerhub import notifications
+from partnerhub.people import notifications
 
 bp = Blueprint("notifications", __name__)
 

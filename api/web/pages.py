@@ -30,7 +30,7 @@ from api.web import (
     team,
 )
 from api.web.session import CookieSessionInterface, current_user
-from partnerhub.notifications import unread_count
+from partnerhub.people.notifications import unread_count
 
 # Pages load only what the app serves itself: no CDN, no inline script, never framed.
 CONTENT_SECURITY_POLICY = (

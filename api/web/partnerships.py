@@ -11,9 +11,11 @@ from api.web.balance import FLAG_TITLES
 from api.web.forms import AmendTermsForm, HandoffSearchForm, PartnershipForm
 from api.web.i18n import reader
 from api.web.session import PARTNER_ROLES, current_partner, role_required
-from partnerhub import customers, directory, partnerships
-from partnerhub.db import utcnow
-from partnerhub.i18n import N_
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import N_
+from partnerhub.customers import lists as customers
+from partnerhub.directory import partners as directory
+from partnerhub.exchange import partnerships
 from partnerhub.models import Partnership
 from partnerhub.models.handoff import HANDOFF_STATUSES
 

@@ -9,8 +9,8 @@ from api.ratelimit import login_limit
 from api.web.audit import base_url
 from api.web.forms import ChangePasswordForm, LanguageForm, NameForm, NewPasswordForm, ResetRequestForm
 from api.web.session import current_user, log_in, role_required
-from partnerhub import accounts
-from partnerhub.errors import Conflict, InvalidInput
+from partnerhub.core.errors import Conflict, InvalidInput
+from partnerhub.people import accounts
 
 bp = Blueprint("passwords", __name__)
 

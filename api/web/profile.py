@@ -7,7 +7,7 @@ from api.extensions import db
 from api.web.audit import acting
 from api.web.forms import ProfileForm
 from api.web.session import current_partner, role_required
-from partnerhub import directory
+from partnerhub.directory import partners as directory
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 

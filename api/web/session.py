@@ -10,9 +10,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 from api.doors import for_api
 from api.extensions import db
-from partnerhub import credentials
-from partnerhub.actors import Actor, in_good_standing
+from partnerhub.core.actors import Actor, in_good_standing
 from partnerhub.models import Partner, User
+from partnerhub.people import credentials
 
 PARTNER_ROLES = ("rep", "manager")
 _LOOPBACK_NAMES = ("localhost",)

@@ -9,7 +9,7 @@ from api.web.audit import base_url
 from api.web.forms import SignupForm
 from api.web.passwords import mail_sending_key
 from api.web.session import current_user
-from partnerhub import accounts
+from partnerhub.people import accounts
 
 bp = Blueprint("signup", __name__)
 

@@ -6,9 +6,9 @@ from api.extensions import db
 from api.v1.statements import partnership_statement_file, statement_file
 from api.web.i18n import reader
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
-from partnerhub import statements
-from partnerhub.db import utcnow
-from partnerhub.errors import InvalidInput
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import InvalidInput
+from partnerhub.reports import statements
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
 

@@ -7,12 +7,12 @@ from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import InviteForm, JoinForm, refusal_into
 from api.web.session import current_actor, current_partner, current_user, role_required
-from partnerhub import team
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidInput, NotFound
-from partnerhub.i18n import N_
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import Conflict, InvalidInput, NotFound
+from partnerhub.core.i18n import N_
+from partnerhub.core.words import ROLE_WORDS
 from partnerhub.models import User
-from partnerhub.words import ROLE_WORDS
+from partnerhub.people import team
 
 bp = Blueprint("team", __name__)
 

@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = '0003'
 down_revision = '0001'
@@ -18,9 +18,9 @@ depends_on = None
 def upgrade():
     op.create_table('job_runs',
     sa.Column('name', sa.String(length=50), nullable=False),
-    sa.Column('next_run_at', partnerhub.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('lease_until', partnerhub.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_finished_at', partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_run_at', partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_finished_at', partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_job_runs'))
     )
 

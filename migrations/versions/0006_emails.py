@@ -8,7 +8,7 @@ Create Date: 2026-12-07 12:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0006"
 down_revision = "0005"
@@ -26,11 +26,11 @@ def upgrade():
         sa.Column("text_body", sa.Text(), nullable=False),
         sa.Column("html_body", sa.Text(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("sent_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_emails_partner_id_partners")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_emails")),
     )

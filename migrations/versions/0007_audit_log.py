@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0007"
 down_revision = "0006"
@@ -21,7 +21,7 @@ def upgrade():
     op.create_table(
         "audit_entries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_type", sa.String(length=20), nullable=False),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("actor_client_id", sa.Integer(), nullable=True),

@@ -2,7 +2,7 @@
 
 The worker used to keep requests' own error text ("connection error: ... resolves to
 10.0.0.7: ..."), which partners read back through GET /deliveries. What is stored now is
-`partnerhub.delivery.failure`'s few words; this rewrites what was stored before. The old
+`partnerhub.delivery.sending.failure`'s few words; this rewrites what was stored before. The old
 text is gone for good, so the downgrade leaves the words.
 
 Revision ID: 0010

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0014"
 down_revision = "0020"
@@ -26,14 +26,14 @@ def upgrade():
         "flag_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("flag_id", sa.Integer(), nullable=False),
-        sa.Column("at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("numbers", JSON, nullable=False),
         sa.Column("sentence", sa.Text(), nullable=False),
-        sa.Column("snooze_until", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("snooze_until", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "action IN ('raised', 'changed', 'cleared', 'acknowledged')", name=op.f("ck_flag_events_action")
         ),
@@ -61,8 +61,8 @@ def upgrade():
         sa.Column("monthly_cap", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("proposed_by_id", sa.Integer(), nullable=False),
-        sa.Column("proposed_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("proposed_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "reward_type IN ('percent', 'fixed')", name=op.f("ck_partnership_terms_reward_type")
         ),

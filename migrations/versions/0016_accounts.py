@@ -8,7 +8,7 @@ Create Date: 2026-12-07 12:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0016"
 down_revision = "0010"
@@ -24,17 +24,17 @@ def upgrade():
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
-            sa.Column("last_failed_login_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("last_failed_login_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("login_paused_until", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("login_paused_until", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_table(
         "unknown_sign_ins",
         sa.Column("email_hash", sa.String(length=64), nullable=False),
         sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("last_failed_login_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("login_paused_until", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failed_login_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("login_paused_until", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("email_hash", name=op.f("pk_unknown_sign_ins")),
     )
     op.create_table(
@@ -42,9 +42,9 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_password_resets_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_password_resets")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),

@@ -9,7 +9,7 @@ Create Date: 2026-12-07 12:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0017"
 down_revision = "0016"
@@ -32,10 +32,10 @@ def upgrade():
         batch_op.add_column(sa.Column("away", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("invite_token_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(
-            sa.Column("invite_expires_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("invite_expires_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("invite_accepted_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("invite_accepted_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_unique_constraint(op.f("uq_users_invite_token_hash"), ["invite_token_hash"])
     _event_types(NEW_EVENTS)

@@ -9,7 +9,7 @@ Create Date: 2026-12-07 13:30:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0020"
 down_revision = "0017"
@@ -33,12 +33,12 @@ def _event_types(condition: str) -> None:
 def upgrade():
     with op.batch_alter_table("handoffs") as batch_op:
         batch_op.add_column(sa.Column("assignee_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("assigned_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("assigned_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(op.f("fk_handoffs_assignee_id_users"), "users", ["assignee_id"], ["id"])
         batch_op.create_index("ix_handoffs_assignee_status", ["assignee_id", "status"])
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(
-            sa.Column("last_assigned_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("last_assigned_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_table(
         "handoff_comments",
@@ -48,7 +48,7 @@ def upgrade():
         sa.Column("author_client_id", sa.Integer(), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("created_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(author_user_id IS NULL) <> (author_client_id IS NULL)",
             name=op.f("ck_handoff_comments_one_author"),

@@ -8,7 +8,7 @@ Create Date: 2026-12-07 13:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0021"
 down_revision = "0014"
@@ -30,9 +30,9 @@ def upgrade():
         sa.Column("link", sa.String(length=300), nullable=False),
         sa.Column("in_app", sa.Boolean(), nullable=False),
         sa.Column("email", sa.String(length=10), nullable=False),
-        sa.Column("created_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("read_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("emailed_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("emailed_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(f"kind IN {KINDS}", name=op.f("ck_notifications_kind")),
         sa.CheckConstraint("email IN ('none', 'single', 'digest')", name=op.f("ck_notifications_email")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")),
@@ -44,7 +44,7 @@ def upgrade():
     op.create_table(
         "notification_settings",
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("off", partnerhub.db.JSONType, nullable=False),
+        sa.Column("off", partnerhub.core.db.JSONType, nullable=False),
         sa.Column("daily_digest", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_notification_settings_user_id_users")

@@ -8,7 +8,7 @@ Create Date: 2026-12-08 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0023"
 down_revision = "0022"
@@ -21,7 +21,7 @@ def upgrade():
         "customer_keys",
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("digest", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("listed_since", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("listed_since", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_customer_keys_partner_id_partners")),
         sa.PrimaryKeyConstraint("partner_id", "digest", name=op.f("pk_customer_keys")),
     )
@@ -30,7 +30,7 @@ def upgrade():
         "customer_lists",
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("uploaded_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_customer_lists_partner_id_partners")),
         sa.PrimaryKeyConstraint("partner_id", name=op.f("pk_customer_lists")),
     )

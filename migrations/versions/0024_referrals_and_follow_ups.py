@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0024"
 down_revision = "0023"
@@ -65,13 +65,13 @@ def upgrade():
         sa.Column("from_partner_id", sa.Integer(), nullable=False),
         sa.Column("to_partner_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("due_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("outcome", sa.String(length=10), nullable=True),
-        sa.Column("done_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("notified_at", partnerhub.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", partnerhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("notified_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", partnerhub.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('due', 'done', 'skipped')", name=op.f("ck_follow_ups_status")),
         sa.CheckConstraint("outcome IN ('satisfied', 'issue', 'referral')", name=op.f("ck_follow_ups_outcome")),
         sa.CheckConstraint(

@@ -9,7 +9,7 @@ Create Date: 2026-12-08 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import partnerhub.db
+import partnerhub.core.db
 
 revision = "0025"
 down_revision = "0026"
@@ -22,7 +22,7 @@ def upgrade():
         batch_op.add_column(sa.Column("language", sa.String(5), nullable=True))
     for table in ("flags", "flag_events"):
         with op.batch_alter_table(table) as batch_op:
-            batch_op.add_column(sa.Column("words", partnerhub.db.JSONType, nullable=True))
+            batch_op.add_column(sa.Column("words", partnerhub.core.db.JSONType, nullable=True))
 
 
 def downgrade():

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from partnerhub.db import Base, JSONType, utcnow
-from partnerhub.errors import NotAllowed
+from partnerhub.core.db import Base, JSONType, utcnow
+from partnerhub.core.errors import NotAllowed
 
 
 class AuditEntry(Base):

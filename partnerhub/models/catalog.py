@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 
 if TYPE_CHECKING:
     from partnerhub.models.partner import Partner

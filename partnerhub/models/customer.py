@@ -1,11 +1,11 @@
-"""A partner's customer list, kept only as keyed hashes of its contacts (partnerhub/customers.py)."""
+"""A partner's customer list, kept only as keyed hashes of its contacts (partnerhub/customers/lists.py)."""
 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 
 
 class CustomerKey(Base):

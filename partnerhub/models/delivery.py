@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 EVENT_TYPES = ("handoff.created", "handoff.updated", "lead.unrouted", "flag.raised", "handoff.commented")

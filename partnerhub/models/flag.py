@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 FLAG_KINDS = ("size_mismatch", "one_sided", "overloaded", "dormant", "agent_like", "leaky")
@@ -40,7 +40,7 @@ class Flag(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     other_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     numbers: Mapped[dict] = mapped_column(JSONType, default=dict)
-    # The sentence in English, and as a Phrase (partnerhub.i18n.phrase_to_json) to read in any language.
+    # The sentence in English, and as a Phrase (partnerhub.core.i18n.phrase_to_json) to read in any language.
     sentence: Mapped[str] = mapped_column(Text)
     words: Mapped[dict | None] = mapped_column(JSONType)
     # The cohort window the numbers are counted over: each period shown has its own flags.

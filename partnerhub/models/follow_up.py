@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, utcnow
+from partnerhub.core.db import Base, utcnow
 from partnerhub.models._columns import one_of
 
 if TYPE_CHECKING:

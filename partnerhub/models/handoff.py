@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 if TYPE_CHECKING:

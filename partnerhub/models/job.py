@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 
 
 class JobRun(Base):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of, search_key
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 from partnerhub.models.handoff import HandoffComment
 
@@ -63,5 +63,5 @@ class NotificationSettings(Base):
     daily_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
-# The worker looks for the last day's comments to tell whose lead it is (partnerhub/notifications.py).
+# The worker looks for the last day's comments to tell whose lead it is (partnerhub/people/notifications.py).
 Index("ix_handoff_comments_created_at", HandoffComment.created_at)

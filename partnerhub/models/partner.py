@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class Partner(Base):
     website: Mapped[str | None] = mapped_column(String(500))
     regions: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # ISO 3166 country of the partner's business: the region its customers' phone numbers are read in
-    # when written without a country code (partnerhub/customers.py).
+    # when written without a country code (partnerhub/customers/lists.py).
     country: Mapped[str] = mapped_column(String(2), default="DE", server_default="DE")
     # The size profile: law 5 compares partners on these three numbers.
     sales_reps: Mapped[int] = mapped_column(default=1)
@@ -59,7 +59,7 @@ class Partner(Base):
 
 
 class SignInFailures:
-    """The sign-in slow-down's state (partnerhub/credentials.py): wrong passwords in the current
+    """The sign-in slow-down's state (partnerhub/people/credentials.py): wrong passwords in the current
     burst, the last one's time, and until when sign-in is refused. In the database, so every
     process sees the same count."""
 

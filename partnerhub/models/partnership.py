@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnerhub.db import Base, JSONType, utcnow
+from partnerhub.core.db import Base, JSONType, utcnow
 from partnerhub.models._columns import one_of
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Partnership(Base):
     terms_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Who paused it: only that side may resume.
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    # Each side's consent to count the customers both lists hold (partnerhub/customers.py): the count
+    # Each side's consent to count the customers both lists hold (partnerhub/customers/lists.py): the count
     # is shown, and weighs in suggestions, only while both consent.
     proposer_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())
     responder_shares_overlap: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnerhub.db import Base
+from partnerhub.core.db import Base
 
 # Upper bounds, in hours, of the time-to-accept histogram; the last bucket is open.
 ACCEPT_BUCKET_HOURS = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336)

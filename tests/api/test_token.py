@@ -149,7 +149,7 @@ def test_a_token_without_the_scope_is_403(client, build):
 
 
 def test_a_revoked_clients_tokens_stop_working_at_once(client, build, session):
-    from partnerhub.db import utcnow
+    from partnerhub.core.db import utcnow
 
     partner = build.partner()
     headers = build.headers(partner)

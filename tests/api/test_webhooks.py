@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from partnerhub import outbox, webhooks
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict
+from partnerhub.core import outbox
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import Conflict
+from partnerhub.delivery import webhooks
 from partnerhub.models import Delivery, DeliveryAttempt, Notice
 from partnerhub.models.delivery import EVENT_TYPES
 

@@ -6,10 +6,11 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from partnerhub import assignment, intake, rerouting, team
-from partnerhub.actors import Actor
-from partnerhub.errors import InvalidInput, NotAllowed
+from partnerhub.core.actors import Actor
+from partnerhub.core.errors import InvalidInput, NotAllowed
+from partnerhub.exchange import intake, rerouting
 from partnerhub.models import Delivery
+from partnerhub.people import assignment, team
 
 NEED = "window-installation"
 _phones = count(1000)

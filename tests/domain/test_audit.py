@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from partnerhub import audit
-from partnerhub.actors import Actor
-from partnerhub.errors import NotAllowed
+from partnerhub.core import audit
+from partnerhub.core.actors import Actor
+from partnerhub.core.errors import NotAllowed
 from partnerhub.models import AuditEntry
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from partnerhub.exports import csv_cell, csv_lines
+from partnerhub.reports.exports import csv_cell, csv_lines
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partnerhub import customers, rerouting
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.customers import lists as customers
+from partnerhub.exchange import rerouting
 
 LABEL = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
 SPACE = st.sampled_from(["", " ", "  ", "\t"])

@@ -6,18 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from partnerhub import (
-    comments,
-    follow_ups,
-    inbox,
-    jobs,
-    notifications,
-    referrals,
-    rerouting,
-    rollups,
-)
-from partnerhub.actors import Actor
+from partnerhub.core.actors import Actor
+from partnerhub.delivery import jobs
+from partnerhub.exchange import comments, follow_ups, inbox, referrals, rerouting, rollups
 from partnerhub.models import HandoffRollup, Notification
+from partnerhub.people import notifications
 
 WON_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

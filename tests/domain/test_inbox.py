@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from partnerhub import inbox, rerouting
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.exchange import inbox, rerouting
 
 
 def test_a_receiver_sees_accept_and_decline_on_a_sent_handoff_and_the_sender_sees_recall(build):

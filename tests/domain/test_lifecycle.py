@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from partnerhub import intake, lifecycle, rerouting
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidInput, NotAllowed
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed
+from partnerhub.exchange import intake, lifecycle, rerouting
 from partnerhub.models import Handoff, HandoffEvent
 from partnerhub.models.handoff import HANDOFF_STATUSES
 

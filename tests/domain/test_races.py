@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.extensions import db
-from partnerhub import intake, rerouting, routing
-from partnerhub.actors import Actor
-from partnerhub.errors import DomainError
+from partnerhub.core.actors import Actor
+from partnerhub.core.errors import DomainError
+from partnerhub.exchange import intake, rerouting, routing
 from partnerhub.models import Handoff, HandoffEvent, Lead
 
 pytestmark = [

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partnerhub import intake, routing
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.exchange import intake, routing
 
 NEED = "window-installation"
 CLEANING = "window-cleaning"

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerhub import accounts, credentials
-from partnerhub.db import utcnow
-from partnerhub.errors import InvalidCredentials, SignInPaused
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import InvalidCredentials, SignInPaused
 from partnerhub.models import Email, UnknownSignIn, User
+from partnerhub.people import accounts, credentials
 from tests.builders import TEST_PASSWORD
 
 

@@ -6,10 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from partnerhub import demo, flags, rerouting, simulation
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.demo import seeding as demo
+from partnerhub.demo import simulation
+from partnerhub.exchange import rerouting
 from partnerhub.models import Flag, HandoffEvent, Lead, Partner
+from partnerhub.reports import flags
 
 # How often `flask partnerhub simulate` beats under `make run` (its --interval, SIMULATE_INTERVAL).
 BEAT = timedelta(seconds=5)

@@ -3,10 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub import credentials, intake, partnerships, rerouting, routing
-from partnerhub.actors import Actor
-from partnerhub.errors import NotAllowed
+from partnerhub.core.actors import Actor
+from partnerhub.core.errors import NotAllowed
+from partnerhub.exchange import intake, partnerships, rerouting, routing
 from partnerhub.models import ApiClient, Handoff, HandoffEvent, Lead
+from partnerhub.people import credentials
 
 NEED = "window-installation"
 NOT_ACTIVE = pytest.mark.parametrize("status", ["pending", "suspended"])

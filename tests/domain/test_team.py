@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerhub import credentials, demo, team
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
-from partnerhub.errors import Conflict, InvalidInput, NotFound
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
+from partnerhub.core.errors import Conflict, InvalidInput, NotFound
+from partnerhub.demo import seeding as demo
 from partnerhub.models import AuditEntry, Email, User
+from partnerhub.people import credentials, team
 
 BASE = "https://hub.example"
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from partnerhub import team
-from partnerhub.actors import Actor
+from partnerhub.core.actors import Actor
 from partnerhub.models import User
+from partnerhub.people import team
 from tests.domain.test_races import _race, pytestmark  # noqa: F401  (PostgreSQL only, as those races)
 
 

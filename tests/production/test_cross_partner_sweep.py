@@ -46,7 +46,7 @@ SAFE_METHODS = {"HEAD", "OPTIONS"}
 
 
 def _delivery(build, owner) -> int:
-    from partnerhub import outbox
+    from partnerhub.core import outbox
 
     build.endpoint(owner, "http://127.0.0.1:9/hook")
     queued = outbox.emit(build.session, partner_id=owner.id, event_type="lead.unrouted", data={"lead_id": 1})
@@ -64,8 +64,8 @@ def _partnership(build, owner) -> int:
 
 
 def _follow_up(build, owner) -> int:
-    from partnerhub import follow_ups
-    from partnerhub.db import utcnow
+    from partnerhub.core.db import utcnow
+    from partnerhub.exchange import follow_ups
 
     handoff = build.handoff(build.partner(), owner, status="won")
     follow_ups.schedule_follow_ups(build.session, handoff=handoff, days=[7], now=utcnow())

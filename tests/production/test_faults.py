@@ -11,7 +11,7 @@ import time
 import pytest
 
 from bench.rig import Load, Stack, audit, seed, wait_for_deliveries
-from partnerhub.delivery import lease_for
+from partnerhub.delivery.sending import lease_for
 
 
 @pytest.mark.slow

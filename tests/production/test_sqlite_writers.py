@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.sqlite import READS_FIRST
-from partnerhub import intake
-from partnerhub.errors import Conflict
+from partnerhub.core.errors import Conflict
+from partnerhub.exchange import intake
 from partnerhub.models import IdempotencyKey
 from tests.api.test_leads import _exchange, lead_body, post_lead, recorded_statements
 

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from partnerhub import balance
-from partnerhub.balance import median_hours
+from partnerhub.reports import balance
+from partnerhub.reports.balance import median_hours
 
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)

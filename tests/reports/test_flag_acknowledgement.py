@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from partnerhub import flags
+from partnerhub.reports import flags
 
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -106,7 +106,7 @@ def test_a_flag_is_acknowledged_through_the_api_and_its_history_read_back(client
 
 
 def test_a_cleared_flag_cannot_be_acknowledged(build, session):
-    from partnerhub.errors import Conflict
+    from partnerhub.core.errors import Conflict
 
     northwind, acme = build.partner("Northwind"), build.partner("Acme")
     partnership = build.partnership(northwind, acme)

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerhub import flags, thresholds
-from partnerhub.actors import Actor
+from partnerhub.core.actors import Actor
 from partnerhub.models import Delivery, Flag, WebhookEndpoint
+from partnerhub.reports import flags, thresholds
 
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -365,7 +365,7 @@ def test_refreshing_raises_a_flag_once_announces_it_to_both_partners_and_clears_
 
 
 def test_unknown_thresholds_and_values_outside_their_bounds_are_refused(session):
-    from partnerhub.errors import InvalidInput
+    from partnerhub.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refused:
         thresholds.set_thresholds(

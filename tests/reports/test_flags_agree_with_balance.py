@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models.flag import FLAG_KINDS
 
 WON = ["delivered", "accepted", "contacted", "won"]

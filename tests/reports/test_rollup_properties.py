@@ -8,12 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from partnerhub import balance, flags, rollups, thresholds
-from partnerhub.actors import Actor
-from partnerhub.db import Base
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import Base
+from partnerhub.exchange import rollups
 from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKETS
+from partnerhub.reports import balance, flags, thresholds
 
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
 _FORWARD = ["delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid"]

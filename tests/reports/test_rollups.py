@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.extensions import db
-from partnerhub import rollups
+from partnerhub.exchange import rollups
 from partnerhub.models import Handoff, HandoffRollup, Lead
 
 SENT_AT = datetime(2027, 6, 30, 9, tzinfo=UTC)
@@ -98,7 +98,7 @@ def test_a_move_inside_a_rolled_back_savepoint_leaves_no_count_and_the_rest_stay
 
 
 def test_readers_in_the_same_transaction_see_the_moves_not_yet_committed(build, session):
-    from partnerhub.balance import direction_totals
+    from partnerhub.reports.balance import direction_totals
 
     northwind, acme = build.partner("Northwind"), build.partner("Acme")
     partnership = build.partnership(northwind, acme)

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from partnerhub import statement_pdf, statements
-from partnerhub.db import utcnow
-from partnerhub.i18n import translator
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import translator
+from partnerhub.reports import statement_pdf, statements
 
 MONEY = ("deal_value", "rewards_invoiced", "rewards_paid", "rep_shares_paid")
 PAID_THROUGH = ["delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid"]
@@ -190,7 +190,7 @@ def test_a_rep_sees_a_statement_of_their_own_shares(session, month_of_deals):
 
 
 def test_a_month_is_written_as_year_and_month():
-    from partnerhub.errors import InvalidInput
+    from partnerhub.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         statements.Month.parse("2026-1")

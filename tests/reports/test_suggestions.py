@@ -2,7 +2,7 @@
 
 import pytest
 
-from partnerhub.suggestions import regions_overlap, suggest_partners
+from partnerhub.reports.suggestions import regions_overlap, suggest_partners
 
 
 @pytest.fixture

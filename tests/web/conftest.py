@@ -10,7 +10,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from api.extensions import db
-from partnerhub.i18n import translator
+from partnerhub.core.i18n import translator
 from tests.builders import TEST_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models import AuditEntry, Email, Partner, PasswordReset, User
 from tests.builders import TEST_PASSWORD
 from tests.web.conftest import OwnContextClient, csrf_token

@@ -2,7 +2,7 @@
 
 import pytest
 
-from partnerhub import mail
+from partnerhub.core import mail
 from tests.builders import TEST_PASSWORD
 from tests.mailbox import Mailbox
 from tests.web.conftest import screenshot

@@ -4,7 +4,7 @@ a page at a time, on both databases."""
 import re
 from datetime import timedelta
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models import Delivery, Notice
 
 

@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import func, select
 
-from partnerhub import credentials
 from partnerhub.models import ApiClient
+from partnerhub.people import credentials
 from tests.web.conftest import csrf_token
 
 SECRET_FIELD = re.compile(r'id="new-secret"[^>]*value="([^"]+)"')

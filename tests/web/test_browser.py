@@ -2,8 +2,10 @@
 
 from sqlalchemy import select
 
-from partnerhub import credentials, notices, outbox
+from partnerhub.core import outbox
+from partnerhub.delivery import notices
 from partnerhub.models import Partner, Partnership, ProductLine
+from partnerhub.people import credentials
 from tests.web.conftest import screenshot
 
 

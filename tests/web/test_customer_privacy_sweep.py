@@ -6,7 +6,7 @@ import re
 
 from flask import url_for
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from tests.builders import TEST_PASSWORD
 from tests.web.conftest import OwnContextClient, csrf_token
 

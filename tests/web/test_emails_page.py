@@ -1,8 +1,8 @@
 """The admin's Emails page: with no mail server, where a newcomer reads what the platform wrote."""
 
-from partnerhub import notices
-from partnerhub.db import utcnow
-from partnerhub.jobs import email_notices
+from partnerhub.core.db import utcnow
+from partnerhub.delivery import notices
+from partnerhub.delivery.jobs import email_notices
 
 
 def test_with_no_smtp_the_admin_reads_every_email_with_its_text_and_html(client, sign_in, session, build):

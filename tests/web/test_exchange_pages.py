@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import flags
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 from partnerhub.models import Handoff
+from partnerhub.reports import flags
 from tests.web.conftest import screenshot
 
 

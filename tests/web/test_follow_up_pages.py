@@ -3,7 +3,7 @@ and what the sender reads of them."""
 
 import re
 
-from partnerhub import follow_ups, referrals
+from partnerhub.exchange import follow_ups, referrals
 from tests.domain.test_follow_ups import _won
 from tests.web.conftest import csrf_token
 

@@ -4,8 +4,8 @@ from html import escape
 
 from sqlalchemy import func, select
 
-from partnerhub import thresholds
 from partnerhub.models import Category, Handoff, Lead, Partner, Partnership, Setting
+from partnerhub.reports import thresholds
 from tests.web.conftest import csrf_token
 
 

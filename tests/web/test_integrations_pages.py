@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub import outbox
+from partnerhub.core import outbox
 from partnerhub.models import ApiClient, AuditEntry, Delivery, WebhookEndpoint
 from tests.web.conftest import csrf_token
 

@@ -12,11 +12,13 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from partnerhub import accounts, flags, mail
-from partnerhub.db import utcnow
-from partnerhub.i18n import translator
+from partnerhub.core import mail
+from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import translator
+from partnerhub.core.words import count_of
 from partnerhub.models import Email, Flag, Partnership
-from partnerhub.words import count_of
+from partnerhub.people import accounts
+from partnerhub.reports import flags
 from tests.web.conftest import csrf_token, screenshot
 
 NBSP = "\xa0"

@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
 
 
 def _names(html: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The notifications pages through the test client: the bell's count, the list, marking read, settings."""
 
-from partnerhub import notifications
+from partnerhub.people import notifications
 from tests.web.conftest import csrf_token
 
 

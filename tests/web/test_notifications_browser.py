@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from partnerhub import notifications
-from partnerhub.db import utcnow
+from partnerhub.core.db import utcnow
+from partnerhub.people import notifications
 from tests.web.conftest import screenshot
 
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from partnerhub import thresholds
 from partnerhub.models import Partner, Partnership
+from partnerhub.reports import thresholds
 from tests.builders import TEST_PASSWORD
 from tests.web.conftest import OwnContextClient, csrf_token
 
@@ -340,7 +340,7 @@ def test_the_receiver_of_a_recalled_handoff_sees_it_was_recalled_but_not_the_buy
 def test_a_partnership_page_tells_its_story_and_amends_its_terms(build, client, sign_in, app, session):
     from datetime import timedelta
 
-    from partnerhub.db import utcnow
+    from partnerhub.core.db import utcnow
 
     northwind, acme = build.partner("Northwind"), build.partner("Acme")
     partnership = build.partnership(northwind, acme)

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from partnerhub import directory
-from partnerhub.actors import Actor
+from partnerhub.core.actors import Actor
+from partnerhub.directory import partners as directory
 from partnerhub.models import Handoff, Lead
 from tests.web.conftest import csrf_token
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from partnerhub import mail
+from partnerhub.core import mail
 from partnerhub.models import ApiClient, User
 from tests.mailbox import Mailbox
 from tests.web.conftest import screenshot

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnerhub import team
-from partnerhub.actors import Actor
-from partnerhub.db import utcnow
+from partnerhub.core.actors import Actor
+from partnerhub.core.db import utcnow
 from partnerhub.models import Email, User
+from partnerhub.people import team
 from tests.web.conftest import csrf_token
 
 

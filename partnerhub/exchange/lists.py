@@ -1,0 +1,208 @@
+"""The filters every long list shares: search by contact, status, the other partner, a time window.
+
+Search matches the beginning of the contact's name, company, email or phone (digits only),
+whatever the case, so one index range on each answers it at a million rows; a partner's
+lists are then read newest first from their (partner, id) indexes, a page at a time. The
+operator's lists (every partner, every delivery, every notice) take the same filters over
+the whole platform, searched by the beginning of a partner's name or address.
+
+A page is picked among bare ids before what each row shows is joined in (`first`): joined
+before the sort, the lead, its category and both partners would be read for every row the
+filters match (two thousand for a common name at a million handoffs), not only for the page's.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from partnerhub.exchange import follow_ups, lifecycle
+from partnerhub.exchange.intake import normalize_phone
+from partnerhub.models import Delivery, FollowUp, Handoff, Lead, Notice, Partner
+from partnerhub.models.lead import search_text
+
+# Fewer digits than this match too many phones to be what a person meant.
+MIN_PHONE_DIGITS = 3
+# Above every character: "anna" up to "anna" + this holds every text that begins with "anna".
+_LAST_CHARACTER = "\U0010ffff"
+
+
+def _begins_with(column, prefix: str) -> ColumnElement[bool]:
+    return (column >= prefix) & (column < prefix + _LAST_CHARACTER)
+
+
+def contact_matches(q: str) -> ColumnElement[bool]:
+    """Leads whose contact name, company, email or phone begins with `q`, case aside."""
+    text = search_text(q)
+    matches = [
+        _begins_with(Lead.contact_name_key, text),
+        _begins_with(Lead.contact_company_key, text),
+        _begins_with(Lead.contact_email_norm, text),
+    ]
+    digits = normalize_phone(q)
+    if digits and len(digits) >= MIN_PHONE_DIGITS:
+        matches.append(_begins_with(Lead.contact_phone_norm, digits))
+    return or_(*matches)
+
+
+def first(stmt: Select, id_column, *order, limit: int) -> Select:
+    """`stmt` narrowed to its first `limit` rows in `order`, chosen by id alone; its loader options
+    then join in what it shows for those rows only."""
+    ids = stmt.with_only_columns(id_column).order_by(*order).limit(limit)
+    return stmt.where(id_column.in_(ids.scalar_subquery())).order_by(*order)
+
+
+def leads_of(
+    partner_id: int,
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """The partner's own leads narrowed by search, status and the time they came in."""
+    stmt = select(Lead).where(Lead.partner_id == partner_id)
+    if q and q.strip():
+        stmt = stmt.where(contact_matches(q))
+    if status:
+        stmt = stmt.where(Lead.status == status)
+    if since:
+        stmt = stmt.where(Lead.created_at >= since)
+    if until:
+        stmt = stmt.where(Lead.created_at < until)
+    return stmt
+
+
+def handoffs_of(
+    partner_id: int,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    other_partner_id: int | None = None,
+    assignee_id: int | None = None,
+) -> Select:
+    """Handoffs the partner sends or receives, narrowed by the lead's contact, status, the partner
+    on the other side, the rep who owns them and the time they were sent."""
+    stmt = lifecycle.handoffs_of(partner_id, direction=direction, status=status)
+    if q and q.strip():
+        stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
+    if other_partner_id:
+        stmt = stmt.where(
+            or_(Handoff.to_partner_id == other_partner_id, Handoff.from_partner_id == other_partner_id)
+        )
+    if assignee_id:
+        stmt = stmt.where(Handoff.assignee_id == assignee_id)
+    if since:
+        stmt = stmt.where(Handoff.sent_at >= since)
+    if until:
+        stmt = stmt.where(Handoff.sent_at < until)
+    return stmt
+
+
+def _window(stmt: Select, column, since: datetime | None, until: datetime | None) -> Select:
+    if since:
+        stmt = stmt.where(column >= since)
+    if until:
+        stmt = stmt.where(column < until)
+    return stmt
+
+
+def _starts_with_any_case(column, q: str) -> ColumnElement[bool]:
+    return func.lower(column).startswith(q.strip().lower(), autoescape=True)
+
+
+def partner_matches(q: str) -> ColumnElement[bool]:
+    """Partners whose name or contact email begins with `q`, case aside."""
+    return or_(_starts_with_any_case(Partner.name, q), _starts_with_any_case(Partner.contact_email, q))
+
+
+def partners_listed(
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Every partner, for the operator: by the beginning of its name or email, its status and when it
+    registered."""
+    stmt = select(Partner)
+    if q and q.strip():
+        stmt = stmt.where(partner_matches(q))
+    if status:
+        stmt = stmt.where(Partner.status == status)
+    return _window(stmt, Partner.created_at, since, until)
+
+
+def deliveries_listed(
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    partner_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Every partner's webhook deliveries, for the operator: by the beginning of the partner's name or
+    email, the delivery's status, the partner and when it was written."""
+    stmt = select(Delivery)
+    if q and q.strip():
+        stmt = stmt.where(Delivery.partner_id.in_(select(Partner.id).where(partner_matches(q))))
+    if status:
+        stmt = stmt.where(Delivery.status == status)
+    if partner_id:
+        stmt = stmt.where(Delivery.partner_id == partner_id)
+    return _window(stmt, Delivery.created_at, since, until)
+
+
+def notices_listed(
+    *,
+    q: str | None = None,
+    partner_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Every partner's notices, for the operator: by the beginning of the partner's name or email or
+    of the notice's subject, the partner and when it was left."""
+    stmt = select(Notice)
+    if q and q.strip():
+        stmt = stmt.where(
+            or_(
+                Notice.partner_id.in_(select(Partner.id).where(partner_matches(q))),
+                _starts_with_any_case(Notice.subject, q),
+            )
+        )
+    if partner_id:
+        stmt = stmt.where(Notice.partner_id == partner_id)
+    return _window(stmt, Notice.created_at, since, until)
+
+
+def follow_ups_of(
+    partner_id: int,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    other_partner_id: int | None = None,
+    assignee_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Follow-ups of the partner's won handoffs narrowed by the customer's contact, status, the partner
+    on the other side, the rep who owns the handoff and the time they fall due."""
+    stmt = follow_ups.follow_ups_of(partner_id, direction=direction, status=status)
+    if (q and q.strip()) or assignee_id:
+        stmt = stmt.join(Handoff, Handoff.id == FollowUp.handoff_id)
+    if q and q.strip():
+        stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
+    if assignee_id:
+        stmt = stmt.where(Handoff.assignee_id == assignee_id)
+    if other_partner_id:
+        stmt = stmt.where(
+            or_(FollowUp.to_partner_id == other_partner_id, FollowUp.from_partner_id == other_partner_id)
+        )
+    if since:
+        stmt = stmt.where(FollowUp.due_at >= since)
+    if until:
+        stmt = stmt.where(FollowUp.due_at < until)
+    return stmt
