@@ -628,13 +628,17 @@ class ShownFlag:
     """A flag as a manager sees it: computed `as_of` now, with its row and this side's acknowledgement."""
 
     flag: Flag
-    action: str
     as_of: datetime
     acknowledgement: FlagEvent | None
     # Acknowledged with these very numbers, and not snoozed past its end.
     seen: bool
     # Its sentence and action as the reader's language says them (the row holds the English).
     finding: Finding
+
+    @property
+    def action(self) -> str:
+        """What to do about it, in English: said only when asked, as saying it costs Babel's formatting."""
+        return self.finding.action
 
 
 def _seen(flag: Flag, ack: FlagEvent | None, now: datetime) -> bool:
@@ -661,9 +665,7 @@ def flags_for_period(
     )
     acks = _acknowledgements(session, [flag.id for flag, _ in kept], partner_id=partner_id)
     shown = [
-        ShownFlag(
-            flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now), finding
-        )
+        ShownFlag(flag, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now), finding)
         for flag, finding in kept
     ]
     shown.sort(key=lambda s: (s.seen, -s.flag.raised_at.timestamp(), -s.flag.id))
@@ -713,7 +715,9 @@ def _keep(
     kept = []
     for finding in findings:
         flag = raised.pop((finding.kind, finding.subject_key))
-        if flag.numbers != finding.numbers or flag.sentence != finding.sentence:
+        # The sentence compared as its message and values: saying it in English for every flag
+        # on every request would cost more than the rest of the comparison.
+        if flag.numbers != finding.numbers or flag.words != phrase_to_json(finding.words):
             _apply(flag, finding)
             session.add(_event(flag, "changed", now))
         kept.append((flag, finding))
