@@ -59,6 +59,13 @@ def choose(code: str):
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.CATALOGS))
     Babel(app, locale_selector=select_language)
+    # The templates' _() and ngettext() straight from the request's Translator: the inbox says
+    # some 700 of them per page, and Flask-Babel's own look the catalog up again on each one.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: reader().gettext(message),
+        ngettext=lambda singular, plural, n: reader().ngettext(singular, plural, n),
+        newstyle=True,
+    )
 
     @app.template_filter("number")
     def number(value, decimals=None):
