@@ -14,6 +14,7 @@ from flask_babel import Babel, get_locale
 from api.web.session import current_user
 from partnerhub.core import i18n, words
 from partnerhub.core.db import utcnow
+from partnerhub.people import notifications
 from partnerhub.reports import flags
 
 COOKIE = "language"
@@ -115,6 +116,14 @@ def init_app(app: Flask) -> None:
     @app.template_filter("flag_sentence")
     def flag_sentence(row):
         return reader().value(flags.sentence_of(row))
+
+    @app.template_filter("notification_subject")
+    def notification_subject(notification):
+        return reader().value(notifications.subject_of(notification))
+
+    @app.template_filter("notification_body")
+    def notification_body(notification):
+        return reader().value(notifications.body_of(notification))
 
     @app.template_filter("month")
     def month(value, short=False):

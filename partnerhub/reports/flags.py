@@ -723,7 +723,7 @@ def _keep(
     session.flush()
     if announce:
         for flag in new:
-            notifications.flag_raised(session, flag, now=now)
+            notifications.flag_raised(session, flag, sentence=sentence_of(flag), now=now)
             for named in (flag.partner_id, flag.other_partner_id):
                 if named is not None:
                     outbox.emit(

@@ -7,18 +7,23 @@ choice, else English.
 
 from datetime import timedelta
 from decimal import Decimal
+from email.header import decode_header, make_header
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
 from partnerhub.core import mail
+from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.i18n import translator
 from partnerhub.core.words import count_of
+from partnerhub.delivery import jobs
+from partnerhub.exchange import intake
 from partnerhub.models import Email, Flag, Partnership
-from partnerhub.people import accounts
+from partnerhub.people import accounts, notifications
 from partnerhub.reports import flags
+from tests.mailbox import Mailbox
 from tests.web.conftest import csrf_token, screenshot
 
 NBSP = "\xa0"
@@ -203,3 +208,94 @@ def test_a_flags_history_and_its_partnership_page_read_its_sentence_in_the_reade
     for page in (history, partnership):
         assert str(escape(russian)) in page
         assert str(escape(flag.sentence)) not in page
+
+
+def _lead_assigned_to(build, session, language: str, *, daily_digest: bool = False):
+    """A window maker's lead given at intake to a fitter's only rep, who reads PartnerHub in `language`."""
+    build.complement("windows", "window-installation")
+    maker = build.partner("Window Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter)
+    rep = build.user(fitter, "rep", email="rep@fitter.example")
+    accounts.choose_language(session, user=rep, language=language)
+    if daily_digest:
+        notifications.save_settings(
+            session, user=rep, on={"lead_assigned:in_app", "lead_assigned:email"}, daily_digest=True
+        )
+    intake.take_lead(
+        session,
+        actor=Actor.client(partner_id=maker.id, client_id=None),
+        contact={"name": "Anna Berg", "phone": "+49 30 1234567"},
+        need={"category": "window-installation"},
+        consent=True,
+    )
+    session.commit()
+    return rep
+
+
+def _delivered(session, *, now) -> tuple[str, str]:
+    """The subject and plain text of the one email the worker's jobs send now."""
+    with Mailbox() as mailbox:
+        smtp = mail.SmtpSettings(host="127.0.0.1", port=mailbox.port, sender="hub@example.test")
+        jobs.run_due_jobs(session, now=now, smtp=smtp, base_url="https://hub.example")
+        mail.send_due_emails(session, smtp=smtp, now=now)
+    [delivered] = [m for m in mailbox.mails if m.recipients == ["rep@fitter.example"]]
+    subject = str(make_header(decode_header(delivered.message["Subject"])))
+    text = delivered.message.get_payload()[0].get_payload(decode=True).decode()
+    return subject, text
+
+
+ASSIGNED = {
+    "de": ("Ihnen wurde ein Lead zugewiesen: Anna Berg", "Window Maker hat diesen Lead übergeben"),
+    "ru": ("Вам назначен лид: Anna Berg", "Window Maker передал этот лид"),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_lead_assigned_reads_in_the_persons_language_in_the_bell_list(
+    build, client, sign_in, session, language
+):
+    rep = _lead_assigned_to(build, session, language)
+    subject, body = ASSIGNED[language]
+    sign_in(rep)
+
+    bell = client.get("/notifications", headers={"Accept-Language": "en"}).text
+
+    assert str(escape(subject)) in bell
+    assert str(escape(body)) in bell
+    assert "A lead is assigned to you" not in bell
+    assert translator(language).gettext("A lead is assigned to me") in bell
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_lead_assigned_is_emailed_in_the_persons_language(build, session, language):
+    _lead_assigned_to(build, session, language)
+    subject, body = ASSIGNED[language]
+
+    delivered_subject, text = _delivered(session, now=utcnow())
+
+    assert delivered_subject == subject
+    assert body in text
+
+
+def test_a_daily_digest_reads_each_notification_in_the_persons_language(build, session):
+    _lead_assigned_to(build, session, "ru", daily_digest=True)
+    subject, body = ASSIGNED["ru"]
+
+    delivered_subject, text = _delivered(session, now=utcnow() + timedelta(days=1))
+
+    assert delivered_subject.startswith("Ваши уведомления PartnerHub")
+    assert subject in text
+    assert body in text
+
+
+def test_a_notification_written_before_phrases_were_kept_shows_its_english(build, client, sign_in, session):
+    rep = build.user(build.partner("Fitter"), "rep", email="rep@fitter.example")
+    accounts.choose_language(session, user=rep, language="de")
+    notifications.notify_person(
+        session, user=rep, kind="proposal_waiting", occasion="old", subject="Acme proposes a partnership"
+    )
+    session.commit()
+    sign_in(rep)
+
+    assert "Acme proposes a partnership" in client.get("/notifications").text
