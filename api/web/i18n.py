@@ -40,6 +40,12 @@ def reader() -> i18n.Translator:
     return i18n.translator(str(get_locale()))
 
 
+def sentence(words: i18n.Phrase | str) -> str:
+    """The domain's words in the reader's language: a Phrase filled in, a message marked for the
+    catalogs translated, any other text as it is."""
+    return reader().value(words) if isinstance(words, i18n.Phrase) else reader().gettext(words)
+
+
 def _local_path(target: str | None) -> str:
     parts = urlsplit(target or "")
     if target and target.startswith("/") and not target.startswith("//") and not parts.netloc:
@@ -106,7 +112,7 @@ def init_app(app: Flask) -> None:
     # marked it for the catalogs, else as it is; escaped like any value, never taken as markup.
     @app.template_filter("translated")
     def translated(text):
-        return reader().gettext(text) if text else text
+        return sentence(text) if text else text
 
     @app.template_filter("capitalize_first")
     def capitalize_first(text):

@@ -9,8 +9,9 @@ from partnerhub.core import audit, mail
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import adopt, columns_of, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.core.validation import Checks, in_whole_cents
+from partnerhub.core.words import status_in_sentence
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email", "country")
@@ -22,7 +23,7 @@ def _ensure_name_free(session: Session, name: str, *, except_id: int | None = No
     if except_id is not None:
         stmt = stmt.where(Partner.id != except_id)
     if session.scalar(stmt) is not None:
-        raise Conflict(f"A partner named {name!r} already exists.")
+        raise Conflict(phrase("A partner named %(name)s already exists.", name=repr(name)))
 
 
 # Declared revenue and won value are in the platform's currency; flags compare other currencies
@@ -139,7 +140,7 @@ def approve_partner(
 ) -> Partner:
     """Let a pending, suspended or rejected partner in; the first approval emails its managers."""
     if partner.status == "active":
-        raise Conflict(f"{partner.name} is already active.")
+        raise Conflict(phrase("%(partner)s is already active.", partner=partner.name))
     first = partner.approved_at is None
     before = partner.status
     partner.status = "active"
@@ -168,7 +169,13 @@ def reject_partner(
     if not reason:
         raise InvalidInput({"reason": [N_("say why, in a sentence the company will read")]})
     if partner.status != "pending":
-        raise Conflict(f"{partner.name} is {partner.status}; only a pending registration can be rejected.")
+        raise Conflict(
+            phrase(
+                "%(partner)s is %(status)s; only a pending registration can be rejected.",
+                partner=partner.name,
+                status=status_in_sentence(partner.status),
+            )
+        )
     partner.status = "rejected"
     partner.rejection_reason = reason
     audit.record(
@@ -187,7 +194,13 @@ def reject_partner(
 
 def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin: str = "") -> Partner:
     if partner.status != "active":
-        raise Conflict(f"{partner.name} is {partner.status}; only an active partner can be suspended.")
+        raise Conflict(
+            phrase(
+                "%(partner)s is %(status)s; only an active partner can be suspended.",
+                partner=partner.name,
+                status=status_in_sentence(partner.status),
+            )
+        )
     partner.status = "suspended"
     audit.record(
         session,

@@ -86,9 +86,15 @@ def record_follow_up(
         )
     acting_partner(session, actor)
     if status not in FINAL:
-        raise InvalidInput({"status": [f"must be one of {', '.join(FINAL)}"]})
+        raise InvalidInput({"status": [phrase("must be one of %(values)s", values=", ".join(FINAL))]})
     if status == "done" and outcome not in FOLLOW_UP_OUTCOMES:
-        raise InvalidInput({"outcome": [f"required when done: one of {', '.join(FOLLOW_UP_OUTCOMES)}"]})
+        raise InvalidInput(
+            {
+                "outcome": [
+                    phrase("required when done: one of %(values)s", values=", ".join(FOLLOW_UP_OUTCOMES))
+                ]
+            }
+        )
     if status == "skipped" and outcome is not None:
         raise InvalidInput({"outcome": [N_("a skipped follow-up has no outcome")]})
     # Locked, so of two people recording it at once the second is told it is recorded already.

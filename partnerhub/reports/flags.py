@@ -661,9 +661,7 @@ def flags_for_period(
     )
     acks = _acknowledgements(session, [flag.id for flag, _ in kept], partner_id=partner_id)
     shown = [
-        ShownFlag(
-            flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now), finding
-        )
+        ShownFlag(flag, finding.action, now, acks.get(flag.id), _seen(flag, acks.get(flag.id), now), finding)
         for flag, finding in kept
     ]
     shown.sort(key=lambda s: (s.seen, -s.flag.raised_at.timestamp(), -s.flag.id))
@@ -844,9 +842,11 @@ def acknowledge_flag(
         raise NotFound(f"No flag {flag_id}.")
     errors = {}
     if snooze_days is not None and not 0 <= snooze_days <= MAX_SNOOZE_DAYS:
-        errors["snooze_days"] = [f"must be a whole number of days from 0 to {MAX_SNOOZE_DAYS}"]
+        errors["snooze_days"] = [
+            phrase("must be a whole number of days from 0 to %(most)s", most=MAX_SNOOZE_DAYS)
+        ]
     if len(note or "") > MAX_NOTE:
-        errors["note"] = [f"must be at most {MAX_NOTE} characters"]
+        errors["note"] = [phrase("must be at most %(most)s characters", most=MAX_NOTE)]
     if errors:
         raise InvalidInput(errors)
     if flag.cleared_at is not None:

@@ -21,7 +21,7 @@ from partnerhub.core.words import count_of
 from partnerhub.delivery import jobs
 from partnerhub.exchange import intake
 from partnerhub.models import Email, Flag, Partnership
-from partnerhub.people import accounts, notifications
+from partnerhub.people import accounts, notifications, team
 from partnerhub.reports import flags
 from tests.mailbox import Mailbox
 from tests.web.conftest import csrf_token, screenshot
@@ -299,3 +299,102 @@ def test_a_notification_written_before_phrases_were_kept_shows_its_english(build
     sign_in(rep)
 
     assert "Acme proposes a partnership" in client.get("/notifications").text
+
+
+def _refused_won(build, client, sign_in, language: str, deal_value: str) -> str:
+    sender, receiver = build.partner(), build.partner()
+    handoff = build.handoff(sender, receiver, status="contacted")
+    sign_in(build.user(receiver, "rep"))
+    headers = {"Accept-Language": language}
+    token = csrf_token(client.get(f"/handoffs/{handoff.id}", headers=headers).text)
+    response = client.post(
+        f"/handoffs/{handoff.id}/won",
+        data={"csrf_token": token, "deal_value": deal_value},
+        headers={**headers, "Referer": f"http://localhost/handoffs/{handoff.id}"},
+    )
+    return client.get(response.headers["Location"], headers=headers).text
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("de", f"Auftragswert: Muss ein Betrag über 0 bis 999.999.999.999,99{NBSP}€ sein, in ganzen Cent."),
+        (
+            "ru",
+            f"Должно быть суммой больше 0 и не больше 999{NBSP}999{NBSP}999{NBSP}999,99{NBSP}€, "
+            "с точностью до цента.",  # noqa: RUF001
+        ),
+    ],
+)
+def test_a_won_deal_worth_nothing_is_refused_in_the_readers_language_with_local_money(
+    build, client, sign_in, language, refusal
+):
+    shown = _refused_won(build, client, sign_in, language, "0")
+
+    assert str(escape(refusal)) in shown
+    assert "in whole cents" not in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("de", "Nur der eingeladene Partner kann diese Partnerschaft annehmen."),
+        ("ru", "Принять это партнёрство может только приглашённый партнёр."),
+    ],
+)
+def test_a_partnership_move_refused_to_the_proposer_reads_in_the_readers_language(
+    build, client, sign_in, language, refusal
+):
+    ours, other = build.partner(), build.partner()
+    partnership = build.partnership(ours, other, status="proposed")
+    sign_in(build.user(ours, "manager"))
+    headers = {"Accept-Language": language}
+    token = csrf_token(client.get(f"/partnerships/{partnership.id}", headers=headers).text)
+
+    response = client.post(
+        f"/partnerships/{partnership.id}/accept",
+        data={"csrf_token": token},
+        headers={**headers, "Referer": f"http://localhost/partnerships/{partnership.id}"},
+    )
+
+    assert refusal in client.get(response.headers["Location"], headers=headers).text
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [("de", "Diese Einladung ist am {day} abgelaufen."), ("ru", "Срок этого приглашения истёк {day}.")],
+)
+def test_an_expired_invitation_says_when_in_the_readers_language(build, client, session, language, refusal):
+    manager = build.user(build.partner(), "manager")
+    invitation = team.invite(
+        session,
+        partner=manager.partner,
+        email="new@example.test",
+        role="rep",
+        actor=Actor.user(partner_id=manager.partner_id, user_id=manager.id),
+        base_url="http://hub.test",
+        now=utcnow() - timedelta(days=8),
+    )
+    session.commit()
+    day = translator(language).date(invitation.user.invite_expires_at.date())
+
+    response = client.get(
+        invitation.url.removeprefix("http://hub.test"), headers={"Accept-Language": language}
+    )
+
+    assert response.status_code == 410
+    assert refusal.format(day=day) in response.text
+
+
+def test_the_api_keeps_a_refusal_in_english_whatever_the_language_asked(build, client, session):
+    sender, receiver = build.partner(), build.partner()
+    handoff = build.handoff(sender, receiver, status="contacted")
+
+    response = client.post(
+        f"/api/v1/handoffs/{handoff.id}/transitions",
+        json={"to": "won", "deal_value": {"amount": "100.00", "currency": "USD"}},
+        headers={**build.headers(receiver), "Accept-Language": "ru"},
+    )
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"deal_value.currency": ["this partnership settles in EUR"]}
