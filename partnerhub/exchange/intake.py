@@ -101,7 +101,7 @@ def take_lead(
     try:
         if reasons:
             lead.status = "not_qualified"
-            lead.reasons = reasons
+            lead.keep_reasons(reasons)
         elif route:
             # Routing writes the lead with its outcome, after deciding: every read comes before the
             # first write, so on SQLite the request holds the write lock only while it writes.

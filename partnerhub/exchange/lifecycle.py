@@ -288,7 +288,7 @@ def apply_move(
     if to == "recalled":
         # A lead is routed only while a handoff holds it: a recalled one waits for its sender.
         handoff.lead.status = "unrouted"
-        handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
+        handoff.lead.keep_reasons([phrase("Recalled from %(partner)s.", partner=handoff.to_partner.name)])
         session.flush()
     return handoff
 

@@ -19,7 +19,7 @@ from partnerhub.core import outbox
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import adopt, built_once, columns_of, utcnow
 from partnerhub.core.errors import Conflict, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, Phrase, phrase
 from partnerhub.customers import lists as customers
 from partnerhub.exchange import lifecycle, rollups
 from partnerhub.exchange.warmup import warmup_note
@@ -624,13 +624,30 @@ def options_for(session: Session, *, lead: Lead, now: datetime | None = None) ->
     return decide(candidates_for(session, lead=lead, now=now or utcnow()))
 
 
-def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
+def unrouted_reasons(decision: Decision, lead: Lead) -> list[Phrase | str]:
     """Sentences saying why nobody received the lead."""
     if decision.excluded:
-        return [f"{c.partner_name}: {why}" if c else why[0].upper() + why[1:] for c, why in decision.told]
-    need = lead.need_category.name if lead.need_category else "its need"
-    where = f" in {lead.region}" if lead.region else ""
-    return [f"No active partnership with a partner whose product line fits {need}{where}."]
+        return [
+            phrase("%(partner)s: %(reason)s", partner=c.partner_name, reason=Phrase(why))
+            if c
+            else why[0].upper() + why[1:]
+            for c, why in decision.told
+        ]
+    need = lead.need_category.name if lead.need_category else phrase("its need")
+    if lead.region:
+        return [
+            phrase(
+                "No active partnership with a partner whose product line fits %(need)s in %(region)s.",
+                need=need,
+                region=lead.region,
+            )
+        ]
+    return [phrase("No active partnership with a partner whose product line fits %(need)s.", need=need)]
+
+
+def _said(reasons: list[Phrase | str]) -> list[str]:
+    # A refusal's details go out as they are, in the API's English.
+    return [str(reason) for reason in reasons]
 
 
 def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
@@ -667,7 +684,7 @@ def route_lead(
     if decision.winner is None:
         session.add(lead)
         lead.status = "unrouted"
-        lead.reasons = unrouted_reasons(decision, lead)
+        lead.keep_reasons(unrouted_reasons(decision, lead))
         session.flush()
         outbox.emit(
             session,
@@ -705,7 +722,9 @@ def hand_off_lead(
     if partner_id is None:
         chosen = decision.winner
         if chosen is None:
-            raise Conflict(N_("No partner can take this lead."), reasons=unrouted_reasons(decision, lead))
+            raise Conflict(
+                N_("No partner can take this lead."), reasons=_said(unrouted_reasons(decision, lead))
+            )
     else:
         chosen = next((r for r in decision.ranked if r.candidate.partner_id == partner_id), None)
         if chosen is None:
@@ -714,7 +733,8 @@ def hand_off_lead(
                 # Said like this, the answer names no reason tied to the partner asked for: the sender
                 # learns what the lead's own reasons say (someone was passed over), not who.
                 raise Conflict(
-                    f"Partner {partner_id} cannot take this lead.", reasons=unrouted_reasons(decision, lead)
+                    f"Partner {partner_id} cannot take this lead.",
+                    reasons=_said(unrouted_reasons(decision, lead)),
                 )
             raise Conflict(
                 f"Partner {partner_id} cannot take this lead: "
@@ -777,7 +797,7 @@ def _hand_to(
         )
     # Set only now, after the last read: a new lead is written with its handoff, and its outcome.
     lead.status = "routed"
-    lead.reasons = []
+    lead.keep_reasons([])
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,

@@ -19,8 +19,8 @@ from partnerhub.core.db import utcnow
 from partnerhub.core.i18n import translator
 from partnerhub.core.words import count_of
 from partnerhub.delivery import jobs
-from partnerhub.exchange import intake
-from partnerhub.models import Email, Flag, Partnership
+from partnerhub.exchange import intake, rerouting
+from partnerhub.models import Email, Flag, Lead, Partnership
 from partnerhub.people import accounts, notifications, team
 from partnerhub.reports import flags
 from tests.mailbox import Mailbox
@@ -398,3 +398,28 @@ def test_the_api_keeps_a_refusal_in_english_whatever_the_language_asked(build, c
 
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"deal_value.currency": ["this partnership settles in EUR"]}
+
+
+RECALLED = {"de": "Von Fitter zurückgerufen.", "ru": "Отозван у партнёра Fitter."}  # noqa: RUF001
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_recalled_leads_reason_reads_in_the_readers_language_and_stays_english_in_the_api(
+    build, client, sign_in, session, language
+):
+    _lead_assigned_to(build, session, "en")
+    lead = session.scalars(select(Lead)).one()
+    rerouting.move_handoff(
+        session,
+        handoff=lead.handoffs[0],
+        to="recalled",
+        actor=Actor.client(partner_id=lead.partner_id, client_id=None),
+    )
+    session.commit()
+    sign_in(build.user(lead.partner, "manager"))
+
+    page = client.get(f"/leads/{lead.id}", headers={"Accept-Language": language}).text
+
+    assert RECALLED[language] in page
+    assert "Recalled from" not in page
+    assert lead.reasons == ["Recalled from Fitter."]
