@@ -57,12 +57,16 @@ OPEN_PER_REP_LIMIT = 15
 CONFLICT_DAYS = 90
 # The conflict another sender's lead causes, said without whose lead, which partner holds it or
 # since when: the sender would otherwise learn who works a buyer it never handed over.
-WORKED_ELSEWHERE = "the contact is already being worked by a partner"
+WORKED_ELSEWHERE = N_("the contact is already being worked by a partner")
 # A candidate whose private customer list holds the lead's contact (partnerhub/customers/lists.py). The sender
 # hears that someone was passed over, never who: the list is the candidate's secret.
-PASSED_OVER = "a partner was passed over for an existing relationship with the contact"
-# Reasons said without the candidate they concern.
+PASSED_OVER = N_("a partner was passed over for an existing relationship with the contact")
+# Reasons said without the candidate they concern, each also as a lead's reason says it on its own.
 _UNNAMED = (WORKED_ELSEWHERE, PASSED_OVER)
+_UNNAMED_SENTENCES = {
+    WORKED_ELSEWHERE: N_("The contact is already being worked by a partner"),
+    PASSED_OVER: N_("A partner was passed over for an existing relationship with the contact"),
+}
 HISTORY_DAYS = 90
 RUNNERS_UP = 5
 
@@ -134,7 +138,7 @@ class Decision:
         self,
         leaders: list[Ranked],
         eligible: list[Candidate],
-        excluded: list[tuple[Candidate, str]],
+        excluded: list[tuple[Candidate, Phrase | str]],
         per_rep_limit: int,
     ):
         self.leaders = leaders
@@ -148,13 +152,13 @@ class Decision:
         return self.leaders[0] if self.leaders else None
 
     @property
-    def told(self) -> list[tuple[Candidate | None, str]]:
+    def told(self) -> list[tuple[Candidate | None, Phrase | str]]:
         """The exclusions as the sender may hear them: a candidate that holds another sender's
         lead with the contact, or has it as a customer, is not named (None), and the reason is said once."""
-        told: dict[tuple[int | None, str], tuple[Candidate | None, str]] = {}
+        told: dict[tuple[int | None, str], tuple[Candidate | None, Phrase | str]] = {}
         for c, why in self.excluded:
             shown = None if why in _UNNAMED else c
-            told.setdefault((shown.partner_id if shown else None, why), (shown, why))
+            told.setdefault((shown.partner_id if shown else None, str(why)), (shown, why))
         return list(told.values())
 
     @property
@@ -178,26 +182,31 @@ def _capacity_reps(c: Candidate) -> int:
     return c.sales_reps if c.working_reps is None else c.working_reps
 
 
-def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str | None:
-    """Why the candidate may not receive the lead at all, or None."""
+def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Phrase | str | None:
+    """Why the candidate may not receive the lead at all, or None: a Phrase, or a marked message."""
     if c.held_before:
-        return "already held this lead"
+        return N_("already held this lead")
     if c.conflict_on:
-        return (
-            f"conflict: the same contact was handed to {c.partner_name} on {c.conflict_on} "
-            f"(within {CONFLICT_DAYS} days)"
+        return phrase(
+            "conflict: the same contact was handed to %(partner)s on %(day)s (within %(days)s days)",
+            partner=c.partner_name,
+            # As the routing read it: an ISO date, the same in every language.
+            day=c.conflict_on,
+            days=CONFLICT_DAYS,
         )
     if c.worked_elsewhere:
         return WORKED_ELSEWHERE
     if c.existing_customer:
         return PASSED_OVER
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
-        return f"at its monthly cap of {c.monthly_cap} leads"
+        return phrase("at its monthly cap of %(cap)s leads", cap=c.monthly_cap)
     reps = _capacity_reps(c)
     if c.open_handoffs + 1 > max(reps, 1) * per_rep_limit:
-        return (
-            f"over capacity: {c.open_handoffs} open handoffs for {reps} sales reps "
-            f"(limit {per_rep_limit} per rep)"
+        return phrase(
+            "over capacity: %(open)s open handoffs for %(reps)s sales reps (limit %(limit)s per rep)",
+            open=c.open_handoffs,
+            reps=reps,
+            limit=per_rep_limit,
         )
     return None
 
@@ -628,9 +637,9 @@ def unrouted_reasons(decision: Decision, lead: Lead) -> list[Phrase | str]:
     """Sentences saying why nobody received the lead."""
     if decision.excluded:
         return [
-            phrase("%(partner)s: %(reason)s", partner=c.partner_name, reason=Phrase(why))
+            phrase("%(partner)s: %(reason)s", partner=c.partner_name, reason=_phrase(why))
             if c
-            else why[0].upper() + why[1:]
+            else _UNNAMED_SENTENCES[str(why)]
             for c, why in decision.told
         ]
     need = lead.need_category.name if lead.need_category else phrase("its need")
@@ -643,6 +652,10 @@ def unrouted_reasons(decision: Decision, lead: Lead) -> list[Phrase | str]:
             )
         ]
     return [phrase("No active partnership with a partner whose product line fits %(need)s.", need=need)]
+
+
+def _phrase(why: Phrase | str) -> Phrase:
+    return why if isinstance(why, Phrase) else Phrase(why)
 
 
 def _said(reasons: list[Phrase | str]) -> list[str]:
@@ -665,9 +678,9 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
         }
         for r in others
     ] + [
-        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why}
+        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": str(why)}
         if c
-        else {"excluded": why, **({"reason": customers.EXISTING_CUSTOMER} if why == PASSED_OVER else {})}
+        else {"excluded": str(why), **({"reason": customers.EXISTING_CUSTOMER} if why == PASSED_OVER else {})}
         for c, why in decision.told
     ]
 
@@ -738,7 +751,7 @@ def hand_off_lead(
                 )
             raise Conflict(
                 f"Partner {partner_id} cannot take this lead: "
-                + (why or "no active partnership with a line fitting its need and region")
+                + (str(why) if why else "no active partnership with a line fitting its need and region")
                 + "."
             )
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)

@@ -423,3 +423,34 @@ def test_a_recalled_leads_reason_reads_in_the_readers_language_and_stays_english
     assert RECALLED[language] in page
     assert "Recalled from" not in page
     assert lead.reasons == ["Recalled from Fitter."]
+
+
+AT_ITS_CAP = {
+    "de": "Fitter: hat sein Monatslimit von 1 Leads erreicht",
+    "ru": "Fitter: достиг месячного лимита лидов: 1",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_why_a_lead_went_nowhere_reads_in_the_readers_language(build, client, sign_in, session, language):
+    build.complement("windows", "window-installation")
+    maker = build.partner("Window Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter, monthly_cap=1)
+    build.user(fitter, "rep")
+    for name, phone in (("Anna Berg", "+49 30 1234567"), ("Ben Kohl", "+49 30 7654321")):
+        lead = intake.take_lead(
+            session,
+            actor=Actor.client(partner_id=maker.id, client_id=None),
+            contact={"name": name, "phone": phone},
+            need={"category": "window-installation"},
+            consent=True,
+        )
+    session.commit()
+    sign_in(build.user(maker, "manager"))
+
+    page = client.get(f"/leads/{lead.id}", headers={"Accept-Language": language}).text
+
+    assert lead.reasons == ["Fitter: at its monthly cap of 1 leads"]
+    assert AT_ITS_CAP[language] in page
+    assert "monthly cap" not in page
