@@ -624,7 +624,10 @@ def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = Fal
             select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
         )
         if holder is not None:
-            raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
+            raise Conflict(
+                phrase("The lead is already held by %(partner)s.", partner=holder.to_partner.name),
+                handoff_id=holder.id,
+            )
     return decide(candidates_for(session, lead=lead, now=now))
 
 

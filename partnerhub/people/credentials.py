@@ -84,7 +84,7 @@ def create_api_client(
     scopes = list(scopes) if scopes else list(allowed)
     unknown = sorted(set(scopes) - set(allowed))
     if unknown:
-        raise InvalidInput({"scopes": [f"not allowed here: {', '.join(unknown)}"]})
+        raise InvalidInput({"scopes": [phrase("not allowed here: %(scopes)s", scopes=", ".join(unknown))]})
     secret = "phs_" + secrets.token_urlsafe(32)
     client = ApiClient(
         partner=partner,
@@ -205,7 +205,7 @@ def create_user(
     email = normal_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         # A duplicate, like a partner's name taken: the current state refuses it, not the input.
-        raise Conflict(f"A user with the email {email} already exists.")
+        raise Conflict(phrase("A user with the email %(email)s already exists.", email=email))
     check_password(password)
     user = User(
         email=email,

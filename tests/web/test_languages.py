@@ -5,6 +5,7 @@ The language is the person's choice on their account, else the sign-in page's sw
 choice, else English.
 """
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from email.header import decode_header, make_header
@@ -454,3 +455,25 @@ def test_why_a_lead_went_nowhere_reads_in_the_readers_language(build, client, si
     assert lead.reasons == ["Fitter: at its monthly cap of 1 leads"]
     assert AT_ITS_CAP[language] in page
     assert "monthly cap" not in page
+
+
+def test_a_customer_file_with_an_unknown_column_is_refused_in_the_readers_language(
+    build, client, sign_in, session
+):
+    manager = build.user(build.partner(), "manager")
+    accounts.choose_language(session, user=manager, language="de")
+    session.commit()
+    sign_in(manager)
+    token = csrf_token(client.get("/customers").text)
+
+    page = client.post(
+        "/customers",
+        data={"csrf_token": token, "file": (io.BytesIO(b"email,colour\n"), "customers.csv")},
+        content_type="multipart/form-data",
+        headers={"Referer": "http://localhost/customers"},
+        follow_redirects=True,
+    ).text
+
+    assert "Die Kopfzeile nennt eine Spalte, die diese Liste nicht kennt." in page
+    assert str(escape("unbekannte Spalte 'colour'; die Kopfzeile nennt einige von: email")) in page
+    assert "unknown column" not in page
