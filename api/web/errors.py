@@ -47,7 +47,8 @@ def refused_form(
     for reason in reasons:
         flash(_(reason), "error")
     for field, field_reasons in (errors or {}).items():
-        named = field.replace("_", " ").capitalize()
+        # A field the pages name with a label of the catalogs reads in the reader's language.
+        named = _(field.replace("_", " ").capitalize())
         flash(
             _("%(field)s: %(reason)s", field=named, reason="; ".join(map(sentence, field_reasons))), "error"
         )

@@ -97,7 +97,7 @@ def endpoints_of(partner_id: int) -> Select:
 def get_endpoint(session: Session, *, partner_id: int, endpoint_id: int) -> WebhookEndpoint:
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.partner_id != partner_id or endpoint.deleted_at is not None:
-        raise NotFound(f"No webhook endpoint {endpoint_id}.")
+        raise NotFound(phrase("No webhook endpoint %(id)s.", id=str(endpoint_id)))
     return endpoint
 
 
@@ -179,7 +179,7 @@ def get_delivery(session: Session, *, partner_id: int, delivery_id: int) -> Deli
         select(Delivery).where(Delivery.id == delivery_id).options(selectinload(Delivery.attempt_log))
     )
     if delivery is None or delivery.partner_id != partner_id:
-        raise NotFound(f"No delivery {delivery_id}.")
+        raise NotFound(phrase("No delivery %(id)s.", id=str(delivery_id)))
     return delivery
 
 

@@ -131,7 +131,7 @@ def find_partner(session: Session, ref: str | int) -> Partner:
     if partner is None:
         partner = session.scalar(select(Partner).where(Partner.name == str(ref)))
     if partner is None:
-        raise NotFound(f"No partner {ref!r}.")
+        raise NotFound(phrase("No partner %(id)s.", id=repr(ref)))
     return partner
 
 
@@ -275,7 +275,7 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
     row = session.connection().execute(_BY_SLUG, {"slug": slug}).first()
     if row is None:
         if field is None:
-            raise NotFound(f"No category {slug!r}.")
+            raise NotFound(phrase("No category %(id)s.", id=repr(slug)))
         raise InvalidInput({field: [f"unknown category {slug!r}"]})
     return adopt(session, Category, row._mapping)
 
@@ -382,7 +382,7 @@ def get_product_line(session: Session, *, partner_id: int, line_id: int) -> Prod
     """The partner's own live line; anyone else's is not found."""
     line = session.get(ProductLine, line_id)
     if line is None or line.partner_id != partner_id or line.archived_at is not None:
-        raise NotFound(f"No product line {line_id}.")
+        raise NotFound(phrase("No product line %(id)s.", id=str(line_id)))
     return line
 
 

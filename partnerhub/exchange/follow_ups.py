@@ -63,7 +63,7 @@ def get_follow_up(session: Session, *, partner_id: int, follow_up_id: int) -> Fo
     """A follow-up of a handoff the partner sent or received; any other is not found."""
     follow_up = session.get(FollowUp, follow_up_id)
     if follow_up is None or partner_id not in (follow_up.from_partner_id, follow_up.to_partner_id):
-        raise NotFound(f"No follow-up {follow_up_id}.")
+        raise NotFound(phrase("No follow-up %(id)s.", id=str(follow_up_id)))
     return follow_up
 
 
@@ -79,7 +79,7 @@ def record_follow_up(
     """The receiver records a due follow-up done, with how it went, or skipped; either is final."""
     now = now or utcnow()
     if actor.partner_id not in (follow_up.from_partner_id, follow_up.to_partner_id):
-        raise NotFound(f"No follow-up {follow_up.id}.")
+        raise NotFound(phrase("No follow-up %(id)s.", id=str(follow_up.id)))
     if actor.partner_id != follow_up.to_partner_id:
         raise NotAllowed(
             N_("Only the receiving partner follows its customers up; the sender sees how it went.")

@@ -136,7 +136,7 @@ def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handof
     """A handoff the partner sends or receives; any other is not found."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None or partner_id not in (handoff.from_partner_id, handoff.to_partner_id):
-        raise NotFound(f"No handoff {handoff_id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff_id)))
     return handoff
 
 
@@ -249,7 +249,7 @@ def apply_move(
     session.refresh(handoff, with_for_update=True)
     side = side_of(handoff, actor)
     if side is None:
-        raise NotFound(f"No handoff {handoff.id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff.id)))
     acting_partner(session, actor)
     received = handoff.status == "sent" and side == RECEIVER and to in TAKES_DELIVERY
     sides = allowed_moves("delivered" if received else handoff.status).get(to)

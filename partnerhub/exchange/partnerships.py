@@ -102,7 +102,7 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
     """A partnership the partner is part of; any other is not found."""
     partnership = session.get(Partnership, partnership_id)
     if partnership is None or not partnership.involves(partner_id):
-        raise NotFound(f"No partnership {partnership_id}.")
+        raise NotFound(phrase("No partnership %(id)s.", id=str(partnership_id)))
     return partnership
 
 
@@ -116,7 +116,7 @@ def propose_partnership(
         raise Conflict(N_("A partner cannot partner with itself."))
     other = session.get(Partner, partner_id)
     if other is None or other.status != "active":
-        raise NotFound(f"No active partner {partner_id}.")
+        raise NotFound(phrase("No active partner %(id)s.", id=str(partner_id)))
     key = Partnership.key_for(proposer.id, other.id)
     existing = session.scalar(
         select(Partnership).where(

@@ -33,7 +33,7 @@ def record_referral(
     """Take in the lead the won handoff's customer referred, as the receiver's, and route it."""
     side = lifecycle.side_of(handoff, actor)
     if side not in (lifecycle.SENDER, lifecycle.RECEIVER):
-        raise NotFound(f"No handoff {handoff.id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff.id)))
     if side == lifecycle.SENDER:
         raise NotAllowed(N_("Only the receiver records a referral from the customer it won."))
     if handoff.status not in lifecycle.WON_STATUSES:

@@ -61,6 +61,7 @@ WORKED_ELSEWHERE = N_("the contact is already being worked by a partner")
 # A candidate whose private customer list holds the lead's contact (partnerhub/customers/lists.py). The sender
 # hears that someone was passed over, never who: the list is the candidate's secret.
 PASSED_OVER = N_("a partner was passed over for an existing relationship with the contact")
+NO_FITTING_LINE = N_("no active partnership with a line fitting its need and region")
 # Reasons said without the candidate they concern, each also as a lead's reason says it on its own.
 _UNNAMED = (WORKED_ELSEWHERE, PASSED_OVER)
 _UNNAMED_SENTENCES = {
@@ -732,7 +733,7 @@ def hand_off_lead(
     """Hand a lead off by hand, to `partner_id` or else the best partner; the warm-up is prefilled."""
     now = now or utcnow()
     if not actor.is_system and actor.partner_id != lead.partner_id:
-        raise NotFound(f"No lead {lead.id}.")
+        raise NotFound(phrase("No lead %(id)s.", id=str(lead.id)))
     acting_partner(session, actor)
     decision = _decide(session, lead=lead, now=now)
     if partner_id is None:
@@ -749,13 +750,17 @@ def hand_off_lead(
                 # Said like this, the answer names no reason tied to the partner asked for: the sender
                 # learns what the lead's own reasons say (someone was passed over), not who.
                 raise Conflict(
-                    f"Partner {partner_id} cannot take this lead.",
+                    phrase("Partner %(id)s cannot take this lead.", id=str(partner_id)),
                     reasons=_said(unrouted_reasons(decision, lead)),
                 )
             raise Conflict(
-                f"Partner {partner_id} cannot take this lead: "
-                + (str(why) if why else "no active partnership with a line fitting its need and region")
-                + "."
+                phrase(
+                    "Partner %(id)s cannot take this lead: %(reason)s.",
+                    id=str(partner_id),
+                    reason=_phrase(
+                        why or N_("no active partnership with a line fitting its need and region")
+                    ),
+                )
             )
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
 

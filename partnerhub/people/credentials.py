@@ -138,7 +138,7 @@ def api_clients_of(partner_id: int) -> Select:
 def revoke_api_client(session: Session, *, client_id: str, at: datetime | None = None) -> ApiClient:
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
-        raise NotFound(f"No API client {client_id}.")
+        raise NotFound(phrase("No API client %(id)s.", id=str(client_id)))
     client.revoked_at = at or utcnow()
     return client
 

@@ -459,7 +459,7 @@ def mark_read(
     """Mark one of the person's notifications read; anyone else's is not found."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound(f"No notification {notification_id}.")
+        raise NotFound(phrase("No notification %(id)s.", id=str(notification_id)))
     if notification.read_at is None:
         notification.read_at = now or utcnow()
     session.flush()

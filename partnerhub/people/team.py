@@ -63,7 +63,7 @@ def get_person(session: Session, *, partner_id: int, user_id: int) -> User:
     """One of the partner's people; another partner's (or nobody's) is not found."""
     user = session.get(User, user_id)
     if user is None or user.partner_id != partner_id:
-        raise NotFound(f"No person {user_id} on this team.")
+        raise NotFound(phrase("No person %(id)s on this team.", id=str(user_id)))
     return user
 
 

@@ -839,7 +839,7 @@ def acknowledge_flag(
     """
     flag = session.get(Flag, flag_id)
     if flag is None or partner_id not in (flag.partner_id, flag.other_partner_id):
-        raise NotFound(f"No flag {flag_id}.")
+        raise NotFound(phrase("No flag %(id)s.", id=str(flag_id)))
     errors = {}
     if snooze_days is not None and not 0 <= snooze_days <= MAX_SNOOZE_DAYS:
         errors["snooze_days"] = [
@@ -875,7 +875,7 @@ def flag_history(session: Session, *, partner_id: int | None, flag_id: int) -> t
     if flag is None or (
         partner_id is not None and partner_id not in (flag.partner_id, flag.other_partner_id)
     ):
-        raise NotFound(f"No flag {flag_id}.")
+        raise NotFound(phrase("No flag %(id)s.", id=str(flag_id)))
     same = select(Flag.id).where(
         Flag.kind == flag.kind, Flag.subject_key == flag.subject_key, Flag.period_days == flag.period_days
     )

@@ -477,3 +477,12 @@ def test_a_customer_file_with_an_unknown_column_is_refused_in_the_readers_langua
     assert "Die Kopfzeile nennt eine Spalte, die diese Liste nicht kennt." in page
     assert str(escape("unbekannte Spalte 'colour'; die Kopfzeile nennt einige von: email")) in page
     assert "unknown column" not in page
+
+
+def test_a_handoff_that_is_not_there_is_said_so_in_the_readers_language(build, client, sign_in):
+    sign_in(build.user(build.partner(), "manager"))
+
+    page = client.get("/handoffs/999999", headers={"Accept-Language": "ru"})
+
+    assert page.status_code == 404
+    assert "Передачи 999999 нет." in page.text
