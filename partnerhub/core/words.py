@@ -87,6 +87,9 @@ STATUS_IN_SENTENCE = {
     "proposed": N_("proposed"),
     "paused": N_("paused"),
     "ended": N_("ended"),
+    "due": N_("due"),
+    "done": N_("done"),
+    "skipped": N_("skipped"),
 }
 
 # Where a lead came from, each as the whole "added <date> ..." a lead's page shows.

@@ -276,7 +276,7 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
     if row is None:
         if field is None:
             raise NotFound(phrase("No category %(id)s.", id=repr(slug)))
-        raise InvalidInput({field: [f"unknown category {slug!r}"]})
+        raise InvalidInput({field: [phrase("unknown category %(slug)s", slug=repr(slug))]})
     return adopt(session, Category, row._mapping)
 
 
@@ -288,7 +288,7 @@ def add_category(
     name = checks.name("name", name) or ""
     checks.done()
     if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
-        raise Conflict(f"Category {slug!r} already exists.")
+        raise Conflict(phrase("Category %(slug)s already exists.", slug=repr(slug)))
     category = Category(slug=slug, name=name)
     if parent:
         category.parent = category_by_slug(session, parent, field="parent")

@@ -15,6 +15,7 @@ from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.core.i18n import N_, Phrase, phrase
+from partnerhub.core.words import status_in_sentence
 from partnerhub.models import FollowUp, Handoff
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 
@@ -101,7 +102,9 @@ def record_follow_up(
     session.refresh(follow_up, with_for_update=True)
     if follow_up.status != "due":
         raise Conflict(
-            f"This follow-up is {follow_up.status} already.", current_status=follow_up.status, allowed=[]
+            phrase("This follow-up is %(status)s already.", status=status_in_sentence(follow_up.status)),
+            current_status=follow_up.status,
+            allowed=[],
         )
     follow_up.status = status
     follow_up.outcome = outcome if status == "done" else None

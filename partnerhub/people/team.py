@@ -294,14 +294,17 @@ def change_person(
     ):
         assert person.partner is not None, "a person of a partner's team"
         raise Conflict(
-            f"{person.name or person.email} is the last active manager of {person.partner.name}: "
-            "make someone else a manager first."
+            phrase(
+                "%(person)s is the last active manager of %(partner)s: make someone else a manager first.",
+                person=person.name or person.email,
+                partner=person.partner.name,
+            )
         )
     if active is not None and person.status == "invited":
         raise Conflict(
-            f"{person.email} has not joined yet: withdraw the invitation instead."
+            phrase("%(email)s has not joined yet: withdraw the invitation instead.", email=person.email)
             if active is False
-            else f"{person.email} joins by accepting the invitation."
+            else phrase("%(email)s joins by accepting the invitation.", email=person.email)
         )
 
     def note(action: str, **details) -> None:

@@ -486,3 +486,17 @@ def test_a_handoff_that_is_not_there_is_said_so_in_the_readers_language(build, c
 
     assert page.status_code == 404
     assert "Передачи 999999 нет." in page.text
+
+
+def test_the_last_manager_is_refused_demotion_in_the_readers_language(build, client, sign_in, session):
+    manager = build.user(build.partner("Solo"), "manager", email="mia@solo.example")
+    accounts.choose_language(session, user=manager, language="ru")
+    session.commit()
+    sign_in(manager)
+    token = csrf_token(client.get("/team").text)
+
+    response = client.post(f"/team/{manager.id}/rep", data={"csrf_token": token}, follow_redirects=True)
+
+    refusal = "последний активный менеджер в Solo: сначала назначьте менеджером кого-то другого."
+    assert refusal in response.text
+    assert "last active manager" not in response.text
