@@ -108,8 +108,8 @@ def init_app(app: Flask) -> None:
     def count_of(number, noun):
         return words.count_of(number, noun, reader())
 
-    # Text from the domain (a lead's reasons, a refusal): in the reader's language where the domain
-    # marked it for the catalogs, else as it is; escaped like any value, never taken as markup.
+    # Words from the domain (a lead's reasons, a refusal): in the reader's language where the domain
+    # gave a Phrase or marked them for the catalogs, else as they are; escaped like any value.
     @app.template_filter("translated")
     def translated(text):
         return sentence(text) if text else text
