@@ -88,9 +88,9 @@ def handle_domain_error(exc: domain.DomainError):
     if not for_api():
         if request.method == "POST" and status != 404:
             return pages.refused_form(
-                exc.message, getattr(exc, "errors", None), exc.details.get("reasons") or ()
+                exc.words, getattr(exc, "error_words", None), exc.details.get("reasons") or ()
             )
-        return pages.error_page(status, title, exc.message)
+        return pages.error_page(status, title, exc.words)
     if isinstance(exc, domain.InvalidInput):
         return _validation_problem(exc.errors, exc.message if exc.message != "Invalid input." else None)
     return problem(status, title, exc.message, **exc.details)

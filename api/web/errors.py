@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from api.extensions import db
+from api.web.i18n import sentence
 from api.web.session import back_to
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, Phrase
 
 # The titles an error page may carry (HTTP's names and the domain's), for the catalogs: the page
 # looks its title up, as it does the domain's fixed sentences (marked N_ where they are raised).
@@ -27,25 +28,30 @@ TITLES = (
 )
 
 
-def error_page(status: int, title: str, detail: str):
+def error_page(status: int, title: str, detail: Phrase | str):
     db.session.rollback()
     if status >= 500:
         # The database may be what failed: render without touching it for the signed-in user.
         g.user = None
-    page = render_template("error.html", status=status, title=_(title), detail=_(detail))
+    page = render_template("error.html", status=status, title=_(title), detail=sentence(detail))
     return make_response(page, status)
 
 
-def refused_form(message: str, errors: dict[str, list[str]] | None = None, reasons: list[str] = ()):
+def refused_form(
+    message: Phrase | str, errors: dict[str, list[Phrase | str]] | None = None, reasons: list[str] = ()
+):
     """Send a refused form post back where it came from, with the domain's reasons shown (in the
-    reader's language where the domain marked them for the catalogs)."""
+    reader's language where the domain gave Phrases or marked them for the catalogs)."""
     db.session.rollback()
-    flash(_(message), "error")
+    flash(sentence(message), "error")
     for reason in reasons:
         flash(_(reason), "error")
     for field, field_reasons in (errors or {}).items():
-        named = field.replace("_", " ").capitalize()
-        flash(_("%(field)s: %(reason)s", field=named, reason="; ".join(map(_, field_reasons))), "error")
+        # A field the pages name with a label of the catalogs reads in the reader's language.
+        named = _(field.replace("_", " ").capitalize())
+        flash(
+            _("%(field)s: %(reason)s", field=named, reason="; ".join(map(sentence, field_reasons))), "error"
+        )
     return redirect(back_to(url_for("web.account.home")), 303)
 
 

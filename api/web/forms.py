@@ -37,8 +37,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
+from api.web.i18n import sentence
 from partnerhub.core.errors import DomainError, InvalidInput
-from partnerhub.core.i18n import LANGUAGES, translator
+from partnerhub.core.i18n import LANGUAGES, Phrase, translator
 from partnerhub.core.validation import NOT_TEXT, is_text
 from partnerhub.core.words import REVENUE_WORDS, ROLE_CAPITALIZED, STATUS_WORDS, word_for
 from partnerhub.customers import lists as customers
@@ -97,35 +98,36 @@ class DomainForm(PageForm):
         except InvalidInput as refused:
             # Nothing of a refused use case stays, whatever the page answers (a redirect commits).
             db.session.rollback()
-            for name, reasons in refused.errors.items():
+            for name, reasons in refused.error_words.items():
                 self._refused(name, reasons)
             return None
 
-    def _refused(self, name: str, reasons: list[str]) -> None:
+    def _refused(self, name: str, reasons: list[Phrase | str]) -> None:
         _place(self, name, reasons)
 
 
 def refusal_into(form: FlaskForm, exc: DomainError) -> None:
     """Put the domain's reasons beside the fields they concern, so the page keeps what was typed."""
     if isinstance(exc, InvalidInput):
-        for name, reasons in exc.errors.items():
+        for name, reasons in exc.error_words.items():
             _place(form, name, reasons)
     else:
-        flash(_(exc.message), "error")
+        flash(sentence(exc.words), "error")
 
 
-def _place(form: FlaskForm, name: str, reasons: list[str]) -> None:
+def _place(form: FlaskForm, name: str, reasons: list[Phrase | str]) -> None:
     # The domain names "contact.email", "deal_value.amount" or a threshold's key; the form's
     # field is the key with "__" for its dots, or its last or first part.
     parts = name.split(".")
     names = ("__".join(parts), parts[-1], parts[0])
     field = next((form._fields[n] for n in names if n in form._fields), None)
-    # A reason the domain marked for the catalogs reads in the reader's language; others in English.
-    sentences = [_(reason) for reason in reasons]
-    sentences = [sentence[0].upper() + sentence[1:] + "." for sentence in sentences]
+    # A Phrase, or a reason the domain marked for the catalogs, reads in the reader's language;
+    # others in English.
+    sentences = [sentence(reason) for reason in reasons]
+    sentences = [text[0].upper() + text[1:] + "." for text in sentences]
     if field is None:
-        for sentence in sentences:
-            flash(sentence, "error")
+        for text in sentences:
+            flash(text, "error")
     else:
         field.errors = [*field.errors, *sentences]
 

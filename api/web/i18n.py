@@ -14,6 +14,7 @@ from flask_babel import Babel, get_locale
 from api.web.session import current_user
 from partnerhub.core import i18n, words
 from partnerhub.core.db import utcnow
+from partnerhub.people import notifications
 from partnerhub.reports import flags
 
 COOKIE = "language"
@@ -37,6 +38,12 @@ def select_language() -> str:
 def reader() -> i18n.Translator:
     """The Translator of this request's language."""
     return i18n.translator(str(get_locale()))
+
+
+def sentence(words: i18n.Phrase | str) -> str:
+    """The domain's words in the reader's language: a Phrase filled in, a message marked for the
+    catalogs translated, any other text as it is."""
+    return reader().value(words) if isinstance(words, i18n.Phrase) else reader().gettext(words)
 
 
 def _local_path(target: str | None) -> str:
@@ -108,11 +115,11 @@ def init_app(app: Flask) -> None:
     def count_of(number, noun):
         return words.count_of(number, noun, reader())
 
-    # Text from the domain (a lead's reasons, a refusal): in the reader's language where the domain
-    # marked it for the catalogs, else as it is; escaped like any value, never taken as markup.
+    # Words from the domain (a lead's reasons, a refusal): in the reader's language where the domain
+    # gave a Phrase or marked them for the catalogs, else as they are; escaped like any value.
     @app.template_filter("translated")
     def translated(text):
-        return reader().gettext(text) if text else text
+        return sentence(text) if text else text
 
     @app.template_filter("capitalize_first")
     def capitalize_first(text):
@@ -122,6 +129,14 @@ def init_app(app: Flask) -> None:
     @app.template_filter("flag_sentence")
     def flag_sentence(row):
         return reader().value(flags.sentence_of(row))
+
+    @app.template_filter("notification_subject")
+    def notification_subject(notification):
+        return reader().value(notifications.subject_of(notification))
+
+    @app.template_filter("notification_body")
+    def notification_body(notification):
+        return reader().value(notifications.body_of(notification))
 
     @app.template_filter("month")
     def month(value, short=False):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, MoveForm
-from api.web.i18n import reader
+from api.web.i18n import reader, sentence
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
@@ -150,7 +150,7 @@ def refer(handoff_id: int):
             "success",
         )
     else:
-        reasons = " ".join(_(reason) for reason in lead.reasons)
+        reasons = " ".join(sentence(reason) for reason in lead.reasons_to_read())
         flash(_("Referral of %(who)s recorded and kept: %(reasons)s", who=who, reasons=reasons), "success")
     return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from api.extensions import db
 from api.web.forms import HandOffForm, LeadForm, ListFilterForm
-from api.web.i18n import reader
+from api.web.i18n import reader, sentence
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
@@ -63,7 +63,13 @@ def new():
     if held is not None:
         flash(_("Lead handed to %(name)s.", name=held.to_partner.name), "success")
     else:
-        flash(_("Lead kept: %(reasons)s", reasons=" ".join(_(reason) for reason in lead.reasons)), "info")
+        flash(
+            _(
+                "Lead kept: %(reasons)s",
+                reasons=" ".join(sentence(reason) for reason in lead.reasons_to_read()),
+            ),
+            "info",
+        )
     return redirect(url_for("web.leads.show", lead_id=lead.id), 303)
 
 

@@ -61,6 +61,6 @@ def settings():
         return redirect(url_for("web.notifications.settings"), 303)
     return render_template(
         "notifications/settings.html",
-        kinds=[(kind, notifications.KINDS[kind].words) for kind in notifications.kinds_for(user)],
+        kinds=[(kind, _(notifications.KINDS[kind].words)) for kind in notifications.kinds_for(user)],
         chosen=notifications.settings_of(db.session, user.id),
     )

@@ -39,7 +39,7 @@ def reset(token: str):
         accounts.usable_reset(db.session, token=token)
     except Conflict as unusable:
         # 410: the link is gone for good; the page offers a new one.
-        return render_template("account/reset_unusable.html", reason=unusable.message), 410
+        return render_template("account/reset_unusable.html", reason=unusable.words), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.reset_password(db.session, token=token, password=form.password.data)

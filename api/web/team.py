@@ -136,7 +136,7 @@ def join(token: str):
     try:
         person = team.invitation_for(db.session, token=token)
     except (NotFound, Conflict) as exc:
-        page = render_template("team/link_unusable.html", reason=exc.message)
+        page = render_template("team/link_unusable.html", reason=exc.words)
         return page, 404 if isinstance(exc, NotFound) else 410
     form = JoinForm(name=person.name)
     if form.validate_on_submit():

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from partnerhub.core.errors import NotAllowed
+from partnerhub.core.i18n import phrase
+from partnerhub.core.words import status_in_sentence
 from partnerhub.models import Partner
 from partnerhub.models.handoff import ACTOR_TYPES
 
@@ -54,8 +56,18 @@ def refuse_unless_active(partner: Partner) -> Partner:
     if in_good_standing(partner):
         return partner
     if partner.status == "pending":
-        raise NotAllowed(f"{partner.name} awaits approval; it cannot act on the exchange until then.")
-    raise NotAllowed(f"{partner.name} is {partner.status}; it cannot act on the exchange.")
+        raise NotAllowed(
+            phrase(
+                "%(partner)s awaits approval; it cannot act on the exchange until then.", partner=partner.name
+            )
+        )
+    raise NotAllowed(
+        phrase(
+            "%(partner)s is %(status)s; it cannot act on the exchange.",
+            partner=partner.name,
+            status=status_in_sentence(partner.status),
+        )
+    )
 
 
 def acting_partner(session: Session, actor: Actor) -> Partner | None:

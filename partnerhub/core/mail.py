@@ -33,7 +33,6 @@ SEND_LEASE = timedelta(minutes=2)
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
-
 def _environment(**options) -> Environment:
     # The i18n extension's tags with the recipient's gettext passed in per render (Translator.
     # jinja_callables), not installed on the shared environment: two threads may render two languages.
@@ -87,15 +86,23 @@ def render(kind: str, context: dict, language: str | None = None) -> Rendered:
     """The subject, plain text and HTML of email `kind` (templates `<kind>.txt` and `<kind>.html`)
     in `language` (English when None); Phrase values in the context come out in it too."""
     tr = translator(language)
-    context = {
-        **{name: tr.value(value) if isinstance(value, Phrase) else value for name, value in context.items()},
-        **tr.jinja_callables(),
-    }
+    context = {**_in_language(context, tr), **tr.jinja_callables()}
     text_template = _text.get_template(f"{kind}.txt")
     subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
     text = "".join(text_template.blocks["body"](text_template.new_context(context))).strip() + "\n"
     html = _html.get_template(f"{kind}.html").render(context, subject=subject)
     return Rendered(subject, text, html)
+
+
+def _in_language(value, tr):
+    """`value` with each Phrase in it read in `tr`'s language, in lists and dicts too (a digest's items)."""
+    if isinstance(value, Phrase):
+        return tr.value(value)
+    if isinstance(value, dict):
+        return {name: _in_language(item, tr) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_in_language(item, tr) for item in value]
+    return value
 
 
 def queue_email(

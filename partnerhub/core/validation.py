@@ -11,6 +11,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from partnerhub.core.errors import InvalidInput
+from partnerhub.core.i18n import Phrase, phrase
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{3,50}$")
@@ -35,9 +36,9 @@ class Checks:
     """Reasons gathered field by field, then raised together as one InvalidInput."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
+        self.errors: dict[str, list[str | Phrase]] = {}
 
-    def refuse(self, field: str, reason: str) -> None:
+    def refuse(self, field: str, reason: str | Phrase) -> None:
         self.errors.setdefault(field, []).append(reason)
 
     def done(self) -> None:
@@ -99,8 +100,12 @@ class Checks:
             return None
         finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
         if not finite or value < low or (above_low and value == low) or value > high:
-            lowest = f"more than {_shown(low)}" if above_low else f"from {_shown(low)}"
-            self.refuse(field, f"must be a number {lowest} to {_shown(high)}")
+            # The bounds as the API has always written them (10000000, 0.5), in every language.
+            bounds = {"low": _shown(low), "high": _shown(high)}
+            if above_low:
+                self.refuse(field, phrase("must be a number more than %(low)s to %(high)s", **bounds))
+            else:
+                self.refuse(field, phrase("must be a number from %(low)s to %(high)s", **bounds))
         return value
 
 

@@ -66,6 +66,32 @@ STATUS_WORDS = {
     "referral": N_("Gave a referral"),
 }
 
+# A status inside a sentence ("a declined handoff cannot become won"), as ROLE_WORDS is a role's.
+STATUS_IN_SENTENCE = {
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "accepted": N_("accepted"),
+    "contacted": N_("contacted"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+    "declined": N_("declined"),
+    "expired": N_("expired"),
+    "recalled": N_("recalled"),
+    "reward_invoiced": N_("reward invoiced"),
+    "reward_paid": N_("reward paid"),
+    "rep_paid": N_("rep's share paid"),
+    "pending": N_("pending"),
+    "active": N_("active"),
+    "suspended": N_("suspended"),
+    "rejected": N_("rejected"),
+    "proposed": N_("proposed"),
+    "paused": N_("paused"),
+    "ended": N_("ended"),
+    "due": N_("due"),
+    "done": N_("done"),
+    "skipped": N_("skipped"),
+}
+
 # Where a lead came from, each as the whole "added <date> ..." a lead's page shows.
 ADDED_FROM = {
     "api": N_("added %(date)s from their system"),
@@ -115,6 +141,11 @@ def word_for(key: str | None, tr: Translator | None = None) -> str:
 def role_in_sentence(role: str, tr: Translator | None = None) -> str:
     """A role as a sentence names it: "invited you ... as a sales rep"."""
     return (tr or translator(DEFAULT_LANGUAGE)).gettext(ROLE_WORDS[role])
+
+
+def status_in_sentence(key: str) -> Phrase:
+    """A status as a sentence names it, to read in the reader's language; a key without words as it is."""
+    return Phrase(STATUS_IN_SENTENCE.get(key, key.replace("_", " ")))
 
 
 def counted(number: int, noun: str) -> Phrase:

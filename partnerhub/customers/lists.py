@@ -30,6 +30,7 @@ from partnerhub.core import audit
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidInput
+from partnerhub.core.i18n import N_, Phrase, phrase
 from partnerhub.core.validation import EMAIL, MAX_EMAIL
 from partnerhub.models import CustomerKey, CustomerList, Handoff, Partner, Partnership
 
@@ -204,20 +205,30 @@ def csv_entries(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | No
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise InvalidInput({"file": [f"line 1: {exc}"]}, "The file is not CSV.") from None
+        raise InvalidInput({"file": [_csv_problem(1, exc)]}, N_("The file is not CSV.")) from None
     if header is None:
         return iter(())
     names = [name.strip().lower() for name in header]
     unknown = [name for name in names if name not in COLUMNS]
     if unknown or len(set(names)) != len(names):
-        reasons = [f"unknown column {name!r}" for name in unknown]
+        reasons: list[Phrase | str] = [phrase("unknown column %(name)s", name=repr(name)) for name in unknown]
         if len(set(names)) != len(names):
-            reasons.append("a column is named twice")
+            reasons.append(N_("a column is named twice"))
         raise InvalidInput(
-            {"columns": [*reasons, f"the header row names some of: {', '.join(COLUMNS)}"]},
-            "The header row names a column this list does not take.",
+            {
+                "columns": [
+                    *reasons,
+                    phrase("the header row names some of: %(columns)s", columns=", ".join(COLUMNS)),
+                ]
+            },
+            N_("The header row names a column this list does not take."),
         )
     return _rows(reader, names)
+
+
+def _csv_problem(line: int, exc: csv.Error) -> Phrase:
+    # The csv module's own words stay English: it has no catalog.
+    return phrase("line %(line)s: %(problem)s", line=str(line), problem=str(exc))
 
 
 def _rows(reader, names: list[str]):
@@ -227,7 +238,9 @@ def _rows(reader, names: list[str]):
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InvalidInput({"file": [f"line {reader.line_num}: {exc}"]}, "The file is not CSV.") from None
+            raise InvalidInput(
+                {"file": [_csv_problem(reader.line_num, exc)]}, N_("The file is not CSV.")
+            ) from None
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(names):
@@ -468,6 +481,7 @@ def count_shared(session: Session, *, a: int, b: int) -> int:
 def shared_customers(session: Session, *, partnership: Partnership, partner_id: int) -> int:
     """The overlap of the two sides' lists; refused unless both sides share it."""
     if not partnership.overlap_shared:
-        waiting = "you do" if not partnership.shares_overlap(partner_id) else "the other side does"
-        raise Conflict(f"Both sides must share their customer overlap; {waiting} not.")
+        if not partnership.shares_overlap(partner_id):
+            raise Conflict(N_("Both sides must share their customer overlap; you do not."))
+        raise Conflict(N_("Both sides must share their customer overlap; the other side does not."))
     return count_shared(session, a=partnership.proposer_id, b=partnership.responder_id)

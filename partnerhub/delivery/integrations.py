@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from partnerhub.core import audit
 from partnerhub.core.actors import Actor
 from partnerhub.core.errors import NotFound
+from partnerhub.core.i18n import phrase
 from partnerhub.delivery import webhooks
 from partnerhub.models import ApiClient, Delivery, Partner, WebhookEndpoint
 from partnerhub.people import credentials
@@ -72,7 +73,7 @@ def revoke_client(
     (a manager's page); None for the operator, who may revoke any."""
     owner = session.scalar(select(ApiClient.partner_id).where(ApiClient.client_id == client_id))
     if of_partner is not None and owner != of_partner:
-        raise NotFound(f"No API client {client_id}.")
+        raise NotFound(phrase("No API client %(id)s.", id=str(client_id)))
     client = credentials.revoke_api_client(session, client_id=client_id)
     _note(
         session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from partnerhub.core import outbox
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotFound
+from partnerhub.core.i18n import Phrase, phrase
 from partnerhub.delivery import egress
 from partnerhub.models import Delivery, Partner, WebhookEndpoint
 from partnerhub.models.delivery import EVENT_TYPES, TEST_EVENT
@@ -28,7 +29,7 @@ def new_secret() -> str:
 
 
 def _check(url: str | None, events: list[str] | None, private_ok: bool) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str | Phrase]] = {}
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -38,7 +39,7 @@ def _check(url: str | None, events: list[str] | None, private_ok: bool) -> None:
     if events is not None:
         unknown = sorted(set(events) - set(EVENT_TYPES))
         if unknown:
-            errors["events"] = [f"unknown event types: {', '.join(unknown)}"]
+            errors["events"] = [phrase("unknown event types: %(types)s", types=", ".join(unknown))]
     if errors:
         raise InvalidInput(errors)
 
@@ -80,7 +81,10 @@ def _check_room(session: Session, partner: Partner) -> None:
     if registered >= MAX_ENDPOINTS:
         # A valid endpoint the partner's current ones leave no room for: the state refuses it.
         raise Conflict(
-            f"A partner may have at most {MAX_ENDPOINTS} webhook endpoints; delete one to add another."
+            phrase(
+                "A partner may have at most %(most)s webhook endpoints; delete one to add another.",
+                most=MAX_ENDPOINTS,
+            )
         )
 
 
@@ -93,7 +97,7 @@ def endpoints_of(partner_id: int) -> Select:
 def get_endpoint(session: Session, *, partner_id: int, endpoint_id: int) -> WebhookEndpoint:
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.partner_id != partner_id or endpoint.deleted_at is not None:
-        raise NotFound(f"No webhook endpoint {endpoint_id}.")
+        raise NotFound(phrase("No webhook endpoint %(id)s.", id=str(endpoint_id)))
     return endpoint
 
 
@@ -175,7 +179,7 @@ def get_delivery(session: Session, *, partner_id: int, delivery_id: int) -> Deli
         select(Delivery).where(Delivery.id == delivery_id).options(selectinload(Delivery.attempt_log))
     )
     if delivery is None or delivery.partner_id != partner_id:
-        raise NotFound(f"No delivery {delivery_id}.")
+        raise NotFound(phrase("No delivery %(id)s.", id=str(delivery_id)))
     return delivery
 
 
@@ -191,9 +195,11 @@ def redeliver(session: Session, *, delivery: Delivery, now: datetime | None = No
     """Send a delivery again, with the same webhook-id so the receiver can dedupe it."""
     endpoint = delivery.endpoint
     if endpoint.deleted_at is not None or not endpoint.enabled:
-        raise Conflict(f"Endpoint {endpoint.id} is disabled; enable it before redelivering.")
+        raise Conflict(
+            phrase("Endpoint %(id)s is disabled; enable it before redelivering.", id=str(endpoint.id))
+        )
     if delivery.status == "pending":
-        raise Conflict(f"Delivery {delivery.id} is already queued.")
+        raise Conflict(phrase("Delivery %(id)s is already queued.", id=str(delivery.id)))
     _requeue(delivery, now or utcnow())
     session.flush()
     return delivery
@@ -227,7 +233,9 @@ def redeliver_failed_since(
 def send_test_event(session: Session, *, endpoint: WebhookEndpoint, now: datetime | None = None) -> Delivery:
     """Queue a `webhook.test` event to this one endpoint, signed like any other, to check a receiver."""
     if not endpoint.enabled or endpoint.deleted_at is not None:
-        raise Conflict(f"Endpoint {endpoint.id} is disabled; enable it before sending a test event.")
+        raise Conflict(
+            phrase("Endpoint %(id)s is disabled; enable it before sending a test event.", id=str(endpoint.id))
+        )
     [queued] = outbox.emit(
         session,
         partner_id=endpoint.partner_id,

@@ -9,8 +9,9 @@ from partnerhub.core import audit, mail
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import adopt, columns_of, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.core.validation import Checks, in_whole_cents
+from partnerhub.core.words import status_in_sentence
 from partnerhub.models import Category, Complement, Partner, ProductLine, User
 
 PROFILE_FIELDS = ("name", "business", "website", "regions", "contact_email", "country")
@@ -22,7 +23,7 @@ def _ensure_name_free(session: Session, name: str, *, except_id: int | None = No
     if except_id is not None:
         stmt = stmt.where(Partner.id != except_id)
     if session.scalar(stmt) is not None:
-        raise Conflict(f"A partner named {name!r} already exists.")
+        raise Conflict(phrase("A partner named %(name)s already exists.", name=repr(name)))
 
 
 # Declared revenue and won value are in the platform's currency; flags compare other currencies
@@ -130,7 +131,7 @@ def find_partner(session: Session, ref: str | int) -> Partner:
     if partner is None:
         partner = session.scalar(select(Partner).where(Partner.name == str(ref)))
     if partner is None:
-        raise NotFound(f"No partner {ref!r}.")
+        raise NotFound(phrase("No partner %(id)s.", id=repr(ref)))
     return partner
 
 
@@ -139,7 +140,7 @@ def approve_partner(
 ) -> Partner:
     """Let a pending, suspended or rejected partner in; the first approval emails its managers."""
     if partner.status == "active":
-        raise Conflict(f"{partner.name} is already active.")
+        raise Conflict(phrase("%(partner)s is already active.", partner=partner.name))
     first = partner.approved_at is None
     before = partner.status
     partner.status = "active"
@@ -168,7 +169,13 @@ def reject_partner(
     if not reason:
         raise InvalidInput({"reason": [N_("say why, in a sentence the company will read")]})
     if partner.status != "pending":
-        raise Conflict(f"{partner.name} is {partner.status}; only a pending registration can be rejected.")
+        raise Conflict(
+            phrase(
+                "%(partner)s is %(status)s; only a pending registration can be rejected.",
+                partner=partner.name,
+                status=status_in_sentence(partner.status),
+            )
+        )
     partner.status = "rejected"
     partner.rejection_reason = reason
     audit.record(
@@ -187,7 +194,13 @@ def reject_partner(
 
 def suspend_partner(session: Session, *, partner: Partner, actor: Actor, origin: str = "") -> Partner:
     if partner.status != "active":
-        raise Conflict(f"{partner.name} is {partner.status}; only an active partner can be suspended.")
+        raise Conflict(
+            phrase(
+                "%(partner)s is %(status)s; only an active partner can be suspended.",
+                partner=partner.name,
+                status=status_in_sentence(partner.status),
+            )
+        )
     partner.status = "suspended"
     audit.record(
         session,
@@ -262,8 +275,8 @@ def category_by_slug(session: Session, slug: str, *, field: str | None = "catego
     row = session.connection().execute(_BY_SLUG, {"slug": slug}).first()
     if row is None:
         if field is None:
-            raise NotFound(f"No category {slug!r}.")
-        raise InvalidInput({field: [f"unknown category {slug!r}"]})
+            raise NotFound(phrase("No category %(id)s.", id=repr(slug)))
+        raise InvalidInput({field: [phrase("unknown category %(slug)s", slug=repr(slug))]})
     return adopt(session, Category, row._mapping)
 
 
@@ -275,7 +288,7 @@ def add_category(
     name = checks.name("name", name) or ""
     checks.done()
     if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
-        raise Conflict(f"Category {slug!r} already exists.")
+        raise Conflict(phrase("Category %(slug)s already exists.", slug=repr(slug)))
     category = Category(slug=slug, name=name)
     if parent:
         category.parent = category_by_slug(session, parent, field="parent")
@@ -369,7 +382,7 @@ def get_product_line(session: Session, *, partner_id: int, line_id: int) -> Prod
     """The partner's own live line; anyone else's is not found."""
     line = session.get(ProductLine, line_id)
     if line is None or line.partner_id != partner_id or line.archived_at is not None:
-        raise NotFound(f"No product line {line_id}.")
+        raise NotFound(phrase("No product line %(id)s.", id=str(line_id)))
     return line
 
 

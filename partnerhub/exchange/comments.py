@@ -49,7 +49,9 @@ def add_comment(
     acting_partner(session, actor)
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
-        raise InvalidInput({"text": [f"must be 1 to {MAX_TEXT} characters, not only spaces"]})
+        raise InvalidInput(
+            {"text": [phrase("must be 1 to %(most)s characters, not only spaces", most=MAX_TEXT)]}
+        )
     comment = HandoffComment(
         handoff_id=handoff.id,
         author_user_id=actor.user_id,

@@ -15,6 +15,7 @@ from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.core.i18n import N_, Phrase, phrase
+from partnerhub.core.words import status_in_sentence
 from partnerhub.models import FollowUp, Handoff
 from partnerhub.models.follow_up import FOLLOW_UP_OUTCOMES
 
@@ -63,7 +64,7 @@ def get_follow_up(session: Session, *, partner_id: int, follow_up_id: int) -> Fo
     """A follow-up of a handoff the partner sent or received; any other is not found."""
     follow_up = session.get(FollowUp, follow_up_id)
     if follow_up is None or partner_id not in (follow_up.from_partner_id, follow_up.to_partner_id):
-        raise NotFound(f"No follow-up {follow_up_id}.")
+        raise NotFound(phrase("No follow-up %(id)s.", id=str(follow_up_id)))
     return follow_up
 
 
@@ -79,23 +80,31 @@ def record_follow_up(
     """The receiver records a due follow-up done, with how it went, or skipped; either is final."""
     now = now or utcnow()
     if actor.partner_id not in (follow_up.from_partner_id, follow_up.to_partner_id):
-        raise NotFound(f"No follow-up {follow_up.id}.")
+        raise NotFound(phrase("No follow-up %(id)s.", id=str(follow_up.id)))
     if actor.partner_id != follow_up.to_partner_id:
         raise NotAllowed(
             N_("Only the receiving partner follows its customers up; the sender sees how it went.")
         )
     acting_partner(session, actor)
     if status not in FINAL:
-        raise InvalidInput({"status": [f"must be one of {', '.join(FINAL)}"]})
+        raise InvalidInput({"status": [phrase("must be one of %(values)s", values=", ".join(FINAL))]})
     if status == "done" and outcome not in FOLLOW_UP_OUTCOMES:
-        raise InvalidInput({"outcome": [f"required when done: one of {', '.join(FOLLOW_UP_OUTCOMES)}"]})
+        raise InvalidInput(
+            {
+                "outcome": [
+                    phrase("required when done: one of %(values)s", values=", ".join(FOLLOW_UP_OUTCOMES))
+                ]
+            }
+        )
     if status == "skipped" and outcome is not None:
         raise InvalidInput({"outcome": [N_("a skipped follow-up has no outcome")]})
     # Locked, so of two people recording it at once the second is told it is recorded already.
     session.refresh(follow_up, with_for_update=True)
     if follow_up.status != "due":
         raise Conflict(
-            f"This follow-up is {follow_up.status} already.", current_status=follow_up.status, allowed=[]
+            phrase("This follow-up is %(status)s already.", status=status_in_sentence(follow_up.status)),
+            current_status=follow_up.status,
+            allowed=[],
         )
     follow_up.status = status
     follow_up.outcome = outcome if status == "done" else None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import built_once, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.core.validation import Checks
 from partnerhub.directory.partners import category_by_slug
 from partnerhub.exchange import routing
@@ -101,7 +101,7 @@ def take_lead(
     try:
         if reasons:
             lead.status = "not_qualified"
-            lead.reasons = reasons
+            lead.keep_reasons(reasons)
         elif route:
             # Routing writes the lead with its outcome, after deciding: every read comes before the
             # first write, so on SQLite the request holds the write lock only while it writes.
@@ -146,7 +146,7 @@ def _refuse_a_second(session: Session, partner_id: int, external_id: str | None)
         .scalar()
     )
     if existing is not None:
-        raise Conflict(f"Lead {external_id!r} was already received.", lead_id=existing)
+        raise Conflict(phrase("Lead %(id)s was already received.", id=repr(external_id)), lead_id=existing)
 
 
 _received = select(Lead.id).where(
@@ -165,7 +165,7 @@ def get_lead(session: Session, *, partner_id: int, lead_id: int) -> Lead:
     """A lead the partner brought; anyone else's is not found."""
     lead = session.get(Lead, lead_id)
     if lead is None or lead.partner_id != partner_id:
-        raise NotFound(f"No lead {lead_id}.")
+        raise NotFound(phrase("No lead %(id)s.", id=str(lead_id)))
     return lead
 
 

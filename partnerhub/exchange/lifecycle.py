@@ -22,8 +22,9 @@ from partnerhub.core import outbox
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import insert_now, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, Money, Phrase, phrase
 from partnerhub.core.validation import in_whole_cents
+from partnerhub.core.words import status_in_sentence
 from partnerhub.customers import lists as customers
 from partnerhub.exchange import follow_ups, rollups
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
@@ -55,6 +56,18 @@ MOVES: dict[str | None, dict[str, frozenset[str]]] = {
 }
 WON_STATUSES = ("won", "reward_invoiced", "reward_paid", "rep_paid")
 NEEDS_REASON = ("lost", "declined")
+REASON_REQUIRED = {
+    "lost": N_("required to mark a handoff lost"),
+    "declined": N_("required to mark a handoff declined"),
+}
+# Who may make a move, each a whole sentence: the languages do not name sides alike.
+ONLY_SIDES = {
+    "receiver": N_("Only the receiver can move this handoff to %(to)s."),
+    "sender": N_("Only the sender can move this handoff to %(to)s."),
+    "system": N_("Only the system can move this handoff to %(to)s."),
+    "receiver or system": N_("Only the receiver or system can move this handoff to %(to)s."),
+    "sender or system": N_("Only the sender or system can move this handoff to %(to)s."),
+}
 # The moves a receiver makes on a handoff it has plainly got: a "sent" one is delivered first.
 TAKES_DELIVERY = ("accepted", "declined")
 CENT = Decimal("0.01")
@@ -123,7 +136,7 @@ def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handof
     """A handoff the partner sends or receives; any other is not found."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None or partner_id not in (handoff.from_partner_id, handoff.to_partner_id):
-        raise NotFound(f"No handoff {handoff_id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff_id)))
     return handoff
 
 
@@ -236,21 +249,21 @@ def apply_move(
     session.refresh(handoff, with_for_update=True)
     side = side_of(handoff, actor)
     if side is None:
-        raise NotFound(f"No handoff {handoff.id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff.id)))
     acting_partner(session, actor)
     received = handoff.status == "sent" and side == RECEIVER and to in TAKES_DELIVERY
     sides = allowed_moves("delivered" if received else handoff.status).get(to)
     if sides is None:
         raise Conflict(
-            f"A {handoff.status} handoff cannot become {to}.",
+            _cannot_become(handoff.status, to),
             current_status=handoff.status,
             # What the caller can do instead: a receiver's system learns that "sent" goes to
             # "delivered" before "accepted".
             allowed=moves_for(handoff.status, side),
         )
     if side not in sides:
-        who = " or ".join(sorted(sides))
-        raise NotAllowed(f"Only the {who} can move this handoff to {to}.")
+        only = ONLY_SIDES[" or ".join(sorted(sides))]
+        raise NotAllowed(phrase(only, to=status_in_sentence(to)))
     _check_what_the_move_needs(handoff, to, deal_value=deal_value, currency=currency, reason=reason, now=now)
 
     if to == "won":
@@ -275,7 +288,7 @@ def apply_move(
     if to == "recalled":
         # A lead is routed only while a handoff holds it: a recalled one waits for its sender.
         handoff.lead.status = "unrouted"
-        handoff.lead.reasons = [f"Recalled from {handoff.to_partner.name}."]
+        handoff.lead.keep_reasons([phrase("Recalled from %(partner)s.", partner=handoff.to_partner.name)])
         session.flush()
     return handoff
 
@@ -296,12 +309,33 @@ def _check_what_the_move_needs(
         raise InvalidInput({"deal_value": [N_("required to mark a handoff won")]})
     if to == "won" and not _a_deal_value(deal_value):
         raise InvalidInput(
-            {"deal_value.amount": [f"must be an amount over 0 up to {MAX_DEAL_VALUE}, in whole cents"]}
+            {
+                "deal_value.amount": [
+                    phrase(
+                        "must be an amount over 0 up to %(most)s, in whole cents",
+                        most=Money(MAX_DEAL_VALUE, handoff.currency),
+                    )
+                ]
+            }
         )
     if to == "won" and currency is not None and currency != handoff.currency:
-        raise InvalidInput({"deal_value.currency": [f"this partnership settles in {handoff.currency}"]})
+        raise InvalidInput(
+            {
+                "deal_value.currency": [
+                    phrase("this partnership settles in %(currency)s", currency=handoff.currency)
+                ]
+            }
+        )
     if to in NEEDS_REASON and not (reason or "").strip():
-        raise InvalidInput({"reason": [f"required to mark a handoff {to}"]})
+        raise InvalidInput({"reason": [REASON_REQUIRED[to]]})
+
+
+def _cannot_become(status: str, to: str) -> Phrase:
+    return phrase(
+        "A %(status)s handoff cannot become %(to)s.",
+        status=status_in_sentence(status),
+        to=status_in_sentence(to),
+    )
 
 
 def _a_deal_value(value) -> bool:
@@ -335,7 +369,7 @@ def _step(
 ) -> None:
     from_status = handoff.status
     if to not in allowed_moves(from_status):
-        raise Conflict(f"A {from_status} handoff cannot become {to}.", current_status=from_status)
+        raise Conflict(_cannot_become(from_status, to), current_status=from_status)
     handoff.status = to
     setattr(handoff, f"{to}_at", now)
     handoff.version = 1 if from_status is None else handoff.version + 1

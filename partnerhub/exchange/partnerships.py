@@ -11,8 +11,9 @@ from partnerhub.core import audit
 from partnerhub.core.actors import Actor, refuse_unless_active
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.core.validation import Checks, in_whole_cents
+from partnerhub.core.words import status_in_sentence
 from partnerhub.exchange import rollups
 from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
 from partnerhub.models.partnership import TERMS_FIELDS
@@ -45,6 +46,22 @@ MOVES = {
     "pause": Move(("active",), "paused", "either"),
     "resume": Move(("paused",), "active", "pauser"),
     "end": Move(("proposed", "active", "paused"), "ended", "either"),
+}
+# The refusals of each move, whole sentences for the catalogs: the languages do not put a verb in alike.
+CANNOT_MOVE = {
+    "accept": N_("Cannot accept a partnership that is %(status)s."),
+    "decline": N_("Cannot decline a partnership that is %(status)s."),
+    "pause": N_("Cannot pause a partnership that is %(status)s."),
+    "resume": N_("Cannot resume a partnership that is %(status)s."),
+    "end": N_("Cannot end a partnership that is %(status)s."),
+}
+ONLY_THE_INVITED = {
+    "accept": N_("Only the invited partner can accept this partnership."),
+    "decline": N_("Only the invited partner can decline this partnership."),
+}
+ONLY_THE_OTHER_SIDE = {
+    "accept": N_("Only the other side can accept the terms you proposed."),
+    "decline": N_("Only the other side can decline the terms you proposed."),
 }
 # Each move as done, for the pages and the audit log.
 MOVE_DONE = {
@@ -85,7 +102,7 @@ def get_partnership(session: Session, *, partner_id: int, partnership_id: int) -
     """A partnership the partner is part of; any other is not found."""
     partnership = session.get(Partnership, partnership_id)
     if partnership is None or not partnership.involves(partner_id):
-        raise NotFound(f"No partnership {partnership_id}.")
+        raise NotFound(phrase("No partnership %(id)s.", id=str(partnership_id)))
     return partnership
 
 
@@ -99,7 +116,7 @@ def propose_partnership(
         raise Conflict(N_("A partner cannot partner with itself."))
     other = session.get(Partner, partner_id)
     if other is None or other.status != "active":
-        raise NotFound(f"No active partner {partner_id}.")
+        raise NotFound(phrase("No active partner %(id)s.", id=str(partner_id)))
     key = Partnership.key_for(proposer.id, other.id)
     existing = session.scalar(
         select(Partnership).where(
@@ -108,7 +125,12 @@ def propose_partnership(
     )
     if existing is not None:
         raise Conflict(
-            f"{proposer.name} and {other.name} already have a {existing.status} partnership.",
+            phrase(
+                "%(proposer)s and %(other)s already have a %(status)s partnership.",
+                proposer=proposer.name,
+                other=other.name,
+                status=status_in_sentence(existing.status),
+            ),
             partnership_id=existing.id,
         )
     terms = _checked_terms(terms)
@@ -157,7 +179,7 @@ def _checked_terms(terms: dict) -> dict:
         checks.number(f"terms.{name}", values[name], low, high)
     for name in ("reward_value", "rep_share_percent"):
         if (value := values[name]) is not None and not in_whole_cents(value):
-            checks.refuse(f"terms.{name}", "must have at most 2 decimal places")
+            checks.refuse(f"terms.{name}", N_("must have at most 2 decimal places"))
     reward = values["reward_value"]
     if (
         terms.get("reward_type") == "percent"
@@ -165,7 +187,9 @@ def _checked_terms(terms: dict) -> dict:
         and reward is not None
         and reward > MAX_PERCENT
     ):
-        checks.refuse("terms.reward_value", f"a percent reward cannot exceed {MAX_PERCENT}")
+        checks.refuse(
+            "terms.reward_value", phrase("a percent reward cannot exceed %(most)s", most=MAX_PERCENT)
+        )
     days = terms.get("follow_up_days")
     if days is not None:
         terms = {**terms, "follow_up_days": _checked_days(checks, days)}
@@ -177,14 +201,14 @@ def _checked_days(checks: Checks, days) -> list[int]:
     field = "terms.follow_up_days"
     low, high = FOLLOW_UP_DAY_BOUNDS
     if not isinstance(days, list | tuple) or not all(type(d) is int for d in days):
-        checks.refuse(field, "must be a list of whole days")
+        checks.refuse(field, N_("must be a list of whole days"))
         return []
     if len(days) > MAX_FOLLOW_UPS:
-        checks.refuse(field, f"at most {MAX_FOLLOW_UPS} follow-ups")
+        checks.refuse(field, phrase("at most %(most)s follow-ups", most=MAX_FOLLOW_UPS))
     if any(not low <= d <= high for d in days):
-        checks.refuse(field, f"each day must be from {low} to {high}")
+        checks.refuse(field, phrase("each day must be from %(low)s to %(high)s", low=low, high=high))
     if len(set(days)) != len(days):
-        checks.refuse(field, "each day at most once")
+        checks.refuse(field, N_("each day at most once"))
     return sorted(days)
 
 
@@ -192,9 +216,9 @@ def _refusal(partnership: Partnership, *, partner_id: int, move: str) -> DomainE
     """Why `partner_id` may not make `move` now, or None when it may."""
     rule = MOVES[move]
     if partnership.status not in rule.sources:
-        return Conflict(f"Cannot {move} a partnership that is {partnership.status}.")
+        return Conflict(phrase(CANNOT_MOVE[move], status=status_in_sentence(partnership.status)))
     if rule.by == "responder" and partner_id != partnership.responder_id:
-        return NotAllowed(f"Only the invited partner can {move} this partnership.")
+        return NotAllowed(ONLY_THE_INVITED[move])
     if rule.by == "pauser" and partner_id != partnership.paused_by_id:
         return NotAllowed(N_("Only the partner that paused this partnership can resume it."))
     return None
@@ -286,7 +310,12 @@ def propose_terms(
     """
     refuse_unless_active(_own(partnership, partner_id))
     if partnership.status not in ("active", "paused"):
-        raise Conflict(f"Cannot amend the terms of a partnership that is {partnership.status}.")
+        raise Conflict(
+            phrase(
+                "Cannot amend the terms of a partnership that is %(status)s.",
+                status=status_in_sentence(partnership.status),
+            )
+        )
     if _proposal(session, partnership) is not None:
         raise Conflict(
             N_("Other terms are already proposed; they are accepted, declined or withdrawn first.")
@@ -337,12 +366,12 @@ def answer_terms(
     refuse_unless_active(_own(partnership, partner_id))
     proposal = _proposal(session, partnership)
     if proposal is None or proposal.version != version:
-        raise Conflict(f"Terms version {version} are not proposed.")
+        raise Conflict(phrase("Terms version %(version)s are not proposed.", version=version))
     proposer = proposal.proposed_by_id == partner_id
     if answer == "withdraw" and not proposer:
         raise NotAllowed(N_("Only the side that proposed these terms can withdraw them."))
     if answer in ("accept", "decline") and proposer:
-        raise NotAllowed(f"Only the other side can {answer} the terms you proposed.")
+        raise NotAllowed(ONLY_THE_OTHER_SIDE[answer])
     now = utcnow()
     proposal.status = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}[answer]
     proposal.decided_at = now

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from partnerhub.core.actors import Actor
 from partnerhub.core.errors import Conflict, NotAllowed, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
+from partnerhub.core.words import status_in_sentence
 from partnerhub.exchange import intake, lifecycle, rollups
 from partnerhub.models import Handoff, Lead
 
@@ -32,12 +33,15 @@ def record_referral(
     """Take in the lead the won handoff's customer referred, as the receiver's, and route it."""
     side = lifecycle.side_of(handoff, actor)
     if side not in (lifecycle.SENDER, lifecycle.RECEIVER):
-        raise NotFound(f"No handoff {handoff.id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff.id)))
     if side == lifecycle.SENDER:
         raise NotAllowed(N_("Only the receiver records a referral from the customer it won."))
     if handoff.status not in lifecycle.WON_STATUSES:
         raise Conflict(
-            f"A {handoff.status} handoff has no customer to refer anyone: referrals come from won handoffs.",
+            phrase(
+                "A %(status)s handoff has no customer to refer anyone: referrals come from won handoffs.",
+                status=status_in_sentence(handoff.status),
+            ),
             current_status=handoff.status,
             allowed_statuses=list(lifecycle.WON_STATUSES),
         )

@@ -19,7 +19,7 @@ from partnerhub.core import outbox
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import adopt, built_once, columns_of, utcnow
 from partnerhub.core.errors import Conflict, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, Phrase, phrase
 from partnerhub.customers import lists as customers
 from partnerhub.exchange import lifecycle, rollups
 from partnerhub.exchange.warmup import warmup_note
@@ -57,12 +57,17 @@ OPEN_PER_REP_LIMIT = 15
 CONFLICT_DAYS = 90
 # The conflict another sender's lead causes, said without whose lead, which partner holds it or
 # since when: the sender would otherwise learn who works a buyer it never handed over.
-WORKED_ELSEWHERE = "the contact is already being worked by a partner"
+WORKED_ELSEWHERE = N_("the contact is already being worked by a partner")
 # A candidate whose private customer list holds the lead's contact (partnerhub/customers/lists.py). The sender
 # hears that someone was passed over, never who: the list is the candidate's secret.
-PASSED_OVER = "a partner was passed over for an existing relationship with the contact"
-# Reasons said without the candidate they concern.
+PASSED_OVER = N_("a partner was passed over for an existing relationship with the contact")
+NO_FITTING_LINE = N_("no active partnership with a line fitting its need and region")
+# Reasons said without the candidate they concern, each also as a lead's reason says it on its own.
 _UNNAMED = (WORKED_ELSEWHERE, PASSED_OVER)
+_UNNAMED_SENTENCES = {
+    WORKED_ELSEWHERE: N_("The contact is already being worked by a partner"),
+    PASSED_OVER: N_("A partner was passed over for an existing relationship with the contact"),
+}
 HISTORY_DAYS = 90
 RUNNERS_UP = 5
 
@@ -134,7 +139,7 @@ class Decision:
         self,
         leaders: list[Ranked],
         eligible: list[Candidate],
-        excluded: list[tuple[Candidate, str]],
+        excluded: list[tuple[Candidate, Phrase | str]],
         per_rep_limit: int,
     ):
         self.leaders = leaders
@@ -148,13 +153,13 @@ class Decision:
         return self.leaders[0] if self.leaders else None
 
     @property
-    def told(self) -> list[tuple[Candidate | None, str]]:
+    def told(self) -> list[tuple[Candidate | None, Phrase | str]]:
         """The exclusions as the sender may hear them: a candidate that holds another sender's
         lead with the contact, or has it as a customer, is not named (None), and the reason is said once."""
-        told: dict[tuple[int | None, str], tuple[Candidate | None, str]] = {}
+        told: dict[tuple[int | None, str], tuple[Candidate | None, Phrase | str]] = {}
         for c, why in self.excluded:
             shown = None if why in _UNNAMED else c
-            told.setdefault((shown.partner_id if shown else None, why), (shown, why))
+            told.setdefault((shown.partner_id if shown else None, str(why)), (shown, why))
         return list(told.values())
 
     @property
@@ -178,26 +183,31 @@ def _capacity_reps(c: Candidate) -> int:
     return c.sales_reps if c.working_reps is None else c.working_reps
 
 
-def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> str | None:
-    """Why the candidate may not receive the lead at all, or None."""
+def exclusion(c: Candidate, *, per_rep_limit: int = OPEN_PER_REP_LIMIT) -> Phrase | str | None:
+    """Why the candidate may not receive the lead at all, or None: a Phrase, or a marked message."""
     if c.held_before:
-        return "already held this lead"
+        return N_("already held this lead")
     if c.conflict_on:
-        return (
-            f"conflict: the same contact was handed to {c.partner_name} on {c.conflict_on} "
-            f"(within {CONFLICT_DAYS} days)"
+        return phrase(
+            "conflict: the same contact was handed to %(partner)s on %(day)s (within %(days)s days)",
+            partner=c.partner_name,
+            # As the routing read it: an ISO date, the same in every language.
+            day=c.conflict_on,
+            days=CONFLICT_DAYS,
         )
     if c.worked_elsewhere:
         return WORKED_ELSEWHERE
     if c.existing_customer:
         return PASSED_OVER
     if c.monthly_cap is not None and c.sent_this_month >= c.monthly_cap:
-        return f"at its monthly cap of {c.monthly_cap} leads"
+        return phrase("at its monthly cap of %(cap)s leads", cap=c.monthly_cap)
     reps = _capacity_reps(c)
     if c.open_handoffs + 1 > max(reps, 1) * per_rep_limit:
-        return (
-            f"over capacity: {c.open_handoffs} open handoffs for {reps} sales reps "
-            f"(limit {per_rep_limit} per rep)"
+        return phrase(
+            "over capacity: %(open)s open handoffs for %(reps)s sales reps (limit %(limit)s per rep)",
+            open=c.open_handoffs,
+            reps=reps,
+            limit=per_rep_limit,
         )
     return None
 
@@ -615,7 +625,10 @@ def _decide(session: Session, *, lead: Lead, now: datetime, new_lead: bool = Fal
             select(Handoff).where(Handoff.lead_id == lead.id, Handoff.status.not_in(RELEASED_STATUSES))
         )
         if holder is not None:
-            raise Conflict(f"The lead is already held by {holder.to_partner.name}.", handoff_id=holder.id)
+            raise Conflict(
+                phrase("The lead is already held by %(partner)s.", partner=holder.to_partner.name),
+                handoff_id=holder.id,
+            )
     return decide(candidates_for(session, lead=lead, now=now))
 
 
@@ -624,13 +637,34 @@ def options_for(session: Session, *, lead: Lead, now: datetime | None = None) ->
     return decide(candidates_for(session, lead=lead, now=now or utcnow()))
 
 
-def unrouted_reasons(decision: Decision, lead: Lead) -> list[str]:
+def unrouted_reasons(decision: Decision, lead: Lead) -> list[Phrase | str]:
     """Sentences saying why nobody received the lead."""
     if decision.excluded:
-        return [f"{c.partner_name}: {why}" if c else why[0].upper() + why[1:] for c, why in decision.told]
-    need = lead.need_category.name if lead.need_category else "its need"
-    where = f" in {lead.region}" if lead.region else ""
-    return [f"No active partnership with a partner whose product line fits {need}{where}."]
+        return [
+            phrase("%(partner)s: %(reason)s", partner=c.partner_name, reason=_phrase(why))
+            if c
+            else _UNNAMED_SENTENCES[str(why)]
+            for c, why in decision.told
+        ]
+    need = lead.need_category.name if lead.need_category else phrase("its need")
+    if lead.region:
+        return [
+            phrase(
+                "No active partnership with a partner whose product line fits %(need)s in %(region)s.",
+                need=need,
+                region=lead.region,
+            )
+        ]
+    return [phrase("No active partnership with a partner whose product line fits %(need)s.", need=need)]
+
+
+def _phrase(why: Phrase | str) -> Phrase:
+    return why if isinstance(why, Phrase) else Phrase(why)
+
+
+def _said(reasons: list[Phrase | str]) -> list[str]:
+    # A refusal's details go out as they are, in the API's English.
+    return [str(reason) for reason in reasons]
 
 
 def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
@@ -648,9 +682,9 @@ def explain(decision: Decision, chosen: Ranked | None = None) -> list[dict]:
         }
         for r in others
     ] + [
-        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": why}
+        {"partner_id": c.partner_id, "partner": c.partner_name, "excluded": str(why)}
         if c
-        else {"excluded": why, **({"reason": customers.EXISTING_CUSTOMER} if why == PASSED_OVER else {})}
+        else {"excluded": str(why), **({"reason": customers.EXISTING_CUSTOMER} if why == PASSED_OVER else {})}
         for c, why in decision.told
     ]
 
@@ -667,7 +701,7 @@ def route_lead(
     if decision.winner is None:
         session.add(lead)
         lead.status = "unrouted"
-        lead.reasons = unrouted_reasons(decision, lead)
+        lead.keep_reasons(unrouted_reasons(decision, lead))
         session.flush()
         outbox.emit(
             session,
@@ -699,13 +733,15 @@ def hand_off_lead(
     """Hand a lead off by hand, to `partner_id` or else the best partner; the warm-up is prefilled."""
     now = now or utcnow()
     if not actor.is_system and actor.partner_id != lead.partner_id:
-        raise NotFound(f"No lead {lead.id}.")
+        raise NotFound(phrase("No lead %(id)s.", id=str(lead.id)))
     acting_partner(session, actor)
     decision = _decide(session, lead=lead, now=now)
     if partner_id is None:
         chosen = decision.winner
         if chosen is None:
-            raise Conflict(N_("No partner can take this lead."), reasons=unrouted_reasons(decision, lead))
+            raise Conflict(
+                N_("No partner can take this lead."), reasons=_said(unrouted_reasons(decision, lead))
+            )
     else:
         chosen = next((r for r in decision.ranked if r.candidate.partner_id == partner_id), None)
         if chosen is None:
@@ -714,12 +750,17 @@ def hand_off_lead(
                 # Said like this, the answer names no reason tied to the partner asked for: the sender
                 # learns what the lead's own reasons say (someone was passed over), not who.
                 raise Conflict(
-                    f"Partner {partner_id} cannot take this lead.", reasons=unrouted_reasons(decision, lead)
+                    phrase("Partner %(id)s cannot take this lead.", id=str(partner_id)),
+                    reasons=_said(unrouted_reasons(decision, lead)),
                 )
             raise Conflict(
-                f"Partner {partner_id} cannot take this lead: "
-                + (why or "no active partnership with a line fitting its need and region")
-                + "."
+                phrase(
+                    "Partner %(id)s cannot take this lead: %(reason)s.",
+                    id=str(partner_id),
+                    reason=_phrase(
+                        why or N_("no active partnership with a line fitting its need and region")
+                    ),
+                )
             )
     return _hand_to(session, lead=lead, decision=decision, chosen=chosen, actor=actor, note=note, now=now)
 
@@ -777,7 +818,7 @@ def _hand_to(
         )
     # Set only now, after the last read: a new lead is written with its handoff, and its outcome.
     lead.status = "routed"
-    lead.reasons = []
+    lead.keep_reasons([])
     handoff = lifecycle.open_handoff(
         session,
         lead=lead,

@@ -1,5 +1,6 @@
 """Leads a partner brought, and the idempotency keys their systems post them with."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -7,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partnerhub.core.db import Base, JSONType, utcnow
+from partnerhub.core.i18n import Phrase, phrase_from_json, phrase_to_json
 from partnerhub.models._columns import one_of, search_key
 
 if TYPE_CHECKING:
@@ -61,6 +63,9 @@ class Lead(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     # Why a lead is not_qualified or unrouted, in sentences a person can act on.
     reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The same reasons as given (Phrases as partnerhub.core.i18n.phrase_to_json, messages marked for
+    # the catalogs as text), to read in any language; NULL on older rows, which have only their English.
+    reason_words: Mapped[list | None] = mapped_column(JSONType)
     # The won handoff whose customer referred this lead; null for every other lead. Declared after
     # the tables (handoffs point at leads too); a handoff's deletion leaves the lead without it.
     referred_from_handoff_id: Mapped[int | None] = mapped_column(
@@ -81,6 +86,17 @@ class Lead(Base):
         empty = "" if name == "contact_name" else None
         setattr(self, f"{name}_key", search_text(value) if value else empty)
         return value
+
+    def keep_reasons(self, reasons: Sequence[Phrase | str]) -> None:
+        """Say why the lead is where it is: in English for the API, and as given for the pages."""
+        self.reasons = [str(reason) for reason in reasons]
+        self.reason_words = [phrase_to_json(r) if isinstance(r, Phrase) else r for r in reasons]
+
+    def reasons_to_read(self) -> list[Phrase | str]:
+        """The reasons to render in the reader's language (English on rows older than reason_words)."""
+        if self.reason_words is None:
+            return list(self.reasons)
+        return [phrase_from_json(r) if isinstance(r, dict) else r for r in self.reason_words]
 
 
 def search_text(text: str) -> str:

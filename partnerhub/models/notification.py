@@ -42,6 +42,9 @@ class Notification(Base):
     occasion: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # {"subject": ..., "body": ...}: those given as Phrases (partnerhub.core.i18n.phrase_to_json), to
+    # read in any language; NULL on older rows, which have only their English.
+    words: Mapped[dict | None] = mapped_column(JSONType)
     # The page it is about, as a path (emails make it absolute).
     link: Mapped[str] = mapped_column(String(300), default="")
     # False when the person wants only the email of this kind: kept for the dedupe, not shown.

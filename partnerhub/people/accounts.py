@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from partnerhub.core import mail
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidCredentials, InvalidInput, SignInPaused
-from partnerhub.core.i18n import LANGUAGES, N_, supported
+from partnerhub.core.i18n import LANGUAGES, N_, phrase, supported
 from partnerhub.directory import partners as directory
 from partnerhub.models import Partner, PasswordReset, User
 from partnerhub.people import credentials
@@ -166,7 +166,7 @@ def choose_language(session: Session, *, user: User, language: str | None) -> Us
     """The language the person reads pages and emails in; None leaves it to their browser
     (and their emails to English)."""
     if language and supported(language) != language:
-        raise InvalidInput({"language": [f"must be one of: {', '.join(LANGUAGES)}"]})
+        raise InvalidInput({"language": [phrase("must be one of: %(values)s", values=", ".join(LANGUAGES))]})
     user.language = language or None
     session.flush()
     return user

@@ -15,7 +15,7 @@ from partnerhub.core import audit
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import built_once, utcnow
 from partnerhub.core.errors import InvalidInput, NotAllowed, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.models import Handoff, User
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.people import notifications
@@ -106,7 +106,7 @@ def reassign(
     assignee decides; the sender may not, and to anyone else the handoff is not found."""
     now = now or utcnow()
     if actor.is_system or actor.partner_id not in (handoff.to_partner_id, handoff.from_partner_id):
-        raise NotFound(f"No handoff {handoff.id}.")
+        raise NotFound(phrase("No handoff %(id)s.", id=str(handoff.id)))
     if actor.partner_id != handoff.to_partner_id:
         raise NotAllowed(N_("Only the receiving partner assigns its handoffs."))
     acting_partner(session, actor)

@@ -84,7 +84,7 @@ def create_api_client(
     scopes = list(scopes) if scopes else list(allowed)
     unknown = sorted(set(scopes) - set(allowed))
     if unknown:
-        raise InvalidInput({"scopes": [f"not allowed here: {', '.join(unknown)}"]})
+        raise InvalidInput({"scopes": [phrase("not allowed here: %(scopes)s", scopes=", ".join(unknown))]})
     secret = "phs_" + secrets.token_urlsafe(32)
     client = ApiClient(
         partner=partner,
@@ -138,7 +138,7 @@ def api_clients_of(partner_id: int) -> Select:
 def revoke_api_client(session: Session, *, client_id: str, at: datetime | None = None) -> ApiClient:
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
-        raise NotFound(f"No API client {client_id}.")
+        raise NotFound(phrase("No API client %(id)s.", id=str(client_id)))
     client.revoked_at = at or utcnow()
     return client
 
@@ -205,7 +205,7 @@ def create_user(
     email = normal_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         # A duplicate, like a partner's name taken: the current state refuses it, not the input.
-        raise Conflict(f"A user with the email {email} already exists.")
+        raise Conflict(phrase("A user with the email %(email)s already exists.", email=email))
     check_password(password)
     user = User(
         email=email,

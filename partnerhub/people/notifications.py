@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.core.db import dialect_insert, utcnow
 from partnerhub.core.errors import NotFound
+from partnerhub.core.i18n import N_, Phrase, nphrase, phrase, phrase_from_json, phrase_to_json
 from partnerhub.core.mail import queue_email
 from partnerhub.models import (
     Flag,
@@ -41,19 +42,29 @@ EXPIRING_WITHIN = timedelta(hours=2)
 
 @dataclass(frozen=True)
 class Kind:
+    # Marked for the catalogs, translated where shown.
     words: str
     # Who can receive it: the settings page offers a person only the kinds of their role.
     roles: tuple[str, ...]
 
 
 KINDS = {
-    "lead_assigned": Kind("A lead is assigned to me", ("rep", "manager")),
-    "sla_half_passed": Kind("Half of a lead's acceptance time passed", ("rep", "manager")),
-    "lead_expiring": Kind("A lead is about to expire", ("rep", "manager")),
-    "handoff_comment": Kind("A comment on my lead", ("rep", "manager")),
-    "proposal_waiting": Kind("A partnership proposal waits for us", ("manager",)),
-    "flag_raised": Kind("A flag is raised on us", ("manager",)),
-    "follow_up_due": Kind("A follow-up with a won customer is due", ("rep", "manager")),
+    "lead_assigned": Kind(N_("A lead is assigned to me"), ("rep", "manager")),
+    "sla_half_passed": Kind(N_("Half of a lead's acceptance time passed"), ("rep", "manager")),
+    "lead_expiring": Kind(N_("A lead is about to expire"), ("rep", "manager")),
+    "handoff_comment": Kind(N_("A comment on my lead"), ("rep", "manager")),
+    "proposal_waiting": Kind(N_("A partnership proposal waits for us"), ("manager",)),
+    "flag_raised": Kind(N_("A flag is raised on us"), ("manager",)),
+    "follow_up_due": Kind(N_("A follow-up with a won customer is due"), ("rep", "manager")),
+}
+# A whole sentence for each flag kind: the languages do not all put a kind's name after a colon alike.
+FLAG_RAISED = {
+    "size_mismatch": N_("A flag is raised: size mismatch"),
+    "one_sided": N_("A flag is raised: one sided"),
+    "overloaded": N_("A flag is raised: overloaded"),
+    "dormant": N_("A flag is raised: dormant"),
+    "agent_like": N_("A flag is raised: agent like"),
+    "leaky": N_("A flag is raised: leaky"),
 }
 
 
@@ -91,12 +102,16 @@ def notify_person(
     user: User,
     kind: str,
     occasion: str,
-    subject: str,
-    body: str = "",
+    subject: Phrase | str,
+    body: Phrase | str = "",
     link: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """Tell `user` of `occasion` unless they were told already or switched the kind off; True when told."""
+    """Tell `user` of `occasion` unless they were told already or switched the kind off; True when told.
+
+    The subject and body are kept in English, and those given as Phrases also as Phrases, for the
+    bell and the email to read them in their reader's language; a body a person wrote (a comment)
+    is given as text and shown as written."""
     if not user.active:
         return False
     chosen = settings_of(session, user.id)
@@ -111,8 +126,14 @@ def notify_person(
             user_id=user.id,
             kind=kind,
             occasion=occasion,
-            subject=subject[:300],
-            body=body,
+            subject=str(subject)[:300],
+            body=str(body),
+            words={
+                part: phrase_to_json(value)
+                for part, value in (("subject", subject), ("body", body))
+                if isinstance(value, Phrase)
+            }
+            or None,
             link=link,
             in_app=in_app,
             email=email,
@@ -141,10 +162,10 @@ def handoff_people(session: Session, handoff: Handoff) -> list[User]:
     return [rep for rep in _people(session, [handoff.to_partner_id], ("rep",)) if not rep.away]
 
 
-def _lead_words(handoff: Handoff) -> str:
+def _lead_words(handoff: Handoff) -> Phrase | str:
     lead = handoff.lead
     # As the handoff's page names it.
-    return lead.contact_name or lead.contact_company or "a buyer"
+    return lead.contact_name or lead.contact_company or phrase("a buyer")
 
 
 def notify_people(session: Session, people: list[User], **notification) -> int:
@@ -160,23 +181,25 @@ def proposal_waiting(session: Session, partnership: Partnership, *, now: datetim
         _people(session, [partnership.responder_id], ("manager",)),
         kind="proposal_waiting",
         occasion=f"partnership {partnership.id}",
-        subject=f"{proposer.name} proposes a partnership",
-        body=f"{proposer.name} proposes a partnership with you. Accept it or decline it.",
+        subject=phrase("%(partner)s proposes a partnership", partner=proposer.name),
+        body=phrase(
+            "%(partner)s proposes a partnership with you. Accept it or decline it.", partner=proposer.name
+        ),
         link=f"/partnerships/{partnership.id}",
         now=now,
     )
 
 
-def flag_raised(session: Session, flag: Flag, *, now: datetime | None = None) -> int:
-    """The managers of each partner a newly raised flag names hear of it once."""
+def flag_raised(session: Session, flag: Flag, *, sentence: Phrase | str, now: datetime | None = None) -> int:
+    """The managers of each partner a newly raised flag names hear of it once, in the flag's `sentence`."""
     named = [p for p in (flag.partner_id, flag.other_partner_id) if p is not None]
     return notify_people(
         session,
         _people(session, named, ("manager",)),
         kind="flag_raised",
         occasion=f"flag {flag.id}",
-        subject=f"A flag is raised: {flag.kind.replace('_', ' ')}",
-        body=flag.sentence,
+        subject=phrase(FLAG_RAISED[flag.kind]),
+        body=sentence,
         link="/balance",
         now=now,
     )
@@ -191,8 +214,11 @@ def handoff_assigned(session: Session, handoff: Handoff, *, now: datetime | None
         [session.get_one(User, handoff.assignee_id)],
         kind="lead_assigned",
         occasion=_assignment(handoff),
-        subject=f"A lead is assigned to you: {_lead_words(handoff)}",
-        body=f"{handoff.from_partner.name} passed this lead; it is yours to accept or decline.",
+        subject=phrase("A lead is assigned to you: %(lead)s", lead=_lead_words(handoff)),
+        body=phrase(
+            "%(partner)s passed this lead; it is yours to accept or decline.",
+            partner=handoff.from_partner.name,
+        ),
         link=f"/handoffs/{handoff.id}",
         now=now,
     )
@@ -210,7 +236,9 @@ def handoff_commented(session: Session, comment: HandoffComment, *, now: datetim
         [person for person in people if person.id != comment.author_user_id],
         kind="handoff_comment",
         occasion=f"comment {comment.id}",
-        subject=f"{comment.partner.name} commented on {_lead_words(handoff)}",
+        subject=phrase(
+            "%(partner)s commented on %(lead)s", partner=comment.partner.name, lead=_lead_words(handoff)
+        ),
         body=comment.text,
         link=f"/handoffs/{handoff.id}",
         now=now,
@@ -239,9 +267,15 @@ def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
             handoff_people(session, handoff),
             kind="follow_up_due",
             occasion=f"follow-up {follow_up.id}",
-            subject=f"Follow up {_lead_words(handoff)}: day {follow_up.day} after the win",
-            body=f"It is {follow_up.day} days since {_lead_words(handoff)} bought. Ask how it goes, and "
-            "whether they know someone who needs the same.",
+            subject=phrase(
+                "Follow up %(lead)s: day %(day)s after the win", lead=_lead_words(handoff), day=follow_up.day
+            ),
+            body=phrase(
+                "It is %(day)s days since %(lead)s bought. Ask how it goes, and whether they know someone "
+                "who needs the same.",
+                day=follow_up.day,
+                lead=_lead_words(handoff),
+            ),
             link=f"/handoffs/{handoff.id}#follow-ups",
             now=now,
         )
@@ -250,16 +284,35 @@ def tell_follow_ups_due(session: Session, *, now: datetime) -> int:
     return told
 
 
-def _warning(handoff: Handoff, now: datetime) -> tuple[str, str] | None:
-    """The kind and subject of the warning a waiting handoff is due now, if any."""
+def _warning(handoff: Handoff, now: datetime) -> tuple[str, Phrase, Phrase] | None:
+    """The kind, subject and body of the warning a waiting handoff is due now, if any."""
     assert handoff.sla_due_at is not None, "a handoff waiting for acceptance has its SLA time"
     left = handoff.sla_due_at - now
     if left <= EXPIRING_WITHIN:
         minutes = max(int(left.total_seconds() // 60), 1)
-        return "lead_expiring", f"{_lead_words(handoff)} expires in {_duration(minutes)} unless accepted"
-    if now >= handoff.sent_at + (handoff.sla_due_at - handoff.sent_at) / 2:
-        return "sla_half_passed", f"Half the time to accept {_lead_words(handoff)} has passed"
-    return None
+        kind, subject = (
+            "lead_expiring",
+            phrase(
+                "%(lead)s expires in %(duration)s unless accepted",
+                lead=_lead_words(handoff),
+                duration=_duration(minutes),
+            ),
+        )
+    elif now >= handoff.sent_at + (handoff.sla_due_at - handoff.sent_at) / 2:
+        kind, subject = (
+            "sla_half_passed",
+            phrase("Half the time to accept %(lead)s has passed", lead=_lead_words(handoff)),
+        )
+    else:
+        return None
+    body = phrase(
+        "%(partner)s passed this lead; accept it or decline it before %(due)s UTC, or it goes to "
+        "another partner.",
+        partner=handoff.from_partner.name,
+        # To the minute: the seconds of a deadline only clutter the sentence.
+        due=handoff.sla_due_at.replace(second=0, microsecond=0),
+    )
+    return kind, subject, body
 
 
 def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
@@ -287,33 +340,50 @@ def warn_waiting_handoffs(session: Session, *, now: datetime) -> int:
         occasion = f"handoff {handoff.id}"
         if warning is None or (warning[0], occasion) in warned:
             continue
-        kind, subject = warning
+        kind, subject, body = warning
         told += notify_people(
             session,
             handoff_people(session, handoff),
             kind=kind,
             occasion=occasion,
             subject=subject,
-            body=f"{handoff.from_partner.name} passed this lead; accept it or decline it before "
-            f"{handoff.sla_due_at:%d %b %Y %H:%M} UTC, or it goes to another partner.",
+            body=body,
             link=f"/handoffs/{handoff.id}",
             now=now,
         )
     return told
 
 
-def _duration(minutes: int) -> str:
+def _duration(minutes: int) -> Phrase:
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
+    in_minutes = nphrase("%(num)s minute", "%(num)s minutes", "num", num=minutes)
+    if not hours:
+        return in_minutes
+    in_hours = nphrase("%(num)s hour", "%(num)s hours", "num", num=hours)
+    if not minutes:
+        return in_hours
+    return phrase("%(hours)s %(minutes)s", hours=in_hours, minutes=in_minutes)
+
+
+def subject_of(notification: Notification) -> Phrase | str:
+    """A notification's subject to read in the reader's language; a notification written before
+    they were kept as Phrases, like a body a person wrote, has only its text."""
+    return _words_of(notification, "subject") or notification.subject
+
+
+def body_of(notification: Notification) -> Phrase | str:
+    return _words_of(notification, "body") or notification.body
+
+
+def _words_of(notification: Notification, part: str) -> Phrase | None:
+    stored = (notification.words or {}).get(part)
+    return phrase_from_json(stored) if stored else None
 
 
 def _email_context(notification: Notification, base_url: str) -> dict:
     return {
-        "subject": notification.subject,
-        "body": notification.body,
+        "subject": subject_of(notification),
+        "body": body_of(notification),
         "link": f"{base_url}{notification.link}" if notification.link else None,
     }
 
@@ -389,7 +459,7 @@ def mark_read(
     """Mark one of the person's notifications read; anyone else's is not found."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound(f"No notification {notification_id}.")
+        raise NotFound(phrase("No notification %(id)s.", id=str(notification_id)))
     if notification.read_at is None:
         notification.read_at = now or utcnow()
     session.flush()

@@ -19,7 +19,7 @@ from partnerhub.core import audit, mail
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.models import Partner, User
 from partnerhub.models.partner import TEAM_ROLES
 from partnerhub.people import assignment, credentials
@@ -63,7 +63,7 @@ def get_person(session: Session, *, partner_id: int, user_id: int) -> User:
     """One of the partner's people; another partner's (or nobody's) is not found."""
     user = session.get(User, user_id)
     if user is None or user.partner_id != partner_id:
-        raise NotFound(f"No person {user_id} on this team.")
+        raise NotFound(phrase("No person %(id)s on this team.", id=str(user_id)))
     return user
 
 
@@ -97,7 +97,7 @@ def _note(
 
 def _check_role(role: str) -> None:
     if role not in TEAM_ROLES:
-        raise InvalidInput({"role": [f"must be one of: {', '.join(TEAM_ROLES)}"]})
+        raise InvalidInput({"role": [phrase("must be one of: %(values)s", values=", ".join(TEAM_ROLES))]})
 
 
 def _send_link(
@@ -172,7 +172,9 @@ def invite(
 
 def _pending(user: User) -> None:
     if user.status != "invited":
-        raise Conflict(f"{user.email} has joined already; there is no invitation to change.")
+        raise Conflict(
+            phrase("%(email)s has joined already; there is no invitation to change.", email=user.email)
+        )
 
 
 def resend_invitation(
@@ -213,7 +215,7 @@ def invitation_for(session: Session, *, token: str, now: datetime | None = None)
         raise Conflict(N_("This invitation was used already. Sign in with the password chosen then."))
     assert user.invite_expires_at is not None, "an invitation not yet used has its expiry"
     if user.invite_expires_at <= now:
-        raise Conflict(f"This invitation expired on {user.invite_expires_at.strftime('%d %B %Y')}.")
+        raise Conflict(phrase("This invitation expired on %(day)s.", day=user.invite_expires_at.date()))
     return user
 
 
@@ -292,14 +294,17 @@ def change_person(
     ):
         assert person.partner is not None, "a person of a partner's team"
         raise Conflict(
-            f"{person.name or person.email} is the last active manager of {person.partner.name}: "
-            "make someone else a manager first."
+            phrase(
+                "%(person)s is the last active manager of %(partner)s: make someone else a manager first.",
+                person=person.name or person.email,
+                partner=person.partner.name,
+            )
         )
     if active is not None and person.status == "invited":
         raise Conflict(
-            f"{person.email} has not joined yet: withdraw the invitation instead."
+            phrase("%(email)s has not joined yet: withdraw the invitation instead.", email=person.email)
             if active is False
-            else f"{person.email} joins by accepting the invitation."
+            else phrase("%(email)s joins by accepting the invitation.", email=person.email)
         )
 
     def note(action: str, **details) -> None:

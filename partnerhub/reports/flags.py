@@ -727,7 +727,7 @@ def _keep(
     session.flush()
     if announce:
         for flag in new:
-            notifications.flag_raised(session, flag, now=now)
+            notifications.flag_raised(session, flag, sentence=sentence_of(flag), now=now)
             for named in (flag.partner_id, flag.other_partner_id):
                 if named is not None:
                     outbox.emit(
@@ -845,12 +845,14 @@ def acknowledge_flag(
     """
     flag = session.get(Flag, flag_id)
     if flag is None or partner_id not in (flag.partner_id, flag.other_partner_id):
-        raise NotFound(f"No flag {flag_id}.")
+        raise NotFound(phrase("No flag %(id)s.", id=str(flag_id)))
     errors = {}
     if snooze_days is not None and not 0 <= snooze_days <= MAX_SNOOZE_DAYS:
-        errors["snooze_days"] = [f"must be a whole number of days from 0 to {MAX_SNOOZE_DAYS}"]
+        errors["snooze_days"] = [
+            phrase("must be a whole number of days from 0 to %(most)s", most=MAX_SNOOZE_DAYS)
+        ]
     if len(note or "") > MAX_NOTE:
-        errors["note"] = [f"must be at most {MAX_NOTE} characters"]
+        errors["note"] = [phrase("must be at most %(most)s characters", most=MAX_NOTE)]
     if errors:
         raise InvalidInput(errors)
     if flag.cleared_at is not None:
@@ -879,7 +881,7 @@ def flag_history(session: Session, *, partner_id: int | None, flag_id: int) -> t
     if flag is None or (
         partner_id is not None and partner_id not in (flag.partner_id, flag.other_partner_id)
     ):
-        raise NotFound(f"No flag {flag_id}.")
+        raise NotFound(phrase("No flag %(id)s.", id=str(flag_id)))
     same = select(Flag.id).where(
         Flag.kind == flag.kind, Flag.subject_key == flag.subject_key, Flag.period_days == flag.period_days
     )

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from partnerhub.core.errors import InvalidInput, NotFound
-from partnerhub.core.i18n import N_
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.models import Handoff, Lead, Partner, Partnership, User
 
 # Years 1000 to 9998 in ASCII digits: a month's start and the next month's are then dates Python holds
@@ -186,7 +186,7 @@ def statement_of(
     """
     partnership = session.get(Partnership, partnership_id)
     if partnership is None or not partnership.involves(partner_id):
-        raise NotFound(f"No partnership {partnership_id}.")
+        raise NotFound(phrase("No partnership %(id)s.", id=str(partnership_id)))
     statement = Statement(
         partnership=partnership,
         month=month,

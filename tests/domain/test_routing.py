@@ -246,9 +246,7 @@ SCENARIOS = [
         "Exact",
         lead={"email": "ada@gmail.com"},
     ),
-    Scenario(
-        "customers of others", another_partners_customers_do_not_pass_a_candidate_over, "Exact"
-    ),
+    Scenario("customers of others", another_partners_customers_do_not_pass_a_candidate_over, "Exact"),
     Scenario(
         "all existing customers",
         everyone_with_the_customer_leaves_the_lead_unrouted_without_naming_them,
@@ -435,7 +433,7 @@ def test_exclusions_for_other_senders_leads_are_told_once_and_without_the_partne
     own = _candidate(3, conflict_on="2026-12-01", worked_elsewhere=True)
     candidates = [_candidate(1, worked_elsewhere=True), _candidate(2, worked_elsewhere=True), own]
 
-    told = routing.decide(candidates).told
+    told = [(c, str(why)) for c, why in routing.decide(candidates).told]
 
     assert told == [
         (None, routing.WORKED_ELSEWHERE),

@@ -151,7 +151,7 @@ def test_the_inbox_refuses_a_won_deal_worth_nothing(build, client, sign_in, sess
 
     assert response.status_code == 303
     shown = client.get(response.headers["Location"]).text
-    assert "Deal value: Must be an amount over 0 up to 999999999999.99, in whole cents." in shown
+    assert "Deal value: Must be an amount over 0 up to €999,999,999,999.99, in whole cents." in shown
     session.expire_all()
     assert session.get(Handoff, handoff.id).status == "contacted"
 

@@ -5,20 +5,26 @@ The language is the person's choice on their account, else the sign-in page's sw
 choice, else English.
 """
 
+import io
 from datetime import timedelta
 from decimal import Decimal
+from email.header import decode_header, make_header
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
 from partnerhub.core import mail
+from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.i18n import translator
 from partnerhub.core.words import count_of
-from partnerhub.models import Email, Flag, Partnership
-from partnerhub.people import accounts
+from partnerhub.delivery import jobs
+from partnerhub.exchange import intake, rerouting
+from partnerhub.models import Email, Flag, Lead, Partnership
+from partnerhub.people import accounts, notifications, team
 from partnerhub.reports import flags
+from tests.mailbox import Mailbox
 from tests.web.conftest import csrf_token, screenshot
 
 NBSP = "\xa0"
@@ -203,3 +209,294 @@ def test_a_flags_history_and_its_partnership_page_read_its_sentence_in_the_reade
     for page in (history, partnership):
         assert str(escape(russian)) in page
         assert str(escape(flag.sentence)) not in page
+
+
+def _lead_assigned_to(build, session, language: str, *, daily_digest: bool = False):
+    """A window maker's lead given at intake to a fitter's only rep, who reads PartnerHub in `language`."""
+    build.complement("windows", "window-installation")
+    maker = build.partner("Window Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter)
+    rep = build.user(fitter, "rep", email="rep@fitter.example")
+    accounts.choose_language(session, user=rep, language=language)
+    if daily_digest:
+        notifications.save_settings(
+            session, user=rep, on={"lead_assigned:in_app", "lead_assigned:email"}, daily_digest=True
+        )
+    intake.take_lead(
+        session,
+        actor=Actor.client(partner_id=maker.id, client_id=None),
+        contact={"name": "Anna Berg", "phone": "+49 30 1234567"},
+        need={"category": "window-installation"},
+        consent=True,
+    )
+    session.commit()
+    return rep
+
+
+def _delivered(session, *, now) -> tuple[str, str]:
+    """The subject and plain text of the one email the worker's jobs send now."""
+    with Mailbox() as mailbox:
+        smtp = mail.SmtpSettings(host="127.0.0.1", port=mailbox.port, sender="hub@example.test")
+        jobs.run_due_jobs(session, now=now, smtp=smtp, base_url="https://hub.example")
+        mail.send_due_emails(session, smtp=smtp, now=now)
+    [delivered] = [m for m in mailbox.mails if m.recipients == ["rep@fitter.example"]]
+    subject = str(make_header(decode_header(delivered.message["Subject"])))
+    text = delivered.message.get_payload()[0].get_payload(decode=True).decode()
+    return subject, text
+
+
+ASSIGNED = {
+    "de": ("Ihnen wurde ein Lead zugewiesen: Anna Berg", "Window Maker hat diesen Lead übergeben"),
+    "ru": ("Вам назначен лид: Anna Berg", "Window Maker передал этот лид"),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_lead_assigned_reads_in_the_persons_language_in_the_bell_list(
+    build, client, sign_in, session, language
+):
+    rep = _lead_assigned_to(build, session, language)
+    subject, body = ASSIGNED[language]
+    sign_in(rep)
+
+    bell = client.get("/notifications", headers={"Accept-Language": "en"}).text
+
+    assert str(escape(subject)) in bell
+    assert str(escape(body)) in bell
+    assert "A lead is assigned to you" not in bell
+    assert translator(language).gettext("A lead is assigned to me") in bell
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_lead_assigned_is_emailed_in_the_persons_language(build, session, language):
+    _lead_assigned_to(build, session, language)
+    subject, body = ASSIGNED[language]
+
+    delivered_subject, text = _delivered(session, now=utcnow())
+
+    assert delivered_subject == subject
+    assert body in text
+
+
+def test_a_daily_digest_reads_each_notification_in_the_persons_language(build, session):
+    _lead_assigned_to(build, session, "ru", daily_digest=True)
+    subject, body = ASSIGNED["ru"]
+
+    delivered_subject, text = _delivered(session, now=utcnow() + timedelta(days=1))
+
+    assert delivered_subject.startswith("Ваши уведомления PartnerHub")
+    assert subject in text
+    assert body in text
+
+
+def test_a_notification_written_before_phrases_were_kept_shows_its_english(build, client, sign_in, session):
+    rep = build.user(build.partner("Fitter"), "rep", email="rep@fitter.example")
+    accounts.choose_language(session, user=rep, language="de")
+    notifications.notify_person(
+        session, user=rep, kind="proposal_waiting", occasion="old", subject="Acme proposes a partnership"
+    )
+    session.commit()
+    sign_in(rep)
+
+    assert "Acme proposes a partnership" in client.get("/notifications").text
+
+
+def _refused_won(build, client, sign_in, language: str, deal_value: str) -> str:
+    sender, receiver = build.partner(), build.partner()
+    handoff = build.handoff(sender, receiver, status="contacted")
+    sign_in(build.user(receiver, "rep"))
+    headers = {"Accept-Language": language}
+    token = csrf_token(client.get(f"/handoffs/{handoff.id}", headers=headers).text)
+    response = client.post(
+        f"/handoffs/{handoff.id}/won",
+        data={"csrf_token": token, "deal_value": deal_value},
+        headers={**headers, "Referer": f"http://localhost/handoffs/{handoff.id}"},
+    )
+    return client.get(response.headers["Location"], headers=headers).text
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("de", f"Auftragswert: Muss ein Betrag über 0 bis 999.999.999.999,99{NBSP}€ sein, in ganzen Cent."),
+        (
+            "ru",
+            f"Должно быть суммой больше 0 и не больше 999{NBSP}999{NBSP}999{NBSP}999,99{NBSP}€, "
+            "с точностью до цента.",  # noqa: RUF001
+        ),
+    ],
+)
+def test_a_won_deal_worth_nothing_is_refused_in_the_readers_language_with_local_money(
+    build, client, sign_in, language, refusal
+):
+    shown = _refused_won(build, client, sign_in, language, "0")
+
+    assert str(escape(refusal)) in shown
+    assert "in whole cents" not in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("de", "Nur der eingeladene Partner kann diese Partnerschaft annehmen."),
+        ("ru", "Принять это партнёрство может только приглашённый партнёр."),
+    ],
+)
+def test_a_partnership_move_refused_to_the_proposer_reads_in_the_readers_language(
+    build, client, sign_in, language, refusal
+):
+    ours, other = build.partner(), build.partner()
+    partnership = build.partnership(ours, other, status="proposed")
+    sign_in(build.user(ours, "manager"))
+    headers = {"Accept-Language": language}
+    token = csrf_token(client.get(f"/partnerships/{partnership.id}", headers=headers).text)
+
+    response = client.post(
+        f"/partnerships/{partnership.id}/accept",
+        data={"csrf_token": token},
+        headers={**headers, "Referer": f"http://localhost/partnerships/{partnership.id}"},
+    )
+
+    assert refusal in client.get(response.headers["Location"], headers=headers).text
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [("de", "Diese Einladung ist am {day} abgelaufen."), ("ru", "Срок этого приглашения истёк {day}.")],
+)
+def test_an_expired_invitation_says_when_in_the_readers_language(build, client, session, language, refusal):
+    manager = build.user(build.partner(), "manager")
+    invitation = team.invite(
+        session,
+        partner=manager.partner,
+        email="new@example.test",
+        role="rep",
+        actor=Actor.user(partner_id=manager.partner_id, user_id=manager.id),
+        base_url="http://hub.test",
+        now=utcnow() - timedelta(days=8),
+    )
+    session.commit()
+    day = translator(language).date(invitation.user.invite_expires_at.date())
+
+    response = client.get(
+        invitation.url.removeprefix("http://hub.test"), headers={"Accept-Language": language}
+    )
+
+    assert response.status_code == 410
+    assert refusal.format(day=day) in response.text
+
+
+def test_the_api_keeps_a_refusal_in_english_whatever_the_language_asked(build, client, session):
+    sender, receiver = build.partner(), build.partner()
+    handoff = build.handoff(sender, receiver, status="contacted")
+
+    response = client.post(
+        f"/api/v1/handoffs/{handoff.id}/transitions",
+        json={"to": "won", "deal_value": {"amount": "100.00", "currency": "USD"}},
+        headers={**build.headers(receiver), "Accept-Language": "ru"},
+    )
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"deal_value.currency": ["this partnership settles in EUR"]}
+
+
+RECALLED = {"de": "Von Fitter zurückgerufen.", "ru": "Отозван у партнёра Fitter."}  # noqa: RUF001
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_a_recalled_leads_reason_reads_in_the_readers_language_and_stays_english_in_the_api(
+    build, client, sign_in, session, language
+):
+    _lead_assigned_to(build, session, "en")
+    lead = session.scalars(select(Lead)).one()
+    rerouting.move_handoff(
+        session,
+        handoff=lead.handoffs[0],
+        to="recalled",
+        actor=Actor.client(partner_id=lead.partner_id, client_id=None),
+    )
+    session.commit()
+    sign_in(build.user(lead.partner, "manager"))
+
+    page = client.get(f"/leads/{lead.id}", headers={"Accept-Language": language}).text
+
+    assert RECALLED[language] in page
+    assert "Recalled from" not in page
+    assert lead.reasons == ["Recalled from Fitter."]
+
+
+AT_ITS_CAP = {
+    "de": "Fitter: hat sein Monatslimit von 1 Leads erreicht",
+    "ru": "Fitter: достиг месячного лимита лидов: 1",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "ru"])
+def test_why_a_lead_went_nowhere_reads_in_the_readers_language(build, client, sign_in, session, language):
+    build.complement("windows", "window-installation")
+    maker = build.partner("Window Maker", lines=["windows"])
+    fitter = build.partner("Fitter", lines=["window-installation"])
+    build.partnership(maker, fitter, monthly_cap=1)
+    build.user(fitter, "rep")
+    for name, phone in (("Anna Berg", "+49 30 1234567"), ("Ben Kohl", "+49 30 7654321")):
+        lead = intake.take_lead(
+            session,
+            actor=Actor.client(partner_id=maker.id, client_id=None),
+            contact={"name": name, "phone": phone},
+            need={"category": "window-installation"},
+            consent=True,
+        )
+    session.commit()
+    sign_in(build.user(maker, "manager"))
+
+    page = client.get(f"/leads/{lead.id}", headers={"Accept-Language": language}).text
+
+    assert lead.reasons == ["Fitter: at its monthly cap of 1 leads"]
+    assert AT_ITS_CAP[language] in page
+    assert "monthly cap" not in page
+
+
+def test_a_customer_file_with_an_unknown_column_is_refused_in_the_readers_language(
+    build, client, sign_in, session
+):
+    manager = build.user(build.partner(), "manager")
+    accounts.choose_language(session, user=manager, language="de")
+    session.commit()
+    sign_in(manager)
+    token = csrf_token(client.get("/customers").text)
+
+    page = client.post(
+        "/customers",
+        data={"csrf_token": token, "file": (io.BytesIO(b"email,colour\n"), "customers.csv")},
+        content_type="multipart/form-data",
+        headers={"Referer": "http://localhost/customers"},
+        follow_redirects=True,
+    ).text
+
+    assert "Die Kopfzeile nennt eine Spalte, die diese Liste nicht kennt." in page
+    assert str(escape("unbekannte Spalte 'colour'; die Kopfzeile nennt einige von: email")) in page
+    assert "unknown column" not in page
+
+
+def test_a_handoff_that_is_not_there_is_said_so_in_the_readers_language(build, client, sign_in):
+    sign_in(build.user(build.partner(), "manager"))
+
+    page = client.get("/handoffs/999999", headers={"Accept-Language": "ru"})
+
+    assert page.status_code == 404
+    assert "Передачи 999999 нет." in page.text
+
+
+def test_the_last_manager_is_refused_demotion_in_the_readers_language(build, client, sign_in, session):
+    manager = build.user(build.partner("Solo"), "manager", email="mia@solo.example")
+    accounts.choose_language(session, user=manager, language="ru")
+    session.commit()
+    sign_in(manager)
+    token = csrf_token(client.get("/team").text)
+
+    response = client.post(f"/team/{manager.id}/rep", data={"csrf_token": token}, follow_redirects=True)
+
+    refusal = "последний активный менеджер в Solo: сначала назначьте менеджером кого-то другого."
+    assert refusal in response.text
+    assert "last active manager" not in response.text
