@@ -14,6 +14,7 @@ from flask_babel import Babel, get_locale
 from api.web.session import current_user
 from partnerhub.core import i18n, words
 from partnerhub.core.db import utcnow
+from partnerhub.delivery import notices
 from partnerhub.people import notifications
 from partnerhub.reports import flags
 
@@ -137,6 +138,14 @@ def init_app(app: Flask) -> None:
     @app.template_filter("notification_body")
     def notification_body(notification):
         return reader().value(notifications.body_of(notification))
+
+    @app.template_filter("notice_subject")
+    def notice_subject(notice):
+        return reader().value(notices.subject_of(notice))
+
+    @app.template_filter("notice_body")
+    def notice_body(notice):
+        return reader().value(notices.body_of(notice))
 
     @app.template_filter("month")
     def month(value, short=False):

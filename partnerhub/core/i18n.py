@@ -101,6 +101,18 @@ def phrase_from_json(data: dict) -> Phrase:
     return Phrase(data["message"], params, data.get("plural"), data.get("count", "num"))
 
 
+def parts_to_json(**parts: "Phrase | str") -> dict | None:
+    """The parts of a message (a subject, a body) given as Phrases, as JSON a row keeps beside their
+    English; None when none is (a body a person wrote is kept as written)."""
+    return {name: phrase_to_json(value) for name, value in parts.items() if isinstance(value, Phrase)} or None
+
+
+def part_from_json(words: dict | None, name: str) -> Phrase | None:
+    """Part `name` of what `parts_to_json` kept; None on rows older than it, or a part given as text."""
+    stored = (words or {}).get(name)
+    return phrase_from_json(stored) if stored else None
+
+
 def _value_to_json(value: object) -> object:
     if isinstance(value, Phrase):
         return {"phrase": phrase_to_json(value)}

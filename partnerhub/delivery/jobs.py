@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub.core.db import dialect_insert, utcnow
+from partnerhub.core.i18n import nphrase, phrase
 from partnerhub.core.mail import SmtpSettings
 from partnerhub.delivery.notices import email_pending_notices, notify
 from partnerhub.exchange.intake import purge_idempotency_keys
@@ -92,11 +93,23 @@ def remind_dormant(
                 session,
                 partner_id=side.id,
                 kind="dormant",
-                subject=f"No leads exchanged with {other.name} in {days} days",
-                body=(
-                    f"Your partnership with {other.name} is active, but no lead went either way "
-                    f"in {days} days. A partner that hears nothing forgets you: pass them a lead, "
-                    "or ask what they need."
+                subject=nphrase(
+                    "No leads exchanged with %(partner)s in %(num)s day",
+                    "No leads exchanged with %(partner)s in %(num)s days",
+                    "num",
+                    partner=other.name,
+                    num=days,
+                ),
+                body=nphrase(
+                    "Your partnership with %(partner)s is active, but no lead went either way "
+                    "in %(num)s day. A partner that hears nothing forgets you: pass them a lead, "
+                    "or ask what they need.",
+                    "Your partnership with %(partner)s is active, but no lead went either way "
+                    "in %(num)s days. A partner that hears nothing forgets you: pass them a lead, "
+                    "or ask what they need.",
+                    "num",
+                    partner=other.name,
+                    num=days,
                 ),
                 data={"partnership_id": partnership.id, "other_partner_id": other.id, "quiet_days": days},
                 now=now,
@@ -138,9 +151,11 @@ def send_weekly_digests(
             session,
             partner_id=sender,
             kind="weekly_digest",
-            subject=f"Your leads this week ({week})",
-            body="What your partners did with the leads you passed them in the last 7 days:\n"
-            + "\n".join(lines),
+            subject=phrase("Your leads this week (%(week)s)", week=week),
+            body=phrase(
+                "What your partners did with the leads you passed them in the last 7 days:\n%(lines)s",
+                lines="\n".join(lines),
+            ),
             data={
                 "week": week,
                 "by_partner": {str(r): dict(counts) for r, counts in receivers.items()},

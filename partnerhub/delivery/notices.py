@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import Phrase, part_from_json, parts_to_json
 from partnerhub.core.mail import queue_email
 from partnerhub.models import Notice, User
 
@@ -15,19 +16,23 @@ def notify(
     *,
     partner_id: int,
     kind: str,
-    subject: str,
-    body: str = "",
+    subject: Phrase | str,
+    body: Phrase | str = "",
     data: dict | None = None,
     audience: str = "manager",
     now: datetime | None = None,
 ) -> Notice:
-    """Leave a notice for a partner's managers (or another audience)."""
+    """Leave a notice for a partner's managers (or another audience).
+
+    The subject and body are kept in English for the API, and those given as Phrases also as
+    Phrases, for the pages and the emails to read them in their reader's language."""
     notice = Notice(
         partner_id=partner_id,
         audience=audience,
         kind=kind,
-        subject=subject,
-        body=body,
+        subject=str(subject)[:300],
+        body=str(body),
+        words=parts_to_json(subject=subject, body=body),
         data=data or {},
         created_at=now or utcnow(),
     )
@@ -38,6 +43,16 @@ def notify(
 
 def notices_of(partner_id: int) -> Select:
     return select(Notice).where(Notice.partner_id == partner_id)
+
+
+def subject_of(notice: Notice) -> Phrase | str:
+    """A notice's subject to read in the reader's language; a notice written before they were kept
+    as Phrases has only its English."""
+    return part_from_json(notice.words, "subject") or notice.subject
+
+
+def body_of(notice: Notice) -> Phrase | str:
+    return part_from_json(notice.words, "body") or notice.body
 
 
 def recipients(session: Session, notice: Notice) -> list[str]:
@@ -67,7 +82,7 @@ def email_pending_notices(session: Session, *, now: datetime | None = None, limi
                 session,
                 to=address,
                 kind="notice",
-                context={"notice_subject": notice.subject, "notice_body": notice.body, "link": None},
+                context={"notice_subject": subject_of(notice), "notice_body": body_of(notice), "link": None},
                 partner_id=notice.partner_id,
                 now=now,
             )

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, joinedload
 from standardwebhooks.webhooks import Webhook
 
 from partnerhub.core.db import utcnow
+from partnerhub.core.i18n import N_, phrase
 from partnerhub.delivery import egress
 from partnerhub.delivery.notices import notify
 from partnerhub.delivery.webhooks import disable_endpoint, signing_secrets
@@ -367,7 +368,7 @@ def record_outcome(
     endpoint.failing_since = endpoint.failing_since or now
     if outcome.status_code == 410:
         delivery.status = "failed"
-        _disable_and_tell(session, endpoint, reason="the endpoint answered 410 Gone", now=now)
+        _disable_and_tell(session, endpoint, reason=N_("the endpoint answered 410 Gone"), now=now)
     elif outcome.retryable:
         delay = retry_delay(delivery.attempts, retry_after=outcome.retry_after, jitter=jitter)
         if delay is None:
@@ -377,7 +378,7 @@ def record_outcome(
     else:
         delivery.status = "failed"
     if endpoint.enabled and now - endpoint.failing_since >= FAILING_LIMIT:
-        _disable_and_tell(session, endpoint, reason="five days of nothing but failed deliveries", now=now)
+        _disable_and_tell(session, endpoint, reason=N_("five days of nothing but failed deliveries"), now=now)
     session.flush()
     return delivery
 
@@ -388,10 +389,12 @@ def _disable_and_tell(session: Session, endpoint: WebhookEndpoint, *, reason: st
         session,
         partner_id=endpoint.partner_id,
         kind="endpoint_disabled",
-        subject=f"Webhook endpoint {endpoint.url} was disabled",
-        body=(
-            f"We stopped sending webhooks to {endpoint.url}: {reason}. Fix the receiver, enable the "
-            "endpoint again and redeliver what failed (POST /api/v1/deliveries/redeliver)."
+        subject=phrase("Webhook endpoint %(url)s was disabled", url=endpoint.url),
+        body=phrase(
+            "We stopped sending webhooks to %(url)s: %(reason)s. Fix the receiver, enable the "
+            "endpoint again and redeliver what failed (POST /api/v1/deliveries/redeliver).",
+            url=endpoint.url,
+            reason=phrase(reason),
         ),
         data={"endpoint_id": endpoint.id, "reason": reason},
         now=now,

@@ -19,6 +19,9 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # {"subject": ..., "body": ...}: those given as Phrases (partnerhub.core.i18n.parts_to_json), to
+    # read in any language; NULL on older rows, which have only their English.
+    words: Mapped[dict | None] = mapped_column(JSONType)
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]

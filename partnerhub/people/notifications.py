@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from partnerhub.core.db import dialect_insert, utcnow
 from partnerhub.core.errors import NotFound
-from partnerhub.core.i18n import N_, Phrase, nphrase, phrase, phrase_from_json, phrase_to_json
+from partnerhub.core.i18n import N_, Phrase, nphrase, part_from_json, parts_to_json, phrase
 from partnerhub.core.mail import queue_email
 from partnerhub.models import (
     Flag,
@@ -128,12 +128,7 @@ def notify_person(
             occasion=occasion,
             subject=str(subject)[:300],
             body=str(body),
-            words={
-                part: phrase_to_json(value)
-                for part, value in (("subject", subject), ("body", body))
-                if isinstance(value, Phrase)
-            }
-            or None,
+            words=parts_to_json(subject=subject, body=body),
             link=link,
             in_app=in_app,
             email=email,
@@ -368,16 +363,11 @@ def _duration(minutes: int) -> Phrase:
 def subject_of(notification: Notification) -> Phrase | str:
     """A notification's subject to read in the reader's language; a notification written before
     they were kept as Phrases, like a body a person wrote, has only its text."""
-    return _words_of(notification, "subject") or notification.subject
+    return part_from_json(notification.words, "subject") or notification.subject
 
 
 def body_of(notification: Notification) -> Phrase | str:
-    return _words_of(notification, "body") or notification.body
-
-
-def _words_of(notification: Notification, part: str) -> Phrase | None:
-    stored = (notification.words or {}).get(part)
-    return phrase_from_json(stored) if stored else None
+    return part_from_json(notification.words, "body") or notification.body
 
 
 def _email_context(notification: Notification, base_url: str) -> dict:

@@ -19,7 +19,7 @@ from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.i18n import translator
 from partnerhub.core.words import count_of
-from partnerhub.delivery import jobs
+from partnerhub.delivery import jobs, notices
 from partnerhub.exchange import intake, rerouting
 from partnerhub.models import Email, Flag, Lead, Partnership
 from partnerhub.people import accounts, notifications, team
@@ -500,3 +500,71 @@ def test_the_last_manager_is_refused_demotion_in_the_readers_language(build, cli
     refusal = "последний активный менеджер в Solo: сначала назначьте менеджером кого-то другого."
     assert refusal in response.text
     assert "last active manager" not in response.text
+
+
+def _quiet_partnership_for_a_german_manager(build, session):
+    """Acme's manager, who reads PartnerHub in German, and a partnership with Northwind quiet for 31 days."""
+    acme, northwind = build.partner("Acme"), build.partner("Northwind")
+    build.partnership(acme, northwind)
+    build.handoff(acme, northwind, sent_at=utcnow() - timedelta(days=31))
+    manager = build.user(acme, "manager", email="manager@acme.example")
+    accounts.choose_language(session, user=manager, language="de")
+    session.commit()
+    return manager
+
+
+DORMANT_IN_GERMAN = (
+    "Seit 31 Tagen keine Leads mit Northwind ausgetauscht",
+    "Ihre Partnerschaft mit Northwind ist aktiv, aber seit 31 Tagen ging in keine Richtung ein Lead.",
+)
+
+
+def test_a_dormant_reminder_reads_in_the_managers_language_on_the_balance_page(
+    build, client, sign_in, session
+):
+    manager = _quiet_partnership_for_a_german_manager(build, session)
+    jobs.remind_dormant(session, now=utcnow())
+    session.commit()
+    sign_in(manager)
+
+    page = client.get("/balance", headers={"Accept-Language": "en"}).text
+
+    subject, body = DORMANT_IN_GERMAN
+    assert str(escape(subject)) in page
+    assert str(escape(body)) in page
+    assert "No leads exchanged with Northwind" not in page
+
+
+def test_a_dormant_reminder_is_emailed_in_the_managers_language(build, session):
+    _quiet_partnership_for_a_german_manager(build, session)
+    now = utcnow()
+    jobs.remind_dormant(session, now=now)
+
+    with Mailbox() as mailbox:
+        smtp = mail.SmtpSettings(host="127.0.0.1", port=mailbox.port, sender="hub@example.test")
+        jobs.email_notices(session, now=now, smtp=smtp)
+        mail.send_due_emails(session, smtp=smtp, now=now)
+    [delivered] = [m for m in mailbox.mails if m.recipients == ["manager@acme.example"]]
+    text = delivered.message.get_payload()[0].get_payload(decode=True).decode()
+
+    subject, body = DORMANT_IN_GERMAN
+    assert str(make_header(decode_header(delivered.message["Subject"]))) == subject
+    assert body in text
+
+
+def test_a_notice_written_before_phrases_were_kept_shows_its_english(build, client, sign_in, session):
+    manager = _quiet_partnership_for_a_german_manager(build, session)
+    notices.notify(
+        session,
+        partner_id=manager.partner_id,
+        kind="dormant",
+        subject="No leads exchanged with Northwind in 31 days",
+        body="Your partnership with Northwind is active.",
+    )
+    session.commit()
+    sign_in(manager)
+
+    page = client.get("/balance").text
+
+    assert "No leads exchanged with Northwind in 31 days" in page
+    assert "Your partnership with Northwind is active." in page
