@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, insert, inspect
+from sqlalchemy import JSON, DateTime, MetaData, Select, Table, TypeDecorator, insert, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -55,6 +55,21 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def of_partner(model, partner_id: int, *, direction: str | None = None, status: str | None = None) -> Select:
+    """Rows of `model` (one with from_partner_id, to_partner_id and status) for the partner: those it
+    received ("incoming"), those it sent ("outgoing"), or both; of one status when given."""
+    if direction == "incoming":
+        stmt = select(model).where(model.to_partner_id == partner_id)
+    elif direction == "outgoing":
+        stmt = select(model).where(model.from_partner_id == partner_id)
+    else:
+        either = or_(model.to_partner_id == partner_id, model.from_partner_id == partner_id)
+        stmt = select(model).where(either)
+    if status:
+        stmt = stmt.where(model.status == status)
+    return stmt
 
 
 def dialect_insert(session: Session, model):

@@ -8,11 +8,11 @@ the sender sees them as facts, on the handoff and in its list, and changes none.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from partnerhub.core.actors import Actor, acting_partner
-from partnerhub.core.db import utcnow
+from partnerhub.core.db import of_partner, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.core.i18n import N_, Phrase, phrase
 from partnerhub.core.words import status_in_sentence
@@ -40,17 +40,7 @@ def schedule_follow_ups(session: Session, *, handoff: Handoff, days: list[int], 
 
 def follow_ups_of(partner_id: int, *, direction: str | None = None, status: str | None = None) -> Select:
     """Follow-ups the partner makes ("incoming": of handoffs it received), sees ("outgoing"), or both."""
-    if direction == "incoming":
-        stmt = select(FollowUp).where(FollowUp.to_partner_id == partner_id)
-    elif direction == "outgoing":
-        stmt = select(FollowUp).where(FollowUp.from_partner_id == partner_id)
-    else:
-        stmt = select(FollowUp).where(
-            or_(FollowUp.to_partner_id == partner_id, FollowUp.from_partner_id == partner_id)
-        )
-    if status:
-        stmt = stmt.where(FollowUp.status == status)
-    return stmt
+    return of_partner(FollowUp, partner_id, direction=direction, status=status)
 
 
 def of_handoff(session: Session, *, handoff: Handoff) -> list[FollowUp]:

@@ -14,13 +14,13 @@ pays, confirms the payment; the sender confirms it paid its own rep.
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, insert, inspect, or_, select
+from sqlalchemy import Select, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from partnerhub.core import outbox
 from partnerhub.core.actors import Actor, acting_partner
-from partnerhub.core.db import insert_now, utcnow
+from partnerhub.core.db import insert_now, of_partner, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from partnerhub.core.i18n import N_, Money, Phrase, phrase
 from partnerhub.core.validation import in_whole_cents
@@ -119,17 +119,7 @@ def reward_for(
 
 def handoffs_of(partner_id: int, *, direction: str | None = None, status: str | None = None) -> Select:
     """Handoffs the partner sends ("outgoing"), receives ("incoming"), or both."""
-    if direction == "incoming":
-        stmt = select(Handoff).where(Handoff.to_partner_id == partner_id)
-    elif direction == "outgoing":
-        stmt = select(Handoff).where(Handoff.from_partner_id == partner_id)
-    else:
-        stmt = select(Handoff).where(
-            or_(Handoff.to_partner_id == partner_id, Handoff.from_partner_id == partner_id)
-        )
-    if status:
-        stmt = stmt.where(Handoff.status == status)
-    return stmt
+    return of_partner(Handoff, partner_id, direction=direction, status=status)
 
 
 def get_handoff(session: Session, *, partner_id: int, handoff_id: int) -> Handoff:
