@@ -10,10 +10,12 @@ import bench.common
 from api.extensions import limiter
 from api.ratelimit import SweptMemoryStorage
 from tests.builders import TEST_SECRET
+from tests.conftest import on_postgres
 from tests.production.conftest import gunicorn
 
-# A Redis database of the tests' own, flushed by the test that uses it.
-TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
+# A Redis database of the tests' own, flushed by the test that uses it: one per pass, as `make test`
+# runs the SQLite and PostgreSQL passes at once.
+TEST_REDIS_URL = f"redis://127.0.0.1:6379/{14 if on_postgres() else 13}"
 
 
 def test_a_client_over_its_limit_gets_429_with_retry_after(app, client, build, monkeypatch):
