@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerhub.core.db import Base
@@ -32,8 +32,19 @@ class HandoffRollup(Base):
     __tablename__ = "handoff_rollups"
     __table_args__ = (
         UniqueConstraint("partnership_id", "from_partner_id", "day", "currency"),
-        # A receiver's won business from every sender (agent_like).
+        # A receiver's handoffs from every sender (overloaded, agent_like).
         Index("ix_handoff_rollups_to_day", "to_partner_id", "day"),
+        # The won business of the partners a flag may name beside the one asking (agent_like), read
+        # from the index alone on PostgreSQL: a row enters it when its first handoff is won, so
+        # intake never writes it. At a million handoffs, 6.1 ms become 1.7 (docs/benchmarks.md).
+        Index(
+            "ix_handoff_rollups_won",
+            "to_partner_id",
+            "day",
+            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
+            postgresql_where=text("won > 0"),
+            sqlite_where=text("won > 0"),
+        ),
         # The flag refresh reads one period of every partnership.
         Index("ix_handoff_rollups_day", "day"),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -569,31 +569,31 @@ def _received_totals(
 ) -> dict[tuple[int, int, str], tuple[int, int, int, Decimal]]:
     """(receiver, sender, currency) -> handoffs sent, expired, won and won deal value, from `start` on.
 
-    Every receiver's for None; a few receivers' read on the (to_partner_id, day) index, and
-    of receivers other than `whole` only the cohorts with a won deal (their other counts stay short).
+    Every receiver's for None. With `whole`, that receiver's every cohort and, of the other
+    receivers, only the cohorts with a won deal (their other counts stay short): those are read
+    from the won cohorts' index alone (ix_handoff_rollups_won), never from the table.
     """
     rollups.write_pending(session)
     r = HandoffRollup
-    stmt = (
-        select(
-            r.to_partner_id,
-            r.from_partner_id,
-            r.currency,
-            func.sum(r.sent),
-            func.sum(r.expired),
-            func.sum(r.won),
-            func.sum(r.deal_value),
-        )
-        .where(r.day >= start)
-        .group_by(r.to_partner_id, r.from_partner_id, r.currency)
-    )
-    if receivers is not None:
-        stmt = stmt.where(r.to_partner_id.in_(receivers))
-    if whole is not None:
-        stmt = stmt.where(or_(r.to_partner_id == whole, r.won > 0))
+    keys = (r.to_partner_id, r.from_partner_id, r.currency)
+    won = (func.sum(r.won), func.sum(r.deal_value))
+    stmt = select(*keys, func.sum(r.sent), func.sum(r.expired), *won).where(r.day >= start).group_by(*keys)
+    if receivers is None:
+        statements = [stmt]
+    elif whole is None:
+        statements = [stmt.where(r.to_partner_id.in_(receivers))]
+    else:
+        others = receivers - {whole}
+        statements = [
+            stmt.where(r.to_partner_id == whole),
+            select(*keys, literal(0), literal(0), *won)
+            .where(r.day >= start, r.won > 0, r.to_partner_id.in_(others))
+            .group_by(*keys),
+        ]
     return {
         (receiver, sender, currency): (int(sent), int(expired), int(won), Decimal(value))
-        for receiver, sender, currency, sent, expired, won, value in session.execute(stmt)
+        for statement in statements
+        for receiver, sender, currency, sent, expired, won, value in session.execute(statement)
     }
 
 
