@@ -11,7 +11,7 @@ to accepted) counts the skipped steps too, so the funnel never widens.
 
 import functools
 import math
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -28,10 +28,12 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.sql import Subquery
 
-from partnerhub.models import Handoff, HandoffRollup, Lead
+from partnerhub.models import Handoff, HandoffRollup, HandoffRollupMonth, Lead
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
 
 FUNNEL = ("sent", "delivered", "accepted", "contacted", "won", "reward_invoiced", "reward_paid", "rep_paid")
@@ -47,7 +49,9 @@ MONEY = {
     "reward_paid": ("rewards_paid", "reward_amount"),
     "rep_paid": ("rep_shares_paid", "rep_share_amount"),
 }
-_KEY = ("partnership_id", "from_partner_id", "day", "currency")
+MONEY_COLUMNS = tuple(column for column, _amount in MONEY.values())
+# Every column a period adds up.
+SUMMED = (*COUNTED, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
 _ROW_KEY = ("partnership_id", "from_partner_id", "to_partner_id", "day", "currency")
 # Where a transaction's increments wait until its commit (session.info).
 _PENDING = "rollups_pending"
@@ -117,7 +121,8 @@ def _count(session: Session, handoff: Handoff, increments: dict[str, int | Decim
     own = object_session(handoff)
     assert own is not None, "a handoff being moved belongs to the session moving it"
     if own.in_nested_transaction():
-        _write(session, key, increments)
+        _write(session, HandoffRollup, key, increments)
+        _write(session, HandoffRollupMonth, _month_key(key), increments)
         return
     pending = session.info.setdefault(_PENDING, {}).setdefault(key, {})
     for column, amount in increments.items():
@@ -128,16 +133,35 @@ def write_pending(session: Session) -> None:
     """Write the increments recorded in this transaction; readers of the rollups call it first.
 
     One atomic INSERT ... ON CONFLICT DO UPDATE per row, so concurrent moves of the
-    same cohort never lose a count; rows in key order, so two transactions touching
-    the same rows lock them in the same order and cannot deadlock.
+    same cohort never lose a count; the daily rows in key order, then the monthly rows in key
+    order, so two transactions touching the same rows lock them in the same order and cannot
+    deadlock (a day's row and its month's, written in turn, could: a move of a handoff sent
+    yesterday and one sent today, beside another transaction's of today's alone).
     """
     pending = session.info.pop(_PENDING, None)
-    for key in sorted(pending or ()):
-        _write(session, key, pending[key])
+    if not pending:
+        return
+    months: dict[tuple, dict] = {}
+    for key in sorted(pending):
+        _write(session, HandoffRollup, key, pending[key])
+        month = months.setdefault(_month_key(key), {})
+        for column, amount in pending[key].items():
+            month[column] = month.get(column, 0) + amount
+    for key in sorted(months):
+        _write(session, HandoffRollupMonth, key, months[key])
 
 
-def _write(session: Session, key: tuple, increments: dict) -> None:
-    session.execute(_upsert(tuple(increments)), dict(zip(_ROW_KEY, key, strict=True)) | increments)
+def _write(session: Session, model, key: tuple, increments: dict) -> None:
+    session.execute(_upsert(model, tuple(increments)), dict(zip(_ROW_KEY, key, strict=True)) | increments)
+
+
+def _month_key(key: tuple) -> tuple:
+    """A daily row's key with its month's first day for its day."""
+    return (*key[:3], first_of_month(key[3]), key[4])
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
 
 
 @event.listens_for(Session, "before_commit")
@@ -153,16 +177,20 @@ def _forget_after_rollback(session: Session, previous_transaction) -> None:
 
 
 @functools.cache
-def _upsert(increments: tuple[str, ...]):
-    # Plain SQL that both dialects read alike, one per set of counters (a handful): SQLAlchemy
-    # does not cache its ON CONFLICT constructs, so building one per move compiled it every time.
-    table = HandoffRollup.__table__
+def _upsert(model: type[HandoffRollup] | type[HandoffRollupMonth], increments: tuple[str, ...]):
+    # Plain SQL that both dialects read alike, one per table and set of counters (a handful):
+    # SQLAlchemy does not cache its ON CONFLICT constructs, so building one per move compiled it
+    # every time. Both tables take the day's key; a month's row gets the month's first day in it.
+    table = model.__table__
+    when = "day" if model is HandoffRollup else "month"
     columns = [*_ROW_KEY, *increments]
+    key = ("partnership_id", "from_partner_id", when, "currency")
     return text(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        f"INSERT INTO {table.name} ({', '.join(c if c != 'day' else when for c in columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
         + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in increments)
-    ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+    ).bindparams(*[bindparam(c, type_=table.c[c if c != "day" else when].type) for c in columns])
 
 
 def _day(session: Session, column):
@@ -247,4 +275,49 @@ def rebuild(session: Session) -> int:
         .group_by(*group_by)
     )
     session.execute(insert(HandoffRollup).from_select(list(columns), source))
+
+    session.execute(delete(HandoffRollupMonth))
+    day = HandoffRollup.__table__.c.day
+    month = _month_of(session, day)
+    keys = [HandoffRollup.__table__.c[c] for c in ("partnership_id", "from_partner_id", "to_partner_id")]
+    sums = [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in SUMMED]
+    by_month = select(*keys, month.label("month"), HandoffRollup.currency, *sums).group_by(
+        *keys, month, HandoffRollup.currency
+    )
+    session.execute(
+        insert(HandoffRollupMonth).from_select(
+            [*(k.name for k in keys), "month", "currency", *SUMMED], by_month
+        )
+    )
     return session.execute(select(func.count()).select_from(HandoffRollup)).scalar_one()
+
+
+def _month_of(session: Session, day):
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", day), Date)
+    return func.date(day, "start of month")
+
+
+def _cohorts() -> Subquery:
+    days, months = HandoffRollup.__table__, HandoffRollupMonth.__table__
+    columns = ("partnership_id", "from_partner_id", "to_partner_id", "currency", *SUMMED)
+    whole_months_from = bindparam("whole_months_from", type_=Date)
+    return union_all(
+        select(*[days.c[c] for c in columns]).where(
+            days.c.day >= bindparam("cohorts_from", type_=Date), days.c.day < whole_months_from
+        ),
+        select(*[months.c[c] for c in columns]).where(months.c.month >= whole_months_from),
+    ).subquery("cohorts")
+
+
+# The cohorts of a period, from the day it starts on: the days before its first whole month from
+# the daily rows, the months from then on (the current one included, whole so far) from the
+# monthly rows. Select from it with `period(start)` as the parameters. Built once, as readers
+# ask for it on every page.
+COHORTS = _cohorts()
+
+
+def period(start: date) -> dict[str, date]:
+    """The parameters COHORTS reads the cohorts from `start` on with."""
+    whole = start if start.day == 1 else first_of_month(start.replace(day=28) + timedelta(days=4))
+    return {"cohorts_from": start, "whole_months_from": whole}

@@ -14,7 +14,7 @@ from partnerhub.models.notice import Notice
 from partnerhub.models.notification import Notification, NotificationSettings
 from partnerhub.models.partner import ApiClient, Partner, PasswordReset, UnknownSignIn, User
 from partnerhub.models.partnership import Partnership, PartnershipTerms
-from partnerhub.models.rollup import HandoffRollup
+from partnerhub.models.rollup import HandoffRollup, HandoffRollupMonth
 
 __all__ = [
     "ApiClient",
@@ -33,6 +33,7 @@ __all__ = [
     "HandoffComment",
     "HandoffEvent",
     "HandoffRollup",
+    "HandoffRollupMonth",
     "IdempotencyKey",
     "JobRun",
     "Lead",

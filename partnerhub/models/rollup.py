@@ -21,39 +21,14 @@ def _money() -> Mapped[Decimal]:
     return mapped_column(Numeric(16, 2), default=Decimal(0), server_default="0")
 
 
-class HandoffRollup(Base):
-    """One cohort: the handoffs of one direction of a partnership sent on one UTC day, in one currency.
-
-    Every counter counts handoffs of the cohort that ever reached that step, on
-    the cohort's row (the day the handoff was sent), so a period's funnel never
-    counts a step of a handoff it does not count as sent.
-    """
-
-    __tablename__ = "handoff_rollups"
-    __table_args__ = (
-        UniqueConstraint("partnership_id", "from_partner_id", "day", "currency"),
-        # A receiver's handoffs from every sender (overloaded, agent_like).
-        Index("ix_handoff_rollups_to_day", "to_partner_id", "day"),
-        # The won business of the partners a flag may name beside the one asking (agent_like), read
-        # from the index alone on PostgreSQL: a row enters it when its first handoff is won, so
-        # intake never writes it. At a million handoffs, 6.1 ms become 1.7 (docs/benchmarks.md).
-        Index(
-            "ix_handoff_rollups_won",
-            "to_partner_id",
-            "day",
-            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
-            postgresql_where=text("won > 0"),
-            sqlite_where=text("won > 0"),
-        ),
-        # The flag refresh reads one period of every partnership.
-        Index("ix_handoff_rollups_day", "day"),
-    )
+class Cohort:
+    """What a rollup row counts of its cohort: the direction, the currency, a counter per step and
+    the amounts; a daily row (HandoffRollup) and a monthly one (HandoffRollupMonth) alike."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
     from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
-    day: Mapped[date]
     currency: Mapped[str] = mapped_column(String(3))
 
     sent: Mapped[int] = _counter()
@@ -90,3 +65,59 @@ class HandoffRollup(Base):
     accepted_within_168h: Mapped[int] = _counter()
     accepted_within_336h: Mapped[int] = _counter()
     accepted_later: Mapped[int] = _counter()
+
+
+class HandoffRollup(Cohort, Base):
+    """One cohort: the handoffs of one direction of a partnership sent on one UTC day, in one currency.
+
+    Every counter counts handoffs of the cohort that ever reached that step, on
+    the cohort's row (the day the handoff was sent), so a period's funnel never
+    counts a step of a handoff it does not count as sent.
+    """
+
+    __tablename__ = "handoff_rollups"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "from_partner_id", "day", "currency"),
+        # A receiver's handoffs from every sender (overloaded, agent_like).
+        Index("ix_handoff_rollups_to_day", "to_partner_id", "day"),
+        # The won business of the partners a flag may name beside the one asking (agent_like), read
+        # from the index alone on PostgreSQL: a row enters it when its first handoff is won, so
+        # intake never writes it, and a later count of another step leaves it be (a HOT update).
+        Index(
+            "ix_handoff_rollups_won",
+            "to_partner_id",
+            "day",
+            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
+            postgresql_where=text("won > 0"),
+            sqlite_where=text("won > 0"),
+        ),
+        # The flag refresh reads one period of every partnership.
+        Index("ix_handoff_rollups_day", "day"),
+    )
+
+    day: Mapped[date]
+
+
+class HandoffRollupMonth(Cohort, Base):
+    """The daily cohorts of one calendar month summed, kept with every move beside them: a period
+    reads its whole months here and only the days before its first whole month from the daily
+    rows, 13 rows a direction for a year rather than up to 365 (partnerhub/exchange/rollups.py)."""
+
+    __tablename__ = "handoff_rollup_months"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "from_partner_id", "month", "currency"),
+        Index("ix_handoff_rollup_months_to_month", "to_partner_id", "month"),
+        # As ix_handoff_rollups_won, for the whole months of a period.
+        Index(
+            "ix_handoff_rollup_months_won",
+            "to_partner_id",
+            "month",
+            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
+            postgresql_where=text("won > 0"),
+            sqlite_where=text("won > 0"),
+        ),
+        Index("ix_handoff_rollup_months_month", "month"),
+    )
+
+    # The month's first day.
+    month: Mapped[date]

@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub.exchange.rollups import COUNTED, FUNNEL, write_pending
+from partnerhub.exchange.rollups import COHORTS, COUNTED, FUNNEL, MONEY_COLUMNS, period, write_pending
+from partnerhub.exchange.rollups import SUMMED as SUM_COLUMNS
 from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKET_HOURS, ACCEPT_BUCKETS
 
-MONEY_COLUMNS = ("deal_value", "rewards_invoiced", "rewards_paid", "rep_shares_paid")
 DEFAULT_PERIOD_DAYS = 90
 
 
@@ -186,8 +186,9 @@ def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int,
         )
 
     rows = session.execute(
-        select(Partnership.id, last_sent_by(Partnership.proposer_id), last_sent_by(Partnership.responder_id))
-        .where(Partnership.id.in_(partnership_ids))
+        select(
+            Partnership.id, last_sent_by(Partnership.proposer_id), last_sent_by(Partnership.responder_id)
+        ).where(Partnership.id.in_(partnership_ids))
     )
     return {
         partnership_id: max(day for day in days if day is not None)
@@ -196,15 +197,9 @@ def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int,
     }
 
 
-_KEYS = (
-    HandoffRollup.partnership_id,
-    HandoffRollup.from_partner_id,
-    HandoffRollup.to_partner_id,
-    HandoffRollup.currency,
-)
+_KEYS = (COHORTS.c.partnership_id, COHORTS.c.from_partner_id, COHORTS.c.to_partner_id, COHORTS.c.currency)
 # Built once: constructing three dozen SUM()s costs more per request than running them.
-SUM_COLUMNS = (*COUNTED, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
-_SUMS = [func.sum(HandoffRollup.__table__.c[c]).label(c) for c in SUM_COLUMNS]
+_TOTALS = select(*_KEYS, *[func.sum(COHORTS.c[c]).label(c) for c in SUM_COLUMNS]).group_by(*_KEYS)
 
 
 def direction_totals(
@@ -212,11 +207,11 @@ def direction_totals(
 ) -> dict[tuple[int, int], Direction]:
     """Sum the rollups from `start` on, per (partnership id, sender id); all partnerships when none given."""
     write_pending(session)
-    stmt = select(*_KEYS, *_SUMS).where(HandoffRollup.day >= start).group_by(*_KEYS)
+    stmt = _TOTALS
     if partnership_ids is not None:
-        stmt = stmt.where(HandoffRollup.partnership_id.in_(partnership_ids))
+        stmt = stmt.where(COHORTS.c.partnership_id.in_(partnership_ids))
     totals: dict[tuple[int, int], Direction] = {}
-    for partnership_id, sender, receiver, currency, *sums in session.execute(stmt):
+    for partnership_id, sender, receiver, currency, *sums in session.execute(stmt, period(start)):
         key = (partnership_id, sender)
         if key not in totals:
             totals[key] = Direction(sender, receiver)

@@ -35,7 +35,7 @@ from partnerhub.core.i18n import (
 from partnerhub.core.words import counted
 from partnerhub.directory.partners import DECLARED_CURRENCY
 from partnerhub.exchange import rollups
-from partnerhub.models import Flag, FlagEvent, Handoff, HandoffRollup, Partner, Partnership
+from partnerhub.models import Flag, FlagEvent, Handoff, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.people import notifications
@@ -570,14 +570,14 @@ def _received_totals(
     """(receiver, sender, currency) -> handoffs sent, expired, won and won deal value, from `start` on.
 
     Every receiver's for None. With `whole`, that receiver's every cohort and, of the other
-    receivers, only the cohorts with a won deal (their other counts stay short): those are read
-    from the won cohorts' index alone (ix_handoff_rollups_won), never from the table.
+    receivers, only the cohorts with a won deal (their other counts stay zero): their days are
+    read from the won cohorts' index alone (ix_handoff_rollups_won), their months from the table.
     """
     rollups.write_pending(session)
-    r = HandoffRollup
+    r = rollups.COHORTS.c
     keys = (r.to_partner_id, r.from_partner_id, r.currency)
     won = (func.sum(r.won), func.sum(r.deal_value))
-    stmt = select(*keys, func.sum(r.sent), func.sum(r.expired), *won).where(r.day >= start).group_by(*keys)
+    stmt = select(*keys, func.sum(r.sent), func.sum(r.expired), *won).group_by(*keys)
     if receivers is None:
         statements = [stmt]
     elif whole is None:
@@ -587,13 +587,15 @@ def _received_totals(
         statements = [
             stmt.where(r.to_partner_id == whole),
             select(*keys, literal(0), literal(0), *won)
-            .where(r.day >= start, r.won > 0, r.to_partner_id.in_(others))
+            .where(r.won > 0, r.to_partner_id.in_(others))
             .group_by(*keys),
         ]
     return {
         (receiver, sender, currency): (int(sent), int(expired), int(won), Decimal(value))
         for statement in statements
-        for receiver, sender, currency, sent, expired, won, value in session.execute(statement)
+        for receiver, sender, currency, sent, expired, won, value in session.execute(
+            statement, rollups.period(start)
+        )
     }
 
 

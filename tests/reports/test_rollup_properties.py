@@ -11,7 +11,7 @@ from sqlalchemy import select
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import Base
 from partnerhub.exchange import rollups
-from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
+from partnerhub.models import Handoff, HandoffRollup, HandoffRollupMonth, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
 from partnerhub.models.rollup import ACCEPT_BUCKETS
 from partnerhub.reports import balance, flags, thresholds
@@ -178,9 +178,12 @@ def _as_set(findings):
 
 
 def _rollup_rows(session):
-    table = HandoffRollup.__table__
-    columns = [c for c in table.c if c.name != "id"]
-    return sorted(tuple(row) for row in session.execute(select(*columns)))
+    """The daily and the monthly rows, without their ids."""
+    rows = []
+    for table in (HandoffRollup.__table__, HandoffRollupMonth.__table__):
+        columns = [c for c in table.c if c.name != "id"]
+        rows.append(sorted(tuple(row) for row in session.execute(select(*columns))))
+    return rows
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
