@@ -317,7 +317,7 @@ def _cohorts() -> Subquery:
 COHORTS = _cohorts()
 
 
-def period(start: date) -> dict[str, date]:
+def period(start: date) -> dict[str, object]:
     """The parameters COHORTS reads the cohorts from `start` on with."""
     whole = start if start.day == 1 else first_of_month(start.replace(day=28) + timedelta(days=4))
     return {"cohorts_from": start, "whole_months_from": whole}

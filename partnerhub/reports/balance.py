@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from partnerhub.exchange.rollups import COHORTS, COUNTED, FUNNEL, MONEY_COLUMNS, period, write_pending
@@ -200,6 +200,9 @@ def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int,
 _KEYS = (COHORTS.c.partnership_id, COHORTS.c.from_partner_id, COHORTS.c.to_partner_id, COHORTS.c.currency)
 # Built once: constructing three dozen SUM()s costs more per request than running them.
 _TOTALS = select(*_KEYS, *[func.sum(COHORTS.c[c]).label(c) for c in SUM_COLUMNS]).group_by(*_KEYS)
+# With the partnerships as a parameter, so the statement (and the cache key SQLAlchemy keeps on
+# it) is built once, not walked afresh on every request.
+_TOTALS_OF = _TOTALS.where(COHORTS.c.partnership_id.in_(bindparam("partnership_ids", expanding=True)))
 
 
 def direction_totals(
@@ -207,11 +210,11 @@ def direction_totals(
 ) -> dict[tuple[int, int], Direction]:
     """Sum the rollups from `start` on, per (partnership id, sender id); all partnerships when none given."""
     write_pending(session)
-    stmt = _TOTALS
+    stmt, parameters = _TOTALS, period(start)
     if partnership_ids is not None:
-        stmt = stmt.where(COHORTS.c.partnership_id.in_(partnership_ids))
+        stmt, parameters = _TOTALS_OF, parameters | {"partnership_ids": partnership_ids}
     totals: dict[tuple[int, int], Direction] = {}
-    for partnership_id, sender, receiver, currency, *sums in session.execute(stmt, period(start)):
+    for partnership_id, sender, receiver, currency, *sums in session.execute(stmt, parameters):
         key = (partnership_id, sender)
         if key not in totals:
             totals[key] = Direction(sender, receiver)

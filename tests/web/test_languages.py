@@ -17,7 +17,7 @@ from sqlalchemy import select
 from partnerhub.core import mail
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
-from partnerhub.core.i18n import translator
+from partnerhub.core.i18n import Money, phrase, translator
 from partnerhub.core.words import count_of
 from partnerhub.delivery import jobs, notices
 from partnerhub.exchange import intake, rerouting
@@ -61,6 +61,15 @@ def test_numbers_and_money_are_written_the_way_each_language_writes_them():
     in_three_hours = translator("en").relative(utcnow() + timedelta(hours=3, seconds=5), utcnow())
     assert in_three_hours == "in 3 hours"
     assert translator("de").relative(utcnow() + timedelta(hours=3, seconds=5), utcnow()) == "in 3 Stunden"
+
+
+def test_a_phrase_said_again_reads_the_same_and_equal_values_of_other_types_read_apart():
+    words = translator("de")
+    said = [
+        words.phrase(phrase("%(value)s", value=v)) for v in (1, True, Decimal(1), 1, Money(Decimal(1), "EUR"))
+    ]
+    assert said == ["1", "True", "1,00", "1", f"1,00{NBSP}€"]
+    assert words.phrase(phrase("%(value)s", value=[1])) == "[1]"
 
 
 def _one_sided(sent: int) -> flags.Finding:
