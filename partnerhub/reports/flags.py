@@ -304,6 +304,11 @@ def dormant(pair: PairFacts, a: PartnerFacts, b: PartnerFacts, t: dict[str, floa
     return Finding("dormant", _pair_key(a.id, b.id), a.id, b.id, {"days_quiet": quiet}, sentence, action)
 
 
+def main_source(by_sender: dict[int, Decimal]) -> tuple[int, Decimal]:
+    """The sender of the most won value, and that value; of senders equal in it, the first by id."""
+    return max(sorted(by_sender.items()), key=lambda item: item[1])
+
+
 def agent_like(
     p: PartnerFacts, senders: dict[int, PartnerFacts], period_days: int, t: dict[str, float]
 ) -> Finding | None:
@@ -323,7 +328,7 @@ def agent_like(
             p.declared_total(period_days) if currency == DECLARED_CURRENCY else (Decimal(0), "none")
         )
         total, basis = (declared, declared_basis) if declared > reported else (reported, "reported")
-        sender_id, value = max(sorted(by_sender.items()), key=lambda item: item[1])
+        sender_id, value = main_source(by_sender)
         share = value / total
         if share <= Decimal(str(t["flags.agent_like.share"])):
             continue
@@ -480,31 +485,31 @@ def gather_facts(
     """
     today = now.date()
     start = period_start(now, period_days)
-    stmt = (
-        select(Partnership)
-        .where(Partnership.status.not_in(CLOSED_PARTNERSHIP_STATUSES))
-        .order_by(Partnership.id)
-    )
-    if partner_id is not None:
+    stmt = select(Partnership).order_by(Partnership.id)
+    if partner_id is None:
+        stmt = stmt.where(Partnership.status.not_in(CLOSED_PARTNERSHIP_STATUSES))
+    else:
         stmt = stmt.where(or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id))
-    pairs_rows = session.scalars(stmt).all()
+    partnerships = session.scalars(stmt).all()
+    pairs_rows = [p for p in partnerships if p.status not in CLOSED_PARTNERSHIP_STATUSES]
     pair_ids = [p.id for p in pairs_rows]
 
+    candidates = {x for p in partnerships for x in (p.proposer_id, p.responder_id)}
     if partner_id is None:
         received = _received_totals(session, start=start, receivers=None)
-        candidates = {p.proposer_id for p in pairs_rows} | {p.responder_id for p in pairs_rows}
         candidates |= {receiver for receiver, _sender, _currency in received}
     else:
-        every_pair = session.execute(
-            select(Partnership.proposer_id, Partnership.responder_id).where(
-                or_(Partnership.proposer_id == partner_id, Partnership.responder_id == partner_id)
-            )
-        ).all()
-        candidates = {partner_id} | {x for pair in every_pair for x in pair}
+        candidates.add(partner_id)
         # Only the partner's own load can name it (overloaded names no one else), so of the
         # others only what they won is read: agent_like may name the partner as their main source.
         received = _received_totals(session, start=start, receivers=candidates, whole=partner_id)
-    named = candidates | {sender for _receiver, sender, _currency in received}
+    won_value: dict[int, dict[str, dict[int, Decimal]]] = {}
+    for (receiver_id, sender_id, currency), (_sent, _expired, won, deal_value) in received.items():
+        if won:
+            by_sender = won_value.setdefault(receiver_id, {}).setdefault(currency, {})
+            by_sender[sender_id] = by_sender.get(sender_id, Decimal(0)) + deal_value
+    # Of the senders, a flag names only a receiver's main source (agent_like).
+    named = candidates | {main_source(by)[0] for each in won_value.values() for by in each.values()}
     # Only the columns the rules read: a partner's whole row (JSON regions, text) costs more to load.
     facts_columns = (
         Partner.id,
@@ -518,14 +523,13 @@ def gather_facts(
         row.id: PartnerFacts(*row)
         for row in session.execute(select(*facts_columns).where(Partner.id.in_(named)))
     }
-    for (receiver_id, sender_id, currency), (sent, expired, won, deal_value) in received.items():
+    for (receiver_id, _sender_id, _currency), (sent, expired, won, _value) in received.items():
         receiver = partners[receiver_id]
         receiver.received += sent
         receiver.expired += expired
         receiver.won += won
-        if won:
-            by_sender = receiver.won_value.setdefault(currency, {})
-            by_sender[sender_id] = by_sender.get(sender_id, Decimal(0)) + deal_value
+    for receiver_id, currencies in won_value.items():
+        partners[receiver_id].won_value = currencies
     # The (to_partner_id, status) index answers this per receiver; a kept counter would
     # make one hot row that every move to a busy receiver has to lock.
     open_counts = session.execute(
