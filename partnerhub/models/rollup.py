@@ -67,6 +67,28 @@ class Cohort:
     accepted_later: Mapped[int] = _counter()
 
 
+def _keys_and_indexes(table: str, when: str) -> tuple:
+    """A rollup table's key (one row a cohort) and indexes, `when` being its day or month column."""
+    return (
+        UniqueConstraint("partnership_id", "from_partner_id", when, "currency"),
+        # A receiver's handoffs from every sender (overloaded, agent_like).
+        Index(f"ix_{table}_to_{when}", "to_partner_id", when),
+        # The won business of the partners a flag may name beside the one asking (agent_like), read
+        # from the index alone on PostgreSQL: a row enters it when its first handoff is won, so
+        # intake never writes it, and a later count of another step leaves it be (a HOT update).
+        Index(
+            f"ix_{table}_won",
+            "to_partner_id",
+            when,
+            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
+            postgresql_where=text("won > 0"),
+            sqlite_where=text("won > 0"),
+        ),
+        # The flag refresh reads one period of every partnership.
+        Index(f"ix_{table}_{when}", when),
+    )
+
+
 class HandoffRollup(Cohort, Base):
     """One cohort: the handoffs of one direction of a partnership sent on one UTC day, in one currency.
 
@@ -76,24 +98,7 @@ class HandoffRollup(Cohort, Base):
     """
 
     __tablename__ = "handoff_rollups"
-    __table_args__ = (
-        UniqueConstraint("partnership_id", "from_partner_id", "day", "currency"),
-        # A receiver's handoffs from every sender (overloaded, agent_like).
-        Index("ix_handoff_rollups_to_day", "to_partner_id", "day"),
-        # The won business of the partners a flag may name beside the one asking (agent_like), read
-        # from the index alone on PostgreSQL: a row enters it when its first handoff is won, so
-        # intake never writes it, and a later count of another step leaves it be (a HOT update).
-        Index(
-            "ix_handoff_rollups_won",
-            "to_partner_id",
-            "day",
-            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
-            postgresql_where=text("won > 0"),
-            sqlite_where=text("won > 0"),
-        ),
-        # The flag refresh reads one period of every partnership.
-        Index("ix_handoff_rollups_day", "day"),
-    )
+    __table_args__ = _keys_and_indexes("handoff_rollups", "day")
 
     day: Mapped[date]
 
@@ -104,20 +109,7 @@ class HandoffRollupMonth(Cohort, Base):
     rows, 13 rows a direction for a year rather than up to 365 (partnerhub/exchange/rollups.py)."""
 
     __tablename__ = "handoff_rollup_months"
-    __table_args__ = (
-        UniqueConstraint("partnership_id", "from_partner_id", "month", "currency"),
-        Index("ix_handoff_rollup_months_to_month", "to_partner_id", "month"),
-        # As ix_handoff_rollups_won, for the whole months of a period.
-        Index(
-            "ix_handoff_rollup_months_won",
-            "to_partner_id",
-            "month",
-            postgresql_include=["from_partner_id", "currency", "won", "deal_value"],
-            postgresql_where=text("won > 0"),
-            sqlite_where=text("won > 0"),
-        ),
-        Index("ix_handoff_rollup_months_month", "month"),
-    )
+    __table_args__ = _keys_and_indexes("handoff_rollup_months", "month")
 
     # The month's first day.
     month: Mapped[date]
