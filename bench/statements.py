@@ -54,12 +54,13 @@ def load(won: int, month_start: datetime, now: datetime) -> None:
         )
         total = 2 * won
         with cur.copy(
-            "COPY leads (id, partner_id, contact_name, need_text, consent, source, status, reasons,"
-            " created_at, updated_at) FROM STDIN"
+            "COPY leads (id, partner_id, contact_name, contact_name_key, need_text, consent, source, status,"
+            " reasons, created_at, updated_at) FROM STDIN"
         ) as copy:
             for i in range(1, total + 1):
                 sender = 1 if i % 3 else 2
-                copy.write_row((i, sender, f"Buyer {i}", "", True, "api", "routed", "[]", now, now))
+                name = f"Buyer {i}"
+                copy.write_row((i, sender, name, name.lower(), "", True, "api", "routed", "[]", now, now))
         columns = (
             "id, lead_id, from_partner_id, to_partner_id, partnership_id, warmup_note, status, version,"
             " sent_at, delivered_at, accepted_at, contacted_at, won_at, reward_invoiced_at, reward_paid_at,"
@@ -123,7 +124,9 @@ def credentials_for_partner_1() -> tuple[str, str]:
 
     app = create_app()
     with app.app_context():
-        client, secret = credentials.create_api_client(db.session, partner=db.session.get(Partner, 1))
+        client, secret = credentials.create_api_client(
+            db.session, partner=db.session.get(Partner, 1), hmac_key=app.config["CLIENT_SECRET_HMAC_KEY"]
+        )
         client_id = client.client_id
         db.session.commit()
         db.engine.dispose()
