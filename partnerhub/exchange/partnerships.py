@@ -15,7 +15,7 @@ from partnerhub.core.i18n import N_, phrase
 from partnerhub.core.validation import Checks, in_whole_cents
 from partnerhub.core.words import status_in_sentence
 from partnerhub.exchange import rollups
-from partnerhub.models import Flag, Handoff, HandoffRollup, Lead, Partner, Partnership, PartnershipTerms
+from partnerhub.models import Flag, Handoff, HandoffRollupMonth, Lead, Partner, Partnership, PartnershipTerms
 from partnerhub.models.partnership import TERMS_FIELDS
 from partnerhub.people import notifications
 
@@ -432,20 +432,21 @@ def monthly_numbers(
 ) -> list[MonthNumbers]:
     """The last `months` calendar months of the partnership from the partner's side, oldest first.
 
-    Read from the rollups, by the month the handoffs were sent (the balance's cohorts).
+    Read from the monthly rollups, by the month the handoffs were sent (the balance's cohorts):
+    a row a month and direction.
     """
     labels = _months_back(now.date(), months)
     by_month = {label: MonthNumbers(label) for label in labels}
     first = date.fromisoformat(labels[0] + "-01")
     rollups.write_pending(session)
-    r = HandoffRollup
+    r = HandoffRollupMonth
     rows = session.execute(
         select(
-            r.day, r.from_partner_id, r.currency, r.sent, r.won, r.referrals, r.deal_value, r.rewards_paid
-        ).where(r.partnership_id == partnership.id, r.day >= first)
+            r.month, r.from_partner_id, r.currency, r.sent, r.won, r.referrals, r.deal_value, r.rewards_paid
+        ).where(r.partnership_id == partnership.id, r.month >= first)
     )
-    for day, sender, currency, sent, won, referred, deal_value, rewards_paid in rows:
-        numbers = by_month[f"{day.year:04d}-{day.month:02d}"]
+    for month, sender, currency, sent, won, referred, deal_value, rewards_paid in rows:
+        numbers = by_month[f"{month.year:04d}-{month.month:02d}"]
         mine = sender == partner_id
         if mine:
             numbers.sent += sent

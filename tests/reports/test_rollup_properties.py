@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import Base
+from partnerhub.exchange import partnerships as exchange_partnerships
 from partnerhub.exchange import rollups
 from partnerhub.models import Handoff, HandoffRollup, HandoffRollupMonth, Partner, Partnership
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -226,6 +227,23 @@ def test_balance_and_flags_equal_a_brute_force_count_and_rebuild_equals_the_incr
             assert direction.counts == counts
             assert direction.money == money
             assert (direction.accept_seconds, direction.accept_histogram) == (seconds, histogram)
+        # The partnership's page, month by month, from the monthly rows.
+        me = partners[0].id
+        for month in exchange_partnerships.monthly_numbers(
+            session, partnership=row.partnership, partner_id=me, now=NOW
+        ):
+            sent_then = [
+                h
+                for h in handoffs
+                if h.partnership_id == row.partnership.id and h.sent_at.strftime("%Y-%m") == month.month
+            ]
+            mine, theirs = (
+                [h for h in sent_then if h.from_partner_id == me],
+                [h for h in sent_then if h.from_partner_id != me],
+            )
+            assert (month.sent, month.received) == (len(mine), len(theirs))
+            won = [sum(_reached_at(h, "won") is not None for h in side) for side in (mine, theirs)]
+            assert [month.won_from_yours, month.won_from_theirs] == won
     assert _as_set(found) == _as_set(
         flags.evaluate(_brute_facts(session, period_days), thresholds.thresholds(session))
     )
