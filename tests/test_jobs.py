@@ -58,7 +58,7 @@ def test_the_weekly_digest_counts_what_each_receiver_did_with_the_senders_leads(
         str(northwind.id): {"accepted": 2, "won": 1},
         str(zenith.id): {"declined": 1},
     }
-    assert "Northwind: 2 accepted, 1 won" in digest.body
+    assert "Northwind: 2 leads accepted and 1 lead won\nZenith: 1 lead declined" in digest.body
 
 
 def test_only_one_worker_runs_a_job_until_it_is_due_again(session):

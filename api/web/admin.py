@@ -281,11 +281,14 @@ def flag_thresholds():
 @bp.get("/emails")
 @role_required("admin")
 def emails():
-    """List the emails the platform wrote, newest first: with no SMTP server, where to read them."""
+    """List the emails the platform wrote, newest first, a page at a time: with no SMTP server, where
+    to read them."""
     to = request.args.get("to", "").strip()
-    page = db.paginate(mail.emails_newest_first(to=to or None), per_page=50, error_out=False)
     return render_template(
-        "admin/emails.html", page=page, to=to, smtp_configured=bool(current_app.config.get("SMTP_HOST"))
+        "admin/emails.html",
+        page=page_of(mail.emails_newest_first(to=to or None), Email.id),
+        to=to,
+        smtp_configured=bool(current_app.config.get("SMTP_HOST")),
     )
 
 

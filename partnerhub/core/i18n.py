@@ -61,11 +61,25 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class ListOf:
+    """Values said as the language lists them: "a, b and c", "a, b und c"."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Values said one a line (a digest's rows)."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
 class Phrase:
     """A sentence in the reader's language: `singular` (and `plural`, chosen by the number named
     `count`) is a catalog message with %(name)s placeholders, filled in with `params` formatted
     for the reader: ints and floats as local numbers, Money with its currency, Percent, dates,
-    nested Phrases."""
+    nested Phrases, ListOf and Lines of any of these."""
 
     singular: str
     params: Mapping[str, object] = field(default_factory=dict)
@@ -116,6 +130,10 @@ def part_from_json(words: dict | None, name: str) -> Phrase | None:
 def _value_to_json(value: object) -> object:
     if isinstance(value, Phrase):
         return {"phrase": phrase_to_json(value)}
+    if isinstance(value, ListOf):
+        return {"list_of": [_value_to_json(item) for item in value.items]}
+    if isinstance(value, Lines):
+        return {"lines": [_value_to_json(item) for item in value.items]}
     if isinstance(value, Money):
         return {"money": [str(value.amount), value.currency]}
     if isinstance(value, Percent):
@@ -136,6 +154,10 @@ def _value_from_json(value: object) -> object:
         return value
     if "phrase" in value:
         return phrase_from_json(value["phrase"])
+    if "list_of" in value:
+        return ListOf(tuple(_value_from_json(item) for item in value["list_of"]))
+    if "lines" in value:
+        return Lines(tuple(_value_from_json(item) for item in value["lines"]))
     if "money" in value:
         return Money(Decimal(value["money"][0]), value["money"][1])
     if "percent" in value:
@@ -232,6 +254,10 @@ class Translator:
         """A placeholder's value in this language."""
         if isinstance(value, Phrase):
             return self.phrase(value)
+        if isinstance(value, ListOf):
+            return self.list_of(value.items)
+        if isinstance(value, Lines):
+            return "\n".join(self.value(item) for item in value.items)
         if isinstance(value, Money):
             return self.money(value.amount, value.currency)
         if isinstance(value, Percent):

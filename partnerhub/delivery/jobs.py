@@ -18,8 +18,9 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from partnerhub.core.db import dialect_insert, utcnow
-from partnerhub.core.i18n import nphrase, phrase
+from partnerhub.core.i18n import Lines, ListOf, Phrase, nphrase, phrase
 from partnerhub.core.mail import SmtpSettings
+from partnerhub.core.words import status_in_sentence
 from partnerhub.delivery.notices import email_pending_notices, notify
 from partnerhub.exchange.intake import purge_idempotency_keys
 from partnerhub.exchange.rerouting import expire_overdue_handoffs
@@ -143,10 +144,12 @@ def send_weekly_digests(
     for sender, receivers in by_sender.items():
         if sender in done:
             continue
-        lines = [
-            f"{names[r]}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-            for r, counts in sorted(receivers.items(), key=lambda item: names[item[0]])
-        ]
+        lines = Lines(
+            tuple(
+                _digest_line(names[r], counts)
+                for r, counts in sorted(receivers.items(), key=lambda item: names[item[0]])
+            )
+        )
         notify(
             session,
             partner_id=sender,
@@ -154,7 +157,7 @@ def send_weekly_digests(
             subject=phrase("Your leads this week (%(week)s)", week=week),
             body=phrase(
                 "What your partners did with the leads you passed them in the last 7 days:\n%(lines)s",
-                lines="\n".join(lines),
+                lines=lines,
             ),
             data={
                 "week": week,
@@ -164,6 +167,21 @@ def send_weekly_digests(
         )
         written += 1
     return written
+
+
+def _digest_line(partner: str, counts: Counter) -> Phrase:
+    """A receiver's line of a weekly digest: how many of the sender's leads it holds in each status."""
+    per_status = tuple(
+        nphrase(
+            "%(num)s lead %(status)s",
+            "%(num)s leads %(status)s",
+            "num",
+            num=n,
+            status=status_in_sentence(status),
+        )
+        for status, n in sorted(counts.items())
+    )
+    return phrase("%(partner)s: %(counts)s", partner=partner, counts=ListOf(per_status))
 
 
 def email_notices(session: Session, *, now: datetime, smtp: SmtpSettings | None, base_url: str = "") -> int:

@@ -577,3 +577,55 @@ def test_a_notice_written_before_phrases_were_kept_shows_its_english(build, clie
 
     assert "No leads exchanged with Northwind in 31 days" in page
     assert "Your partnership with Northwind is active." in page
+
+
+DIGEST_LINES = {
+    "de": (
+        "Northwind: 5 Leads im Status „angenommen“ und 1 Lead im Status „gewonnen“",
+        "Zenith: 2 Leads im Status „abgelehnt“",
+    ),
+    "ru": (
+        "Northwind: 5 лидов в статусе «принят» и 1 лид в статусе «выигран»",
+        "Zenith: 2 лида в статусе «отклонён»",
+    ),
+}
+
+
+def _weekly_digest_for_a_german_and_a_russian_manager(build, session):
+    """Acme's week of leads to Northwind and Zenith, digested for its two managers, one reading German,
+    the other Russian."""
+    acme, northwind, zenith = build.partner("Acme"), build.partner("Northwind"), build.partner("Zenith")
+    for status in ["accepted"] * 5 + ["won"]:
+        build.handoff(acme, northwind, status=status)
+    for _ in range(2):
+        build.handoff(acme, zenith, status="declined")
+    managers = {}
+    for language in DIGEST_LINES:
+        managers[language] = build.user(acme, "manager", email=f"{language}@acme.example")
+        accounts.choose_language(session, user=managers[language], language=language)
+    jobs.send_weekly_digests(session, now=utcnow())
+    session.commit()
+    return managers
+
+
+@pytest.mark.parametrize("language", DIGEST_LINES)
+def test_a_weekly_digest_is_emailed_with_its_counts_in_each_managers_language(build, session, language):
+    _weekly_digest_for_a_german_and_a_russian_manager(build, session)
+
+    jobs.email_notices(session, now=utcnow(), smtp=None)
+
+    email = session.scalar(select(Email).where(Email.to_address == f"{language}@acme.example"))
+    assert "\n".join(DIGEST_LINES[language]) in email.text_body
+    assert "accepted" not in email.text_body
+
+
+def test_a_weekly_digest_reads_its_counts_in_the_managers_language_on_the_balance_page(
+    build, client, sign_in, session
+):
+    managers = _weekly_digest_for_a_german_and_a_russian_manager(build, session)
+    sign_in(managers["ru"])
+
+    page = client.get("/balance", headers={"Accept-Language": "en"}).text
+
+    for line in DIGEST_LINES["ru"]:
+        assert str(escape(line)) in page
