@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.core.i18n import DEFAULT_LANGUAGE, Translator, phrase, translator
 from partnerhub.core.words import counted
 from partnerhub.exchange import follow_ups, lifecycle, lists
-from partnerhub.models import FollowUp, Handoff, Lead
+from partnerhub.models import FollowUp, Handoff, Lead, Partner
 from partnerhub.models.handoff import RELEASED_STATUSES
 
 # Moves about money, shown apart from the sales work.
@@ -97,11 +97,19 @@ class Inbox:
 
 # Rewards to confirm: invoiced to us, or ours to invoice (won) or to pass to the rep (paid).
 _REWARDS = (("incoming", ("reward_invoiced",)), ("outgoing", ("won", "reward_paid")))
-# What a line of the inbox shows, joined in the one query that reads the handoffs.
+# What a line of the inbox shows, joined in the one query that reads the handoffs; not the JSON a
+# line never shows (routing's scores, a lead's reasons, the partners' regions), which cost 480
+# decodes a page. Read anyway, they raise: a lazy load a row would be a query a row.
 _SHOWN = (
-    joinedload(Handoff.lead).joinedload(Lead.need_category),
-    joinedload(Handoff.from_partner),
-    joinedload(Handoff.to_partner),
+    joinedload(Handoff.lead).options(
+        joinedload(Lead.need_category),
+        defer(Lead.reasons, raiseload=True),
+        defer(Lead.reason_words, raiseload=True),
+    ),
+    joinedload(Handoff.from_partner).load_only(Partner.name, raiseload=True),
+    joinedload(Handoff.to_partner).load_only(Partner.name, raiseload=True),
+    defer(Handoff.score_parts, raiseload=True),
+    defer(Handoff.runners_up, raiseload=True),
 )
 
 
