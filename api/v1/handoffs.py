@@ -14,6 +14,7 @@ from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
+from partnerhub.core.handoff_payload import assignee_of
 from partnerhub.exchange import comments, lifecycle, lists, rerouting
 from partnerhub.models import Handoff, Lead
 from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
@@ -109,7 +110,7 @@ class HandoffOut(Schema):
     to_partner = fields.Nested(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
     assignee = fields.Function(
-        lifecycle.assignee_of,
+        assignee_of,
         allow_none=True,
         metadata={"type": "object", "description": "The receiver's rep who owns it {id, name}; null: none"},
     )

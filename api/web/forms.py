@@ -37,6 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.extensions import db
 from api.v1.fields import REGION, SLUG
+from api.web import idempotency
 from api.web.i18n import sentence
 from partnerhub.core.errors import DomainError, InvalidInput
 from partnerhub.core.i18n import LANGUAGES, Phrase, translator
@@ -492,6 +493,8 @@ class HandOffForm(PageForm):
 
 
 class LeadForm(DomainForm):
+    # Both pages that show it create a lead: the same form posted twice makes one (idempotency.py).
+    idempotency_key = HiddenField(default=idempotency.new_key)
     name = StringField(_l("Contact name"), validators=[InputRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=320)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])

@@ -7,6 +7,7 @@ from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, MoveForm
 from api.web.i18n import reader, sentence
+from api.web.idempotency import once_per_form
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
@@ -129,6 +130,7 @@ def comment(handoff_id: int):
 
 @bp.post("/handoffs/<int:handoff_id>/referrals")
 @role_required(*PARTNER_ROLES)
+@once_per_form
 def refer(handoff_id: int):
     """Record the lead a won customer referred: the team's own lead, routed at once like any other."""
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from api.extensions import db
 from api.web.forms import HandOffForm, LeadForm, ListFilterForm
 from api.web.i18n import reader, sentence
+from api.web.idempotency import once_per_form
 from api.web.listing import page_of
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
@@ -53,6 +54,7 @@ def _new_page(form: LeadForm, status: int = 200):
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*PARTNER_ROLES)
+@once_per_form
 def new():
     """Add a lead by hand; it is routed at once, like one posted by API."""
     form = LeadForm().with_categories(directory.categories(db.session))

@@ -190,10 +190,16 @@ def request_fingerprint(body: bytes) -> str:
 
 
 def check_idempotency_key(
-    session: Session, *, partner_id: int, key: str, fingerprint: str, now: datetime | None = None
+    session: Session,
+    *,
+    partner_id: int,
+    key: str,
+    fingerprint: str,
+    wait: bool = False,
+    now: datetime | None = None,
 ) -> Replay | None:
     """Before the work: the response to replay, or None when the key is free; refuse a reuse or a
-    request in flight.
+    request in flight (`wait`: wait for it to end, then replay its response).
 
     Nothing is written here: the key is stored with its response by `keep_response`,
     in the same transaction as the request's work. A request that dies half-way (its
@@ -202,7 +208,7 @@ def check_idempotency_key(
     reads everything it needs before it takes the database's write lock.
     """
     now = now or utcnow()
-    if not _lock_key(session, partner_id=partner_id, key=key):
+    if not _lock_key(session, partner_id=partner_id, key=key, wait=wait):
         raise Conflict(IN_FLIGHT)
     found = session.connection().execute(_find, {"partner_id": partner_id, "key": key}).first()
     # Past its 24 hours a key is free again, as if never used.
@@ -269,16 +275,21 @@ _find = select(
 _try_lock = built_once(
     lambda dialect: select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger)))
 )
+_lock = built_once(lambda dialect: select(func.pg_advisory_xact_lock(bindparam("lock_id", type_=BigInteger))))
 
 
-def _lock_key(session: Session, *, partner_id: int, key: str) -> bool:
-    """Hold the key until the transaction ends, or say that another transaction holds it."""
+def _lock_key(session: Session, *, partner_id: int, key: str, wait: bool) -> bool:
+    """Hold the key until the transaction ends, or say that another transaction holds it (or, with
+    `wait`, wait until it ends)."""
     if session.get_bind().dialect.name != "postgresql":
         # SQLite has one writer at a time: `keep_response` finds a key another request committed.
         return True
     digest = hashlib.blake2b(f"{partner_id}:{key}".encode(), digest_size=8).digest()
     # Released by PostgreSQL at commit or rollback, and when the connection dies with its process.
     lock_id = int.from_bytes(digest, "big", signed=True)
+    if wait:
+        session.connection().execute(_lock(session), {"lock_id": lock_id})
+        return True
     return bool(session.connection().execute(_try_lock(session), {"lock_id": lock_id}).scalar_one())
 
 

@@ -22,13 +22,14 @@ from partnerhub.core import outbox
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import insert_now, of_partner, utcnow
 from partnerhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from partnerhub.core.handoff_payload import handoff_payload
 from partnerhub.core.i18n import N_, Money, Phrase, phrase
 from partnerhub.core.validation import in_whole_cents
 from partnerhub.core.words import status_in_sentence
 from partnerhub.customers import lists as customers
 from partnerhub.exchange import follow_ups, rollups
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
-from partnerhub.models.handoff import AWAITING_ACCEPTANCE, HANDOFF_STATUSES
+from partnerhub.models.handoff import AWAITING_ACCEPTANCE
 from partnerhub.people import assignment
 
 SENDER, RECEIVER, SYSTEM = "sender", "receiver", "system"
@@ -413,59 +414,6 @@ def _listeners(handoff: Handoff, actor: Actor) -> list[int]:
         for partner_id in (handoff.from_partner_id, handoff.to_partner_id)
         if partner_id != actor.partner_id or actor.is_system
     ]
-
-
-def _money(amount: Decimal | None, currency: str) -> dict | None:
-    return None if amount is None else {"amount": f"{amount:.2f}", "currency": currency}
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def assignee_of(handoff: Handoff) -> dict | None:
-    """The receiver's rep who owns the handoff, as the API and the webhooks both show it."""
-    person = handoff.assignee
-    return None if person is None else {"id": person.id, "name": person.name}
-
-
-def handoff_payload(handoff: Handoff, *, with_contact: bool = False) -> dict:
-    """What a webhook says about a handoff: the same shape for handoff.created and handoff.updated."""
-    lead = handoff.lead
-    data = {
-        "id": handoff.id,
-        "lead_id": handoff.lead_id,
-        "status": handoff.status,
-        "version": handoff.version,
-        "from_partner": {"id": handoff.from_partner_id, "name": handoff.from_partner.name},
-        "to_partner": {"id": handoff.to_partner_id, "name": handoff.to_partner.name},
-        "product_line_id": handoff.product_line_id,
-        "assignee": assignee_of(handoff),
-        "warmup_note": handoff.warmup_note,
-        "sla_due_at": _iso(handoff.sla_due_at),
-        "timestamps": {
-            status: _iso(getattr(handoff, f"{status}_at"))
-            for status in HANDOFF_STATUSES
-            if getattr(handoff, f"{status}_at") is not None
-        },
-        "deal_value": _money(handoff.deal_value, handoff.currency),
-        "reward": _money(handoff.reward_amount, handoff.currency),
-        "rep_share": _money(handoff.rep_share_amount, handoff.currency),
-        "reason": handoff.reason,
-    }
-    if with_contact:
-        data["contact"] = {
-            "name": lead.contact_name,
-            "email": lead.contact_email,
-            "phone": lead.contact_phone,
-            "company": lead.contact_company,
-        }
-        data["need"] = {
-            "category": lead.need_category.slug if lead.need_category else None,
-            "text": lead.need_text,
-        }
-        data["region"] = lead.region
-    return data
 
 
 def overdue_handoffs(session: Session, *, now: datetime) -> list[Handoff]:

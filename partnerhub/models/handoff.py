@@ -105,7 +105,8 @@ class Handoff(Base):
     assigned_at: Mapped[datetime | None]
     warmup_note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="sent")
-    # Bumped on every move; webhooks carry it so receivers can order what arrives unordered.
+    # Bumped on every move and change of hands; webhooks carry it so receivers can order what
+    # arrives unordered.
     version: Mapped[int] = mapped_column(default=1)
 
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,10 @@
 A new handoff goes to the receiver's active, not-away rep with the fewest open
 handoffs; among equally loaded reps, to the one given a handoff longest ago (or
 never), then the lower id: the choice is the same however often it is replayed.
+
+A handoff that changes hands afterwards (reassigned, or released by a rep who leaves) is
+announced to the receiver's webhooks as `handoff.updated`, its version bumped, in the same
+transaction: the receiver's system keeps who owns what. The sender hears of it with its next move.
 """
 
 from datetime import datetime
@@ -11,10 +15,11 @@ from typing import Literal
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from partnerhub.core import audit
+from partnerhub.core import audit, outbox
 from partnerhub.core.actors import Actor, acting_partner
 from partnerhub.core.db import built_once, utcnow
 from partnerhub.core.errors import InvalidInput, NotAllowed, NotFound
+from partnerhub.core.handoff_payload import handoff_payload
 from partnerhub.core.i18n import N_, phrase
 from partnerhub.models import Handoff, User
 from partnerhub.models.handoff import OPEN_STATUSES
@@ -88,9 +93,22 @@ def given(session: Session, handoff: Handoff, now: datetime) -> None:
 
 
 def _give(session: Session, handoff: Handoff, user_id: int | None, now: datetime) -> None:
+    """Give a locked handoff to another rep (or to nobody) and tell the receiver's system."""
     handoff.assignee_id = user_id
     handoff.assigned_at = now if user_id is not None else None
+    # A receiver ordering webhooks by version would drop an event of a version it already has.
+    handoff.version += 1
     given(session, handoff, now)
+    session.flush()
+    # The relationship still holds the rep loaded before: the payload names the new one.
+    session.expire(handoff, ["assignee"])
+    outbox.emit(
+        session,
+        partner_id=handoff.to_partner_id,
+        event_type="handoff.updated",
+        data=handoff_payload(handoff),
+        occurred_at=now,
+    )
 
 
 def reassign(
@@ -116,6 +134,8 @@ def reassign(
             raise NotAllowed(
                 N_("Only the receiver's managers or the rep who owns this handoff can reassign it.")
             )
+    # Locked and read again: two reassignments at once, or one and a move, bump the version in turn.
+    session.refresh(handoff, with_for_update=True)
     rep = session.get(User, user_id)
     if rep is None or rep.partner_id != handoff.to_partner_id or rep.role != "rep" or not rep.active:
         raise InvalidInput({"user_id": [N_("must be an active sales rep of the receiving partner")]})
@@ -143,8 +163,9 @@ def release_held_by(session: Session, person: User, now: datetime | None = None)
         select(Handoff)
         .where(Handoff.assignee_id == person.id, Handoff.status.in_(OPEN_STATUSES))
         .order_by(Handoff.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for handoff in held:
         # Held by a rep of the receiver: the receiver's other reps take it.
         _give(session, handoff, next_rep(session, handoff.to_partner_id, passed_over=person.id), now)
-        session.flush()

@@ -163,3 +163,68 @@ def test_the_webhooks_name_the_assignee_and_carry_a_comment_as_the_api_shows_the
     assert heard["handoff.updated"]["assignee"] == accepted["assignee"]
     assert heard["handoff.updated"]["status"] == "accepted"
     assert {k: v for k, v in heard["handoff.commented"].items() if k != "occurred_at"} == said
+
+
+def _heard_by(session, receiver, sides: dict[str, str]) -> list[tuple[str, str, dict]]:
+    """Send what is due to the real receiver; each message as (whose endpoint, type, data), the
+    endpoint told apart by the secret that signed it (`sides`: secret -> whose)."""
+    with egress.http_session(private_ok=True) as http:
+        delivery.deliver_due(session, http=http, now=utcnow())
+    return [
+        (sides[secret], got.body["type"], got.body["data"])
+        for got in receiver.received
+        for secret in got.verified_by
+    ]
+
+
+def test_a_reassigned_handoff_tells_the_receivers_system_its_new_owner_and_the_sender_nothing(
+    client, build, session, receiver
+):
+    sender, fitter, handoff_id = _routed(client, build)
+    first, second = build.user(fitter, "rep"), build.user(fitter, "rep")
+    theirs = build.endpoint(fitter, receiver.url, events=["handoff.updated"]).secret
+    ours = build.endpoint(sender, receiver.url).secret
+    receiver.secrets = [theirs, ours]
+    as_fitter = build.headers(fitter)
+
+    to_first = client.post(
+        f"/api/v1/handoffs/{handoff_id}/assign", json={"user_id": first.id}, headers=as_fitter
+    )
+    to_second = client.post(
+        f"/api/v1/handoffs/{handoff_id}/assign", json={"user_id": second.id}, headers=as_fitter
+    ).get_json()
+    heard = _heard_by(session, receiver, {theirs: "receiver", ours: "sender"})
+
+    assert to_first.status_code == 200
+    assert [(whose, kind) for whose, kind, _data in heard] == [
+        ("receiver", "handoff.updated"),
+        ("receiver", "handoff.updated"),
+    ]
+    last = max((data for _whose, _kind, data in heard), key=lambda data: data["version"])
+    assert last["assignee"] == to_second["assignee"] == {"id": second.id, "name": second.name}
+    assert last["version"] == to_second["version"] == 3
+    assert (last["id"], last["status"]) == (handoff_id, "sent")
+    assert "contact" not in last
+
+
+def test_a_rep_gone_away_leaves_their_handoffs_to_a_colleague_and_the_receivers_system_hears_it(
+    client, build, session, receiver
+):
+    sender, fitter = (
+        build.partner("Windows Co", lines=["windows"]),
+        build.partner("Fitters Co", lines=["window-installation"]),
+    )
+    owner = build.user(fitter, "rep")
+    build.partnership(sender, fitter)
+    handoff_id = post_lead(client, build.headers(sender), lead_body()).get_json()["handoffs"][0]["id"]
+    colleague = build.user(fitter, "rep")
+    theirs = build.endpoint(fitter, receiver.url, events=["handoff.updated"]).secret
+    receiver.secrets = [theirs]
+
+    away = client.patch(f"/api/v1/users/{owner.id}", json={"away": True}, headers=build.headers(fitter))
+    heard = _heard_by(session, receiver, {theirs: "receiver"})
+
+    assert away.status_code == 200
+    assert [(whose, kind, data["id"], data["assignee"]) for whose, kind, data in heard] == [
+        ("receiver", "handoff.updated", handoff_id, {"id": colleague.id, "name": colleague.name})
+    ]
