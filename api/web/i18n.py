@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 from api.web.session import current_user
 from partnerhub.core import i18n, words
@@ -107,6 +108,12 @@ def init_app(app: Flask) -> None:
     @app.template_filter("words")
     def in_words(key):
         return words.word_for(key, reader())
+
+    # A status as the pages show it, its word on a badge of its colour. A function rather than a
+    # macro: the lists show one or two a row, and calling a Jinja macro costs twice the badge.
+    @app.template_global()
+    def status_badge(status):
+        return Markup('<span class="badge badge-{}">{}</span>').format(status, in_words(status))
 
     @app.template_filter("role")
     def role(key):
