@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, url_for
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 from api.web.session import current_user
 from partnerhub.core import i18n, words
@@ -23,6 +24,8 @@ COOKIE = "language"
 COOKIE_AGE = 365 * 24 * 3600
 
 bp = Blueprint("language", __name__)
+# The status badge; `%` escapes what fills it, and costs less than Markup.format.
+_BADGE = Markup('<span class="badge badge-%s">%s</span>')
 
 
 def select_language() -> str:
@@ -113,6 +116,12 @@ def init_app(app: Flask) -> None:
     @app.template_filter("words")
     def in_words(key):
         return words.word_for(key, reader())
+
+    # A status as the pages show it, its word on a badge of its colour. A function rather than a
+    # macro: the lists show one or two a row, and calling a Jinja macro costs twice the badge.
+    @app.template_global()
+    def status_badge(status):
+        return _BADGE % (status, in_words(status))
 
     @app.template_filter("role")
     def role(key):

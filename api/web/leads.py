@@ -14,7 +14,7 @@ from partnerhub.core.actors import Actor
 from partnerhub.core.words import count_of
 from partnerhub.directory import partners as directory
 from partnerhub.exchange import inbox, intake, lists, routing
-from partnerhub.models import Handoff, Lead
+from partnerhub.models import Handoff, Lead, Partner
 from partnerhub.models.lead import LEAD_STATUSES
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
@@ -36,8 +36,10 @@ def index():
     form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
     filters = form.filters()
     filters.pop("other_partner_id", None)
+    # Of each lead's handoffs only what says who holds it: not their scores and runners-up decoded.
+    held = selectinload(Lead.handoffs).load_only(Handoff.status, Handoff.to_partner_id)
     stmt = lists.leads_of(current_partner().id, **filters).options(
-        selectinload(Lead.handoffs).selectinload(Handoff.to_partner), selectinload(Lead.need_category)
+        held.selectinload(Handoff.to_partner).load_only(Partner.name), selectinload(Lead.need_category)
     )
     return render_template(
         "leads/index.html",

@@ -2,7 +2,10 @@
 
 Search matches the beginning of the contact's name, company, email or phone (digits only),
 whatever the case, so one index range on each answers it at a million rows; a partner's
-lists are then read newest first from their (partner, id) indexes, a page at a time. The
+lists are then read newest first from their (partner, id) indexes, a page at a time. Each
+range is read alone and the ids it finds gathered (UNION ALL), since those indexes carry the
+lead's id and partner: a common name's two thousand leads come from a few index pages, where
+one condition ORing the ranges made PostgreSQL visit each of their rows in the table. The
 operator's lists (every partner, every delivery, every notice) take the same filters over
 the whole platform, searched by the beginning of a partner's name or address.
 
@@ -13,7 +16,7 @@ filters match (two thousand for a common name at a million handoffs), not only f
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, or_, select, union_all
 
 from partnerhub.exchange import follow_ups, lifecycle
 from partnerhub.exchange.intake import normalize_phone
@@ -30,8 +33,9 @@ def _begins_with(column, prefix: str) -> ColumnElement[bool]:
     return (column >= prefix) & (column < prefix + _LAST_CHARACTER)
 
 
-def contact_matches(q: str) -> ColumnElement[bool]:
-    """Leads whose contact name, company, email or phone begins with `q`, case aside."""
+def contact_matches(q: str, partner_id: int | None = None) -> CompoundSelect:
+    """Ids of the leads (of `partner_id`, or anyone's) whose contact name, company, email or phone
+    begins with `q`, case aside; a lead matching twice is there twice, which `IN` does not mind."""
     text = search_text(q)
     matches = [
         _begins_with(Lead.contact_name_key, text),
@@ -41,14 +45,20 @@ def contact_matches(q: str) -> ColumnElement[bool]:
     digits = normalize_phone(q)
     if digits and len(digits) >= MIN_PHONE_DIGITS:
         matches.append(_begins_with(Lead.contact_phone_norm, digits))
-    return or_(*matches)
+    mine = [] if partner_id is None else [Lead.partner_id == partner_id]
+    return union_all(*(select(Lead.id).where(*mine, match) for match in matches))
 
 
 def first(stmt: Select, id_column, *order, limit: int) -> Select:
-    """`stmt` narrowed to its first `limit` rows in `order`, chosen by id alone; its loader options
-    then join in what it shows for those rows only."""
+    """`stmt`'s first `limit` rows in `order`, chosen by id alone; its loader options then join in
+    what it shows for those rows only. The rows are read by id without `stmt`'s filters again: the
+    planner cannot tell a search repeated there matches the ids anyway, and read its every match
+    twice, the second time whole."""
     ids = stmt.with_only_columns(id_column).order_by(*order).limit(limit)
-    return stmt.where(id_column.in_(ids.scalar_subquery())).order_by(*order)
+    entity = stmt.column_descriptions[0]["entity"]
+    # SQLAlchemy has no public reader of a statement's options; they are only loader options here.
+    shown = select(entity).options(*stmt._with_options)
+    return shown.where(id_column.in_(ids.scalar_subquery())).order_by(*order)
 
 
 def leads_of(
@@ -62,7 +72,7 @@ def leads_of(
     """The partner's own leads narrowed by search, status and the time they came in."""
     stmt = select(Lead).where(Lead.partner_id == partner_id)
     if q and q.strip():
-        stmt = stmt.where(contact_matches(q))
+        stmt = stmt.where(Lead.id.in_(contact_matches(q, partner_id)))
     if status:
         stmt = stmt.where(Lead.status == status)
     if since:
@@ -87,7 +97,7 @@ def handoffs_of(
     on the other side, the rep who owns them and the time they were sent."""
     stmt = lifecycle.handoffs_of(partner_id, direction=direction, status=status)
     if q and q.strip():
-        stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
+        stmt = stmt.where(Handoff.lead_id.in_(contact_matches(q)))
     if other_partner_id:
         stmt = stmt.where(
             or_(Handoff.to_partner_id == other_partner_id, Handoff.from_partner_id == other_partner_id)
@@ -194,7 +204,7 @@ def follow_ups_of(
     if (q and q.strip()) or assignee_id:
         stmt = stmt.join(Handoff, Handoff.id == FollowUp.handoff_id)
     if q and q.strip():
-        stmt = stmt.where(Handoff.lead_id.in_(select(Lead.id).where(contact_matches(q))))
+        stmt = stmt.where(Handoff.lead_id.in_(contact_matches(q)))
     if assignee_id:
         stmt = stmt.where(Handoff.assignee_id == assignee_id)
     if other_partner_id:

@@ -57,8 +57,15 @@ class Handoff(Base):
         one_of("customer_claim", CUSTOMER_CLAIMS, "customer_claim"),
         CheckConstraint("from_partner_id <> to_partner_id", name="two_partners"),
         CheckConstraint("deal_value IS NULL OR deal_value >= 0", name="deal_value_not_negative"),
-        # A partner never holds the same lead twice ...
-        Index("uq_handoffs_lead_to_partner", "lead_id", "to_partner_id", unique=True),
+        # A partner never holds the same lead twice ... (and a search's matching leads find their
+        # handoffs and both sides in this index alone)
+        Index(
+            "uq_handoffs_lead_to_partner",
+            "lead_id",
+            "to_partner_id",
+            unique=True,
+            postgresql_include=["from_partner_id", "id"],
+        ),
         # ... and a lead is held by one partner at a time: two racing routings
         # of the same lead cannot both commit.
         Index(

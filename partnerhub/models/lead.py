@@ -24,19 +24,25 @@ LEAD_SOURCES = ("api", "web", "csv", "referral")
 POSTED_SOURCES = ("api", "web", "csv")
 
 
+# What a search needs of each lead it matches, carried by the indexes it ranges over.
+_SEARCHED = ["partner_id", "id"]
+
+
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         one_of("status", LEAD_STATUSES, "status"),
         one_of("source", LEAD_SOURCES, "source"),
         UniqueConstraint("partner_id", "external_id"),
-        # The 90-day same-contact conflict check looks leads up by contact.
-        Index("ix_leads_contact_email_norm", "contact_email_norm"),
-        Index("ix_leads_contact_phone_norm", "contact_phone_norm"),
+        # The 90-day same-contact conflict check looks leads up by contact, and search by the
+        # beginning of a contact's name, company, email or phone: each index carries the lead's
+        # partner and id, so a search's matches are read from it alone (lists.contact_matches).
+        Index("ix_leads_contact_email_norm", "contact_email_norm", postgresql_include=_SEARCHED),
+        Index("ix_leads_contact_phone_norm", "contact_phone_norm", postgresql_include=_SEARCHED),
         Index("ix_leads_partner_created", "partner_id", "created_at"),
-        # Search by the beginning of a name or company; lists newest first within one partner.
-        Index("ix_leads_contact_name_key", "contact_name_key"),
-        Index("ix_leads_contact_company_key", "contact_company_key"),
+        Index("ix_leads_contact_name_key", "contact_name_key", postgresql_include=_SEARCHED),
+        Index("ix_leads_contact_company_key", "contact_company_key", postgresql_include=_SEARCHED),
+        # Lists newest first within one partner.
         Index("ix_leads_partner_id", "partner_id", "id"),
         # The referrals a handoff produced, counted on its page and by both sides' lead pages.
         Index("ix_leads_referred_from_handoff_id", "referred_from_handoff_id"),
