@@ -71,6 +71,13 @@ class RegionsField(StringField):
 T = TypeVar("T")
 
 
+class CreatesOnce:
+    """Mixed into a form whose POST creates something: the same form posted twice creates it once
+    (idempotency.py); its template renders the key beside the CSRF token."""
+
+    idempotency_key = HiddenField(default=idempotency.new_key)
+
+
 class PageForm(FlaskForm):
     """A form that refuses, on its field, text no database can store (as the API's parser does)."""
 
@@ -247,7 +254,7 @@ class RejectForm(PageForm):
     )
 
 
-class ProductLineForm(PageForm):
+class ProductLineForm(CreatesOnce, PageForm):
     category = SelectField(_l("Category"))
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
@@ -389,7 +396,7 @@ class ComplementForm(DomainForm):
         return self
 
 
-class ApiClientForm(PageForm):
+class ApiClientForm(CreatesOnce, PageForm):
     name = StringField(
         _l("Name"), validators=[Length(max=200)], description=_l("What system will use it, e.g. CRM sync")
     )
@@ -425,7 +432,7 @@ EVENT_WORDS = {
 }
 
 
-class WebhookEndpointForm(PageForm):
+class WebhookEndpointForm(CreatesOnce, PageForm):
     url = URLField(_l("Address (URL)"), validators=[InputRequired(), Length(max=2000)])
     events = SelectMultipleField(
         _l("Events"),
@@ -449,7 +456,7 @@ class MoveForm(DomainForm):
         return customers.EXISTING_CUSTOMER if self.existing_customer.data else self.reason.data
 
 
-class CommentForm(DomainForm):
+class CommentForm(CreatesOnce, DomainForm):
     """A comment to the other side of a handoff; the domain says how long it may be."""
 
     text = TextAreaField(_l("Comment"), validators=[InputRequired(), Length(max=5000)])
@@ -492,9 +499,7 @@ class HandOffForm(PageForm):
         return self
 
 
-class LeadForm(DomainForm):
-    # Both pages that show it create a lead: the same form posted twice makes one (idempotency.py).
-    idempotency_key = HiddenField(default=idempotency.new_key)
+class LeadForm(CreatesOnce, DomainForm):
     name = StringField(_l("Contact name"), validators=[InputRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=320)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])

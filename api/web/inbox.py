@@ -116,6 +116,7 @@ def _page(
 
 @bp.post("/handoffs/<int:handoff_id>/comments")
 @role_required(*PARTNER_ROLES)
+@once_per_form
 def comment(handoff_id: int):
     """Say something to the other side of the handoff; a refused comment is shown again as typed."""
     handoff = lifecycle.get_handoff(db.session, partner_id=current_partner().id, handoff_id=handoff_id)

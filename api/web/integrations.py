@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from api.extensions import db
 from api.observability import request_origin
 from api.web.forms import EVENT_WORDS, ApiClientForm, WebhookEndpointForm, refusal_into
+from api.web.idempotency import once_per_form
 from api.web.listing import page_of
 from api.web.session import current_actor, current_partner, role_required
 from partnerhub.core.errors import DomainError
@@ -57,6 +58,7 @@ def index():
 
 @bp.post("/clients")
 @role_required("manager")
+@once_per_form
 def create_client():
     """Issue API credentials with every partner scope; the secret is shown once."""
     form = ApiClientForm()
@@ -91,6 +93,7 @@ def revoke_client(client_id: str):
 
 @bp.post("/endpoints")
 @role_required("manager")
+@once_per_form
 def create_endpoint():
     """Register a webhook endpoint; its signing secret is shown once."""
     form = WebhookEndpointForm()

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from api.extensions import db
 from api.web.forms import ProductLineForm
+from api.web.idempotency import once_per_form
 from api.web.session import PARTNER_ROLES, current_partner, role_required
 from partnerhub.directory import partners as directory
 from partnerhub.models import ProductLine
@@ -22,6 +23,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("manager")
+@once_per_form
 def new():
     """Add a product line."""
     form = ProductLineForm().with_categories(directory.categories(db.session))

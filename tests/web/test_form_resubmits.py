@@ -1,5 +1,5 @@
-"""Forms that create a lead, posted twice (a double click, a reload): the same form makes one lead
-and both answers lead to it; the form rendered twice makes two."""
+"""Forms that create something, posted twice (a double click, a reload): the same form creates once
+and both answers lead to it; the form rendered twice creates twice."""
 
 import re
 import threading
@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from partnerhub.models import Lead
+from partnerhub.models import ApiClient, HandoffComment, Lead, ProductLine, WebhookEndpoint
 from tests.domain.test_follow_ups import _won
 from tests.web.conftest import csrf_token
 
@@ -15,8 +15,10 @@ _KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
 REFERRAL = {"name": "Ben Neighbour", "email": "ben@example.test", "category": "windows", "consent": "y"}
 
 
-def _form(html: str) -> dict:
-    """The hidden fields of a rendered form: its CSRF token and its one-time key."""
+def _form(html: str, action: str = "") -> dict:
+    """The hidden fields of a rendered form (the one posting to `action`, on a page of several): its
+    CSRF token and its one-time key."""
+    html = html[html.index(f'action="{action}"') :] if action else html
     return {"csrf_token": csrf_token(html), "idempotency_key": _KEY.search(html).group(1)}
 
 
@@ -141,3 +143,57 @@ def test_a_double_click_waits_for_the_first_post_and_goes_where_it_went(build, c
     assert [a.status_code for a in answers] == [303, 303]
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     assert _referrals(session, handoff) == 1
+
+
+def _comment(session, build):
+    maker, fitter = build.partner("Window Maker"), build.partner("Fitter", lines=["glazing"])
+    handoff = build.handoff(maker, fitter)
+    page = f"/handoffs/{handoff.id}"
+    return build.user(maker, "rep"), page, f"{page}/comments", {"text": "Called them back."}, HandoffComment
+
+
+def _api_client(session, build):
+    manager = build.user(build.partner(), "manager")
+    return manager, "/integrations", "/integrations/clients", {"name": "CRM sync"}, ApiClient
+
+
+def _endpoint(session, build):
+    manager = build.user(build.partner(), "manager")
+    hook = {"url": "http://127.0.0.1:9/hook", "events": ["handoff.created"]}
+    return manager, "/integrations", "/integrations/endpoints", hook, WebhookEndpoint
+
+
+def _product_line(session, build):
+    build.category("windows")
+    manager = build.user(build.partner(), "manager")
+    return manager, "/lines/new", "/lines/new", {"category": "windows", "name": "Triple glazing"}, ProductLine
+
+
+@pytest.mark.parametrize("creating", [_comment, _api_client, _endpoint, _product_line])
+def test_a_creating_form_posted_twice_creates_once_and_rendered_twice_creates_twice(
+    creating, build, client, sign_in, session
+):
+    user, page, action, typed, model = creating(session, build)
+    sign_in(user)
+    before = session.scalar(select(func.count()).select_from(model))
+    form = _form(client.get(page).text, action)
+
+    first = client.post(action, data={**typed, **form})
+    again = client.post(action, data={**typed, **form})
+    rendered_again = client.post(action, data={**typed, **_form(client.get(page).text, action)})
+
+    assert first.status_code == again.status_code == rendered_again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(model)) == before + 2
+
+
+def test_a_refused_comment_keeps_what_was_typed_and_its_key(build, client, sign_in, session):
+    owner, page, action, _typed, _model = _comment(session, build)
+    sign_in(owner)
+    form = _form(client.get(page).text, action)
+
+    refused = client.post(action, data={"text": "x" * 5001, **form})
+
+    assert refused.status_code == 422
+    assert _form(refused.text, action)["idempotency_key"] == form["idempotency_key"]
+    assert "x" * 5001 in refused.text
