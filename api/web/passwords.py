@@ -2,12 +2,12 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
 
 from api.extensions import db, limiter
 from api.ratelimit import login_limit
 from api.web.audit import base_url
 from api.web.forms import ChangePasswordForm, LanguageForm, NameForm, NewPasswordForm, ResetRequestForm
+from api.web.i18n import language_changed
 from api.web.session import current_user, log_in, role_required
 from partnerhub.core.errors import Conflict, InvalidInput
 from partnerhub.people import accounts
@@ -90,7 +90,7 @@ def choose_language():
     ):
         return _account_page(language_form=form, status=422)
     # Already in the language just chosen: Flask-Babel asked for this request's before the change.
-    refresh()
+    language_changed()
     flash(_("Your language is saved."), "success")
     return redirect(url_for("web.passwords.account"), 303)
 
