@@ -47,6 +47,7 @@ run: $(STAMP) catalogs
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test-sqlite: install

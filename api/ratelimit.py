@@ -130,5 +130,3 @@ def token_client_key() -> str:
         body = request.get_json(silent=True)
         client_id = body.get("client_id") if isinstance(body, dict) else request.form.get("client_id")
     return f"token:{str(client_id or '')[:100]}"
-
-

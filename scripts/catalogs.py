@@ -35,8 +35,17 @@ def extract(output: Path = TEMPLATE) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     # No source lines in the catalogs: they would change with every edit and conflict at every merge.
     _pybabel(
-        "extract", "-F", "babel.cfg", *KEYWORDS, "--no-location", "--sort-output",
-        "--project", "PartnerHub", "-o", str(output), ".",
+        "extract",
+        "-F",
+        "babel.cfg",
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "PartnerHub",
+        "-o",
+        str(output),
+        ".",
     )
 
 
@@ -46,8 +55,15 @@ def update() -> None:
         if not (CATALOGS / language / "LC_MESSAGES" / "messages.po").exists():
             _pybabel("init", "-i", str(TEMPLATE), "-d", str(CATALOGS), "-l", language)
     _pybabel(
-        "update", "-i", str(TEMPLATE), "-d", str(CATALOGS), "--no-fuzzy-matching",
-        "--ignore-obsolete", "--width", "110",
+        "update",
+        "-i",
+        str(TEMPLATE),
+        "-d",
+        str(CATALOGS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+        "--width",
+        "110",
     )
 
 

@@ -51,6 +51,7 @@ def _follow_up_days() -> Mapped[list[int]]:
         server_default=text("'" + json.dumps(list(DEFAULT_FOLLOW_UP_DAYS)) + "'"),
     )
 
+
 _OPEN = "status NOT IN ('ended', 'declined')"
 
 

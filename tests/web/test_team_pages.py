@@ -58,9 +58,7 @@ def test_an_address_of_another_company_is_refused_in_words_and_the_form_keeps_wh
     )
 
     assert response.status_code == 422
-    assert (
-        "Belongs to a person at another company; each person joins one company only." in response.text
-    )
+    assert "Belongs to a person at another company; each person joins one company only." in response.text
     assert 'value="taken@example.test"' in response.text
     assert 'value="Tom Taken"' in response.text
     assert '<option selected value="manager">' in response.text
