@@ -53,6 +53,8 @@ MONEY_COLUMNS = tuple(column for column, _amount in MONEY.values())
 # Every column a period adds up.
 SUMMED = (*COUNTED, *MONEY_COLUMNS, "accept_seconds", *ACCEPT_BUCKETS)
 _ROW_KEY = ("partnership_id", "from_partner_id", "to_partner_id", "day", "currency")
+# What makes a row one cohort (the tables' unique constraint).
+_KEY = ("partnership_id", "from_partner_id", "day", "currency")
 # Where a transaction's increments wait until its commit (session.info).
 _PENDING = "rollups_pending"
 
@@ -152,7 +154,13 @@ def write_pending(session: Session) -> None:
 
 
 def _write(session: Session, model, key: tuple, increments: dict) -> None:
-    session.execute(_upsert(model, tuple(increments)), dict(zip(_ROW_KEY, key, strict=True)) | increments)
+    row = dict(zip(_in(model, _ROW_KEY), key, strict=True))
+    session.execute(_upsert(model, tuple(increments)), row | increments)
+
+
+def _in(model, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """`columns` as `model`'s table names them: the monthly table's month in the place of the day."""
+    return tuple("month" if c == "day" and model is HandoffRollupMonth else c for c in columns)
 
 
 def _month_key(key: tuple) -> tuple:
@@ -180,17 +188,14 @@ def _forget_after_rollback(session: Session, previous_transaction) -> None:
 def _upsert(model: type[HandoffRollup] | type[HandoffRollupMonth], increments: tuple[str, ...]):
     # Plain SQL that both dialects read alike, one per table and set of counters (a handful):
     # SQLAlchemy does not cache its ON CONFLICT constructs, so building one per move compiled it
-    # every time. Both tables take the day's key; a month's row gets the month's first day in it.
+    # every time.
     table = model.__table__
-    when = "day" if model is HandoffRollup else "month"
-    columns = [*_ROW_KEY, *increments]
-    key = ("partnership_id", "from_partner_id", when, "currency")
+    columns = [*_in(model, _ROW_KEY), *increments]
     return text(
-        f"INSERT INTO {table.name} ({', '.join(c if c != 'day' else when for c in columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(_in(model, _KEY))}) DO UPDATE SET "
         + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in increments)
-    ).bindparams(*[bindparam(c, type_=table.c[c if c != "day" else when].type) for c in columns])
+    ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
 
 
 def _day(session: Session, column):

@@ -13,8 +13,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerhub.exchange.rollups import COHORTS, COUNTED, FUNNEL, MONEY_COLUMNS, period, write_pending
-from partnerhub.exchange.rollups import SUMMED as SUM_COLUMNS
+from partnerhub.exchange.rollups import COHORTS, COUNTED, FUNNEL, MONEY_COLUMNS, SUMMED, period, write_pending
 from partnerhub.models import Handoff, HandoffRollup, Partner, Partnership
 from partnerhub.models.handoff import OPEN_STATUSES
 from partnerhub.models.partnership import CLOSED_PARTNERSHIP_STATUSES
@@ -76,8 +75,8 @@ class Direction:
     accept_histogram: tuple[int, ...] = (0,) * len(ACCEPT_BUCKETS)
 
     def add(self, currency: str, sums: Sequence) -> None:
-        """Add one currency's sums, in the order of SUM_COLUMNS."""
-        values = dict(zip(SUM_COLUMNS, sums, strict=True))
+        """Add one currency's sums, in the order of SUMMED."""
+        values = dict(zip(SUMMED, sums, strict=True))
         for counter in COUNTED:
             self.counts[counter] += values[counter]
         for column in MONEY_COLUMNS:
@@ -199,7 +198,7 @@ def last_handoff_days(session: Session, partnership_ids: list[int]) -> dict[int,
 
 _KEYS = (COHORTS.c.partnership_id, COHORTS.c.from_partner_id, COHORTS.c.to_partner_id, COHORTS.c.currency)
 # Built once: constructing three dozen SUM()s costs more per request than running them.
-_TOTALS = select(*_KEYS, *[func.sum(COHORTS.c[c]).label(c) for c in SUM_COLUMNS]).group_by(*_KEYS)
+_TOTALS = select(*_KEYS, *[func.sum(COHORTS.c[c]).label(c) for c in SUMMED]).group_by(*_KEYS)
 # With the partnerships as a parameter, so the statement (and the cache key SQLAlchemy keeps on
 # it) is built once, not walked afresh on every request.
 _TOTALS_OF = _TOTALS.where(COHORTS.c.partnership_id.in_(bindparam("partnership_ids", expanding=True)))

@@ -496,13 +496,13 @@ def gather_facts(
 
     candidates = {x for p in partnerships for x in (p.proposer_id, p.responder_id)}
     if partner_id is None:
-        received = _received_totals(session, start=start, receivers=None)
+        received = _received_totals(session, start=start)
         candidates |= {receiver for receiver, _sender, _currency in received}
     else:
         candidates.add(partner_id)
         # Only the partner's own load can name it (overloaded names no one else), so of the
         # others only what they won is read: agent_like may name the partner as their main source.
-        received = _received_totals(session, start=start, receivers=candidates, whole=partner_id)
+        received = _received_totals(session, start=start, whole=partner_id, others=candidates - {partner_id})
     won_value: dict[int, dict[str, dict[int, Decimal]]] = {}
     for (receiver_id, sender_id, currency), (_sent, _expired, won, deal_value) in received.items():
         if won:
@@ -573,41 +573,37 @@ def _received_statements():
     keys = (r.to_partner_id, r.from_partner_id, r.currency)
     won = (func.sum(r.won), func.sum(r.deal_value))
     every = select(*keys, func.sum(r.sent), func.sum(r.expired), *won).group_by(*keys)
-    receivers = bindparam("receivers", expanding=True)
-    return {
-        "every": every,
-        "receivers": every.where(r.to_partner_id.in_(receivers)),
-        "whole": every.where(r.to_partner_id == bindparam("whole")),
-        "won": select(*keys, literal(0), literal(0), *won)
-        .where(r.won > 0, r.to_partner_id.in_(receivers))
-        .group_by(*keys),
-    }
+    whole = every.where(r.to_partner_id == bindparam("whole"))
+    others_won = (
+        select(*keys, literal(0), literal(0), *won)
+        .where(r.won > 0, r.to_partner_id.in_(bindparam("others", expanding=True)))
+        .group_by(*keys)
+    )
+    return every, whole, others_won
 
 
 # Built once, each with its parameters as bind parameters: SQLAlchemy keeps a statement's cache
 # key on the statement, and walking the cohorts' union afresh on every request cost 2 ms.
-_RECEIVED = _received_statements()
+_EVERY_RECEIVED, _WHOLE_RECEIVED, _OTHERS_WON = _received_statements()
 
 
 def _received_totals(
-    session: Session, *, start: date, receivers: set[int] | None, whole: int | None = None
+    session: Session, *, start: date, whole: int | None = None, others: set[int] | None = None
 ) -> dict[tuple[int, int, str], tuple[int, int, int, Decimal]]:
     """(receiver, sender, currency) -> handoffs sent, expired, won and won deal value, from `start` on.
 
-    Every receiver's for None. With `whole`, that receiver's every cohort and, of the other
-    receivers, only the cohorts with a won deal (their other counts stay zero): their days are
-    read from the won cohorts' index alone (ix_handoff_rollups_won), their months likewise.
+    Every receiver's without `whole`. With it, that receiver's every cohort and, of the `others`,
+    only the cohorts with a won deal (their other counts stay zero): their days are read from the
+    won cohorts' index alone (ix_handoff_rollups_won), their months likewise.
     """
     rollups.write_pending(session)
     period = rollups.period(start)
-    if receivers is None:
-        statements = [(_RECEIVED["every"], period)]
-    elif whole is None:
-        statements = [(_RECEIVED["receivers"], period | {"receivers": list(receivers)})]
+    if whole is None:
+        statements = [(_EVERY_RECEIVED, period)]
     else:
         statements = [
-            (_RECEIVED["whole"], period | {"whole": whole}),
-            (_RECEIVED["won"], period | {"receivers": list(receivers - {whole})}),
+            (_WHOLE_RECEIVED, period | {"whole": whole}),
+            (_OTHERS_WON, period | {"others": list(others or ())}),
         ]
     return {
         (receiver, sender, currency): (int(sent), int(expired), int(won), Decimal(value))
