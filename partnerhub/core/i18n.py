@@ -337,12 +337,17 @@ SAID_LIMIT = 10_000
 def _key(phrase: Phrase) -> tuple:
     """What says a Phrase the same in every language: its messages and its values with their types
     (True and 1 are equal in Python, but said "True" and "1"). TypeError for a value not hashable."""
-    values = tuple(
-        (name, type(value), _key(value) if isinstance(value, Phrase) else value)
-        for name, value in sorted(phrase.params.items())
-    )
+    values = tuple((name, _value_key(value)) for name, value in sorted(phrase.params.items()))
     hash(values)
     return (phrase.singular, phrase.plural, phrase.count, values)
+
+
+def _value_key(value: object) -> object:
+    if isinstance(value, Phrase):
+        return _key(value)
+    if isinstance(value, ListOf | Lines):
+        return (type(value), tuple(_value_key(item) for item in value.items))
+    return (type(value), value)
 
 
 @cache

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from partnerhub.core import mail
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
-from partnerhub.core.i18n import Money, phrase, translator
+from partnerhub.core.i18n import ListOf, Money, phrase, translator
 from partnerhub.core.words import count_of
 from partnerhub.delivery import jobs, notices
 from partnerhub.exchange import intake, rerouting
@@ -70,6 +70,8 @@ def test_a_phrase_said_again_reads_the_same_and_equal_values_of_other_types_read
     ]
     assert said == ["1", "True", "1,00", "1", f"1,00{NBSP}€"]
     assert words.phrase(phrase("%(value)s", value=[1])) == "[1]"
+    listed = [words.phrase(phrase("%(value)s", value=ListOf(items))) for items in ((1, 2), (True, 2))]
+    assert listed == ["1 und 2", "True und 2"]
 
 
 def _one_sided(sent: int) -> flags.Finding:
