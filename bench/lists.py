@@ -244,8 +244,9 @@ def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
         client_id = client.client_id
         db.session.commit()
         # What the search finds at this size: the page shows up to 50 of them.
+        searched = lists.search(db.session, SEARCH)
         for name, matches in (("leads", lists.leads_of), ("handoffs", lists.handoffs_of)):
-            found = matches(1, q=SEARCH).with_only_columns(func.count()).order_by(None)
+            found = matches(1, q=searched).with_only_columns(func.count()).order_by(None)
             result[f"search_matches_{name}"] = db.session.scalar(found)
         db.engine.dispose()
     return result, client_id, secret

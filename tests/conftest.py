@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from api import create_app
 from api.extensions import db
 from partnerhub.core.db import Base
+from partnerhub.exchange import lists
 from scripts.catalogs import compile_catalogs
 from tests import builders
 from tests.receiver import Receiver
@@ -126,6 +127,14 @@ def session(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(params=["few leads match", "many leads match"])
+def either_search_way(request, monkeypatch):
+    """A search finds its rows either way (lists.search): its matches gathered first, or each row's
+    lead checked in the list's own order, as when a common name matches many leads."""
+    if request.param == "many leads match":
+        monkeypatch.setattr(lists, "FEW_MATCHES", 0)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from api.extensions import db
 from api.web.forms import FollowUpForm, ListFilterForm
 from api.web.i18n import reader
-from api.web.listing import page_of
+from api.web.listing import page_of, searched
 from api.web.session import PARTNER_ROLES, back_to, current_actor, role_required
 from partnerhub.core.db import utcnow
 from partnerhub.exchange import follow_ups, lists, partnerships
@@ -24,7 +24,7 @@ def index():
     actor = current_actor()
     partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
     form = ListFilterForm(request.args).with_choices(statuses=FOLLOW_UP_STATUSES, partners=partners)
-    stmt = lists.follow_ups_of(actor.partner_id, **form.filters(user_id=actor.user_id)).options(
+    stmt = lists.follow_ups_of(actor.partner_id, **searched(form.filters(user_id=actor.user_id))).options(
         joinedload(FollowUp.handoff).joinedload(Handoff.lead).joinedload(Lead.need_category),
         joinedload(FollowUp.handoff).joinedload(Handoff.from_partner),
         joinedload(FollowUp.handoff).joinedload(Handoff.to_partner),

@@ -8,7 +8,7 @@ from api.observability import request_origin
 from api.web.forms import AssignForm, CommentForm, LeadForm, ListFilterForm, MoveForm
 from api.web.i18n import reader, sentence
 from api.web.idempotency import once_per_form
-from api.web.listing import page_of
+from api.web.listing import page_of, searched
 from api.web.session import PARTNER_ROLES, back_to, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
@@ -53,7 +53,7 @@ def index():
     actor, now = _actor(), utcnow()
     partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
     search = ListFilterForm(request.args).with_choices(partners=partners)
-    filters = search.filters(user_id=actor.user_id)
+    filters = searched(search.filters(user_id=actor.user_id))
     sent = page_of(inbox.sent_out(actor.partner_id, **filters), Handoff.id, size=inbox.SECTION_SIZE)
     return render_template(
         "inbox/index.html",

@@ -8,7 +8,7 @@ from api.extensions import db
 from api.web.forms import HandOffForm, LeadForm, ListFilterForm
 from api.web.i18n import reader, sentence
 from api.web.idempotency import once_per_form
-from api.web.listing import page_of
+from api.web.listing import page_of, searched
 from api.web.session import PARTNER_ROLES, current_partner, current_user, role_required
 from partnerhub.core.actors import Actor
 from partnerhub.core.words import count_of
@@ -34,7 +34,7 @@ def index():
     """The partner's leads, newest first, searched and filtered, a page at a time, each with a
     one-click Hand off while nobody holds it."""
     form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
-    filters = form.filters()
+    filters = searched(form.filters())
     filters.pop("other_partner_id", None)
     # Of each lead's handoffs only what says who holds it: not their scores and runners-up decoded.
     held = selectinload(Lead.handoffs).load_only(Handoff.status, Handoff.to_partner_id)

@@ -7,6 +7,7 @@ from sqlalchemy import Select
 
 from api.extensions import db
 from api.pagination import decode_cursor, encode_cursor, paginate
+from partnerhub.exchange import lists
 
 PAGE_SIZE = 50
 
@@ -17,6 +18,11 @@ class Page:
     # Where the next (older) page is, None on the last; where the first is, None on the first.
     next_url: str | None
     first_url: str | None
+
+
+def searched(filters: dict) -> dict:
+    """A filter form's filters with its search as the lists take it (`lists.search`)."""
+    return {**filters, "q": lists.search(db.session, filters.get("q"))}
 
 
 def page_of(stmt: Select, id_column, *, size: int = PAGE_SIZE, endpoint: str | None = None) -> Page:

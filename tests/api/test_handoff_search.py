@@ -20,6 +20,7 @@ def _ids(client, headers, query):
     return [h["id"] for h in response.get_json()["items"]]
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_q_finds_handoffs_by_the_beginning_of_the_contacts_name_company_email_or_phone_in_any_case(
     client, build, pair
 ):
@@ -51,6 +52,7 @@ def test_since_and_until_keep_the_handoffs_sent_inside_the_window(client, build,
     assert _ids(client, headers, f"since={week_ago[:-1]}") == [recent.id]
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_a_search_pages_with_the_cursor_it_returns(client, build, pair):
     sender, fitter = pair
     found = [build.handoff(sender, fitter, name=f"Dora {n}") for n in range(3)]
@@ -73,6 +75,7 @@ def test_a_time_or_search_it_cannot_read_is_422_naming_the_field(client, build, 
     assert field in str(response.get_json())
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_search_never_reaches_another_partners_handoffs(client, build, pair):
     sender, fitter = pair
     build.handoff(sender, fitter, name="Ada")

@@ -3,6 +3,8 @@ and what the sender reads of them."""
 
 import re
 
+import pytest
+
 from partnerhub.exchange import follow_ups, referrals
 from tests.domain.test_follow_ups import _won
 from tests.web.conftest import csrf_token
@@ -12,6 +14,7 @@ def _names(html: str) -> list[str]:
     return re.findall(r'<h2 class="h3"><a href="/handoffs/\d+#follow-ups">([^<]+)</a>', html)
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_the_rep_finds_follow_ups_by_the_customers_name_and_status(build, client, sign_in, session):
     handoff, owner, _other, actor = _won(session, build)
     day_7 = follow_ups.of_handoff(session, handoff=handoff)[0]

@@ -3,6 +3,8 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from partnerhub.core.db import utcnow
 
 
@@ -10,6 +12,7 @@ def _names(html: str) -> list[str]:
     return re.findall(r'<h[23][^>]*><a href="/(?:leads|handoffs)/\d+">([^<]+)</a>', html)
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_the_leads_page_finds_a_lead_by_the_beginning_of_its_company_in_any_case(build, client, sign_in):
     partner = build.partner()
     build.lead(partner, name="Greta Wolf", company="Hausverwaltung Spree")
@@ -38,6 +41,7 @@ def test_the_leads_page_filters_by_status_and_date_and_says_when_nothing_matches
     assert "No lead matches." in none.text
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_the_leads_page_shows_fifty_newest_first_and_the_older_ones_behind_a_link_keeping_the_search(
     build, client, sign_in
 ):
@@ -69,6 +73,7 @@ def test_a_date_the_list_cannot_read_is_named_and_kept_and_the_list_shown_unfilt
     assert _names(page.text) == ["Greta Wolf"]
 
 
+@pytest.mark.usefixtures("either_search_way")
 def test_the_inbox_search_narrows_every_part_and_counts_what_it_found(build, client, sign_in):
     sender, receiver = build.partner("Nordlicht"), build.partner("Montagewerk")
     build.handoff(sender, receiver, name="Greta Wolf")
@@ -81,6 +86,21 @@ def test_the_inbox_search_narrows_every_part_and_counts_what_it_found(build, cli
     assert _names(page.text) == ["Greta Wolf", "Gustav Wolf"]
     assert re.search(r'Waiting for you <span class="count">1</span>', page.text)
     assert re.search(r'In progress <span class="count">1</span>', page.text)
+
+
+@pytest.mark.usefixtures("either_search_way")
+def test_a_searched_inbox_part_says_when_it_found_more_than_it_shows(build, client, sign_in):
+    sender, receiver = build.partner("Nordlicht"), build.partner("Montagewerk")
+    for n in range(21):
+        build.handoff(sender, receiver, name=f"Dora {n:02}")
+    build.handoff(sender, receiver, name="Dora Late", status="accepted")
+    sign_in(build.user(receiver, "rep"))
+
+    page = client.get("/inbox?q=dora")
+
+    assert re.search(r'Waiting for you <span class="count">20\+</span>', page.text)
+    assert re.search(r'In progress <span class="count">1</span>', page.text)
+    assert len(_names(page.text)) == 21
 
 
 def test_the_inbox_filters_by_the_partner_on_the_other_side(build, client, sign_in):
