@@ -6,10 +6,11 @@ For each size: recreate the database partnerhub_bench_lists_<size> and COPY in p
 tenth of the size, each handed to one of its 20 partners) and the handoffs it receives (the rest,
 each with the sender's lead), as bench/balance.py loads its handoffs. Then serve every size at once,
 each from its own gunicorn, and time for one rep of partner 1, asking the sizes in turn request by
-request: the inbox page, the leads page, a search by contact (API and leads page) and the first
-page of GET /api/v1/handoffs. Handoffs still waiting are the ones sent in the last two
-days, as the acceptance clock expires the rest. With --keep, a database already holding that many
-handoffs is migrated and used again rather than loaded (its waiting handoffs age with it).
+request: the inbox page, the leads page, a search by contact (API and leads page), the first page
+of GET /api/v1/handoffs, and a search by a common first name (API and inbox). Handoffs still
+waiting are the ones sent in the last two days, as the acceptance clock expires the rest. With
+--keep, a database already holding that many handoffs is migrated and used again rather than
+loaded (its waiting handoffs age with it).
 """
 
 import argparse
@@ -92,6 +93,8 @@ LAST = [
     "Horn",
 ]
 SEARCH = "Greta Wolf"
+# A first name alone, what a rep types first: a twentieth of all contacts begin with it.
+COMMON = "Greta"
 PASSWORD = "bench-lists-password-1"
 # Requests of each page to each size before the timed ones: connections, caches, prepared plans.
 WARM_UP = 20
@@ -244,10 +247,11 @@ def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
         client_id = client.client_id
         db.session.commit()
         # What the search finds at this size: the page shows up to 50 of them.
-        searched = lists.search(db.session, SEARCH)
-        for name, matches in (("leads", lists.leads_of), ("handoffs", lists.handoffs_of)):
-            found = matches(1, q=searched).with_only_columns(func.count()).order_by(None)
-            result[f"search_matches_{name}"] = db.session.scalar(found)
+        for term, key in ((SEARCH, "search"), (COMMON, "common_search")):
+            searched = lists.search(db.session, term)
+            for name, matches in (("leads", lists.leads_of), ("handoffs", lists.handoffs_of)):
+                found = matches(1, q=searched).with_only_columns(func.count()).order_by(None)
+                result[f"{key}_matches_{name}"] = db.session.scalar(found)
         db.engine.dispose()
     return result, client_id, secret
 
@@ -266,7 +270,15 @@ def _signed_in(base: str) -> requests.Session:
     return session
 
 
-NAMES = ("inbox", "leads", "search_api", "search_leads", "handoffs_api")
+NAMES = (
+    "inbox",
+    "leads",
+    "search_api",
+    "search_leads",
+    "handoffs_api",
+    "common_search_api",
+    "common_search_inbox",
+)
 
 
 def _pages(base: str, client_id: str, secret: str) -> list[tuple[str, str, dict]]:
@@ -281,6 +293,8 @@ def _pages(base: str, client_id: str, secret: str) -> list[tuple[str, str, dict]
         ("search_api", f"/api/v1/handoffs?q={q}", api),
         ("search_leads", f"/leads?q={q}", page),
         ("handoffs_api", "/api/v1/handoffs", api),
+        ("common_search_api", f"/api/v1/handoffs?q={COMMON}", api),
+        ("common_search_inbox", f"/inbox?q={COMMON}", page),
     ]
 
 

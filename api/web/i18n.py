@@ -6,6 +6,7 @@ same partnerhub.core.i18n.Translator the emails use, through the filters registe
 """
 
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, url_for
@@ -26,6 +27,13 @@ COOKIE_AGE = 365 * 24 * 3600
 bp = Blueprint("language", __name__)
 # The status badge; `%` escapes what fills it, and costs less than Markup.format.
 _BADGE = Markup('<span class="badge badge-%s">%s</span>')
+
+
+@cache
+def _badge(language: str, status: str) -> Markup:
+    """A status's badge in `language`: the same few a page shows again on each of its lines, made
+    once (the catalogs are read once per process too)."""
+    return _BADGE % (status, words.word_for(status, i18n.translator(language)))
 
 
 def select_language() -> str:
@@ -125,7 +133,7 @@ def init_app(app: Flask) -> None:
     # macro: the lists show one or two a row, and calling a Jinja macro costs twice the badge.
     @app.template_global()
     def status_badge(status):
-        return _BADGE % (status, in_words(status))
+        return _badge(reader().language, status)
 
     @app.template_filter("role")
     def role(key):
