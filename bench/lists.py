@@ -28,6 +28,7 @@ from urllib.parse import quote
 import psycopg
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
 
 from bench.balance import PATHS, SERVER, STEPS_AT, machine
 from bench.common import (
@@ -193,6 +194,12 @@ def load(conn: psycopg.Connection, handoffs: int, now: datetime, rng: random.Ran
                     )
                 )
         reset_sequences(cur, ("partners", "partnerships", "leads", "handoffs"))
+        # The keys each side searches its handoffs by, as the lifecycle keeps them.
+        from partnerhub.exchange.search_keys import every_key
+
+        keys = every_key().compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        columns = "partner_id, kind, key, handoff_id"
+        cur.execute(f"INSERT INTO handoff_search_keys ({columns}) {keys} ON CONFLICT DO NOTHING")
     conn.commit()
 
 
@@ -214,7 +221,7 @@ def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
     from api import create_app
     from api.extensions import db
     from partnerhub.exchange import lists
-    from partnerhub.models import Partner, User
+    from partnerhub.models import Handoff, Lead, Partner, User
     from partnerhub.people import credentials
 
     result: dict = {"handoffs": handoffs, "partner_leads": handoffs // 10}
@@ -248,10 +255,13 @@ def prepare(handoffs: int, keep: bool) -> tuple[dict, str, str]:
         db.session.commit()
         # What the search finds at this size: the page shows up to 50 of them.
         for term, key in ((SEARCH, "search"), (COMMON, "common_search")):
-            searched = lists.search(db.session, term)
-            for name, matches in (("leads", lists.leads_of), ("handoffs", lists.handoffs_of)):
-                found = matches(1, q=searched).with_only_columns(func.count()).order_by(None)
-                result[f"{key}_matches_{name}"] = db.session.scalar(found)
+            for name, of, matches in (
+                ("leads", Lead, lists.leads_of),
+                ("handoffs", Handoff, lists.handoffs_of),
+            ):
+                searched = lists.search(db.session, term, partner_id=1, of=of)
+                found = matches(1, q=searched).with_only_columns(of.id).order_by(None).subquery()
+                result[f"{key}_matches_{name}"] = db.session.scalar(select(func.count()).select_from(found))
         db.engine.dispose()
     return result, client_id, secret
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from partnerhub.core.actors import Actor
 from partnerhub.core.db import utcnow
 from partnerhub.customers import lists as customers
-from partnerhub.exchange import rollups
+from partnerhub.exchange import rollups, search_keys
 from partnerhub.models import (
     ApiClient,
     Category,
@@ -225,7 +225,11 @@ class Builder:
                 sla_due_at=sent_at + timedelta(hours=partnership.accept_sla_hours),
             )
         )
-        # Counted in the rollups as the lifecycle counts it, which routing reads its records from.
+        # Found by search and counted in the rollups as the lifecycle does, which routing reads its
+        # records from.
+        search_keys.keep(self.session, handoff, lead)
+        if status == "recalled":
+            search_keys.forget_for_receiver(self.session, handoff)
         moves = [(None, "sent", sent_at)]
         if accepted_at is not None:
             moves.append(("sent", "accepted", accepted_at))
@@ -301,6 +305,7 @@ class Builder:
         )
         self.session.add(handoff)
         self.session.flush()
+        search_keys.keep(self.session, handoff, lead)
         rollups.record_move(self.session, handoff=handoff, from_status=None, to_status="sent", at=sent_at)
         for status, at in steps[1:]:
             previous = handoff.status

@@ -105,3 +105,38 @@ def test_failures_stored_in_the_old_words_are_rewritten_without_addresses(tmp_pa
         db.engine.dispose()
 
     assert shown == logged == list(old.values())
+
+
+def test_the_search_keys_of_handoffs_written_before_them_are_filled_in_as_new_ones_are_kept(
+    tmp_path, monkeypatch
+):
+    from partnerhub.exchange import search_keys
+    from partnerhub.models import HandoffSearchKey
+    from tests.builders import Builder
+
+    app = _empty_database_app(tmp_path, monkeypatch)
+    with app.app_context():
+        from api.extensions import db
+
+        upgrade(directory=str(MIGRATIONS))
+        build = Builder(db.session)
+        sender, receiver = build.partner("Nordlicht"), build.partner("Montagewerk")
+        build.handoff(sender, receiver, name="Greta Wolf", company="Wolf Bau", email="g@wolf.test")
+        build.handoff(sender, receiver, name="Acme", company="Acme", phone="+49 30 1234")
+        build.handoff(sender, receiver, name="Hans Berg", status="recalled")
+        receiver_id, sender_id = receiver.id, sender.id
+        kept = set(db.session.execute(sa.select(HandoffSearchKey.__table__)).tuples())
+        derived = set(db.session.execute(search_keys.every_key()).tuples())
+        db.session.close()
+        # Back to before the key table, keeping the handoffs, and up again: the migration fills it.
+        downgrade(directory=str(MIGRATIONS), revision="0031")
+        upgrade(directory=str(MIGRATIONS))
+        filled = set(db.session.execute(sa.select(HandoffSearchKey.__table__)).tuples())
+        db.session.close()
+        db.engine.dispose()
+
+    assert filled == kept == derived
+    assert (receiver_id, "text", "acme", 2) in filled
+    assert (receiver_id, "phone", "49301234", 2) in filled
+    assert not {key for key in filled if key[0] == receiver_id and key[3] == 3}
+    assert {key for key in filled if key[0] == sender_id and key[3] == 3}

@@ -255,8 +255,9 @@ class Handoffs(MethodView):
         # All that HandoffOut reads, in three queries for the page rather than four per handoff; of
         # the lead, its category and both partners only the columns it shows, not every row's
         # partners whole (their regions decoded twice a row) nor the lead's search keys and reasons.
-        args["q"] = lists.search(db.session, args.get("q"))
-        stmt = lists.handoffs_of(current_partner().id, **args).options(
+        partner_id = current_partner().id
+        args["q"] = lists.search(db.session, args.get("q"), partner_id=partner_id, of=Handoff)
+        stmt = lists.handoffs_of(partner_id, **args).options(
             joinedload(Handoff.lead)
             .load_only(*_LEAD_SHOWN)
             .joinedload(Lead.need_category)

@@ -24,7 +24,9 @@ def index():
     actor = current_actor()
     partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
     form = ListFilterForm(request.args).with_choices(statuses=FOLLOW_UP_STATUSES, partners=partners)
-    stmt = lists.follow_ups_of(actor.partner_id, **searched(form.filters(user_id=actor.user_id))).options(
+    stmt = lists.follow_ups_of(
+        actor.partner_id, **searched(form.filters(user_id=actor.user_id), partner_id=actor.partner_id)
+    ).options(
         joinedload(FollowUp.handoff).joinedload(Handoff.lead).joinedload(Lead.need_category),
         joinedload(FollowUp.handoff).joinedload(Handoff.from_partner),
         joinedload(FollowUp.handoff).joinedload(Handoff.to_partner),

@@ -53,7 +53,7 @@ def index():
     actor, now = _actor(), utcnow()
     partners = [(p.id, p.name) for _, p in partnerships.partners_of(db.session, partner_id=actor.partner_id)]
     search = ListFilterForm(request.args).with_choices(partners=partners)
-    filters = searched(search.filters(user_id=actor.user_id))
+    filters = searched(search.filters(user_id=actor.user_id), partner_id=actor.partner_id)
     sent = page_of(inbox.sent_out(actor.partner_id, **filters), Handoff.id, size=inbox.SECTION_SIZE)
     return render_template(
         "inbox/index.html",

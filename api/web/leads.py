@@ -34,7 +34,7 @@ def index():
     """The partner's leads, newest first, searched and filtered, a page at a time, each with a
     one-click Hand off while nobody holds it."""
     form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
-    filters = searched(form.filters())
+    filters = searched(form.filters(), partner_id=current_partner().id, of=Lead)
     filters.pop("other_partner_id", None)
     # Of each lead's handoffs only what says who holds it: not their scores and runners-up decoded.
     held = selectinload(Lead.handoffs).load_only(Handoff.status, Handoff.to_partner_id)

@@ -8,6 +8,7 @@ from sqlalchemy import Select
 from api.extensions import db
 from api.pagination import decode_cursor, encode_cursor, paginate
 from partnerhub.exchange import lists
+from partnerhub.models import Handoff, Lead
 
 PAGE_SIZE = 50
 
@@ -20,9 +21,10 @@ class Page:
     first_url: str | None
 
 
-def searched(filters: dict) -> dict:
-    """A filter form's filters with its search as the lists take it (`lists.search`)."""
-    return {**filters, "q": lists.search(db.session, filters.get("q"))}
+def searched(filters: dict, *, partner_id: int, of: type[Lead] | type[Handoff] = Handoff) -> dict:
+    """A filter form's filters with its search of the partner's handoffs (or leads) as the lists take
+    it (`lists.search`)."""
+    return {**filters, "q": lists.search(db.session, filters.get("q"), partner_id=partner_id, of=of)}
 
 
 def page_of(stmt: Select, id_column, *, size: int = PAGE_SIZE, endpoint: str | None = None) -> Page:

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -19,18 +18,13 @@ from partnerhub.core.validation import Checks
 from partnerhub.directory.partners import category_by_slug
 from partnerhub.exchange import routing
 from partnerhub.models import IdempotencyKey, Lead
+from partnerhub.models.lead import normalize_phone
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 
 def normalize_email(email: str | None) -> str | None:
     return email.strip().lower() or None if email else None
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    # Digits only, so "+49 30 1234" and "0049-30-1234" differ but spacing never matters.
-    digits = re.sub(r"\D", "", phone or "")
-    return digits or None
 
 
 def qualification_reasons(

@@ -27,7 +27,7 @@ from partnerhub.core.i18n import N_, Money, Phrase, phrase
 from partnerhub.core.validation import in_whole_cents
 from partnerhub.core.words import status_in_sentence
 from partnerhub.customers import lists as customers
-from partnerhub.exchange import follow_ups, rollups
+from partnerhub.exchange import follow_ups, rollups, search_keys
 from partnerhub.models import Handoff, HandoffEvent, Lead, Partner, Partnership, PartnershipTerms, ProductLine
 from partnerhub.models.handoff import AWAITING_ACCEPTANCE
 from partnerhub.people import assignment
@@ -209,6 +209,7 @@ def open_handoff(
     set_committed_value(handoff, "product_line", product_line)
     set_committed_value(handoff, "referrals", [])
     _step(session, handoff, to="sent", actor=actor, note="", now=now, listening=listening)
+    search_keys.keep(session, handoff, lead)
     assignment.given(session, handoff, now)
     if "handoffs" in inspect(lead).dict:
         set_committed_value(lead, "handoffs", [*lead.handoffs, handoff])
@@ -280,6 +281,7 @@ def apply_move(
         # A lead is routed only while a handoff holds it: a recalled one waits for its sender.
         handoff.lead.status = "unrouted"
         handoff.lead.keep_reasons([phrase("Recalled from %(partner)s.", partner=handoff.to_partner.name)])
+        search_keys.forget_for_receiver(session, handoff)
         session.flush()
     return handoff
 

@@ -1,23 +1,22 @@
 """The filters every long list shares: search by contact, status, the other partner, a time window.
 
 Search matches the beginning of the contact's name, company, email or phone (digits only),
-whatever the case, so one index range on each answers it at a million rows; a partner's
-lists are then read newest first from their (partner, id) indexes, a page at a time. Each
-range is read alone and the ids it finds gathered (UNION ALL), since those indexes carry the
-lead's id and partner: a common name's two thousand leads come from a few index pages, where
-one condition ORing the ranges made PostgreSQL visit each of their rows in the table. The
-operator's lists (every partner, every delivery, every notice) take the same filters over
-the whole platform, searched by the beginning of a partner's name or address.
+whatever the case, so an index range answers it at a million rows: the partner's own leads are
+found in the leads' contact indexes (each carries the lead's partner and id; each range read
+alone, UNION ALL, as one condition ORing them made PostgreSQL visit each row in the table), its
+handoffs in their own key table (search_keys). The operator's lists (every partner, every
+delivery, every notice) take the same filters over the whole platform, searched by the beginning
+of a partner's name or address.
 
 A page is picked among bare ids before what each row shows is joined in (`first`): joined
 before the sort, the lead, its category and both partners would be read for every row the
 filters match (two thousand for a common name at a million handoffs), not only for the page's.
 
-How a search finds its rows depends on how many leads it matches (`search` counts them, up to a
-point). Few ("Greta Wolf"): their ids are gathered from the indexes and each one's handoffs looked
-up. Many (a first name, "Greta"): so many rows match that reading the list in its own order and
-checking each row's lead fills a page long before the matches are gathered; gathered anyway,
-"Greta" at a million handoffs cost the handoffs API 140 ms and the inbox 1.8 s.
+How a search finds its rows depends on how many it matches (`search` counts them, up to a
+point). Few ("Greta Wolf"): the matches are read from their index range, sorted, and the page's
+rows looked up. Many (a first name, "Greta"): reading the list in its own order and checking each
+row's lead fills a page long before the matches are gathered; gathered anyway, "Greta" at a
+million handoffs cost the handoffs API 140 ms and the inbox 1.8 s.
 """
 
 from dataclasses import dataclass
@@ -26,68 +25,44 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, CompoundSelect, Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from partnerhub.exchange import follow_ups, lifecycle
-from partnerhub.exchange.intake import normalize_phone
+from partnerhub.exchange import follow_ups, lifecycle, search_keys
 from partnerhub.models import Delivery, FollowUp, Handoff, Lead, Notice, Partner
-from partnerhub.models.lead import search_text
 
-# Fewer digits than this match too many phones to be what a person meant.
-MIN_PHONE_DIGITS = 3
-# Above every character: "anna" up to "anna" + this holds every text that begins with "anna".
-_LAST_CHARACTER = "\U0010ffff"
-
-
-def _begins_with(column, prefix: str) -> ColumnElement[bool]:
-    return (column >= prefix) & (column < prefix + _LAST_CHARACTER)
-
-
-# Up to this many matching leads on the whole platform, a search gathers its matches first: at most
-# this many index lookups of their handoffs (about 12 ms at a million handoffs).
+# Up to this many matches, a search gathers them first: at most this many rows of an index range,
+# sorted, and the page's rows looked up.
 FEW_MATCHES = 5000
 
 
-def _contact_begins_with(q: str) -> list[ColumnElement[bool]]:
-    """A lead's contact name, company, email or phone begins with `q`, case aside: one condition each."""
-    text = search_text(q)
-    matches = [
-        _begins_with(Lead.contact_name_key, text),
-        _begins_with(Lead.contact_company_key, text),
-        _begins_with(Lead.contact_email_norm, text),
-    ]
-    digits = normalize_phone(q)
-    if digits and len(digits) >= MIN_PHONE_DIGITS:
-        matches.append(_begins_with(Lead.contact_phone_norm, digits))
-    return matches
-
-
-def contact_matches(q: str, partner_id: int | None = None) -> CompoundSelect:
-    """Ids of the leads (of `partner_id`, or anyone's) whose contact name, company, email or phone
-    begins with `q`, case aside; a lead matching twice is there twice, which `IN` does not mind."""
-    mine = [] if partner_id is None else [Lead.partner_id == partner_id]
-    return union_all(*(select(Lead.id).where(*mine, match) for match in _contact_begins_with(q)))
+def contact_matches(q: str, partner_id: int) -> CompoundSelect:
+    """Ids of the partner's leads whose contact name, company, email or phone begins with `q`, case
+    aside; a lead matching twice is there twice, which `IN` does not mind."""
+    mine = Lead.partner_id == partner_id
+    return union_all(*(select(Lead.id).where(mine, match) for match in search_keys.lead_conditions(q)))
 
 
 @dataclass(frozen=True)
 class Search:
-    """What a person typed to search a list by contact, and whether few leads match it."""
+    """What a person typed to search a list by contact, and whether few rows match it."""
 
     text: str
     few: bool
 
 
-def search(session: Session, q: str | None) -> Search | None:
-    """The search `q` asks for (None for none), its matches counted up to FEW_MATCHES + 1."""
+def search(
+    session: Session, q: str | None, *, partner_id: int, of: type[Lead] | type[Handoff]
+) -> Search | None:
+    """The search `q` asks of the partner's leads or handoffs (None for none), its matches counted up
+    to FEW_MATCHES + 1."""
     if not q or not q.strip():
         return None
-    matches = contact_matches(q).limit(FEW_MATCHES + 1).subquery()
-    return Search(q, few=session.scalars(select(func.count()).select_from(matches)).one() <= FEW_MATCHES)
+    found = contact_matches(q, partner_id) if of is Lead else search_keys.matching(q, partner_id)
+    counted = select(func.count()).select_from(found.limit(FEW_MATCHES + 1).subquery())
+    return Search(q, few=session.scalars(counted).one() <= FEW_MATCHES)
 
 
 def _lead_matches(q: Search, lead_id) -> ColumnElement[bool]:
-    """The row whose lead is `lead_id` matches the search."""
-    if q.few:
-        return lead_id.in_(contact_matches(q.text))
-    return select(Lead.id).where(Lead.id == lead_id, or_(*_contact_begins_with(q.text))).exists()
+    """The row whose lead is `lead_id` has a contact beginning with the search, checked on the lead."""
+    return select(Lead.id).where(Lead.id == lead_id, or_(*search_keys.lead_conditions(q.text))).exists()
 
 
 def first(stmt: Select, id_column, *order, limit: int) -> Select:
@@ -115,7 +90,7 @@ def leads_of(
     if q and q.few:
         stmt = stmt.where(Lead.id.in_(contact_matches(q.text, partner_id)))
     elif q:
-        stmt = stmt.where(or_(*_contact_begins_with(q.text)))
+        stmt = stmt.where(or_(*search_keys.lead_conditions(q.text)))
     if status:
         stmt = stmt.where(Lead.status == status)
     if since:
@@ -139,8 +114,13 @@ def handoffs_of(
     """Handoffs the partner sends or receives, narrowed by the lead's contact (`search`), status, the
     partner on the other side, the rep who owns them and the time they were sent."""
     stmt = lifecycle.handoffs_of(partner_id, direction=direction, status=status)
-    if q:
-        stmt = stmt.where(_lead_matches(q, Handoff.lead_id))
+    if q and q.few:
+        found = search_keys.newest_first(q.text, partner_id)
+        stmt = stmt.join(found, found.c.handoff_id == Handoff.id)
+    elif q:
+        # As its keys do, a recalled handoff's contact no longer finds it for the receiver.
+        withheld = (Handoff.status == "recalled") & (Handoff.to_partner_id == partner_id)
+        stmt = stmt.where(_lead_matches(q, Handoff.lead_id), ~withheld)
     if other_partner_id:
         stmt = stmt.where(
             or_(Handoff.to_partner_id == other_partner_id, Handoff.from_partner_id == other_partner_id)
@@ -246,7 +226,9 @@ def follow_ups_of(
     stmt = follow_ups.follow_ups_of(partner_id, direction=direction, status=status)
     if q or assignee_id:
         stmt = stmt.join(Handoff, Handoff.id == FollowUp.handoff_id)
-    if q:
+    if q and q.few:
+        stmt = stmt.where(Handoff.id.in_(search_keys.matching(q.text, partner_id)))
+    elif q:
         stmt = stmt.where(_lead_matches(q, Handoff.lead_id))
     if assignee_id:
         stmt = stmt.where(Handoff.assignee_id == assignee_id)

@@ -7,7 +7,7 @@ from partnerhub.models.delivery import Delivery, DeliveryAttempt, WebhookEndpoin
 from partnerhub.models.email import Email
 from partnerhub.models.flag import Flag, FlagEvent, Setting
 from partnerhub.models.follow_up import FollowUp
-from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent
+from partnerhub.models.handoff import Handoff, HandoffComment, HandoffEvent, HandoffSearchKey
 from partnerhub.models.job import JobRun
 from partnerhub.models.lead import IdempotencyKey, Lead
 from partnerhub.models.notice import Notice
@@ -34,6 +34,7 @@ __all__ = [
     "HandoffEvent",
     "HandoffRollup",
     "HandoffRollupMonth",
+    "HandoffSearchKey",
     "IdempotencyKey",
     "JobRun",
     "Lead",

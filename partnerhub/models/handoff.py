@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnerhub.core.db import Base, JSONType, utcnow
-from partnerhub.models._columns import one_of
+from partnerhub.models._columns import one_of, search_key
 
 if TYPE_CHECKING:
     from partnerhub.models.catalog import ProductLine
@@ -35,12 +35,8 @@ HANDOFF_STATUSES = (
 AWAITING_ACCEPTANCE = ("sent", "delivered")
 # Held and still being worked on: what counts against a receiver's capacity and a rep's load.
 OPEN_STATUSES = ("sent", "delivered", "accepted", "contacted")
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 # A handoff in one of these no longer holds the lead: it may be routed again.
 RELEASED_STATUSES = ("declined", "expired", "recalled")
-# Waiting for the receiver to take it: the SLA clock runs and the sender may still recall it.
-AWAITING_ACCEPTANCE = ("sent", "delivered")
 ACTOR_TYPES = ("user", "client", "system")
 # A decline saying "we already had this customer", checked against the receiver's customer list as it
 # stood before the handoff was sent.
@@ -199,3 +195,21 @@ class HandoffComment(Base):
     author_user: Mapped["User | None"] = relationship()
     author_client: Mapped["ApiClient | None"] = relationship()
     partner: Mapped["Partner"] = relationship()
+
+
+# A search key's kind: the contact's name, company or email, as search compares text; or its phone's digits.
+SEARCH_KEY_KINDS = ("text", "phone")
+
+
+class HandoffSearchKey(Base):
+    """A beginning a partner finds one of its handoffs by: a contact key of the handoff's lead, kept
+    for each side (partnerhub/exchange/search_keys.py)."""
+
+    __tablename__ = "handoff_search_keys"
+    __table_args__ = (one_of("kind", SEARCH_KEY_KINDS, "kind"),)
+
+    # The key is the primary key's order: a partner's matches for a beginning are one range of it.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)
+    key: Mapped[str] = mapped_column(search_key(320), primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), primary_key=True)

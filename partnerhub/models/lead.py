@@ -1,5 +1,6 @@
 """Leads a partner brought, and the idempotency keys their systems post them with."""
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -108,6 +109,12 @@ class Lead(Base):
 def search_text(text: str) -> str:
     """Text as search compares it: lower-cased, runs of white space made one space."""
     return " ".join(text.lower().split())
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    # Digits only, so "+49 30 1234" and "0049-30-1234" differ but spacing never matters.
+    digits = re.sub(r"\D", "", phone or "")
+    return digits or None
 
 
 class IdempotencyKey(Base):

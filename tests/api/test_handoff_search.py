@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from partnerhub.core.db import utcnow
+from tests.api.test_handoffs import _routed
 
 
 @pytest.fixture
@@ -36,6 +37,18 @@ def test_q_finds_handoffs_by_the_beginning_of_the_contacts_name_company_email_or
     assert _ids(client, headers, "q=carl@example") == [carl.id]
     assert _ids(client, headers, "q=4930%20555") == [bob.id]
     assert _ids(client, headers, "q=lovelace") == []
+
+
+@pytest.mark.usefixtures("either_search_way")
+def test_a_lead_posted_by_api_is_found_at_once_by_both_sides_by_its_contact(client, build):
+    sender, fitter, handoff_id = _routed(client, build)
+
+    for side in (sender, fitter):
+        assert _ids(client, build.headers(side), "q=ada%20buyer") == [handoff_id]
+        assert _ids(client, build.headers(side), "q=ADA%20gmbh") == [handoff_id]
+        assert _ids(client, build.headers(side), "q=ada@example") == [handoff_id]
+        assert _ids(client, build.headers(side), "q=4930%2012") == [handoff_id]
+    assert _ids(client, build.headers(build.partner("Outsider")), "q=ada") == []
 
 
 def test_since_and_until_keep_the_handoffs_sent_inside_the_window(client, build, pair):
@@ -73,6 +86,22 @@ def test_a_time_or_search_it_cannot_read_is_422_naming_the_field(client, build, 
 
     assert response.status_code == 422
     assert field in str(response.get_json())
+
+
+@pytest.mark.usefixtures("either_search_way")
+def test_after_a_recall_only_the_sender_finds_the_handoff_by_its_contact(client, build, pair):
+    sender, fitter = pair
+    handoff = build.handoff(sender, fitter, name="Ada Lovelace", phone="+49 30 555 01")
+    recalled = client.post(
+        f"/api/v1/handoffs/{handoff.id}/transitions", json={"to": "recalled"}, headers=build.headers(sender)
+    )
+
+    assert recalled.status_code == 200
+    assert _ids(client, build.headers(sender), "q=ada") == [handoff.id]
+    assert _ids(client, build.headers(fitter), "q=ada") == []
+    assert _ids(client, build.headers(fitter), "q=4930555") == []
+    # It is still in the receiver's list, as a recalled handoff with no contact.
+    assert _ids(client, build.headers(fitter), "status=recalled") == [handoff.id]
 
 
 @pytest.mark.usefixtures("either_search_way")
