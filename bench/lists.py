@@ -7,10 +7,10 @@ tenth of the size, each handed to one of its 20 partners) and the handoffs it re
 each with the sender's lead), as bench/balance.py loads its handoffs. Then serve every size at once,
 each from its own gunicorn, and time for one rep of partner 1, asking the sizes in turn request by
 request: the inbox page, the leads page, a search by contact (API and leads page), the first page
-of GET /api/v1/handoffs, and a search by a common first name (API and inbox). Handoffs still
-waiting are the ones sent in the last two days, as the acceptance clock expires the rest. With
---keep, a database already holding that many handoffs is migrated and used again rather than
-loaded (its waiting handoffs age with it).
+of GET /api/v1/handoffs, and a search by a common first name (API, leads page and inbox), whose
+matches fill a page at both sizes. Handoffs still waiting are the ones sent in the last two days,
+as the acceptance clock expires the rest. With --keep, a database already holding that many
+handoffs is migrated and used again rather than loaded (its waiting handoffs age with it).
 """
 
 import argparse
@@ -287,6 +287,7 @@ NAMES = (
     "search_leads",
     "handoffs_api",
     "common_search_api",
+    "common_search_leads",
     "common_search_inbox",
 )
 
@@ -304,6 +305,7 @@ def _pages(base: str, client_id: str, secret: str) -> list[tuple[str, str, dict]
         ("search_leads", f"/leads?q={q}", page),
         ("handoffs_api", "/api/v1/handoffs", api),
         ("common_search_api", f"/api/v1/handoffs?q={COMMON}", api),
+        ("common_search_leads", f"/leads?q={COMMON}", page),
         ("common_search_inbox", f"/inbox?q={COMMON}", page),
     ]
 
