@@ -14,7 +14,7 @@ from partnerhub.core.actors import Actor
 from partnerhub.core.words import count_of
 from partnerhub.directory import partners as directory
 from partnerhub.exchange import inbox, intake, lists, routing
-from partnerhub.models import Handoff, Lead, Partner
+from partnerhub.models import Lead
 from partnerhub.models.lead import LEAD_STATUSES
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
@@ -36,17 +36,14 @@ def index():
     form = ListFilterForm(request.args).with_choices(statuses=LEAD_STATUSES)
     filters = searched(form.filters(), partner_id=current_partner().id, of=Lead)
     filters.pop("other_partner_id", None)
-    # Of each lead's handoffs only what says who holds it: not their scores and runners-up decoded.
-    held = selectinload(Lead.handoffs).load_only(Handoff.status, Handoff.to_partner_id)
-    stmt = lists.leads_of(current_partner().id, **filters).options(
-        held.selectinload(Handoff.to_partner).load_only(Partner.name), selectinload(Lead.need_category)
-    )
+    stmt = lists.leads_of(current_partner().id, **filters).options(selectinload(Lead.need_category))
+    page = page_of(stmt, Lead.id)
     return render_template(
         "leads/index.html",
-        page=page_of(stmt, Lead.id),
+        page=page,
         form=form,
-        can_hand_off=inbox.can_hand_off,
-        holder=inbox.holder,
+        holders=inbox.holders(db.session, [lead.id for lead in page.items]),
+        may_hand_off=inbox.may_hand_off,
     )
 
 

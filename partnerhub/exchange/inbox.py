@@ -203,6 +203,30 @@ def holder(lead: Lead) -> Handoff | None:
     return next((h for h in lead.handoffs if h.status not in RELEASED_STATUSES), None)
 
 
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a lead now, as a list of leads shows it."""
+
+    partner_name: str
+    status: str
+
+
+def holders(session: Session, lead_ids: list[int]) -> dict[int, Holder]:
+    """Who holds each of these leads now, by lead id: one query for a page of leads, rather than
+    their handoffs loaded whole to find the holding one."""
+    rows = session.execute(
+        select(Handoff.lead_id, Partner.name, Handoff.status)
+        .join(Partner, Partner.id == Handoff.to_partner_id)
+        .where(Handoff.lead_id.in_(lead_ids), Handoff.status.not_in(RELEASED_STATUSES))
+    )
+    return {lead_id: Holder(name, status) for lead_id, name, status in rows}
+
+
+def may_hand_off(lead: Lead) -> bool:
+    """A qualified lead with a stated need may be handed off by hand, while nobody holds it."""
+    return lead.status != "not_qualified" and lead.need_category_id is not None
+
+
 def can_hand_off(lead: Lead) -> bool:
-    """A qualified lead with a stated need that nobody holds may be handed off by hand."""
-    return lead.status != "not_qualified" and lead.need_category_id is not None and holder(lead) is None
+    """Whether the lead may be handed off by hand now: nobody holds it."""
+    return may_hand_off(lead) and holder(lead) is None

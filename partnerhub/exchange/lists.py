@@ -88,7 +88,8 @@ def leads_of(
     """The partner's own leads narrowed by search (`search`), status and the time they came in."""
     stmt = select(Lead).where(Lead.partner_id == partner_id)
     if q and q.few:
-        stmt = stmt.where(Lead.id.in_(contact_matches(q.text, partner_id)))
+        found = search_keys.newest_first(contact_matches(q.text, partner_id))
+        stmt = stmt.join(found, found.c.id == Lead.id)
     elif q:
         stmt = stmt.where(or_(*search_keys.lead_conditions(q.text)))
     if status:
@@ -115,8 +116,8 @@ def handoffs_of(
     partner on the other side, the rep who owns them and the time they were sent."""
     stmt = lifecycle.handoffs_of(partner_id, direction=direction, status=status)
     if q and q.few:
-        found = search_keys.newest_first(q.text, partner_id)
-        stmt = stmt.join(found, found.c.handoff_id == Handoff.id)
+        found = search_keys.newest_first(search_keys.matching(q.text, partner_id))
+        stmt = stmt.join(found, found.c.id == Handoff.id)
     elif q:
         # As its keys do, a recalled handoff's contact no longer finds it for the receiver.
         withheld = (Handoff.status == "recalled") & (Handoff.to_partner_id == partner_id)

@@ -69,13 +69,15 @@ def matching(q: str, partner_id: int) -> CompoundSelect:
     )
 
 
-def newest_first(q: str, partner_id: int) -> Subquery:
-    """The ids of `matching`, each once and newest first. Joined to a list read newest first, a page
-    is the first of them, each handoff looked up once: PostgreSQL cannot tell how many a beginning
-    matches (it guesses one), and with IN, or the sort after the join, it looked up every match
-    before sorting (2,037 for "Greta Wolf" at a million handoffs: 9 ms instead of 1)."""
-    found = matching(q, partner_id).subquery()
-    return select(found.c.handoff_id).distinct().order_by(found.c.handoff_id.desc()).subquery()
+def newest_first(ids: CompoundSelect) -> Subquery:
+    """Matching ids (`matching`'s, or a partner's leads'), each once and newest first, as `id`.
+    Joined to a list read newest first, a page is the first of them, each row looked up once:
+    PostgreSQL cannot tell how many a beginning matches (it guesses one), and with IN, or the
+    sort after the join, it looked up every match before sorting (2,037 handoffs for "Greta Wolf"
+    at a million: 9 ms instead of 1)."""
+    found = ids.subquery()
+    (column,) = found.c
+    return select(column.label("id")).distinct().order_by(column.desc()).subquery()
 
 
 def _keys_of(lead: Lead) -> set[tuple[str, str]]:

@@ -25,7 +25,7 @@ LEAD_SOURCES = ("api", "web", "csv", "referral")
 POSTED_SOURCES = ("api", "web", "csv")
 
 
-# What a search needs of each lead it matches, carried by the indexes it ranges over.
+# What a search needs of each lead it matches, carried by the email and phone indexes it ranges over.
 _SEARCHED = ["partner_id", "id"]
 
 
@@ -35,14 +35,16 @@ class Lead(Base):
         one_of("status", LEAD_STATUSES, "status"),
         one_of("source", LEAD_SOURCES, "source"),
         UniqueConstraint("partner_id", "external_id"),
-        # The 90-day same-contact conflict check looks leads up by contact, and search by the
-        # beginning of a contact's name, company, email or phone: each index carries the lead's
-        # partner and id, so a search's matches are read from it alone (lists.contact_matches).
+        # The 90-day same-contact conflict check looks every partner's leads up by email and
+        # phone, and search a partner's own by the beginning of a contact's name, company, email
+        # or phone: each index carries the lead's partner and id, so a search's matches are read
+        # from it alone (lists.contact_matches). Names and companies are searched only, each
+        # partner its own: their indexes begin with the partner, so its matches are one range.
         Index("ix_leads_contact_email_norm", "contact_email_norm", postgresql_include=_SEARCHED),
         Index("ix_leads_contact_phone_norm", "contact_phone_norm", postgresql_include=_SEARCHED),
         Index("ix_leads_partner_created", "partner_id", "created_at"),
-        Index("ix_leads_contact_name_key", "contact_name_key", postgresql_include=_SEARCHED),
-        Index("ix_leads_contact_company_key", "contact_company_key", postgresql_include=_SEARCHED),
+        Index("ix_leads_partner_name_key", "partner_id", "contact_name_key", postgresql_include=["id"]),
+        Index("ix_leads_partner_company_key", "partner_id", "contact_company_key", postgresql_include=["id"]),
         # Lists newest first within one partner.
         Index("ix_leads_partner_id", "partner_id", "id"),
         # The referrals a handoff produced, counted on its page and by both sides' lead pages.
