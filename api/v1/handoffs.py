@@ -16,7 +16,7 @@ from api.parsing import Blueprint
 from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
 from partnerhub.core.handoff_payload import assignee_of
 from partnerhub.exchange import comments, lifecycle, lists, rerouting
-from partnerhub.models import Category, Handoff, Lead, Partner
+from partnerhub.models import Category, Handoff, Lead, Partner, User
 from partnerhub.models.handoff import CUSTOMER_CLAIMS, HANDOFF_STATUSES
 from partnerhub.people import assignment
 
@@ -252,9 +252,10 @@ class Handoffs(MethodView):
     def get(self, args):
         """List the handoffs the caller sends or receives."""
         limit, cursor, assignee = args.pop("limit"), args.pop("cursor", None), args.pop("assignee", None)
-        # All that HandoffOut reads, in three queries for the page rather than four per handoff; of
-        # the lead, its category and both partners only the columns it shows, not every row's
-        # partners whole (their regions decoded twice a row) nor the lead's search keys and reasons.
+        # All that HandoffOut reads, in three queries for the page rather than four per handoff (and
+        # one per rep owning one); of the lead, its category, both partners and the rep only the
+        # columns it shows, not every row's partners whole (their regions decoded twice a row)
+        # nor the lead's search keys and reasons.
         partner_id = current_partner().id
         args["q"] = lists.search(db.session, args.get("q"), partner_id=partner_id, of=Handoff)
         stmt = lists.handoffs_of(partner_id, **args).options(
@@ -264,6 +265,7 @@ class Handoffs(MethodView):
             .load_only(Category.slug),
             joinedload(Handoff.from_partner).load_only(Partner.name),
             joinedload(Handoff.to_partner).load_only(Partner.name),
+            joinedload(Handoff.assignee).load_only(User.name),
             selectinload(Handoff.events),
             selectinload(Handoff.referrals).load_only(Lead.status),
         )

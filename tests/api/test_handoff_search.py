@@ -6,6 +6,7 @@ import pytest
 
 from partnerhub.core.db import utcnow
 from tests.api.test_handoffs import _routed
+from tests.api.test_leads import recorded_statements
 
 
 @pytest.fixture
@@ -110,3 +111,19 @@ def test_search_never_reaches_another_partners_handoffs(client, build, pair):
     build.handoff(sender, fitter, name="Ada")
 
     assert _ids(client, build.headers(build.partner("Outsider")), "q=ada") == []
+
+
+def test_a_page_of_handoffs_reads_its_reps_with_it_whatever_their_number(client, build, pair, session):
+    sender, fitter = pair
+    for n in range(6):
+        handoff = build.handoff(sender, fitter, name=f"Dora {n}")
+        handoff.assignee_id = build.user(fitter, "rep").id
+    session.commit()
+    headers = build.headers(fitter)
+    client.get("/api/v1/handoffs", headers=headers)
+
+    with recorded_statements() as sent:
+        page = client.get("/api/v1/handoffs", headers=headers).get_json()
+
+    assert len({h["assignee"]["id"] for h in page["items"]}) == 6
+    assert not [statement for _, statement in sent if statement.lstrip().startswith("SELECT users.")]
