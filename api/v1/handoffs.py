@@ -13,7 +13,7 @@ from api.extensions import db
 from api.observability import request_origin
 from api.pagination import paginate
 from api.parsing import Blueprint
-from api.schemas import ListArgs, Money, PartnerRef, id_field, page_schema
+from api.schemas import Flat, ListArgs, Money, PartnerRef, id_field, page_schema
 from partnerhub.core.handoff_payload import assignee_of
 from partnerhub.exchange import comments, lifecycle, lists, rerouting
 from partnerhub.models import Category, Handoff, Lead, Partner, User
@@ -42,7 +42,7 @@ _SCORE = ScoreOut()
 
 class HandoffSummary(Schema):
     id = fields.Integer()
-    partner = fields.Nested(PartnerRef, attribute="to_partner", metadata={"description": "The receiver"})
+    partner = Flat(PartnerRef, attribute="to_partner", metadata={"description": "The receiver"})
     status = fields.String()
     score = fields.Function(_SCORE.dump, metadata={"type": "object"})
 
@@ -120,8 +120,8 @@ class HandoffOut(Schema):
         lambda h: "outgoing" if h.from_partner_id == g.actor.partner_id else "incoming",
         metadata={"enum": ["incoming", "outgoing"]},
     )
-    from_partner = fields.Nested(PartnerRef)
-    to_partner = fields.Nested(PartnerRef)
+    from_partner = Flat(PartnerRef)
+    to_partner = Flat(PartnerRef)
     product_line_id = fields.Integer(allow_none=True)
     assignee = fields.Function(
         assignee_of,

@@ -33,6 +33,20 @@ def test_the_document_is_valid_openapi_3(client):
     assert document["openapi"].startswith("3.")
 
 
+def test_a_handoffs_partners_are_documented_and_dumped_as_partner_refs(client):
+    from types import SimpleNamespace
+
+    from api.schemas import Flat, PartnerRef
+
+    handoff = client.get("/api/v1/openapi.json").json["components"]["schemas"]["HandoffOut"]
+    partner = SimpleNamespace(id=7, name="Nordlicht", regions=["DE"])
+
+    for side in ("from_partner", "to_partner"):
+        assert handoff["properties"][side] == {"$ref": "#/components/schemas/PartnerRef"}
+    assert Flat(PartnerRef).serialize("partner", {"partner": partner}) == PartnerRef().dump(partner)
+    assert Flat(PartnerRef).serialize("partner", {"partner": None}) is None
+
+
 def test_every_request_body_refuses_unknown_fields_and_every_patch_an_empty_body(client):
     schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     request_bodies = {name: schema for name, schema in schemas.items() if name.endswith(("In", "Patch"))}
