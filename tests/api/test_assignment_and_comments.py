@@ -7,16 +7,12 @@ from partnerhub.delivery import egress
 from partnerhub.delivery import sending as delivery
 from partnerhub.models import Delivery
 from tests.api.test_handoffs import _routed, move
-from tests.api.test_leads import lead_body, post_lead
+from tests.api.test_leads import _exchange, lead_body, post_lead
 
 
 def test_a_handoff_names_its_assignee_and_the_receiver_lists_by_assignee(client, build):
-    sender, fitter = (
-        build.partner("Windows Co", lines=["windows"]),
-        build.partner("Fitters Co", lines=["window-installation"]),
-    )
+    sender, fitter = _exchange(build)
     rep = build.user(fitter, "rep")
-    build.partnership(sender, fitter)
     handoff_id = post_lead(client, build.headers(sender), lead_body()).get_json()["handoffs"][0]["id"]
     as_fitter = build.headers(fitter)
 
@@ -139,12 +135,8 @@ def _heard(session, receiver) -> dict[str, dict]:
 def test_the_webhooks_name_the_assignee_and_carry_a_comment_as_the_api_shows_them(
     client, build, session, receiver
 ):
-    sender, fitter = (
-        build.partner("Windows Co", lines=["windows"]),
-        build.partner("Fitters Co", lines=["window-installation"]),
-    )
+    sender, fitter = _exchange(build)
     rep = build.user(fitter, "rep")
-    build.partnership(sender, fitter)
     receiver.secrets = [
         build.endpoint(fitter, receiver.url).secret,
         build.endpoint(sender, receiver.url).secret,
@@ -210,12 +202,8 @@ def test_a_reassigned_handoff_tells_the_receivers_system_its_new_owner_and_the_s
 def test_a_rep_gone_away_leaves_their_handoffs_to_a_colleague_and_the_receivers_system_hears_it(
     client, build, session, receiver
 ):
-    sender, fitter = (
-        build.partner("Windows Co", lines=["windows"]),
-        build.partner("Fitters Co", lines=["window-installation"]),
-    )
+    sender, fitter = _exchange(build)
     owner = build.user(fitter, "rep")
-    build.partnership(sender, fitter)
     handoff_id = post_lead(client, build.headers(sender), lead_body()).get_json()["handoffs"][0]["id"]
     colleague = build.user(fitter, "rep")
     theirs = build.endpoint(fitter, receiver.url, events=["handoff.updated"]).secret
