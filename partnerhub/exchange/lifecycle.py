@@ -14,7 +14,7 @@ pays, confirms the payment; the sender confirms it paid its own rep.
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, insert, inspect, select
+from sqlalchemy import ColumnElement, Select, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -138,6 +138,11 @@ def lead_withheld(handoff: Handoff, *, partner_id: int | None) -> bool:
     warm-up note written about them went back with the lead.
     """
     return handoff.status == "recalled" and partner_id == handoff.to_partner_id
+
+
+def withheld_from(partner_id: int) -> ColumnElement[bool]:
+    """`lead_withheld` as a condition on handoffs: those whose lead `partner_id` no longer sees."""
+    return (Handoff.status == "recalled") & (Handoff.to_partner_id == partner_id)
 
 
 # --- moving --------------------------------------------------------------------

@@ -120,8 +120,7 @@ def handoffs_of(
         stmt = stmt.join(found, found.c.id == Handoff.id)
     elif q:
         # As its keys do, a recalled handoff's contact no longer finds it for the receiver.
-        withheld = (Handoff.status == "recalled") & (Handoff.to_partner_id == partner_id)
-        stmt = stmt.where(_lead_matches(q, Handoff.lead_id), ~withheld)
+        stmt = stmt.where(_lead_matches(q, Handoff.lead_id), ~lifecycle.withheld_from(partner_id))
     if other_partner_id:
         stmt = stmt.where(
             or_(Handoff.to_partner_id == other_partner_id, Handoff.from_partner_id == other_partner_id)
